@@ -1,0 +1,39 @@
+#pragma once
+// File content as a vector of shared, immutable 4 KiB pages. Copying a
+// Content copies page pointers, not bytes; a write copies only the pages it
+// touches (copy-on-write). This is what makes simulator snapshots cheap.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crashlab::faultfs {
+
+class Content {
+ public:
+  static constexpr uint64_t kPageSize = 4096;
+
+  uint64_t size() const { return size_; }
+  // Copies up to n bytes at offset into buf; returns the count.
+  size_t Read(uint64_t offset, void* buf, size_t n) const;
+  std::string ReadAll() const;
+  // Writes bytes at offset, growing the file (with zeros in any gap).
+  void Write(uint64_t offset, std::string_view data);
+  // Sets the size; growing fills with zeros.
+  void Resize(uint64_t size);
+  // Applies `fn(byte&)` style damage: xor a bit at absolute bit position.
+  void FlipBit(uint64_t bit);
+  bool operator==(const Content& other) const;
+
+ private:
+  using Page = std::array<char, kPageSize>;
+  Page& MutablePage(size_t index);
+
+  std::vector<std::shared_ptr<const Page>> pages_;  // nullptr = all zeros
+  uint64_t size_ = 0;
+};
+
+}  // namespace crashlab::faultfs

@@ -1,0 +1,37 @@
+#pragma once
+// Crash modes: which of the pending (not yet durable) operations survive a
+// power cut.
+//   drop          exactly the durable state (default)
+//   prefix:K      also the first K pending operations in issue order
+//   torn[:SEED]   pending namespace operations are lost; each pending write
+//                 persists a seeded subset of its 512-byte sectors
+//   random:SEED   each pending operation persists or not (seeded); a rename
+//                 is one operation, so it stays atomic
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "faultfs/status.h"
+
+namespace crashlab::faultfs {
+
+struct CrashMode {
+  enum class Kind { kDrop, kPrefix, kTorn, kRandom };
+  Kind kind = Kind::kDrop;
+  uint64_t arg = 0;  // K for prefix, the seed for torn and random
+
+  static CrashMode Drop() { return {}; }
+  static CrashMode Prefix(uint64_t k) { return {Kind::kPrefix, k}; }
+  static CrashMode Torn(uint64_t seed = 0) { return {Kind::kTorn, seed}; }
+  static CrashMode Random(uint64_t seed) { return {Kind::kRandom, seed}; }
+
+  // "drop", "prefix:3", "torn", "torn:7", "random:42".
+  static Result<CrashMode> Parse(std::string_view text);
+  std::string ToString() const;
+  bool operator==(const CrashMode&) const = default;
+};
+
+constexpr uint64_t kSectorSize = 512;
+
+}  // namespace crashlab::faultfs

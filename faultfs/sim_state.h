@@ -1,0 +1,121 @@
+#pragma once
+// The simulator's state: a visible file-system image (what processes see), a
+// durable image (what survives a power cut) and the list of pending
+// operations (issued, visible, not yet durable) in issue order. Images share
+// nodes and pages copy-on-write, so copying a SimState is cheap.
+//
+// Durability rules (strict POSIX, DESIGN.md "The crash model"):
+//   data ops (write, truncate) on an inode become durable when that inode is
+//   fsync'd/fdatasync'd; namespace ops (create, mkdir, link, symlink, unlink,
+//   rmdir, rename) when their parent directory is fsync'd - both parents for
+//   a cross-directory rename. A namespace op never overtakes an earlier
+//   pending op on the same directory entry. SyncAll makes everything durable.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "faultfs/content.h"
+#include "faultfs/crash_mode.h"
+#include "faultfs/vfs.h"
+
+namespace crashlab::faultfs {
+
+using Ino = uint64_t;
+constexpr Ino kRootIno = 1;
+
+struct Node {
+  FileType type = FileType::kRegular;
+  uint32_t mode = 0644;
+  Content data;                        // regular files
+  std::string target;                  // symlinks
+  std::map<std::string, Ino> entries;  // directories
+};
+
+// An image: inode number -> node. Nodes are shared between images and cloned
+// on first write.
+class Image {
+ public:
+  Image();  // an empty root directory
+  const Node* Find(Ino ino) const;
+  Node& Mut(Ino ino);  // REQUIRES: Find(ino) != nullptr
+  Node& Create(Ino ino, FileType type, uint32_t mode);
+  // Creates an empty node of `type` if the inode is absent.
+  Node& Ensure(Ino ino, FileType type, uint32_t mode);
+  void Erase(Ino ino);
+  // Resolves a normalised path (no symlinks followed); nullopt if absent.
+  std::optional<Ino> Lookup(std::string_view path) const;
+  // Drops nodes not reachable from the root.
+  void CollectGarbage();
+  size_t node_count() const { return nodes_.size(); }
+  const std::map<Ino, std::shared_ptr<Node>>& nodes() const { return nodes_; }
+
+ private:
+  std::map<Ino, std::shared_ptr<Node>> nodes_;
+};
+
+// One entry of a tree listing: type and content (file data or link target).
+struct TreeEntry {
+  FileType type = FileType::kRegular;
+  std::string data;
+  bool operator==(const TreeEntry&) const = default;
+};
+// path -> entry for every file, directory and symlink reachable from the root
+// (the root itself is not listed).
+using Tree = std::map<std::string, TreeEntry>;
+Tree ImageTree(const Image& image);
+nlohmann::json TreeToJson(const Tree& tree);  // {"path": {"type":..., "size":..., "data"...}}
+
+// A pending (visible, not yet durable) operation.
+struct PendingOp {
+  enum class Kind { kWrite, kTruncate, kLinkEntry, kUnlinkEntry, kRename };
+  Kind kind = Kind::kWrite;
+  uint64_t op_index = 0;  // trace index of the operation that issued it
+  Ino ino = 0;            // target inode (data ops; linked/renamed inode)
+  // data ops
+  uint64_t offset = 0;
+  std::shared_ptr<const std::string> bytes;  // kWrite payload
+  uint64_t size = 0;                         // kTruncate new size
+  uint64_t torn_keep = UINT64_MAX;           // kWrite: bytes that really persist
+  // namespace ops: entry (dir, name) -> ino; rename moves (dir, name) to (dir2, name2)
+  Ino dir = 0;
+  std::string name;
+  Ino dir2 = 0;
+  std::string name2;
+  FileType new_type = FileType::kRegular;  // kLinkEntry of a new inode
+  uint32_t new_mode = 0644;
+  std::string new_target;                  // symlink target
+  Ino replaced = 0;                        // rename/link: inode the target entry held
+  std::set<Ino> needs;                     // directories still to fsync
+
+  bool is_data() const { return kind == Kind::kWrite || kind == Kind::kTruncate; }
+  std::string Describe() const;            // "write ino 5 [0, 4096)" ...
+};
+
+// Applies a pending op to an image (durable or post-crash).
+void ApplyPendingOp(Image& image, const PendingOp& op);
+
+struct SimState {
+  Image visible;
+  Image durable;
+  std::vector<PendingOp> pending;  // issue order
+  std::set<Ino> lost;              // 'lose' action: gone at the next crash
+  Ino next_ino = kRootIno + 1;
+
+  // The visible image a crash in `mode` leaves behind (garbage collected).
+  Image PostCrash(const CrashMode& mode) const;
+  // Makes all pending data ops on `ino` durable.
+  void SyncData(Ino ino);
+  // Marks `dir` as fsync'd and applies every namespace op that became durable.
+  void SyncDirectory(Ino dir);
+  // Makes every pending op durable.
+  void SyncEverything();
+};
+
+}  // namespace crashlab::faultfs

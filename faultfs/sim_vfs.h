@@ -1,0 +1,121 @@
+#pragma once
+// SimVfs: an in-memory Vfs that implements the crash model of DESIGN.md
+// exactly, applies fault rules, and records a trace. Recovery code runs on it
+// after Crash() exactly as it would after a real power cut.
+//
+// Thread safety: all methods may be called from several threads; one mutex
+// serialises them. The hook runs with that mutex held and must not call back
+// into this SimVfs except through the SimState it is given.
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "faultfs/crash_mode.h"
+#include "faultfs/fault_rule.h"
+#include "faultfs/sim_state.h"
+#include "faultfs/trace.h"
+#include "faultfs/vfs.h"
+
+namespace crashlab::faultfs {
+
+enum class MetadataModel {
+  kStrict,     // namespace ops durable when the parent directory is fsync'd
+  kImmediate,  // namespace ops durable at once (some journaling file systems)
+};
+Result<MetadataModel> ParseMetadataModel(std::string_view text);  // "strict", "immediate"
+
+class SimVfs final : public Vfs {
+ public:
+  struct Options {
+    MetadataModel model = MetadataModel::kStrict;
+    uint64_t seed = 0;          // for probabilistic rules and corruption
+    bool record_trace = true;
+    uint64_t max_file_size = uint64_t{1} << 40;  // larger: EFBIG
+  };
+
+  SimVfs() : SimVfs(Options{}) {}
+  explicit SimVfs(Options options);
+  // Starts from a saved state (e.g. a post-crash image) with no pending ops.
+  SimVfs(Options options, SimState state);
+  ~SimVfs() override;
+
+  // --- Vfs ---
+  Result<std::unique_ptr<File>> Open(std::string_view path, const OpenOptions& opts) override;
+  Status Rename(std::string_view from, std::string_view to) override;
+  Status Link(std::string_view existing, std::string_view new_path) override;
+  Status Symlink(std::string_view target, std::string_view link_path) override;
+  Status Unlink(std::string_view path) override;
+  Status Mkdir(std::string_view path, uint32_t mode = 0755) override;
+  Status Rmdir(std::string_view path) override;
+  Status Truncate(std::string_view path, uint64_t size) override;
+  Result<std::vector<DirEntry>> ListDir(std::string_view path) override;
+  Result<FileStat> Stat(std::string_view path) override;
+  Status SyncDir(std::string_view path) override;
+  Status SyncAll() override;
+  std::string Describe() const override { return "sim"; }
+
+  // --- extra file-system calls (used by the FUSE daemon) ---
+  Result<std::string> ReadLink(std::string_view path);
+  Status Chmod(std::string_view path, uint32_t mode);
+
+  // --- crash model ---
+  // Power cut: the visible state becomes the post-crash state of `mode`,
+  // pending ops are gone, files opened before fail with EIO, the crashed
+  // flag is cleared. Also used by tests to crash at will.
+  void Crash(const CrashMode& mode = CrashMode::Drop());
+  // True after a `crash` rule fired: every operation fails with EIO until
+  // Restart().
+  bool crashed() const;
+  // Ends the crashed period started by a `crash` rule (the state already is
+  // the post-crash state).
+  void Restart();
+
+  // A copy of the whole state (cheap: shares nodes and pages).
+  SimState Snapshot() const;
+  Tree VisibleTree() const;
+  Tree DurableTree() const;  // what a drop crash would leave
+  std::vector<PendingOp> PendingOps() const;
+  // Post-crash trees for every prefix:K (K = 0..pending), drop, torn:seed and
+  // random:seed — the states reachable at this point under each mode.
+  std::vector<std::pair<CrashMode, Tree>> EnumerateCrashStates(uint64_t seed,
+                                                               uint64_t random_samples = 4) const;
+
+  // --- faults and trace ---
+  FaultInjector& faults() { return faults_; }
+  std::vector<TraceEntry> trace() const;
+  uint64_t op_count() const;  // index the next operation will get
+  // Called before every operation with its would-be trace entry (result not
+  // yet known) and the state before it: the crash point "just before op N".
+  using Hook = std::function<void(const TraceEntry& next_op, const SimState& state)>;
+  void SetHook(Hook hook);
+
+ private:
+  class SimFile;
+  struct Handle;
+  friend class SimFile;
+
+  // Everything below requires mu_ held.
+  Status Begin(TraceEntry& entry, std::optional<Firing>& firing);
+  Status Finish(TraceEntry& entry, Status st);
+  void CrashLocked(const CrashMode& mode);
+  Result<Ino> LookupLocked(std::string_view norm_path, bool want_dir) const;
+  Result<std::pair<Ino, std::string>> ParentLocked(std::string_view norm_path) const;
+  void AddNamespaceOp(PendingOp op);
+  void AddDataOp(PendingOp op);
+  void ApplyDataFaultsOnCrash();
+
+  Options options_;
+  mutable std::mutex mu_;
+  SimState state_;                  // GUARDED_BY(mu_)
+  std::vector<TraceEntry> trace_;   // GUARDED_BY(mu_)
+  uint64_t next_index_ = 0;         // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;         // GUARDED_BY(mu_); bumped by every crash
+  bool crashed_ = false;            // GUARDED_BY(mu_)
+  Hook hook_;                       // GUARDED_BY(mu_)
+  FaultInjector faults_;
+};
+
+}  // namespace crashlab::faultfs
