@@ -12,11 +12,12 @@ size_t Content::Read(uint64_t offset, void* buf, size_t n) const {
   size_t done = 0;
   while (done < n) {
     uint64_t pos = offset + done;
-    size_t page = pos / kPageSize;
+    uint64_t page = pos / kPageSize;
     size_t in_page = pos % kPageSize;
     size_t chunk = std::min<size_t>(n - done, kPageSize - in_page);
-    if (page < pages_.size() && pages_[page]) {
-      std::memcpy(out + done, pages_[page]->data() + in_page, chunk);
+    auto it = pages_.find(page);
+    if (it != pages_.end()) {
+      std::memcpy(out + done, it->second->data() + in_page, chunk);
     } else {
       std::memset(out + done, 0, chunk);
     }
@@ -31,7 +32,7 @@ std::string Content::ReadAll() const {
   return out;
 }
 
-Content::Page& Content::MutablePage(size_t index) {
+Content::Page& Content::MutablePage(uint64_t index) {
   auto& slot = pages_[index];
   if (!slot) {
     auto fresh = std::make_shared<Page>();
@@ -40,38 +41,36 @@ Content::Page& Content::MutablePage(size_t index) {
   } else if (slot.use_count() > 1) {
     slot = std::make_shared<Page>(*slot);
   }
-  // The page is now owned by this Content alone.
+  // The page is now referenced by this Content alone, so writing is safe.
   return const_cast<Page&>(*slot);
 }
 
 void Content::Write(uint64_t offset, std::string_view data) {
-  if (data.empty()) {
-    return;
-  }
+  if (data.empty()) return;
   uint64_t end = offset + data.size();
-  if (end > size_) Resize(end);
+  if (end > size_) size_ = end;
   size_t done = 0;
   while (done < data.size()) {
     uint64_t pos = offset + done;
-    size_t page = pos / kPageSize;
     size_t in_page = pos % kPageSize;
     size_t chunk = std::min<size_t>(data.size() - done, kPageSize - in_page);
-    std::memcpy(MutablePage(page).data() + in_page, data.data() + done, chunk);
+    std::memcpy(MutablePage(pos / kPageSize).data() + in_page, data.data() + done, chunk);
     done += chunk;
   }
 }
 
 void Content::Resize(uint64_t size) {
   if (size < size_) {
+    uint64_t keep_pages = (size + kPageSize - 1) / kPageSize;
+    pages_.erase(pages_.lower_bound(keep_pages), pages_.end());
     // Zero the tail of the last kept page so a later grow reads zeros.
-    size_t keep_pages = (size + kPageSize - 1) / kPageSize;
-    pages_.resize(keep_pages);
-    if (size % kPageSize != 0 && pages_.back()) {
-      Page& last = MutablePage(keep_pages - 1);
-      std::memset(last.data() + size % kPageSize, 0, kPageSize - size % kPageSize);
+    if (size % kPageSize != 0) {
+      auto it = pages_.find(keep_pages - 1);
+      if (it != pages_.end()) {
+        Page& last = MutablePage(keep_pages - 1);
+        std::memset(last.data() + size % kPageSize, 0, kPageSize - size % kPageSize);
+      }
     }
-  } else {
-    pages_.resize((size + kPageSize - 1) / kPageSize);
   }
   size_ = size;
 }
@@ -85,14 +84,24 @@ void Content::FlipBit(uint64_t bit) {
 
 bool Content::operator==(const Content& other) const {
   if (size_ != other.size_) return false;
-  size_t n = std::max(pages_.size(), other.pages_.size());
   static const Page kZero{};
-  for (size_t i = 0; i < n; ++i) {
-    const Page* a = i < pages_.size() && pages_[i] ? pages_[i].get() : &kZero;
-    const Page* b = i < other.pages_.size() && other.pages_[i] ? other.pages_[i].get() : &kZero;
-    if (a == b) continue;
-    size_t len = static_cast<size_t>(std::min<uint64_t>(kPageSize, size_ - i * kPageSize));
-    if (std::memcmp(a->data(), b->data(), len) != 0) return false;
+  auto page_at = [](const Content& c, uint64_t index) -> const Page* {
+    auto it = c.pages_.find(index);
+    return it == c.pages_.end() ? &kZero : it->second.get();
+  };
+  // Compare every page either side has; pages both lack are zeros on both.
+  auto check = [&](uint64_t index) {
+    const Page* a = page_at(*this, index);
+    const Page* b = page_at(other, index);
+    if (a == b) return true;
+    size_t len = static_cast<size_t>(std::min<uint64_t>(kPageSize, size_ - index * kPageSize));
+    return std::memcmp(a->data(), b->data(), len) == 0;
+  };
+  for (const auto& [index, page] : pages_) {
+    if (!check(index)) return false;
+  }
+  for (const auto& [index, page] : other.pages_) {
+    if (!check(index)) return false;
   }
   return true;
 }

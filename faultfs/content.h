@@ -1,14 +1,15 @@
 #pragma once
-// File content as a vector of shared, immutable 4 KiB pages. Copying a
-// Content copies page pointers, not bytes; a write copies only the pages it
-// touches (copy-on-write). This is what makes simulator snapshots cheap.
+// File content as a sparse map of shared, immutable 4 KiB pages (an absent
+// page reads as zeros, so huge sparse files cost nothing). Copying a Content
+// copies page pointers, not bytes; a write copies only the pages it touches
+// (copy-on-write). This is what makes simulator snapshots cheap.
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace crashlab::faultfs {
 
@@ -30,9 +31,9 @@ class Content {
 
  private:
   using Page = std::array<char, kPageSize>;
-  Page& MutablePage(size_t index);
+  Page& MutablePage(uint64_t index);
 
-  std::vector<std::shared_ptr<const Page>> pages_;  // nullptr = all zeros
+  std::map<uint64_t, std::shared_ptr<const Page>> pages_;  // absent = zeros
   uint64_t size_ = 0;
 };
 

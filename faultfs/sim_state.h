@@ -33,6 +33,7 @@ constexpr Ino kRootIno = 1;
 struct Node {
   FileType type = FileType::kRegular;
   uint32_t mode = 0644;
+  uint32_t nlink = 1;                  // names that refer to it (dirs: 2 + subdirs)
   Content data;                        // regular files
   std::string target;                  // symlinks
   std::map<std::string, Ino> entries;  // directories
@@ -51,7 +52,7 @@ class Image {
   void Erase(Ino ino);
   // Resolves a normalised path (no symlinks followed); nullopt if absent.
   std::optional<Ino> Lookup(std::string_view path) const;
-  // Drops nodes not reachable from the root.
+  // Drops nodes not reachable from the root and recomputes link counts.
   void CollectGarbage();
   size_t node_count() const { return nodes_.size(); }
   const std::map<Ino, std::shared_ptr<Node>>& nodes() const { return nodes_; }

@@ -8,6 +8,7 @@
 // into this SimVfs except through the SimState it is given.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,12 +34,12 @@ class SimVfs final : public Vfs {
     MetadataModel model = MetadataModel::kStrict;
     uint64_t seed = 0;          // for probabilistic rules and corruption
     bool record_trace = true;
-    uint64_t max_file_size = uint64_t{1} << 40;  // larger: EFBIG
+    uint64_t max_file_size = uint64_t{1} << 44;  // 16 TiB, as ext4; larger: EFBIG
   };
 
   SimVfs() : SimVfs(Options{}) {}
   explicit SimVfs(Options options);
-  // Starts from a saved state (e.g. a post-crash image) with no pending ops.
+  // Starts from a saved state (pending operations included).
   SimVfs(Options options, SimState state);
   ~SimVfs() override;
 
@@ -98,14 +99,31 @@ class SimVfs final : public Vfs {
   friend class SimFile;
 
   // Everything below requires mu_ held.
-  Status Begin(TraceEntry& entry, std::optional<Firing>& firing);
-  Status Finish(TraceEntry& entry, Status st);
+  // Starts an operation: assigns its index, runs the hook, refuses it after a
+  // crash, and evaluates the fault rules. Actions that need no knowledge of
+  // the operation (error, crash, delay, lose, truncate, persistent corrupt)
+  // are carried out here; a non-ok return has already been traced. Other
+  // firings are left in `firing` for the operation to carry out.
+  Status Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino = 0);
+  // Ends an operation: applies error_after, records the trace entry.
+  Status Finish(TraceEntry& entry, Status st, const std::optional<Firing>& firing);
+  void RecordFault(TraceEntry& entry, const Firing& firing, std::string detail);
   void CrashLocked(const CrashMode& mode);
-  Result<Ino> LookupLocked(std::string_view norm_path, bool want_dir) const;
+  Result<Ino> LookupLocked(std::string_view norm_path) const;
+  // The directory inode holding `norm_path` and the final name.
   Result<std::pair<Ino, std::string>> ParentLocked(std::string_view norm_path) const;
   void AddNamespaceOp(PendingOp op);
   void AddDataOp(PendingOp op);
-  void ApplyDataFaultsOnCrash();
+  void DropLink(Ino ino);  // one name fewer; frees the node when unused
+  void Damage(Ino ino, const Firing& firing, TraceEntry& entry);
+  // File operations, called by SimFile with mu_ held.
+  Result<size_t> FileRead(SimFile& f, uint64_t offset, void* buf, size_t n);
+  Result<size_t> FileWrite(SimFile& f, std::optional<uint64_t> offset, const void* buf, size_t n);
+  Status FileTruncate(SimFile& f, uint64_t size);
+  Status FileSync(SimFile& f, OpKind op);
+  Result<FileStat> FileStatLocked(SimFile& f);
+  Status FileClose(SimFile& f);
+  Status CheckHandle(const SimFile& f, bool want_write) const;
 
   Options options_;
   mutable std::mutex mu_;
@@ -114,6 +132,9 @@ class SimVfs final : public Vfs {
   uint64_t next_index_ = 0;         // GUARDED_BY(mu_)
   uint64_t generation_ = 0;         // GUARDED_BY(mu_); bumped by every crash
   bool crashed_ = false;            // GUARDED_BY(mu_)
+  std::map<Ino, int> open_count_;   // GUARDED_BY(mu_)
+  std::vector<uint64_t> flip_bits_; // GUARDED_BY(mu_); scratch for Damage()
+  std::string garbage_;             // GUARDED_BY(mu_); scratch for Damage()
   Hook hook_;                       // GUARDED_BY(mu_)
   FaultInjector faults_;
 };

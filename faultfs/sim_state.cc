@@ -1,0 +1,310 @@
+#include "faultfs/sim_state.h"
+
+#include <deque>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+namespace crashlab::faultfs {
+
+// ---------------------------------------------------------------- Image
+
+Image::Image() { Create(kRootIno, FileType::kDirectory, 0755).nlink = 2; }
+
+const Node* Image::Find(Ino ino) const {
+  auto it = nodes_.find(ino);
+  return it == nodes_.end() ? nullptr : it->second.get();
+}
+
+Node& Image::Mut(Ino ino) {
+  auto& slot = nodes_.at(ino);
+  if (slot.use_count() > 1) slot = std::make_shared<Node>(*slot);
+  return *slot;
+}
+
+Node& Image::Create(Ino ino, FileType type, uint32_t mode) {
+  auto node = std::make_shared<Node>();
+  node->type = type;
+  node->mode = mode;
+  node->nlink = type == FileType::kDirectory ? 2 : 1;
+  nodes_[ino] = node;
+  return *node;
+}
+
+Node& Image::Ensure(Ino ino, FileType type, uint32_t mode) {
+  if (Find(ino) == nullptr) return Create(ino, type, mode);
+  return Mut(ino);
+}
+
+void Image::Erase(Ino ino) { nodes_.erase(ino); }
+
+std::optional<Ino> Image::Lookup(std::string_view path) const {
+  Ino cur = kRootIno;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string_view::npos) slash = path.size();
+    const Node* dir = Find(cur);
+    if (dir == nullptr || dir->type != FileType::kDirectory) return std::nullopt;
+    auto it = dir->entries.find(std::string(path.substr(pos, slash - pos)));
+    if (it == dir->entries.end()) return std::nullopt;
+    cur = it->second;
+    pos = slash + 1;
+  }
+  return cur;
+}
+
+void Image::CollectGarbage() {
+  std::map<Ino, uint32_t> links;
+  std::deque<Ino> queue{kRootIno};
+  links[kRootIno] = 2;
+  while (!queue.empty()) {
+    Ino ino = queue.front();
+    queue.pop_front();
+    const Node* node = Find(ino);
+    if (node == nullptr || node->type != FileType::kDirectory) continue;
+    for (const auto& [name, child] : node->entries) {
+      if (Find(child) == nullptr) continue;
+      bool seen = links.count(child) != 0;
+      const Node* c = Find(child);
+      if (c->type == FileType::kDirectory) {
+        links[ino] += seen ? 0 : 1;
+        if (!seen) links[child] = 2;
+      } else {
+        links[child] += 1;
+      }
+      if (!seen) queue.push_back(child);
+    }
+  }
+  for (auto it = nodes_.begin(); it != nodes_.end();) {
+    auto l = links.find(it->first);
+    if (l == links.end()) {
+      it = nodes_.erase(it);
+      continue;
+    }
+    if (it->second->nlink != l->second) Mut(it->first).nlink = l->second;
+    ++it;
+  }
+  // Entries that point at missing nodes are dropped too.
+  for (const auto& [ino, node] : std::map<Ino, std::shared_ptr<Node>>(nodes_)) {
+    if (node->type != FileType::kDirectory) continue;
+    bool dangling = false;
+    for (const auto& [name, child] : node->entries) dangling |= Find(child) == nullptr;
+    if (!dangling) continue;
+    auto& entries = Mut(ino).entries;
+    std::erase_if(entries, [&](const auto& e) { return Find(e.second) == nullptr; });
+  }
+}
+
+namespace {
+
+void ListInto(const Image& image, Ino dir, const std::string& prefix, Tree& out,
+              std::set<Ino>& visiting) {
+  const Node* node = image.Find(dir);
+  if (node == nullptr || !visiting.insert(dir).second) return;
+  for (const auto& [name, child] : node->entries) {
+    const Node* c = image.Find(child);
+    if (c == nullptr) continue;
+    std::string path = prefix.empty() ? name : prefix + "/" + name;
+    TreeEntry entry{.type = c->type};
+    if (c->type == FileType::kRegular) entry.data = c->data.ReadAll();
+    if (c->type == FileType::kSymlink) entry.data = c->target;
+    out[path] = std::move(entry);
+    if (c->type == FileType::kDirectory) ListInto(image, child, path, out, visiting);
+  }
+  visiting.erase(dir);
+}
+
+const char* TypeName(FileType type) {
+  switch (type) {
+    case FileType::kRegular: return "file";
+    case FileType::kDirectory: return "dir";
+    case FileType::kSymlink: return "symlink";
+    case FileType::kOther: return "other";
+  }
+  return "other";
+}
+
+}  // namespace
+
+Tree ImageTree(const Image& image) {
+  Tree out;
+  std::set<Ino> visiting;
+  ListInto(image, kRootIno, "", out, visiting);
+  return out;
+}
+
+nlohmann::json TreeToJson(const Tree& tree) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [path, entry] : tree) {
+    nlohmann::json e = {{"type", TypeName(entry.type)}};
+    if (entry.type == FileType::kRegular) {
+      e["size"] = entry.data.size();
+      bool printable = entry.data.size() <= 256;
+      for (unsigned char ch : entry.data) printable &= ch >= 0x20 && ch < 0x7f;
+      if (printable) e["data"] = entry.data;
+    } else if (entry.type == FileType::kSymlink) {
+      e["target"] = entry.data;
+    }
+    out[path] = std::move(e);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- PendingOp
+
+std::string PendingOp::Describe() const {
+  std::string ino_s = " ino " + std::to_string(ino);
+  switch (kind) {
+    case Kind::kWrite:
+      return "write" + ino_s + " [" + std::to_string(offset) + ", " +
+             std::to_string(offset + (bytes ? bytes->size() : 0)) + ")";
+    case Kind::kTruncate: return "truncate" + ino_s + " to " + std::to_string(size);
+    case Kind::kLinkEntry: return "link " + std::to_string(dir) + "/" + name + " ->" + ino_s;
+    case Kind::kUnlinkEntry: return "unlink " + std::to_string(dir) + "/" + name;
+    case Kind::kRename:
+      return "rename " + std::to_string(dir) + "/" + name + " -> " + std::to_string(dir2) + "/" + name2;
+  }
+  return "?";
+}
+
+void ApplyPendingOp(Image& image, const PendingOp& op) {
+  switch (op.kind) {
+    case PendingOp::Kind::kWrite: {
+      Node& node = image.Ensure(op.ino, FileType::kRegular, op.new_mode);
+      std::string_view data(*op.bytes);
+      node.data.Write(op.offset, data.substr(0, std::min<uint64_t>(data.size(), op.torn_keep)));
+      return;
+    }
+    case PendingOp::Kind::kTruncate:
+      image.Ensure(op.ino, FileType::kRegular, op.new_mode).data.Resize(op.size);
+      return;
+    case PendingOp::Kind::kLinkEntry: {
+      if (image.Find(op.ino) == nullptr) {
+        Node& node = image.Create(op.ino, op.new_type, op.new_mode);
+        node.target = op.new_target;
+      }
+      image.Ensure(op.dir, FileType::kDirectory, 0755).entries[op.name] = op.ino;
+      return;
+    }
+    case PendingOp::Kind::kUnlinkEntry: {
+      Node& dir = image.Ensure(op.dir, FileType::kDirectory, 0755);
+      auto it = dir.entries.find(op.name);
+      if (it != dir.entries.end() && it->second == op.ino) dir.entries.erase(it);
+      return;
+    }
+    case PendingOp::Kind::kRename: {
+      image.Ensure(op.ino, op.new_type, op.new_mode);
+      Node& from = image.Ensure(op.dir, FileType::kDirectory, 0755);
+      auto it = from.entries.find(op.name);
+      if (it != from.entries.end() && it->second == op.ino) from.entries.erase(it);
+      image.Ensure(op.dir2, FileType::kDirectory, 0755).entries[op.name2] = op.ino;
+      return;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- SimState
+
+namespace {
+
+// Applies a write keeping each 512-byte sector (aligned to file offsets)
+// with probability 1/2.
+void ApplyTornWrite(Image& image, const PendingOp& op, std::mt19937_64& rng) {
+  std::string_view data(*op.bytes);
+  data = data.substr(0, std::min<uint64_t>(data.size(), op.torn_keep));
+  Node& node = image.Ensure(op.ino, FileType::kRegular, op.new_mode);
+  uint64_t pos = op.offset;
+  uint64_t end = op.offset + data.size();
+  while (pos < end) {
+    uint64_t sector_end = std::min<uint64_t>((pos / kSectorSize + 1) * kSectorSize, end);
+    if (rng() & 1) node.data.Write(pos, data.substr(pos - op.offset, sector_end - pos));
+    pos = sector_end;
+  }
+}
+
+}  // namespace
+
+Image SimState::PostCrash(const CrashMode& mode) const {
+  Image img = durable;
+  switch (mode.kind) {
+    case CrashMode::Kind::kDrop:
+      break;
+    case CrashMode::Kind::kPrefix:
+      for (size_t i = 0; i < pending.size() && i < mode.arg; ++i) ApplyPendingOp(img, pending[i]);
+      break;
+    case CrashMode::Kind::kTorn: {
+      std::mt19937_64 rng(mode.arg);
+      for (const auto& op : pending) {
+        if (op.kind == PendingOp::Kind::kWrite) ApplyTornWrite(img, op, rng);
+      }
+      break;
+    }
+    case CrashMode::Kind::kRandom: {
+      std::mt19937_64 rng(mode.arg);
+      for (const auto& op : pending) {
+        if (rng() & 1) ApplyPendingOp(img, op);
+      }
+      break;
+    }
+  }
+  if (!lost.empty()) {
+    for (const auto& [ino, node] : std::map<Ino, std::shared_ptr<Node>>(img.nodes())) {
+      if (node->type != FileType::kDirectory) continue;
+      bool hit = false;
+      for (const auto& [name, child] : node->entries) hit |= lost.count(child) != 0;
+      if (hit) std::erase_if(img.Mut(ino).entries, [&](const auto& e) { return lost.count(e.second) != 0; });
+    }
+  }
+  img.CollectGarbage();
+  return img;
+}
+
+void SimState::SyncData(Ino ino) {
+  std::vector<PendingOp> rest;
+  rest.reserve(pending.size());
+  for (auto& op : pending) {
+    if (op.is_data() && op.ino == ino) {
+      ApplyPendingOp(durable, op);
+    } else {
+      rest.push_back(std::move(op));
+    }
+  }
+  pending = std::move(rest);
+}
+
+void SimState::SyncDirectory(Ino dir) {
+  for (auto& op : pending) {
+    if (!op.is_data()) op.needs.erase(dir);
+  }
+  // Apply, in issue order, every namespace op whose directories were all
+  // fsync'd and that no earlier pending op on the same entry holds back.
+  std::set<std::pair<Ino, std::string>> blocked;
+  std::vector<PendingOp> rest;
+  rest.reserve(pending.size());
+  for (auto& op : pending) {
+    if (op.is_data()) {
+      rest.push_back(std::move(op));
+      continue;
+    }
+    std::pair<Ino, std::string> a{op.dir, op.name};
+    std::pair<Ino, std::string> b{op.dir2, op.name2};
+    bool is_rename = op.kind == PendingOp::Kind::kRename;
+    bool held = blocked.count(a) != 0 || (is_rename && blocked.count(b) != 0);
+    if (op.needs.empty() && !held) {
+      ApplyPendingOp(durable, op);
+    } else {
+      blocked.insert(a);
+      if (is_rename) blocked.insert(b);
+      rest.push_back(std::move(op));
+    }
+  }
+  pending = std::move(rest);
+}
+
+void SimState::SyncEverything() {
+  for (const auto& op : pending) ApplyPendingOp(durable, op);
+  pending.clear();
+}
+
+}  // namespace crashlab::faultfs
