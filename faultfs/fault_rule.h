@@ -8,6 +8,44 @@
 //   {"op": "read", "path": "**/state-*", "action": "corrupt", "corrupt": {"bitflips": 8},
 //    "probability": 0.1}
 //   {"op": "fsync", "path": "**", "action": "crash", "nth": 17}
+//
+// JSON fields (FromJson rejects any other field, naming it):
+//   op        required; an OpName() ("any" matches every operation)
+//   path      optional glob, default "**"
+//   dest      optional glob over the destination; only for op rename, link,
+//             symlink or any
+//   nth, after, times    positive integers (after may be 0)
+//   probability          number in [0, 1]
+//   always               must be true; the explicit form of "no schedule"
+//   action    required; an ActionName()
+//   errno     error, error_after: a name ("EIO") or a positive integer;
+//             default EIO
+//   bytes     short_write, enospc_after_bytes (required); torn (optional)
+//   size      truncate (required)
+//   delay_ms  delay (required)
+//   corrupt   corrupt (required): {"bitflips": N, "zero": [offset, length],
+//             "garbage": [offset, length]}, at least one of them, lengths > 0
+//   persistent  corrupt (optional boolean)
+//   mode      crash (optional): a CrashMode::Parse() string, default "drop"
+// An action field given for an action that does not use it is rejected too
+// ("bytes" on an "error" rule is almost certainly a mistake).
+//
+// Schedules. A rule counts the operations it matches (1-based, m) and the
+// times it fired (f):
+//   (none) / always   fires at every match
+//   nth=N             fires at match N; with times=T at matches N..N+T-1
+//   after=A           fires at every match m > A; with times=T at most T times
+//   times=T           fires at the first T matches (f < T)
+//   probability=p     fires with probability p at each match (one draw from
+//                     the injector's generator per match that the other
+//                     fields leave eligible); may be combined with after
+//                     (draws only for m > A) and times (at most T firings)
+// nth cannot be combined with after or probability, and always with nothing
+// (FromJson rejects those combinations, naming the field).
+//
+// A rule's schedule advances as if it were the only rule: when several rules
+// fire for one operation, Evaluate() returns the first and the later ones'
+// firings are lost (they still count towards their `times`).
 
 #include <cstdint>
 #include <mutex>
@@ -86,9 +124,14 @@ struct FaultRule {
 
   bool operator==(const FaultRule&) const = default;
   nlohmann::json ToJson() const;
-  // Parses one rule. Errors are InvalidArgument naming the field
-  // ("rule.errno: unknown errno name 'EFOO'"); `where` prefixes the message
-  // (e.g. "rules.json:3" or "scenario.faults[2]").
+  // Writes the fields the action uses (see the top of this file); a rule
+  // without schedule fields gets "always": true. FromJson(ToJson(r)) == r for
+  // every rule FromJson accepts.
+  //
+  // Parses one rule. Errors are InvalidArgument(where, "<field>: <problem>"),
+  // e.g. path "scenario.faults[2]", message "errno: unknown errno name 'EFOO'".
+  // Parse() reports JSON syntax errors as "JSON syntax error at byte N (line
+  // L, column C): ...", N being the 1-based position where parsing stopped.
   static Result<FaultRule> FromJson(const nlohmann::json& j, std::string_view where = "rule");
   static Result<FaultRule> Parse(std::string_view json_text, std::string_view where = "rule");
 };
@@ -96,8 +139,15 @@ struct FaultRule {
 // Glob over '/'-separated paths: '*' and '?' within one component, '[...]'
 // character classes, '**' as a whole component matches zero or more
 // components ("**/CATALOG*" matches "CATALOG.json" and "a/b/CATALOG.json").
+// Classes: "[abc]", ranges "[a-z]", negation "[!a-z]" (or "[^a-z]"); a ']'
+// right after '[' or '[!' is literal. Outside classes a backslash makes the next
+// character literal. '*' also matches a leading '.'. The empty path has zero
+// components (only globs made of "**" components match it). A glob that
+// ValidateGlob rejects matches nothing.
 bool GlobMatch(std::string_view glob, std::string_view path);
-// Checks a glob's syntax (e.g. an unclosed '['); error names the glob.
+// Checks a glob's syntax: not empty, no unclosed '[', no reversed range
+// ("[z-a]"), no trailing backslash, and '**' only as a whole component ("a**b" and
+// "**.log" are errors). The error's path is the glob.
 Status ValidateGlob(std::string_view glob);
 
 // What one operation looks like to the rules.
@@ -121,6 +171,8 @@ struct InjectedFault {
   int err = 0;
   size_t rule_index = 0;
   std::string detail;  // e.g. "short write 100 of 4096 bytes", "3 bit flips at ..."
+  // {"op_index", "op", "path", "offset", "length", "action", "errno" (name
+  // string, null when err == 0), "rule" (rule_index), "detail"}.
   nlohmann::json ToJson() const;
 };
 
@@ -134,11 +186,29 @@ struct Firing {
   uint64_t bytes_allowed = 0;
 };
 
-// Holds the active rules and their schedule state. Thread-safe.
+// Holds the active rules and their schedule state. Thread-safe: every
+// method takes mu_.
+//
+// Matching: a rule matches an operation when its op is kAny or equals
+// ctx.op (a rule for kOpen also matches kCreate; kFsync does not match
+// kFdatasync), GlobMatch(rule.path, ctx.path), and, if rule.dest is set,
+// GlobMatch(*rule.dest, ctx.dest).
+//
+// enospc_after_bytes accounting: the rule has a budget of `bytes` bytes.
+// A matching operation whose schedule allows firing fires iff the remaining
+// budget is smaller than ctx.length; then Firing.bytes_allowed is the
+// remaining budget (maybe 0): the caller writes that many bytes, fails the
+// rest with ENOSPC, and reports the bytes written with ConsumeBytes(). Every
+// matching operation for which the rule does NOT fire is charged ctx.length
+// by Evaluate() itself (even if another rule fires for it), so the caller
+// never calls ConsumeBytes() for a write that was not cut short. A budget
+// never goes below zero.
 class FaultInjector {
  public:
   explicit FaultInjector(uint64_t seed = 0);
 
+  // REQUIRES: a valid rule (as FromJson returns); a rule with a malformed
+  // glob matches nothing.
   void Add(FaultRule rule);
   void Clear();  // removes all rules (the log stays)
   std::vector<FaultRule> rules() const;
@@ -148,16 +218,20 @@ class FaultInjector {
   // rule's schedule, and returns the first rule (in insertion order) that
   // fires. Deterministic for a given seed and operation sequence.
   std::optional<Firing> Evaluate(const OpContext& ctx);
-  // For kEnospcAfterBytes: tells the injector how many bytes a matching write
-  // really wrote, so its budget shrinks.
+  // For kEnospcAfterBytes: after a firing, tells the injector how many bytes
+  // the write really wrote (normally Firing.bytes_allowed), so the budget
+  // shrinks. An index that names no enospc rule is ignored.
   void ConsumeBytes(size_t rule_index, uint64_t bytes);
 
-  // Seeded randomness for actions (bit flip positions, garbage bytes).
+  // Seeded randomness for actions (bit flip positions, garbage bytes). Shares
+  // the generator with probability schedules, so the whole sequence of
+  // firings and values is fixed by the seed and the calls made.
   uint64_t NextRandom();
 
   void Record(InjectedFault fault);
   std::vector<InjectedFault> log() const;
-  // JSON lines, one fault per line.
+  // JSON lines, one fault per line (InjectedFault::ToJson); bytes of a path
+  // that are not UTF-8 are replaced by U+FFFD.
   std::string LogAsJsonLines() const;
 
  private:
