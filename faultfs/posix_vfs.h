@@ -19,7 +19,7 @@ class PosixVfs final : public Vfs {
   Status Link(std::string_view existing, std::string_view new_path) override;
   Status Symlink(std::string_view target, std::string_view link_path) override;
   Status Unlink(std::string_view path) override;
-  Status Mkdir(std::string_view path, uint32_t mode) override;
+  Status Mkdir(std::string_view path, uint32_t mode = 0755) override;
   Status Rmdir(std::string_view path) override;
   Status Truncate(std::string_view path, uint64_t size) override;
   Result<std::vector<DirEntry>> ListDir(std::string_view path) override;
