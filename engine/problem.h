@@ -16,6 +16,8 @@
 //   wal-gap              WAL records between the checkpoint and the log missing
 //   wal-torn-tail        (informational) an incomplete tail record was cut
 //   io-error             an I/O error (errno and path kept)
+//   not-in-catalog       Verify() of an id the catalog does not list
+//   startup-gc-skipped   (informational) startup GC did not run to the end
 
 #include <string>
 #include <vector>
