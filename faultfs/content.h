@@ -28,6 +28,19 @@ class Content {
   // Applies `fn(byte&)` style damage: xor a bit at absolute bit position.
   void FlipBit(uint64_t bit);
   bool operator==(const Content& other) const;
+  // Calls fn(index, bytes) for every stored page in index order; `bytes`
+  // points at kPageSize bytes. Pages shared between copies have the same
+  // address, so comparing addresses finds the pages a write touched. Absent
+  // pages read as zeros. (Used by the faultfs daemon's backing mirror.)
+  template <typename Fn>
+  void ForEachPage(Fn&& fn) const {
+    for (const auto& [index, page] : pages_) fn(index, page->data());
+  }
+  // The address ForEachPage would give for page `index`, nullptr if absent.
+  const char* PageData(uint64_t index) const {
+    auto it = pages_.find(index);
+    return it == pages_.end() ? nullptr : it->second->data();
+  }
 
  private:
   using Page = std::array<char, kPageSize>;

@@ -27,6 +27,9 @@ Node& Image::Create(Ino ino, FileType type, uint32_t mode) {
   node->type = type;
   node->mode = mode;
   node->nlink = type == FileType::kDirectory ? 2 : 1;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  node->atime = node->mtime = node->ctime = now;
   nodes_[ino] = node;
   return *node;
 }
@@ -171,7 +174,9 @@ std::string PendingOp::Describe() const {
 void ApplyPendingOp(Image& image, const PendingOp& op) {
   switch (op.kind) {
     case PendingOp::Kind::kWrite: {
+      bool fresh = image.Find(op.ino) == nullptr;
       Node& node = image.Ensure(op.ino, FileType::kRegular, op.new_mode);
+      if (fresh) node.uid = op.new_uid, node.gid = op.new_gid;
       std::string_view data(*op.bytes);
       node.data.Write(op.offset, data.substr(0, std::min<uint64_t>(data.size(), op.torn_keep)));
       return;
@@ -183,6 +188,8 @@ void ApplyPendingOp(Image& image, const PendingOp& op) {
       if (image.Find(op.ino) == nullptr) {
         Node& node = image.Create(op.ino, op.new_type, op.new_mode);
         node.target = op.new_target;
+        node.uid = op.new_uid;
+        node.gid = op.new_gid;
       }
       image.Ensure(op.dir, FileType::kDirectory, 0755).entries[op.name] = op.ino;
       return;
@@ -266,6 +273,7 @@ void SimState::SyncData(Ino ino) {
   for (auto& op : pending) {
     if (op.is_data() && op.ino == ino) {
       ApplyPendingOp(durable, op);
+      if (log_durable) durable_log.push_back(op);
     } else {
       rest.push_back(std::move(op));
     }
@@ -293,6 +301,7 @@ void SimState::SyncDirectory(Ino dir) {
     bool held = blocked.count(a) != 0 || (is_rename && blocked.count(b) != 0);
     if (op.needs.empty() && !held) {
       ApplyPendingOp(durable, op);
+      if (log_durable) durable_log.push_back(op);
     } else {
       blocked.insert(a);
       if (is_rename) blocked.insert(b);
@@ -304,6 +313,7 @@ void SimState::SyncDirectory(Ino dir) {
 
 void SimState::SyncEverything() {
   for (const auto& op : pending) ApplyPendingOp(durable, op);
+  if (log_durable) durable_log.insert(durable_log.end(), pending.begin(), pending.end());
   pending.clear();
 }
 

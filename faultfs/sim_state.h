@@ -11,6 +11,8 @@
 //   a cross-directory rename. A namespace op never overtakes an earlier
 //   pending op on the same directory entry. SyncAll makes everything durable.
 
+#include <time.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -37,6 +39,13 @@ struct Node {
   Content data;                        // regular files
   std::string target;                  // symlinks
   std::map<std::string, Ino> entries;  // directories
+  // Attributes for the FUSE daemon. Not part of the crash model: owner and
+  // mode changes reach the durable node at once, times are kept as they are.
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  timespec atime{};
+  timespec mtime{};
+  timespec ctime{};
 };
 
 // An image: inode number -> node. Nodes are shared between images and cloned
@@ -91,6 +100,8 @@ struct PendingOp {
   std::string name2;
   FileType new_type = FileType::kRegular;  // kLinkEntry of a new inode
   uint32_t new_mode = 0644;
+  uint32_t new_uid = 0;                    // owner of a node this op creates
+  uint32_t new_gid = 0;
   std::string new_target;                  // symlink target
   Ino replaced = 0;                        // rename/link: inode the target entry held
   std::set<Ino> needs;                     // directories still to fsync
@@ -108,6 +119,11 @@ struct SimState {
   std::vector<PendingOp> pending;  // issue order
   std::set<Ino> lost;              // 'lose' action: gone at the next crash
   Ino next_ino = kRootIno + 1;
+  // When set, every op the Sync* calls below apply to `durable` is also
+  // appended to `durable_log` (in order): the FUSE daemon replays them on
+  // its backing directory.
+  bool log_durable = false;
+  std::vector<PendingOp> durable_log;
 
   // The visible image a crash in `mode` leaves behind (garbage collected).
   Image PostCrash(const CrashMode& mode) const;

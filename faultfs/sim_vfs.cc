@@ -1,5 +1,7 @@
 #include "faultfs/sim_vfs.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -7,6 +9,26 @@
 #include <nlohmann/json.hpp>
 
 namespace crashlab::faultfs {
+
+namespace {
+
+struct Caller {
+  bool set = false;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+};
+thread_local Caller tl_caller;
+
+uint32_t CallerUid() { return tl_caller.set ? tl_caller.uid : static_cast<uint32_t>(geteuid()); }
+uint32_t CallerGid() { return tl_caller.set ? tl_caller.gid : static_cast<uint32_t>(getegid()); }
+
+timespec Now() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}
+
+}  // namespace
 
 Result<MetadataModel> ParseMetadataModel(std::string_view text) {
   if (text == "strict") return MetadataModel::kStrict;
@@ -147,7 +169,33 @@ Status SimVfs::Finish(TraceEntry& entry, Status st, const std::optional<Firing>&
   }
   entry.result = st.err();
   if (options_.record_trace) trace_.push_back(entry);
+  NotifyDurable();
   return st;
+}
+
+void SimVfs::NotifyDurable() {
+  if (!durable_listener_) return;
+  if (state_.durable_log.empty() && durable_rewritten_.empty() && durable_attrs_.empty()) return;
+  durable_listener_(DurableChange{.applied = state_.durable_log, .rewritten = durable_rewritten_,
+                                  .attrs = durable_attrs_, .durable = state_.durable});
+  state_.durable_log.clear();
+  durable_rewritten_.clear();
+  durable_attrs_.clear();
+}
+
+void SimVfs::SetDurableListener(DurableListener listener) {
+  std::lock_guard lock(mu_);
+  durable_listener_ = std::move(listener);
+  state_.log_durable = static_cast<bool>(durable_listener_);
+  state_.durable_log.clear();
+}
+
+void SimVfs::SetCaller(uint32_t uid, uint32_t gid) { tl_caller = Caller{true, uid, gid}; }
+
+void SimVfs::Touch(Ino ino) {
+  if (state_.visible.Find(ino) == nullptr) return;
+  Node& node = state_.visible.Mut(ino);
+  node.mtime = node.ctime = Now();
 }
 
 void SimVfs::RecordFault(TraceEntry& entry, const Firing& firing, std::string detail) {
@@ -207,18 +255,38 @@ void SimVfs::Damage(Ino ino, const Firing& firing, TraceEntry& entry) {
   };
   flip_bits_.clear();
   std::string detail = apply(state_.visible.Mut(ino), false);
-  if (state_.durable.Find(ino) != nullptr) apply(state_.durable.Mut(ino), true);
+  if (state_.durable.Find(ino) != nullptr) {
+    apply(state_.durable.Mut(ino), true);
+    durable_rewritten_.insert(ino);
+  }
   RecordFault(entry, firing, "persistent " + detail);
 }
 
 void SimVfs::CrashLocked(const CrashMode& mode) {
+  NotifyDurable();  // what became durable before the power cut comes first
   Image post = state_.PostCrash(mode);
+  std::optional<Image> old_durable;
+  std::optional<Image> old_visible;
+  if (durable_listener_) {
+    old_durable = std::move(state_.durable);
+    old_visible = std::move(state_.visible);
+  }
   state_.visible = post;
   state_.durable = post;
   state_.pending.clear();
   state_.lost.clear();
   open_count_.clear();
   ++generation_;
+  if (durable_listener_) {
+    state_.durable_log.clear();
+    durable_listener_(DurableChange{.applied = state_.durable_log, .rewritten = durable_rewritten_,
+                                    .attrs = durable_attrs_,
+                                    .before_crash_durable = &*old_durable,
+                                    .before_crash_visible = &*old_visible,
+                                    .durable = state_.durable});
+    durable_rewritten_.clear();
+    durable_attrs_.clear();
+  }
 }
 
 void SimVfs::Crash(const CrashMode& mode) {
@@ -323,6 +391,7 @@ Result<std::pair<Ino, std::string>> SimVfs::ParentLocked(std::string_view norm_p
 void SimVfs::AddNamespaceOp(PendingOp op) {
   if (options_.model == MetadataModel::kImmediate) {
     ApplyPendingOp(state_.durable, op);
+    if (state_.log_durable) state_.durable_log.push_back(std::move(op));
     return;
   }
   op.needs.insert(op.dir);
@@ -372,8 +441,10 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, const OpenOpti
     }
     if (opts.truncate && opts.write && node->data.size() > 0) {
       state_.visible.Mut(ino).data.Resize(0);
+      Touch(ino);
       AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate, .op_index = e.index, .ino = ino,
-                          .size = 0, .new_mode = node->mode});
+                          .size = 0, .new_mode = node->mode, .new_uid = node->uid,
+                          .new_gid = node->gid});
     }
   } else if (!creating) {
     return Finish(e, existing.status(), firing);
@@ -381,11 +452,15 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, const OpenOpti
     auto parent = ParentLocked(*norm);
     if (!parent.ok()) return Finish(e, parent.status(), firing);
     ino = state_.next_ino++;
-    state_.visible.Create(ino, FileType::kRegular, opts.mode & 07777);
+    Node& created = state_.visible.Create(ino, FileType::kRegular, opts.mode & 07777);
+    created.uid = CallerUid();
+    created.gid = CallerGid();
     state_.visible.Mut(parent->first).entries[parent->second] = ino;
+    Touch(parent->first);
     AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry, .op_index = e.index, .ino = ino,
                              .dir = parent->first, .name = parent->second,
-                             .new_type = FileType::kRegular, .new_mode = opts.mode & 07777});
+                             .new_type = FileType::kRegular, .new_mode = opts.mode & 07777,
+                             .new_uid = created.uid, .new_gid = created.gid});
   }
   Status st = Finish(e, Status::Ok(), firing);
   if (!st.ok() && firing && firing->rule.action == ActionKind::kErrorAfter) return st;
@@ -394,11 +469,23 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, const OpenOpti
 }
 
 Status SimVfs::Rename(std::string_view from, std::string_view to) {
+  std::lock_guard lock(mu_);
+  return RenameLocked(from, to, 0);
+}
+
+Status SimVfs::Rename(std::string_view from, std::string_view to, unsigned flags) {
+  if ((flags & ~unsigned{kRenameNoReplace}) != 0) {
+    return Status::IoError(EINVAL, std::string(from), "unsupported rename flags");
+  }
+  std::lock_guard lock(mu_);
+  return RenameLocked(from, to, flags);
+}
+
+Status SimVfs::RenameLocked(std::string_view from, std::string_view to, unsigned flags) {
   auto a = Norm(from);
   if (!a.ok()) return a.status();
   auto b = Norm(to);
   if (!b.ok()) return b.status();
-  std::lock_guard lock(mu_);
   TraceEntry e{.op = OpKind::kRename, .path = *a, .path2 = *b};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing));
@@ -416,6 +503,9 @@ Status SimVfs::Rename(std::string_view from, std::string_view to) {
   }
   Ino replaced = 0;
   auto target = LookupLocked(*b);
+  if (target.ok() && (flags & kRenameNoReplace) != 0) {
+    return Finish(e, Status::IoError(EEXIST, *b, "RENAME_NOREPLACE and the target exists"), firing);
+  }
   if (target.ok()) {
     if (*target == *ino) return Finish(e, Status::Ok(), firing);  // same file: nothing to do
     const Node* t = state_.visible.Find(*target);
@@ -428,6 +518,8 @@ Status SimVfs::Rename(std::string_view from, std::string_view to) {
   }
   state_.visible.Mut(src->first).entries.erase(src->second);
   state_.visible.Mut(dst->first).entries[dst->second] = *ino;
+  Touch(src->first);
+  Touch(dst->first);
   if (replaced != 0) DropLink(replaced);
   AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kRename, .op_index = e.index, .ino = *ino,
                            .dir = src->first, .name = src->second, .dir2 = dst->first,
@@ -473,11 +565,16 @@ Status SimVfs::Symlink(std::string_view target, std::string_view link_path) {
   if (!dst.ok()) return Finish(e, dst.status(), firing);
   if (LookupLocked(*b).ok()) return Finish(e, Status::IoError(EEXIST, *b), firing);
   Ino ino = state_.next_ino++;
-  state_.visible.Create(ino, FileType::kSymlink, 0777).target = std::string(target);
+  Node& created = state_.visible.Create(ino, FileType::kSymlink, 0777);
+  created.target = std::string(target);
+  created.uid = CallerUid();
+  created.gid = CallerGid();
   state_.visible.Mut(dst->first).entries[dst->second] = ino;
+  Touch(dst->first);
   AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry, .op_index = e.index, .ino = ino,
                            .dir = dst->first, .name = dst->second, .new_type = FileType::kSymlink,
-                           .new_mode = 0777, .new_target = std::string(target)});
+                           .new_mode = 0777, .new_uid = created.uid, .new_gid = created.gid,
+                           .new_target = std::string(target)});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -496,6 +593,8 @@ Status SimVfs::Unlink(std::string_view path) {
     return Finish(e, Status::IoError(EISDIR, *norm, "unlink of a directory"), firing);
   }
   state_.visible.Mut(parent->first).entries.erase(parent->second);
+  Touch(parent->first);
+  if (state_.visible.Find(*ino) != nullptr) state_.visible.Mut(*ino).ctime = Now();
   DropLink(*ino);
   AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry, .op_index = e.index, .ino = *ino,
                            .dir = parent->first, .name = parent->second});
@@ -513,11 +612,15 @@ Status SimVfs::Mkdir(std::string_view path, uint32_t mode) {
   if (!parent.ok()) return Finish(e, parent.status(), firing);
   if (LookupLocked(*norm).ok()) return Finish(e, Status::IoError(EEXIST, *norm), firing);
   Ino ino = state_.next_ino++;
-  state_.visible.Create(ino, FileType::kDirectory, mode & 07777);
+  Node& created = state_.visible.Create(ino, FileType::kDirectory, mode & 07777);
+  created.uid = CallerUid();
+  created.gid = CallerGid();
   state_.visible.Mut(parent->first).entries[parent->second] = ino;
+  Touch(parent->first);
   AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry, .op_index = e.index, .ino = ino,
                            .dir = parent->first, .name = parent->second,
-                           .new_type = FileType::kDirectory, .new_mode = mode & 07777});
+                           .new_type = FileType::kDirectory, .new_mode = mode & 07777,
+                           .new_uid = created.uid, .new_gid = created.gid});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -536,6 +639,8 @@ Status SimVfs::Rmdir(std::string_view path) {
   if (node->type != FileType::kDirectory) return Finish(e, Status::IoError(ENOTDIR, *norm), firing);
   if (!node->entries.empty()) return Finish(e, Status::IoError(ENOTEMPTY, *norm), firing);
   state_.visible.Mut(parent->first).entries.erase(parent->second);
+  Touch(parent->first);
+  if (state_.visible.Find(*ino) != nullptr) state_.visible.Mut(*ino).ctime = Now();
   DropLink(*ino);
   AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry, .op_index = e.index, .ino = *ino,
                            .dir = parent->first, .name = parent->second});
@@ -555,8 +660,9 @@ Status SimVfs::Truncate(std::string_view path, uint64_t size) {
   if (node->type == FileType::kDirectory) return Finish(e, Status::IoError(EISDIR, *norm), firing);
   if (size > options_.max_file_size) return Finish(e, Status::IoError(EFBIG, *norm), firing);
   state_.visible.Mut(*ino).data.Resize(size);
+  Touch(*ino);
   AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate, .op_index = e.index, .ino = *ino,
-                      .size = size, .new_mode = node->mode});
+                      .size = size, .new_mode = node->mode, .new_uid = node->uid, .new_gid = node->gid});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -658,6 +764,72 @@ Status SimVfs::Chmod(std::string_view path, uint32_t mode) {
   return Status::Ok();
 }
 
+NodeAttr SimVfs::AttrOf(Ino ino) const {
+  const Node* node = state_.visible.Find(ino);
+  uint64_t size = node->type == FileType::kSymlink ? node->target.size() : node->data.size();
+  if (node->type == FileType::kDirectory) size = 4096;
+  return NodeAttr{.type = node->type, .size = size, .mode = node->mode, .nlink = node->nlink,
+                  .uid = node->uid, .gid = node->gid, .ino = ino, .atime = node->atime,
+                  .mtime = node->mtime, .ctime = node->ctime};
+}
+
+Result<NodeAttr> SimVfs::GetAttr(std::string_view path) {
+  auto norm = Norm(path);
+  if (!norm.ok()) return norm.status();
+  std::lock_guard lock(mu_);
+  if (crashed_) return Status::IoError(EIO, *norm, "power cut: restart required");
+  auto ino = LookupLocked(*norm);
+  if (!ino.ok()) return ino.status();
+  return AttrOf(*ino);
+}
+
+Result<NodeAttr> SimVfs::GetAttr(File& file) {
+  auto& f = static_cast<SimFile&>(file);
+  std::lock_guard lock(mu_);
+  if (crashed_) return Status::IoError(EIO, f.path_, "power cut: restart required");
+  CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
+  if (state_.visible.Find(f.ino_) == nullptr) return Status::IoError(ESTALE, f.path_);
+  return AttrOf(f.ino_);
+}
+
+Status SimVfs::SetAttr(std::string_view path, File* file, const AttrChange& change) {
+  std::lock_guard lock(mu_);
+  Ino ino = 0;
+  std::string where(path);
+  if (file != nullptr) {
+    auto& f = static_cast<SimFile&>(*file);
+    CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
+    ino = f.ino_;
+    where = f.path_;
+  } else {
+    auto norm = Norm(path);
+    if (!norm.ok()) return norm.status();
+    auto found = LookupLocked(*norm);
+    if (!found.ok()) return found.status();
+    ino = *found;
+  }
+  if (crashed_) return Status::IoError(EIO, where, "power cut: restart required");
+  if (state_.visible.Find(ino) == nullptr) return Status::IoError(ESTALE, where);
+  timespec now = Now();
+  auto resolve = [&](const timespec& t) { return t.tv_nsec == UTIME_NOW ? now : t; };
+  auto apply = [&](Node& node, bool durable) {
+    if (change.mode) node.mode = *change.mode & 07777;
+    if (change.uid) node.uid = *change.uid;
+    if (change.gid) node.gid = *change.gid;
+    if (durable) return;
+    if (change.atime && change.atime->tv_nsec != UTIME_OMIT) node.atime = resolve(*change.atime);
+    if (change.mtime && change.mtime->tv_nsec != UTIME_OMIT) node.mtime = resolve(*change.mtime);
+    node.ctime = now;
+  };
+  apply(state_.visible.Mut(ino), false);
+  if ((change.mode || change.uid || change.gid) && state_.durable.Find(ino) != nullptr) {
+    apply(state_.durable.Mut(ino), true);
+    durable_attrs_.insert(ino);
+    NotifyDurable();
+  }
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------- file ops
 
 Status SimVfs::CheckHandle(const SimFile& f, bool want_write) const {
@@ -739,11 +911,14 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset, con
     }
   }
   std::string_view data(static_cast<const char*>(buf), count);
-  state_.visible.Mut(f.ino_).data.Write(off, data);
+  Node& wnode = state_.visible.Mut(f.ino_);
+  wnode.data.Write(off, data);
+  wnode.mtime = wnode.ctime = Now();
   if (count > 0) {
     AddDataOp(PendingOp{.kind = PendingOp::Kind::kWrite, .op_index = e.index, .ino = f.ino_,
                         .offset = off, .bytes = std::make_shared<const std::string>(data),
-                        .torn_keep = torn_keep, .new_mode = node->mode});
+                        .torn_keep = torn_keep, .new_mode = wnode.mode, .new_uid = wnode.uid,
+                        .new_gid = wnode.gid});
   }
   Status st = Finish(e, Status::Ok(), firing);
   if (!st.ok()) return st;
@@ -758,8 +933,9 @@ Status SimVfs::FileTruncate(SimFile& f, uint64_t size) {
   if (size > options_.max_file_size) return Finish(e, Status::IoError(EFBIG, f.path_), firing);
   Node& node = state_.visible.Mut(f.ino_);
   node.data.Resize(size);
+  node.mtime = node.ctime = Now();
   AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate, .op_index = e.index, .ino = f.ino_,
-                      .size = size, .new_mode = node.mode});
+                      .size = size, .new_mode = node.mode, .new_uid = node.uid, .new_gid = node.gid});
   return Finish(e, Status::Ok(), firing);
 }
 

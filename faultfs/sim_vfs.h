@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,48 @@ enum class MetadataModel {
   kImmediate,  // namespace ops durable at once (some journaling file systems)
 };
 Result<MetadataModel> ParseMetadataModel(std::string_view text);  // "strict", "immediate"
+
+// Everything stat(2) needs about a node (for the FUSE daemon).
+struct NodeAttr {
+  FileType type = FileType::kRegular;
+  uint64_t size = 0;
+  uint32_t mode = 0;  // permission bits
+  uint32_t nlink = 1;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  Ino ino = 0;
+  timespec atime{};
+  timespec mtime{};
+  timespec ctime{};
+};
+
+// chmod/chown/utimens in one call; unset fields stay as they are. A time
+// whose tv_nsec is UTIME_NOW means the current time.
+struct AttrChange {
+  std::optional<uint32_t> mode;
+  std::optional<uint32_t> uid;
+  std::optional<uint32_t> gid;
+  std::optional<timespec> atime;
+  std::optional<timespec> mtime;
+};
+
+// What became durable since the last notification (see SetDurableListener).
+struct DurableChange {
+  const std::vector<PendingOp>& applied;  // ops applied to the durable image, in order
+  const std::set<Ino>& rewritten;  // durable content changed in place (persistent damage)
+  const std::set<Ino>& attrs;      // mode or owner changed (durable at once)
+  // Set when a crash replaced the durable image: the image before the crash
+  // (the listener diffs it against `durable`) and the visible image before
+  // the crash (whose paths the kernel may have cached).
+  const Image* before_crash_durable = nullptr;
+  const Image* before_crash_visible = nullptr;
+  const Image& durable;
+};
+
+// rename(2) flags for SimVfs::Rename.
+enum RenameFlags : unsigned {
+  kRenameNoReplace = 1,  // RENAME_NOREPLACE: fail with EEXIST if the target exists
+};
 
 class SimVfs final : public Vfs {
  public:
@@ -61,6 +105,29 @@ class SimVfs final : public Vfs {
   // --- extra file-system calls (used by the FUSE daemon) ---
   Result<std::string> ReadLink(std::string_view path);
   Status Chmod(std::string_view path, uint32_t mode);
+  // rename(2) with `flags` (RenameFlags); unknown flags give EINVAL.
+  Status Rename(std::string_view from, std::string_view to, unsigned flags);
+  // Attributes of a path (lstat) or of an open file (fstat; works after
+  // unlink). Not traced and not matched by rules (the kernel asks for them
+  // constantly); EIO while crashed().
+  Result<NodeAttr> GetAttr(std::string_view path);
+  Result<NodeAttr> GetAttr(File& file);  // REQUIRES: `file` was opened by this SimVfs
+  // chmod/chown/utimens on a path, or on `file` when it is not null.
+  // Mode and owner changes reach the durable node at once (they are not
+  // part of the crash model). Not traced.
+  Status SetAttr(std::string_view path, File* file, const AttrChange& change);
+  // The owner given to nodes created by the calling thread (default: the
+  // process's effective ids). The FUSE daemon sets the requesting process's.
+  static void SetCaller(uint32_t uid, uint32_t gid);
+
+  // Called with the internal mutex held at the end of every operation that
+  // changed the durable image (fsync, fsyncdir, sync, a crash, persistent
+  // damage, chmod/chown, any namespace op under MetadataModel::kImmediate).
+  // The FUSE daemon writes the change to its backing directory here, so the
+  // backing directory always holds the durable state. The listener must not
+  // call back into this SimVfs.
+  using DurableListener = std::function<void(const DurableChange& change)>;
+  void SetDurableListener(DurableListener listener);
 
   // --- crash model ---
   // Power cut: the visible state becomes the post-crash state of `mode`,
@@ -115,6 +182,10 @@ class SimVfs final : public Vfs {
   void AddNamespaceOp(PendingOp op);
   void AddDataOp(PendingOp op);
   void DropLink(Ino ino);  // one name fewer; frees the node when unused
+  void NotifyDurable();    // runs the durable listener if something changed
+  Status RenameLocked(std::string_view from, std::string_view to, unsigned flags);
+  NodeAttr AttrOf(Ino ino) const;
+  void Touch(Ino ino);     // mtime = ctime = now on the visible node
   void Damage(Ino ino, const Firing& firing, TraceEntry& entry);
   // File operations, called by SimFile with mu_ held.
   Result<size_t> FileRead(SimFile& f, uint64_t offset, void* buf, size_t n);
@@ -136,6 +207,9 @@ class SimVfs final : public Vfs {
   std::vector<uint64_t> flip_bits_; // GUARDED_BY(mu_); scratch for Damage()
   std::string garbage_;             // GUARDED_BY(mu_); scratch for Damage()
   Hook hook_;                       // GUARDED_BY(mu_)
+  DurableListener durable_listener_;  // GUARDED_BY(mu_)
+  std::set<Ino> durable_rewritten_;   // GUARDED_BY(mu_); pending notification
+  std::set<Ino> durable_attrs_;       // GUARDED_BY(mu_); pending notification
   FaultInjector faults_;
 };
 
