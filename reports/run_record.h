@@ -119,7 +119,7 @@ struct FaultEvent {
 
 struct CatalogEntry {
   std::string id;
-  nlohmann::json detail = nlohmann::json::object();  // engine-defined
+  nlohmann::json detail;  // engine-defined; null if none
   bool operator==(const CatalogEntry&) const = default;
 };
 
@@ -193,7 +193,7 @@ struct Violation {
   std::vector<CheckpointFiles> checkpoint_files;
   std::vector<FileState> files;       // durable vs visible of involved files
   StateDiff state;                    // expected (oracle) vs recovered
-  nlohmann::json recovery_result = nlohmann::json::object();  // opaque
+  nlohmann::json recovery_result;  // opaque; null if none
   std::string reproducer;             // path of the reproducer scenario
   std::string reproduce_command;      // "crashlab replay repro/....json"
   bool operator==(const Violation&) const = default;
