@@ -30,6 +30,7 @@ dl.meta dt{color:var(--muted)} dl.meta dd{margin:0;font-family:var(--mono);font-
 table{border-collapse:collapse;width:100%;font-size:13px}
 th{text-align:left;color:var(--muted);font-weight:600;font-size:12px;border-bottom:1px solid var(--line);padding:6px 8px;white-space:nowrap}
 td{border-bottom:1px solid var(--line);padding:6px 8px;vertical-align:top}
+#scenarios td:first-child{min-width:190px}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 .mono,code,pre{font-family:var(--mono);font-size:12.5px}
 .pill{display:inline-block;border-radius:999px;padding:1px 9px;font-size:12px;font-weight:600;white-space:nowrap}

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "reports/canonical.h"
+#include "reports/run_clock.h"
 #include "tests/reports/sample_runs.h"
 
 namespace crashlab::reports {
@@ -133,6 +134,20 @@ TEST(RunRecordTest, CanonicalOrderIsIndependentOfInputOrder) {
   std::reverse(shuffled.run.modes.begin(), shuffled.run.modes.end());
   Canonicalize(&shuffled);
   EXPECT_EQ(shuffled, r);
+}
+
+}  // namespace
+}  // namespace crashlab::reports
+
+namespace crashlab::reports {
+namespace {
+
+TEST(RunClockTest, MachineAndTimestamps) {
+  MachineInfo m = CurrentMachine();
+  EXPECT_FALSE(m.hostname.empty());
+  EXPECT_EQ(m.kernel.rfind("Linux ", 0), 0u) << m.kernel;
+  EXPECT_GT(m.cores, 0u);
+  EXPECT_EQ(Rfc3339(std::chrono::system_clock::from_time_t(1714564800)), "2024-05-01T12:00:00Z");
 }
 
 }  // namespace
