@@ -118,6 +118,8 @@ TEST(HtmlBrowserTest, ChromiumShowsViolationTimelineAndReproduceCommand) {
   std::filesystem::create_directories(ArtifactDir(), ec);
   const auto png = ArtifactDir() / "report_failing.png";
   std::filesystem::remove(png, ec);
+  std::filesystem::copy_file(tmp.path() / kHtmlFile, ArtifactDir() / "report_failing.html",
+                             std::filesystem::copy_options::overwrite_existing, ec);
   auto shot = RunShell("timeout 120 " + chromium + ChromiumFlags(tmp.path() / "profile-shot") +
                        " --window-size=1280,2200 --screenshot=" + ShellQuote(png.string()) + " " +
                        ShellQuote(url));
