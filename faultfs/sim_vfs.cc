@@ -346,6 +346,17 @@ std::vector<TraceEntry> SimVfs::trace() const {
   return trace_;
 }
 
+std::vector<TraceEntry> SimVfs::TraceSince(size_t from) const {
+  std::lock_guard lock(mu_);
+  if (from >= trace_.size()) return {};
+  return std::vector<TraceEntry>(trace_.begin() + static_cast<std::ptrdiff_t>(from), trace_.end());
+}
+
+size_t SimVfs::trace_size() const {
+  std::lock_guard lock(mu_);
+  return trace_.size();
+}
+
 uint64_t SimVfs::op_count() const {
   std::lock_guard lock(mu_);
   return next_index_;
@@ -675,12 +686,30 @@ Result<std::vector<DirEntry>> SimVfs::ListDir(std::string_view path) {
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing));
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return Finish(e, ino.status(), firing);
-  const Node* node = state_.visible.Find(*ino);
-  if (node->type != FileType::kDirectory) return Finish(e, Status::IoError(ENOTDIR, *norm), firing);
+  return ListDirLocked(e, firing, *ino);
+}
+
+Result<std::vector<DirEntry>> SimVfs::ListDir(File& dir, std::vector<NodeAttr>* attrs) {
+  auto& f = static_cast<SimFile&>(dir);
+  std::lock_guard lock(mu_);
+  CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
+  TraceEntry e{.op = OpKind::kReaddir, .path = f.path_};
+  std::optional<Firing> firing;
+  CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, f.ino_));
+  if (state_.visible.Find(f.ino_) == nullptr) return Finish(e, Status::IoError(ENOENT, f.path_), firing);
+  return ListDirLocked(e, firing, f.ino_, attrs);
+}
+
+Result<std::vector<DirEntry>> SimVfs::ListDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino,
+                                                    std::vector<NodeAttr>* attrs) {
+  const std::string norm = e.path;
+  const Node* node = state_.visible.Find(ino);
+  if (node->type != FileType::kDirectory) return Finish(e, Status::IoError(ENOTDIR, norm), firing);
   std::vector<DirEntry> out;
   out.reserve(node->entries.size());
   for (const auto& [name, child] : node->entries) {
     out.push_back(DirEntry{name, state_.visible.Find(child)->type});
+    if (attrs != nullptr) attrs->push_back(AttrOf(child));
   }
   Status st = Finish(e, Status::Ok(), firing);
   if (!st.ok()) return st;
@@ -713,8 +742,24 @@ Status SimVfs::SyncDir(std::string_view path) {
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing));
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return Finish(e, ino.status(), firing);
-  if (state_.visible.Find(*ino)->type != FileType::kDirectory) {
-    return Finish(e, Status::IoError(ENOTDIR, *norm), firing);
+  return SyncDirLocked(e, firing, *ino);
+}
+
+Status SimVfs::SyncDir(File& dir) {
+  auto& f = static_cast<SimFile&>(dir);
+  std::lock_guard lock(mu_);
+  CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
+  TraceEntry e{.op = OpKind::kFsyncDir, .path = f.path_};
+  std::optional<Firing> firing;
+  CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, f.ino_));
+  if (state_.visible.Find(f.ino_) == nullptr) return Finish(e, Status::Ok(), firing);  // removed: nothing to do
+  return SyncDirLocked(e, firing, f.ino_);
+}
+
+Status SimVfs::SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino) {
+  const std::string norm = e.path;
+  if (state_.visible.Find(ino)->type != FileType::kDirectory) {
+    return Finish(e, Status::IoError(ENOTDIR, norm), firing);
   }
   if (firing && firing->rule.action == ActionKind::kFsyncLie) {
     RecordFault(e, *firing, "fsync of the directory returned 0 but persisted nothing");
@@ -722,11 +767,11 @@ Status SimVfs::SyncDir(std::string_view path) {
   }
   if (firing && firing->rule.action == ActionKind::kFsyncgate) {
     // The pending entries of this directory are dropped: never durable.
-    std::erase_if(state_.pending, [&](const PendingOp& op) { return !op.is_data() && op.needs.count(*ino); });
+    std::erase_if(state_.pending, [&](const PendingOp& op) { return !op.is_data() && op.needs.count(ino); });
     RecordFault(e, *firing, "fsync of the directory failed; its pending entries were dropped");
-    return Finish(e, Status::IoError(EIO, *norm, "injected fsyncgate"), std::nullopt);
+    return Finish(e, Status::IoError(EIO, norm, "injected fsyncgate"), std::nullopt);
   }
-  state_.SyncDirectory(*ino);
+  state_.SyncDirectory(ino);
   return Finish(e, Status::Ok(), firing);
 }
 

@@ -105,6 +105,11 @@ class SimVfs final : public Vfs {
   // --- extra file-system calls (used by the FUSE daemon) ---
   Result<std::string> ReadLink(std::string_view path);
   Status Chmod(std::string_view path, uint32_t mode);
+  // readdir and fsync on an open directory (opened read-only with Open()):
+  // they follow the directory through renames. Traced as readdir/fsyncdir.
+  // With `attrs`, also each entry's attributes (same order).
+  Result<std::vector<DirEntry>> ListDir(File& dir, std::vector<NodeAttr>* attrs = nullptr);
+  Status SyncDir(File& dir);
   // rename(2) with `flags` (RenameFlags); unknown flags give EINVAL.
   Status Rename(std::string_view from, std::string_view to, unsigned flags);
   // Attributes of a path (lstat) or of an open file (fstat; works after
@@ -154,6 +159,10 @@ class SimVfs final : public Vfs {
   // --- faults and trace ---
   FaultInjector& faults() { return faults_; }
   std::vector<TraceEntry> trace() const;
+  // The recorded trace entries from position `from` on (a cursor for
+  // streaming the trace to a file), and the number recorded so far.
+  std::vector<TraceEntry> TraceSince(size_t from) const;
+  size_t trace_size() const;
   uint64_t op_count() const;  // index the next operation will get
   // Called before every operation with its would-be trace entry (result not
   // yet known) and the state before it: the crash point "just before op N".
@@ -185,6 +194,10 @@ class SimVfs final : public Vfs {
   void NotifyDurable();    // runs the durable listener if something changed
   Status RenameLocked(std::string_view from, std::string_view to, unsigned flags);
   NodeAttr AttrOf(Ino ino) const;
+  // The bodies of ListDir/SyncDir after Begin(); `e.path` names the directory.
+  Result<std::vector<DirEntry>> ListDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino,
+                                              std::vector<NodeAttr>* attrs = nullptr);
+  Status SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino);
   void Touch(Ino ino);     // mtime = ctime = now on the visible node
   void Damage(Ino ino, const Firing& firing, TraceEntry& entry);
   // File operations, called by SimFile with mu_ held.

@@ -1,0 +1,811 @@
+#include "faultfs/daemon/backing_mirror.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace crashlab::faultfs::daemon {
+namespace {
+
+constexpr Ino kTmpDir = UINT64_MAX - 1;  // model inode of .faultfs/tmp
+constexpr const char* kTmpPath = ".faultfs/tmp";
+constexpr const char* kJournalPath = ".faultfs/journal";
+constexpr char kMagic[4] = {'F', 'F', 'J', '1'};
+constexpr size_t kHeaderSize = 40;  // magic, reserved, progress, count, payload length, checksum
+constexpr int kMaxDepth = 4096;
+
+const char* At(const std::string& path) { return path.empty() ? "." : path.c_str(); }
+
+std::string Join(const std::string& dir, const std::string& name) {
+  return dir.empty() ? name : dir + "/" + name;
+}
+
+uint64_t Fnv1a(const std::string& data) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+void PutU32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
+void PutU64(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
+void PutStr(std::string& out, const std::string& s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out += s;
+}
+
+struct Reader {
+  const std::string& data;
+  size_t pos = 0;
+  bool ok = true;
+  template <typename T>
+  T Get() {
+    T v{};
+    if (pos + sizeof(T) > data.size()) {
+      ok = false;
+      return v;
+    }
+    std::memcpy(&v, data.data() + pos, sizeof(T));
+    pos += sizeof(T);
+    return v;
+  }
+  std::string Str() {
+    uint32_t n = Get<uint32_t>();
+    if (!ok || pos + n > data.size()) {
+      ok = false;
+      return {};
+    }
+    std::string s = data.substr(pos, n);
+    pos += n;
+    return s;
+  }
+};
+
+Status Errno(const std::string& path, const std::string& what) {
+  return Status::IoError(errno, path, "backing dir: " + what);
+}
+
+// rm -rf of `name` under `dirfd`; a missing path is fine.
+int RemoveTreeAt(int parent_fd, const char* name) {
+  struct stat st;
+  if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
+  if (!S_ISDIR(st.st_mode)) return unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+  int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    close(fd);
+    return -1;
+  }
+  std::vector<std::string> names;
+  while (struct dirent* de = readdir(dir)) {
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);
+  }
+  int rc = 0;
+  for (const auto& n : names) rc |= RemoveTreeAt(dirfd(dir), n.c_str());
+  closedir(dir);
+  if (rc != 0) return -1;
+  return unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+Status WriteAllAt(int fd, const char* data, size_t n, uint64_t off, const std::string& path) {
+  while (n > 0) {
+    ssize_t w = pwrite(fd, data, n, static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Errno(path, "pwrite");
+    }
+    data += w;
+    n -= static_cast<size_t>(w);
+    off += static_cast<uint64_t>(w);
+  }
+  return Status::Ok();
+}
+
+FileType TypeOf(mode_t mode) {
+  if (S_ISREG(mode)) return FileType::kRegular;
+  if (S_ISDIR(mode)) return FileType::kDirectory;
+  if (S_ISLNK(mode)) return FileType::kSymlink;
+  return FileType::kOther;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- open / load
+
+Result<std::unique_ptr<BackingMirror>> BackingMirror::Open(const std::string& backing, Options options,
+                                                           std::string* replay_report) {
+  int fd = open(backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Errno(backing, "opening the backing directory");
+  std::unique_ptr<BackingMirror> m(new BackingMirror(backing, fd, options));
+  if (mkdirat(fd, kHiddenDir, 0700) != 0 && errno != EEXIST) return Errno(kHiddenDir, "mkdir");
+  if (mkdirat(fd, kTmpPath, 0700) != 0 && errno != EEXIST) return Errno(kTmpPath, "mkdir");
+  m->journal_fd_ = openat(fd, kJournalPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (m->journal_fd_ < 0) return Errno(kJournalPath, "open");
+  CRASHLAB_RETURN_IF_ERROR(m->Replay(replay_report));
+  m->model_[kRootIno] = MNode{.type = FileType::kDirectory};
+  m->model_[kTmpDir] = MNode{.type = FileType::kDirectory};
+  return m;
+}
+
+BackingMirror::~BackingMirror() {
+  for (int fd : batch_open_) close(fd);
+  if (journal_fd_ >= 0) close(journal_fd_);
+  close(root_fd_);
+}
+
+Result<SimState> BackingMirror::Load(std::vector<std::string>* skipped) {
+  SimState state;
+  std::map<std::pair<dev_t, ino_t>, Ino> seen;
+  struct stat root_st;
+  if (fstat(root_fd_, &root_st) != 0) return Errno(backing_, "stat");
+  {
+    Node& root = state.visible.Mut(kRootIno);
+    root.mode = root_st.st_mode & 07777;
+    root.uid = root_st.st_uid;
+    root.gid = root_st.st_gid;
+    root.atime = root_st.st_atim;
+    root.mtime = root_st.st_mtim;
+    root.ctime = root_st.st_ctim;
+  }
+  std::vector<char> buf(1 << 20);
+  // Depth-first over (directory fd, sim inode, relative path).
+  struct Frame {
+    int fd;
+    Ino ino;
+    std::string path;
+  };
+  std::vector<Frame> stack{{dup(root_fd_), kRootIno, ""}};
+  while (!stack.empty()) {
+    Frame f = stack.back();
+    stack.pop_back();
+    DIR* dir = fdopendir(f.fd);
+    if (dir == nullptr) {
+      close(f.fd);
+      return Errno(f.path, "opendir");
+    }
+    std::vector<std::string> names;
+    while (struct dirent* de = readdir(dir)) {
+      std::string name = de->d_name;
+      if (name == "." || name == "..") continue;
+      if (f.ino == kRootIno && name == kHiddenDir) continue;
+      names.push_back(std::move(name));
+    }
+    for (const auto& name : names) {
+      std::string rel = Join(f.path, name);
+      struct stat st;
+      if (fstatat(f.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        Status s = Errno(rel, "stat");
+        closedir(dir);
+        return s;
+      }
+      FileType type = TypeOf(st.st_mode);
+      if (type == FileType::kOther) {
+        if (skipped != nullptr) skipped->push_back(rel);
+        continue;
+      }
+      auto key = std::make_pair(st.st_dev, st.st_ino);
+      if (type == FileType::kRegular && seen.count(key) != 0) {  // another hard link
+        Ino ino = seen[key];
+        state.visible.Mut(f.ino).entries[name] = ino;
+        model_[ino].locs.insert({f.ino, name});
+        model_[f.ino].entries[name] = ino;
+        continue;
+      }
+      Ino ino = state.next_ino++;
+      seen[key] = ino;
+      Node& node = state.visible.Create(ino, type, st.st_mode & 07777);
+      node.uid = st.st_uid;
+      node.gid = st.st_gid;
+      node.atime = st.st_atim;
+      node.mtime = st.st_mtim;
+      node.ctime = st.st_ctim;
+      state.visible.Mut(f.ino).entries[name] = ino;
+      model_[ino] = MNode{.type = type, .locs = {{f.ino, name}}};
+      model_[f.ino].entries[name] = ino;
+      if (type == FileType::kSymlink) {
+        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+        ssize_t n = readlinkat(f.fd, name.c_str(), target.data(), target.size());
+        if (n < 0) {
+          Status s = Errno(rel, "readlink");
+          closedir(dir);
+          return s;
+        }
+        target.resize(static_cast<size_t>(n));
+        state.visible.Mut(ino).target = target;
+      } else if (type == FileType::kDirectory) {
+        int sub = openat(f.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0) {
+          Status s = Errno(rel, "open directory");
+          closedir(dir);
+          return s;
+        }
+        stack.push_back({sub, ino, rel});
+      } else {
+        int fd = openat(f.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+          Status s = Errno(rel, "open");
+          closedir(dir);
+          return s;
+        }
+        Content& data = state.visible.Mut(ino).data;
+        off_t pos = 0;
+        off_t size = st.st_size;
+        while (pos < size) {  // only the data extents: holes stay sparse
+          off_t data_start = lseek(fd, pos, SEEK_DATA);
+          if (data_start < 0) break;  // ENXIO: the rest is a hole
+          off_t hole = lseek(fd, data_start, SEEK_HOLE);
+          if (hole < 0) hole = size;
+          for (off_t p = data_start; p < hole;) {
+            ssize_t n = pread(fd, buf.data(), std::min<off_t>(static_cast<off_t>(buf.size()), hole - p), p);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;
+            data.Write(static_cast<uint64_t>(p), std::string_view(buf.data(), static_cast<size_t>(n)));
+            p += n;
+          }
+          pos = hole;
+        }
+        data.Resize(static_cast<uint64_t>(size));
+        close(fd);
+      }
+    }
+    closedir(dir);
+  }
+  state.visible.CollectGarbage();
+  state.durable = state.visible;
+  return state;
+}
+
+// ---------------------------------------------------------------- model helpers
+
+std::string BackingMirror::PathOf(Ino dir) const {
+  if (dir == kRootIno) return "";
+  if (dir == kTmpDir) return kTmpPath;
+  const MNode& m = model_.at(dir);
+  const auto& loc = *m.locs.begin();
+  return EntryPath(loc.first, loc.second);
+}
+
+std::string BackingMirror::EntryPath(Ino dir, const std::string& name) const {
+  return Join(PathOf(dir), name);
+}
+
+bool BackingMirror::IsDir(Ino ino) const {
+  auto it = model_.find(ino);
+  return it != model_.end() && it->second.type == FileType::kDirectory &&
+         (ino == kRootIno || ino == kTmpDir || !it->second.locs.empty());
+}
+
+void BackingMirror::ForgetName(Ino ino, Ino dir, const std::string& name) {
+  model_.at(dir).entries.erase(name);
+  auto it = model_.find(ino);
+  if (it == model_.end()) return;
+  it->second.locs.erase({dir, name});
+  if (it->second.locs.empty()) {
+    if (it->second.type == FileType::kDirectory) {
+      ForgetTree(ino);
+    } else {
+      model_.erase(it);
+    }
+  }
+}
+
+void BackingMirror::ForgetTree(Ino ino) {
+  auto it = model_.find(ino);
+  if (it == model_.end()) return;
+  std::map<std::string, Ino> entries = std::move(it->second.entries);
+  model_.erase(it);
+  for (const auto& [name, child] : entries) {
+    auto c = model_.find(child);
+    if (c == model_.end()) continue;
+    c->second.locs.erase({ino, name});
+    if (!c->second.locs.empty()) continue;
+    if (c->second.type == FileType::kDirectory) {
+      ForgetTree(child);
+    } else {
+      model_.erase(c);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- planning
+
+void BackingMirror::PlanRemoveEntry(Ino dir, const std::string& name) {
+  auto& entries = model_.at(dir).entries;
+  auto it = entries.find(name);
+  if (it == entries.end()) return;
+  Ino ino = it->second;
+  std::string path = EntryPath(dir, name);
+  if (IsDir(ino)) {
+    plan_.push_back(Step{.kind = Step::Kind::kRemoveTree, .a = path});
+  } else {
+    plan_.push_back(Step{.kind = Step::Kind::kUnlink, .a = path});
+  }
+  ForgetName(ino, dir, name);
+}
+
+void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino, const Image& img, int depth) {
+  const Node* n = img.Find(ino);
+  if (n == nullptr || depth > kMaxDepth) return;
+  std::string dst = EntryPath(dir, name);
+  auto existing = model_.find(ino);
+  if (existing != model_.end() && !existing->second.locs.empty()) {
+    auto old = *existing->second.locs.begin();
+    if (existing->second.type != FileType::kDirectory) {  // one more hard link
+      plan_.push_back(Step{.kind = Step::Kind::kLink, .a = EntryPath(old.first, old.second), .b = dst});
+      existing->second.locs.insert({dir, name});
+    } else {  // a directory moved here
+      plan_.push_back(Step{.kind = Step::Kind::kRename, .a = EntryPath(old.first, old.second), .b = dst});
+      model_.at(old.first).entries.erase(old.second);
+      existing->second.locs = {{dir, name}};
+    }
+    model_.at(dir).entries[name] = ino;
+    return;
+  }
+  switch (n->type) {
+    case FileType::kSymlink:
+      plan_.push_back(Step{.kind = Step::Kind::kSymlink, .a = dst, .b = n->target, .uid = n->uid, .gid = n->gid});
+      model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
+      break;
+    case FileType::kRegular: {
+      std::string tmp = Join(kTmpPath, std::to_string(++tmp_counter_));
+      plan_.push_back(Step{.kind = Step::Kind::kFill, .a = tmp, .mode = n->mode, .uid = n->uid,
+                           .gid = n->gid, .node = n});
+      plan_.push_back(Step{.kind = Step::Kind::kRename, .a = tmp, .b = dst});
+      filled_.insert(ino);
+      model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
+      break;
+    }
+    case FileType::kDirectory: {
+      if (n->entries.empty()) {
+        plan_.push_back(Step{.kind = Step::Kind::kMkdir, .a = dst, .mode = n->mode, .uid = n->uid, .gid = n->gid});
+        model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
+        break;
+      }
+      // Built complete under tmp, then renamed into place in one step.
+      std::string tmp_name = std::to_string(++tmp_counter_);
+      std::string tmp = Join(kTmpPath, tmp_name);
+      plan_.push_back(Step{.kind = Step::Kind::kMkdir, .a = tmp, .mode = n->mode, .uid = n->uid, .gid = n->gid});
+      model_[ino] = MNode{.type = n->type, .locs = {{kTmpDir, tmp_name}}};
+      model_.at(kTmpDir).entries[tmp_name] = ino;
+      for (const auto& [child_name, child] : n->entries) PlanPlace(ino, child_name, child, img, depth + 1);
+      plan_.push_back(Step{.kind = Step::Kind::kRename, .a = tmp, .b = dst});
+      model_.at(kTmpDir).entries.erase(tmp_name);
+      model_.at(ino).locs = {{dir, name}};
+      break;
+    }
+    case FileType::kOther:
+      return;
+  }
+  model_.at(dir).entries[name] = ino;
+}
+
+void BackingMirror::PlanOp(const PendingOp& op, const Image& durable) {
+  using K = PendingOp::Kind;
+  switch (op.kind) {
+    case K::kWrite:
+    case K::kTruncate: {
+      auto it = model_.find(op.ino);
+      if (it == model_.end() || it->second.locs.empty() || it->second.type != FileType::kRegular) return;
+      if (filled_.count(op.ino) != 0) return;  // already written with its final content
+      const auto& loc = *it->second.locs.begin();
+      std::string path = EntryPath(loc.first, loc.second);
+      if (op.kind == K::kTruncate) {
+        plan_.push_back(Step{.kind = Step::Kind::kTruncate, .a = path, .len = op.size});
+      } else {
+        uint64_t keep = std::min<uint64_t>(op.bytes->size(), op.torn_keep);
+        if (keep > 0) plan_.push_back(Step{.kind = Step::Kind::kWrite, .a = path, .off = op.offset, .len = keep, .bytes = op.bytes});
+      }
+      return;
+    }
+    case K::kLinkEntry: {
+      if (!IsDir(op.dir)) return;  // the directory is not (yet) in the durable tree
+      auto& entries = model_.at(op.dir).entries;
+      auto it = entries.find(op.name);
+      if (it != entries.end()) {
+        if (it->second == op.ino) return;
+        PlanRemoveEntry(op.dir, op.name);
+      }
+      PlanPlace(op.dir, op.name, op.ino, durable, 0);
+      return;
+    }
+    case K::kUnlinkEntry: {
+      if (!IsDir(op.dir)) return;
+      auto& entries = model_.at(op.dir).entries;
+      auto it = entries.find(op.name);
+      if (it != entries.end() && it->second == op.ino) PlanRemoveEntry(op.dir, op.name);
+      return;
+    }
+    case K::kRename: {
+      bool src_ok = false;
+      if (IsDir(op.dir)) {
+        auto& e = model_.at(op.dir).entries;
+        auto it = e.find(op.name);
+        src_ok = it != e.end() && it->second == op.ino;
+      }
+      bool dst_ok = IsDir(op.dir2);
+      if (src_ok && dst_ok) {
+        auto& d2 = model_.at(op.dir2).entries;
+        auto it = d2.find(op.name2);
+        if (it != d2.end()) {
+          Ino y = it->second;
+          if (y == op.ino) {  // the source was another name of the same file
+            PlanRemoveEntry(op.dir, op.name);
+            return;
+          }
+          bool src_dir = IsDir(op.ino);
+          bool dst_dir = IsDir(y);
+          bool compatible = (!src_dir && !dst_dir) || (src_dir && dst_dir && model_.at(y).entries.empty());
+          if (!compatible) PlanRemoveEntry(op.dir2, op.name2);
+        }
+        plan_.push_back(Step{.kind = Step::Kind::kRename, .a = EntryPath(op.dir, op.name),
+                             .b = EntryPath(op.dir2, op.name2)});
+        auto replaced = model_.at(op.dir2).entries.find(op.name2);
+        if (replaced != model_.at(op.dir2).entries.end()) ForgetName(replaced->second, op.dir2, op.name2);
+        model_.at(op.dir).entries.erase(op.name);
+        MNode& m = model_.at(op.ino);
+        m.locs.erase({op.dir, op.name});
+        m.locs.insert({op.dir2, op.name2});
+        model_.at(op.dir2).entries[op.name2] = op.ino;
+      } else if (src_ok) {
+        PlanRemoveEntry(op.dir, op.name);  // moved somewhere not durable
+      } else if (dst_ok) {
+        auto& d2 = model_.at(op.dir2).entries;
+        auto it = d2.find(op.name2);
+        if (it != d2.end()) {
+          if (it->second == op.ino) return;
+          PlanRemoveEntry(op.dir2, op.name2);
+        }
+        PlanPlace(op.dir2, op.name2, op.ino, durable, 0);
+      }
+      return;
+    }
+  }
+}
+
+void BackingMirror::PlanResync(Ino dir, const Image& before, const Image& after, int depth) {
+  const Node* n = after.Find(dir);
+  if (n == nullptr || n->type != FileType::kDirectory || depth > kMaxDepth || !IsDir(dir)) return;
+  std::map<std::string, Ino> mirrored = model_.at(dir).entries;
+  for (const auto& [name, ino] : mirrored) {
+    auto it = n->entries.find(name);
+    if (it == n->entries.end() || it->second != ino || after.Find(ino) == nullptr) PlanRemoveEntry(dir, name);
+  }
+  for (const auto& [name, ino] : n->entries) {
+    const Node* child = after.Find(ino);
+    if (child == nullptr) continue;
+    auto& entries = model_.at(dir).entries;
+    if (entries.find(name) == entries.end()) {
+      PlanPlace(dir, name, ino, after, depth + 1);
+      continue;
+    }
+    if (child->type == FileType::kDirectory) {
+      PlanResync(ino, before, after, depth + 1);
+    } else if (child->type == FileType::kRegular && filled_.count(ino) == 0) {
+      const Node* old = before.Find(ino);
+      if (old == nullptr || !(old->data == child->data)) {
+        plan_.push_back(Step{.kind = Step::Kind::kFill, .a = EntryPath(dir, name), .mode = child->mode,
+                             .uid = child->uid, .gid = child->gid, .node = child});
+        filled_.insert(ino);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- apply
+
+void BackingMirror::Fail(Status st) {
+  std::lock_guard lock(error_mu_);
+  if (error_.ok()) error_ = std::move(st);
+  broken_.store(true);
+}
+
+Status BackingMirror::error() const {
+  std::lock_guard lock(error_mu_);
+  return error_;
+}
+
+void BackingMirror::Apply(const DurableChange& change) {
+  if (broken_.load()) return;
+  plan_.clear();
+  filled_.clear();
+  for (const auto& op : change.applied) PlanOp(op, change.durable);
+  if (change.before_crash_durable != nullptr) PlanResync(kRootIno, *change.before_crash_durable, change.durable, 0);
+  for (Ino ino : change.rewritten) {
+    auto it = model_.find(ino);
+    const Node* n = change.durable.Find(ino);
+    if (it == model_.end() || it->second.locs.empty() || n == nullptr || filled_.count(ino) != 0) continue;
+    const auto& loc = *it->second.locs.begin();
+    plan_.push_back(Step{.kind = Step::Kind::kFill, .a = EntryPath(loc.first, loc.second), .mode = n->mode,
+                         .uid = n->uid, .gid = n->gid, .node = n});
+    filled_.insert(ino);
+  }
+  for (Ino ino : change.attrs) {
+    auto it = model_.find(ino);
+    const Node* n = change.durable.Find(ino);
+    if (it == model_.end() || it->second.locs.empty() || n == nullptr) continue;
+    const auto& loc = *it->second.locs.begin();
+    plan_.push_back(Step{.kind = Step::Kind::kAttr, .a = EntryPath(loc.first, loc.second),
+                         .mode = n->type == FileType::kSymlink ? 0u : n->mode, .uid = n->uid, .gid = n->gid});
+  }
+  if (plan_.empty()) return;
+  ++batches_;
+  bool journal = std::any_of(plan_.begin(), plan_.end(), [](const Step& s) {
+    return s.redoable() && s.kind != Step::Kind::kTruncate && s.kind != Step::Kind::kAttr;
+  });
+  if (journal) {
+    Status st = WriteJournal();
+    if (!st.ok()) return Fail(st);
+  }
+  for (size_t i = 0; i < plan_.size(); ++i) {
+    Status st = Execute(plan_[i], false);
+    if (!st.ok()) return Fail(st);
+    ++steps_;
+    if (journal) UpdateProgress(i + 1);
+  }
+  Status st = FinishBatch();
+  if (!st.ok()) return Fail(st);
+  if (journal) ClearJournal();
+  plan_.clear();
+}
+
+int BackingMirror::FileFd(const std::string& path) {
+  auto it = batch_fds_.find(path);
+  if (it != batch_fds_.end()) return it->second;
+  int fd = openat(root_fd_, At(path), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    batch_fds_[path] = fd;
+    batch_open_.push_back(fd);
+  }
+  return fd;
+}
+
+Status BackingMirror::Execute(const Step& s, bool replay) {
+  using K = Step::Kind;
+  if (s.kind != K::kWrite && s.kind != K::kTruncate) {
+    // Paths may change meaning: cached descriptors stay open for the final
+    // fsync but are no longer found by path.
+    batch_fds_.clear();
+    batch_dirs_.insert(ParentPath(s.a));
+    if (s.kind == K::kRename || s.kind == K::kLink) batch_dirs_.insert(ParentPath(s.b));
+  }
+  switch (s.kind) {
+    case K::kRename:
+      if (renameat(root_fd_, At(s.a), root_fd_, At(s.b)) != 0 && !(replay && errno == ENOENT)) {
+        return Errno(s.a, "rename to " + s.b);
+      }
+      return Status::Ok();
+    case K::kLink:
+      if (linkat(root_fd_, At(s.a), root_fd_, At(s.b), 0) != 0 && !(replay && errno == EEXIST)) {
+        return Errno(s.b, "link from " + s.a);
+      }
+      return Status::Ok();
+    case K::kUnlink:
+      if (unlinkat(root_fd_, At(s.a), 0) != 0 && !(replay && errno == ENOENT)) return Errno(s.a, "unlink");
+      return Status::Ok();
+    case K::kRemoveTree:
+      if (RemoveTreeAt(root_fd_, At(s.a)) != 0) return Errno(s.a, "remove tree");
+      return Status::Ok();
+    case K::kMkdir:
+      if (mkdirat(root_fd_, At(s.a), s.mode) != 0) {
+        if (!(replay && errno == EEXIST)) return Errno(s.a, "mkdir");
+      }
+      if (fchmodat(root_fd_, At(s.a), s.mode, 0) != 0) return Errno(s.a, "chmod");
+      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM) {
+        return Errno(s.a, "chown");
+      }
+      return Status::Ok();
+    case K::kSymlink:
+      if (symlinkat(s.b.c_str(), root_fd_, At(s.a)) != 0 && !(replay && errno == EEXIST)) {
+        return Errno(s.a, "symlink");
+      }
+      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM) {
+        return Errno(s.a, "chown");
+      }
+      return Status::Ok();
+    case K::kAttr:
+      if (s.mode != 0 && fchmodat(root_fd_, At(s.a), s.mode, 0) != 0 && !(replay && errno == ENOENT)) {
+        return Errno(s.a, "chmod");
+      }
+      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM &&
+          !(replay && errno == ENOENT)) {
+        return Errno(s.a, "chown");
+      }
+      return Status::Ok();
+    case K::kTruncate: {
+      int fd = FileFd(s.a);
+      if (fd < 0) return (replay && errno == ENOENT) ? Status::Ok() : Errno(s.a, "open for truncate");
+      if (ftruncate(fd, static_cast<off_t>(s.len)) != 0) return Errno(s.a, "ftruncate");
+      return Status::Ok();
+    }
+    case K::kWrite: {
+      int fd = FileFd(s.a);
+      if (fd < 0) return Errno(s.a, "open for write");
+      return WriteAllAt(fd, s.bytes->data(), static_cast<size_t>(s.len), s.off, s.a);
+    }
+    case K::kFill: {
+      int fd = openat(root_fd_, At(s.a), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd < 0) return Errno(s.a, "create");
+      batch_open_.push_back(fd);
+      const Content& data = s.node->data;
+      uint64_t size = data.size();
+      // Contiguous pages are written together, up to 1 MiB at a time.
+      std::string run;
+      uint64_t run_off = 0;
+      Status st;
+      auto flush = [&] {
+        if (!run.empty() && st.ok()) st = WriteAllAt(fd, run.data(), run.size(), run_off, s.a);
+        run.clear();
+      };
+      data.ForEachPage([&](uint64_t index, const char* bytes) {
+        uint64_t off = index * Content::kPageSize;
+        if (off >= size) return;
+        size_t len = static_cast<size_t>(std::min<uint64_t>(Content::kPageSize, size - off));
+        if (!run.empty() && (run_off + run.size() != off || run.size() >= (1u << 20))) flush();
+        if (run.empty()) run_off = off;
+        run.append(bytes, len);
+      });
+      flush();
+      CRASHLAB_RETURN_IF_ERROR(st);
+      if (ftruncate(fd, static_cast<off_t>(size)) != 0) return Errno(s.a, "ftruncate");
+      if (fchmod(fd, s.mode) != 0) return Errno(s.a, "chmod");
+      if (fchown(fd, s.uid, s.gid) != 0 && errno != EPERM) return Errno(s.a, "chown");
+      return Status::Ok();
+    }
+  }
+  return Status::Ok();
+}
+
+Status BackingMirror::FinishBatch() {
+  Status st;
+  for (int fd : batch_open_) {
+    if (options_.fsync && st.ok() && fsync(fd) != 0) st = Errno("", "fsync of a written file");
+    close(fd);
+  }
+  batch_open_.clear();
+  batch_fds_.clear();
+  if (options_.fsync) {
+    for (const auto& dir : batch_dirs_) {
+      if (!st.ok()) break;
+      int fd = openat(root_fd_, At(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) {
+        if (errno == ENOENT) continue;  // removed later in the batch
+        st = Errno(dir, "open directory for fsync");
+        break;
+      }
+      if (fsync(fd) != 0) st = Errno(dir, "fsync directory");
+      close(fd);
+    }
+  }
+  batch_dirs_.clear();
+  return st;
+}
+
+// ---------------------------------------------------------------- journal
+
+Status BackingMirror::WriteJournal() {
+  std::string payload;
+  for (const auto& s : plan_) {
+    payload.push_back(static_cast<char>(s.kind));
+    PutStr(payload, s.a);
+    PutStr(payload, s.b);
+    PutU64(payload, s.off);
+    PutU64(payload, s.len);
+    PutU32(payload, s.mode);
+    PutU32(payload, s.uid);
+    PutU32(payload, s.gid);
+  }
+  std::string out(kMagic, 4);
+  PutU32(out, 0);
+  PutU64(out, 0);  // progress
+  PutU64(out, plan_.size());
+  PutU64(out, payload.size());
+  PutU64(out, Fnv1a(payload));
+  out += payload;
+  if (ftruncate(journal_fd_, 0) != 0) return Errno(kJournalPath, "truncate");
+  return WriteAllAt(journal_fd_, out.data(), out.size(), 0, kJournalPath);
+}
+
+void BackingMirror::UpdateProgress(uint64_t done) {
+  // Best effort: a lost progress update only makes replay redo a step, and
+  // every redoable step tolerates having been done already.
+  if (pwrite(journal_fd_, &done, sizeof(done), 8) != sizeof(done)) {
+    Fail(Errno(kJournalPath, "journal progress"));
+  }
+}
+
+void BackingMirror::ClearJournal() {
+  if (ftruncate(journal_fd_, 0) != 0) Fail(Errno(kJournalPath, "truncate"));
+}
+
+void BackingMirror::CleanScratch() {
+  int fd = openat(root_fd_, kTmpPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  DIR* dir = fdopendir(fd);
+  if (dir == nullptr) {
+    close(fd);
+    return;
+  }
+  std::vector<std::string> names;
+  while (struct dirent* de = readdir(dir)) {
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);
+  }
+  for (const auto& n : names) RemoveTreeAt(dirfd(dir), n.c_str());
+  closedir(dir);
+}
+
+Status BackingMirror::Replay(std::string* report) {
+  struct stat st;
+  if (fstat(journal_fd_, &st) != 0) return Errno(kJournalPath, "stat");
+  std::string data(static_cast<size_t>(st.st_size), '\0');
+  if (!data.empty() && pread(journal_fd_, data.data(), data.size(), 0) != static_cast<ssize_t>(data.size())) {
+    return Errno(kJournalPath, "read");
+  }
+  if (data.empty()) {
+    CleanScratch();
+    return Status::Ok();
+  }
+  Reader r{data};
+  r.pos = 4;
+  r.Get<uint32_t>();
+  uint64_t progress = r.Get<uint64_t>();
+  uint64_t count = r.Get<uint64_t>();
+  uint64_t len = r.Get<uint64_t>();
+  uint64_t sum = r.Get<uint64_t>();
+  bool valid = r.ok && std::memcmp(data.data(), kMagic, 4) == 0 && kHeaderSize + len == data.size() &&
+               Fnv1a(data.substr(kHeaderSize)) == sum;
+  if (!valid) {
+    // The daemon died while writing the journal: no step of that batch ran.
+    ClearJournal();
+    if (report != nullptr) {
+      *report = "faultfs: backing dir is at its durable state (discarded an incomplete journal; its sync had not started)";
+    }
+    CleanScratch();
+    return Status::Ok();
+  }
+  std::vector<Step> steps;
+  for (uint64_t i = 0; i < count && r.ok; ++i) {
+    Step s;
+    s.kind = static_cast<Step::Kind>(r.Get<uint8_t>());
+    s.a = r.Str();
+    s.b = r.Str();
+    s.off = r.Get<uint64_t>();
+    s.len = r.Get<uint64_t>();
+    s.mode = r.Get<uint32_t>();
+    s.uid = r.Get<uint32_t>();
+    s.gid = r.Get<uint32_t>();
+    steps.push_back(std::move(s));
+  }
+  uint64_t replayed = 0;
+  uint64_t dropped = 0;
+  for (uint64_t i = progress; i < steps.size(); ++i) {
+    if (!steps[i].redoable()) {
+      dropped = steps.size() - i;
+      break;
+    }
+    CRASHLAB_RETURN_IF_ERROR(Execute(steps[i], true));
+    ++replayed;
+  }
+  CRASHLAB_RETURN_IF_ERROR(FinishBatch());
+  ClearJournal();
+  CleanScratch();
+  if (report != nullptr) {
+    *report = "faultfs: backing dir brought to durable state (replayed " + std::to_string(replayed) +
+              " journal entries";
+    if (dropped > 0) {
+      *report += "; " + std::to_string(dropped) +
+                 " later entries needed data that lived only in the killed daemon's memory, so the "
+                 "interrupted sync is kept up to its first " + std::to_string(steps.size() - dropped) + " steps";
+    }
+    *report += ")";
+  }
+  return Status::Ok();
+}
+
+}  // namespace crashlab::faultfs::daemon

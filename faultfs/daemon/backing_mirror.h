@@ -1,0 +1,144 @@
+#pragma once
+// BackingMirror keeps a backing directory equal to the *durable* image of a
+// SimVfs: SimVfs calls Apply() (through its durable listener) every time
+// something becomes durable, and Apply() replays that change on the real
+// directory. Load() reads the directory back into a SimState at mount.
+//
+// Only what changed is written: the ops SimVfs applied to its durable image
+// (a write becomes a pwrite, a durable rename a rename(2), a newly durable
+// name a file built from the in-memory content under .faultfs/tmp and renamed
+// into place), plus a path-by-path diff after a crash.
+//
+// Crash safety: before a batch with namespace steps runs, its steps are
+// written to BACKING/.faultfs/journal with a progress counter updated after
+// each step. If the daemon dies mid-batch, Open() finishes the batch (every
+// namespace step can be redone from the journal; data lives only in memory,
+// so replay stops at the first step that needs data it no longer has and the
+// directory is left at the state after a prefix of the interrupted sync -
+// a state a real disk can show too). At the end of every batch the touched
+// files and directories are fsync'd unless Options::fsync is off.
+//
+// The hidden directory BACKING/.faultfs is never loaded into the SimVfs, so
+// it is invisible through the mount; the daemon refuses to create that name
+// in the mount's root.
+//
+// Thread safety: Apply() is called with the SimVfs mutex held, so calls are
+// serialised; TakeError() may be called from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "faultfs/sim_vfs.h"
+
+namespace crashlab::faultfs::daemon {
+
+inline constexpr const char* kHiddenDir = ".faultfs";
+
+class BackingMirror {
+ public:
+  struct Options {
+    bool fsync = true;  // fsync touched backing files and directories per batch
+  };
+
+  // Opens `backing` (an existing directory), creates .faultfs/ in it and
+  // replays an interrupted journal. `replay_report` gets one line for the
+  // user when a journal was replayed, else stays empty.
+  static Result<std::unique_ptr<BackingMirror>> Open(const std::string& backing, Options options,
+                                                     std::string* replay_report);
+  ~BackingMirror();
+  BackingMirror(const BackingMirror&) = delete;
+  BackingMirror& operator=(const BackingMirror&) = delete;
+
+  // Reads the whole backing tree into memory (eagerly: file content lives in
+  // the SimVfs) as a state with visible == durable and nothing pending, and
+  // records it as the mirrored state. Files other than regular files,
+  // directories and symlinks are skipped and named in `skipped`.
+  Result<SimState> Load(std::vector<std::string>* skipped);
+
+  // Writes a durable change to the backing directory. Errors are kept for
+  // TakeError(); after one the mirror refuses further batches (the backing
+  // directory no longer matches what it believes) until a remount.
+  void Apply(const DurableChange& change);
+
+  // Ok, or the error that broke the mirror (sticky).
+  Status error() const;
+  bool broken() const { return broken_.load(); }
+  uint64_t batches() const { return batches_.load(); }
+  uint64_t steps() const { return steps_.load(); }
+
+ private:
+  struct MNode {
+    FileType type = FileType::kRegular;
+    std::set<std::pair<Ino, std::string>> locs;  // (dir, name) names in the backing tree
+    std::map<std::string, Ino> entries;          // directories
+  };
+  struct Step {
+    enum class Kind : uint8_t {
+      kRename = 1, kLink, kUnlink, kRemoveTree, kMkdir, kSymlink, kAttr,  // redoable
+      kTruncate,                                                          // redoable
+      kWrite, kFill,                                                      // need memory
+    };
+    Kind kind = Kind::kRename;
+    std::string a;  // path (source for rename/link)
+    std::string b;  // destination / symlink target
+    uint64_t off = 0;
+    uint64_t len = 0;  // write length, truncate size
+    uint32_t mode = 0;
+    uint32_t uid = 0;
+    uint32_t gid = 0;
+    std::shared_ptr<const std::string> bytes;  // kWrite
+    const Node* node = nullptr;                // kFill: content source (alive during Apply)
+    bool redoable() const { return kind < Kind::kWrite; }
+  };
+
+  BackingMirror(std::string backing, int root_fd, Options options)
+      : backing_(std::move(backing)), root_fd_(root_fd), options_(options) {}
+
+  // --- planning: simulate on the model, append steps ---
+  std::string PathOf(Ino dir) const;
+  std::string EntryPath(Ino dir, const std::string& name) const;
+  bool IsDir(Ino ino) const;
+  void PlanOp(const PendingOp& op, const Image& durable);
+  void PlanRemoveEntry(Ino dir, const std::string& name);
+  void PlanPlace(Ino dir, const std::string& name, Ino ino, const Image& durable, int depth);
+  void PlanResync(Ino dir, const Image& before, const Image& after, int depth);
+  void ForgetName(Ino ino, Ino dir, const std::string& name);
+  void ForgetTree(Ino ino);
+
+  // --- execution ---
+  Status Execute(const Step& step, bool replay);
+  Status WriteJournal();
+  void UpdateProgress(uint64_t done);
+  void ClearJournal();
+  Status Replay(std::string* report);
+  Status FinishBatch();
+  void CleanScratch();
+  int FileFd(const std::string& path);
+  void Fail(Status st);
+
+  std::string backing_;
+  int root_fd_;
+  Options options_;
+  int journal_fd_ = -1;
+  std::unordered_map<Ino, MNode> model_;  // inodes present in the backing tree
+  std::set<Ino> filled_;                  // inodes written in full this batch
+  std::vector<Step> plan_;
+  uint64_t tmp_counter_ = 0;
+  std::map<std::string, int> batch_fds_;  // path -> descriptor, until a namespace step
+  std::vector<int> batch_open_;           // every file written this batch (fsync, close)
+  std::set<std::string> batch_dirs_;      // directories changed this batch
+  std::atomic<bool> broken_{false};
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<uint64_t> steps_{0};
+  mutable std::mutex error_mu_;
+  Status error_;  // GUARDED_BY(error_mu_)
+};
+
+}  // namespace crashlab::faultfs::daemon
