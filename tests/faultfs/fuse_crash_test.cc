@@ -1,0 +1,243 @@
+// The crash model and fault actions through a real faultfs mount.
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "faultfs/sim_vfs.h"
+#include "tests/faultfs/fuse_test_util.h"
+
+namespace crashlab::faultfs::testing {
+namespace {
+
+// `path` with `data`, durable under its name (file and parent fsync'd).
+void PutDurable(FaultfsMount& m, const std::string& rel, const std::string& data) {
+  ASSERT_EQ(WriteFileAt(m.mnt(rel), data, true), 0);
+  ASSERT_EQ(FsyncPath(m.mnt()), 0);
+}
+
+TEST(FuseCrash, UnsyncedWriteLostAfterCrash) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "f", "v1");
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), "v2-not-synced", false), 0);
+  EXPECT_EQ(ReadFileAt(m->mnt("f")), "v2-not-synced");
+  EXPECT_EQ(ReadFileAt(m->backing("f")), "v1");  // the backing dir holds the durable state
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("f")), "v1");
+  EXPECT_EQ(ReadFileAt(m->backing("f")), "v1");
+}
+
+TEST(FuseCrash, FsyncedFileUnderDurableNameKept) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "kept", "payload");
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("kept")), "payload");
+  EXPECT_EQ(ReadFileAt(m->backing("kept")), "payload");
+}
+
+TEST(FuseCrash, CreatedAndFsyncedWithoutDirFsyncIsGone) {
+  FUSE_TEST_SETUP(m);
+  ASSERT_EQ(mkdir(m->mnt("d").c_str(), 0755), 0);
+  ASSERT_EQ(FsyncPath(m->mnt()), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("d/new"), "data", true), 0);  // data durable, name not
+  EXPECT_FALSE(Exists(m->backing("d/new")));
+  m->Crash();
+  EXPECT_TRUE(Exists(m->mnt("d")));
+  EXPECT_FALSE(Exists(m->mnt("d/new")));
+}
+
+TEST(FuseCrash, RenameWithoutDirFsyncRolledBackAtomically) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "CATALOG", "old");
+  PutDurable(*m, "CATALOG.tmp", "new");
+  ASSERT_EQ(rename(m->mnt("CATALOG.tmp").c_str(), m->mnt("CATALOG").c_str()), 0);
+  EXPECT_EQ(ReadFileAt(m->mnt("CATALOG")), "new");
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("CATALOG")), "old");
+  EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.tmp")), "new");
+  // With the directory fsync'd the rename survives.
+  ASSERT_EQ(rename(m->mnt("CATALOG.tmp").c_str(), m->mnt("CATALOG").c_str()), 0);
+  ASSERT_EQ(FsyncPath(m->mnt()), 0);
+  EXPECT_EQ(ReadFileAt(m->backing("CATALOG")), "new");
+  EXPECT_FALSE(Exists(m->backing("CATALOG.tmp")));
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("CATALOG")), "new");
+  EXPECT_FALSE(Exists(m->mnt("CATALOG.tmp")));
+}
+
+TEST(FuseCrash, InjectedRenameEioLeavesBothNames) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "CATALOG.json", "v1");
+  PutDurable(*m, "CATALOG.json.tmp", "v2");
+  m->Inject(R"({"op":"rename","path":"**/CATALOG*","action":"error","errno":"EIO","times":1})");
+  errno = 0;
+  EXPECT_NE(rename(m->mnt("CATALOG.json.tmp").c_str(), m->mnt("CATALOG.json").c_str()), 0);
+  EXPECT_EQ(errno, EIO);
+  EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.json")), "v1");
+  EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.json.tmp")), "v2");
+  auto trace = m->Ctl({{"cmd", "trace"}});
+  ASSERT_EQ(trace["faults"].size(), 1u) << trace.dump();
+  EXPECT_EQ(trace["faults"][0]["action"], "error");
+}
+
+TEST(FuseCrash, ErrorAfterAppliesTheRenameAndStillFails) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "CATALOG.json", "v1");
+  PutDurable(*m, "CATALOG.json.tmp", "v2");
+  m->Inject(R"({"op":"rename","path":"**/CATALOG*","action":"error_after","errno":"EIO","nth":1})");
+  errno = 0;
+  EXPECT_NE(rename(m->mnt("CATALOG.json.tmp").c_str(), m->mnt("CATALOG.json").c_str()), 0);
+  EXPECT_EQ(errno, EIO);
+  EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.json")), "v2");
+  EXPECT_FALSE(Exists(m->mnt("CATALOG.json.tmp")));
+}
+
+TEST(FuseCrash, Fsyncgate) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "f", "");
+  m->Inject(R"({"op":"fsync","path":"f","action":"fsyncgate","times":1})");
+  int fd = open(m->mnt("f").c_str(), O_RDWR);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "dirty", 5), 5);
+  errno = 0;
+  EXPECT_EQ(fsync(fd), -1);
+  EXPECT_EQ(errno, EIO);
+  EXPECT_EQ(fsync(fd), 0);  // "succeeds" - but the data is gone for good
+  close(fd);
+  EXPECT_EQ(ReadFileAt(m->mnt("f")), "dirty");  // still in the page cache
+  EXPECT_EQ(ReadFileAt(m->backing("f")), "");
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("f")), "");
+}
+
+TEST(FuseCrash, BitFlipCorruptionSeenOnRead) {
+  FUSE_TEST_SETUP(m, "--seed", "7");
+  std::string clean(4096, 'a');
+  PutDurable(*m, "state-1", clean);
+  m->Inject(R"({"op":"read","path":"**/state-*","action":"corrupt","corrupt":{"bitflips":8},"times":1})");
+  std::string once = ReadFileAt(m->mnt("state-1"));
+  ASSERT_EQ(once.size(), clean.size());
+  EXPECT_NE(once, clean);
+  EXPECT_EQ(ReadFileAt(m->mnt("state-1")), clean);  // transient
+  EXPECT_EQ(ReadFileAt(m->backing("state-1")), clean);
+}
+
+TEST(FuseCrash, PersistentCorruptionReachesTheBackingDir) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "MANIFEST.json", std::string(100, 'm'));
+  m->Inject(R"({"op":"any","path":"**/MANIFEST.json","action":"corrupt","corrupt":{"zero":[0,64]},"persistent":true,"times":1})");
+  std::string expect = std::string(64, '\0') + std::string(36, 'm');
+  EXPECT_EQ(ReadFileAt(m->mnt("MANIFEST.json")), expect);
+  EXPECT_EQ(ReadFileAt(m->backing("MANIFEST.json")), expect);
+}
+
+TEST(FuseCrash, LoseAtCrash) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "doomed", "x");
+  PutDurable(*m, "safe", "y");
+  m->Inject(R"({"op":"open","path":"doomed","action":"lose","times":1})");
+  EXPECT_EQ(ReadFileAt(m->mnt("doomed")), "x");
+  m->Crash();
+  EXPECT_FALSE(Exists(m->mnt("doomed")));
+  EXPECT_FALSE(Exists(m->backing("doomed")));
+  EXPECT_EQ(ReadFileAt(m->mnt("safe")), "y");
+}
+
+TEST(FuseCrash, TornCrashModeMatchesTheSimulator) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "wal", "");
+  std::string data(8 * 512, 'w');
+  ASSERT_EQ(WriteFileAt(m->mnt("wal"), data, false, O_WRONLY), 0);
+  m->Crash("torn:11");
+  // The same history in the simulator, same crash mode.
+  SimVfs sim;
+  ASSERT_TRUE(WriteFile(sim, "wal", "", true).ok());
+  ASSERT_TRUE(sim.SyncDir("").ok());
+  auto f = sim.Open("wal", OpenOptions::ReadWrite());
+  ASSERT_TRUE(WriteAll(**f, 0, data).ok());
+  sim.Crash(CrashMode::Torn(11));
+  std::string expect = sim.VisibleTree().at("wal").data;
+  EXPECT_EQ(ReadFileAt(m->mnt("wal")), expect);
+  EXPECT_EQ(ReadFileAt(m->backing("wal")), expect);
+  EXPECT_NE(expect, data);  // some sectors were torn away with this seed
+}
+
+TEST(FuseCrash, TornWriteRuleKeepsOnlyPartOfTheWrite) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "wal", "");
+  m->Inject(R"({"op":"write","path":"wal","action":"torn","bytes":1024,"times":1})");
+  std::string data(4096, 'w');
+  ASSERT_EQ(WriteFileAt(m->mnt("wal"), data, true, O_WRONLY), 0);
+  EXPECT_EQ(ReadFileAt(m->mnt("wal")), data);
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("wal")), data.substr(0, 1024));
+}
+
+TEST(FuseCrash, CrashRuleFailsEverythingUntilRestart) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "a", "durable");
+  m->Inject(R"({"op":"fsync","path":"b","action":"crash","nth":1})");
+  ASSERT_EQ(WriteFileAt(m->mnt("a"), "lost", false), 0);
+  EXPECT_EQ(WriteFileAt(m->mnt("b"), "never", true), EIO);
+  EXPECT_TRUE(m->Ctl({{"cmd", "status"}})["crashed"].get<bool>());
+  EXPECT_EQ(ReadFileAt(m->mnt("a")), "<errno " + std::to_string(EIO) + ">");
+  ASSERT_TRUE(m->Ctl({{"cmd", "restart"}})["ok"].get<bool>());
+  EXPECT_EQ(ReadFileAt(m->mnt("a")), "durable");
+  EXPECT_FALSE(Exists(m->mnt("b")));
+  EXPECT_EQ(ReadFileAt(m->backing("a")), "durable");
+}
+
+TEST(FuseCrash, ReportListsUnsyncedRangesAndNamespaceOps) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "f", "");
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), std::string(100, 'x'), false, O_WRONLY), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("g"), "new", false), 0);
+  auto r = m->Ctl({{"cmd", "report"}});
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  ASSERT_EQ(r["files"].size(), 2u) << r.dump();
+  EXPECT_EQ(r["files"][0]["path"], "f");
+  EXPECT_EQ(r["files"][0]["ranges"][0], nlohmann::json::array({0, 100}));
+  ASSERT_GE(r["namespace"].size(), 1u);
+  EXPECT_EQ(r["namespace"][0]["op"], "link");
+  EXPECT_EQ(r["namespace"][0]["path"], "g");
+}
+
+TEST(FuseCrash, SyncMakesEverythingDurable) {
+  FUSE_TEST_SETUP(m);
+  ASSERT_EQ(mkdir(m->mnt("d").c_str(), 0755), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("d/f"), "synced by sync", false), 0);
+  ASSERT_TRUE(m->Ctl({{"cmd", "sync"}})["ok"].get<bool>());
+  EXPECT_EQ(ReadFileAt(m->backing("d/f")), "synced by sync");
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("d/f")), "synced by sync");
+}
+
+TEST(FuseCrash, KilledDaemonRemountRestoresDurableState) {
+  FUSE_TEST_SETUP(m);
+  ASSERT_EQ(mkdir(m->mnt("dir").c_str(), 0755), 0);
+  ASSERT_EQ(FsyncPath(m->mnt()), 0);
+  PutDurable(*m, "a", "durable-a");
+  ASSERT_EQ(WriteFileAt(m->mnt("dir/b"), "durable-b", true), 0);
+  ASSERT_EQ(FsyncPath(m->mnt("dir")), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("a"), "volatile", false), 0);
+  ASSERT_EQ(rename(m->mnt("dir/b").c_str(), m->mnt("dir/c").c_str()), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("new"), "volatile", true), 0);
+  m->KillDaemon();
+  ASSERT_TRUE(m->Mount());
+  EXPECT_EQ(ReadFileAt(m->mnt("a")), "durable-a");
+  EXPECT_EQ(ReadFileAt(m->mnt("dir/b")), "durable-b");
+  EXPECT_FALSE(Exists(m->mnt("dir/c")));
+  EXPECT_FALSE(Exists(m->mnt("new")));
+  EXPECT_FALSE(Exists(m->mnt(".faultfs")));  // the journal dir is hidden
+}
+
+TEST(FuseCrash, HugeTruncateIsEfbig) {
+  FUSE_TEST_SETUP(m);
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), "x", false), 0);
+  errno = 0;
+  EXPECT_EQ(truncate(m->mnt("f").c_str(), 999999999999999LL), -1);
+  EXPECT_EQ(errno, EFBIG);
+  EXPECT_EQ(ReadFileAt(m->mnt("f")), "x");
+}
+
+}  // namespace
+}  // namespace crashlab::faultfs::testing
