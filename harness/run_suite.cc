@@ -1,0 +1,88 @@
+#include "harness/run_suite.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "harness/run_record_builder.h"
+#include "harness/scenario_writer.h"
+#include "reports/canonical.h"
+
+namespace crashlab::harness {
+namespace {
+
+std::string Rfc3339(std::chrono::system_clock::time_point t) {
+  std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+reports::MachineInfo Machine() {
+  reports::MachineInfo m;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) == 0) m.hostname = host;
+  struct utsname u {};
+  if (uname(&u) == 0) m.kernel = std::string(u.sysname) + " " + u.release;
+  m.cores = std::thread::hardware_concurrency();
+  return m;
+}
+
+}  // namespace
+
+SuiteResult RunSuite(const std::vector<Scenario>& scenarios, const SuiteSettings& settings,
+                     Progress* progress) {
+  SuiteResult out;
+  auto started = std::chrono::system_clock::now();
+  auto t0 = std::chrono::steady_clock::now();
+  for (const auto& sc : scenarios) out.plans.push_back(PlanScenario(sc, settings.explore));
+  ExplorePlans(&out.plans, settings.explore, progress);
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Scenario time: its workload plus its share of the exploration.
+  uint64_t all_cases = 0;
+  for (const auto& p : out.plans) all_cases += p.cases.size();
+  double planning = 0;
+  for (const auto& p : out.plans) planning += p.seconds;
+  for (auto& p : out.plans) {
+    if (all_cases) p.seconds += (total - planning) * static_cast<double>(p.cases.size()) / all_cases;
+  }
+
+  reports::RunRecord& rec = out.record;
+  rec.run.seed = settings.explore.seed.value_or(0);
+  rec.run.modes = {"sim"};
+  rec.run.shard = reports::Shard{settings.explore.shard.index, settings.explore.shard.count};
+  rec.run.machine = Machine();
+  rec.run.started = Rfc3339(started);
+  rec.run.finished = Rfc3339(std::chrono::system_clock::now());
+  rec.run.duration_seconds = total;
+  for (const auto& plan : out.plans) {
+    rec.scenarios.push_back(ToScenarioResult(plan));
+    if (!plan.skipped.empty()) continue;
+    for (const auto& [ci, inv] : FirstViolations(plan)) {
+      const CaseResult& c = plan.cases[ci];
+      const std::string& id = plan.scenario.invariants[inv];
+      std::string path;
+      if (!settings.repro_dir.empty()) {
+        std::filesystem::path p = std::filesystem::path(settings.repro_dir) / ReproducerFileName(plan, c, id);
+        path = p.string();
+        std::error_code ec;
+        std::filesystem::create_directories(settings.repro_dir, ec);
+        std::ofstream f(p, std::ios::binary | std::ios::trunc);
+        f << WriteScenario(MakeReproducer(plan, c, id));
+        if (!f) out.errors.push_back("cannot write reproducer " + path);
+      }
+      rec.violations.push_back(ToViolation(plan, c, inv, path));
+    }
+  }
+  reports::Canonicalize(&rec);
+  return out;
+}
+
+}  // namespace crashlab::harness

@@ -1,0 +1,313 @@
+#include "harness/workload_run.h"
+
+#include <algorithm>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <random>
+
+#include "engine/engine.h"
+#include "harness/crash_mode_list.h"
+#include "harness/image_facts.h"
+
+namespace crashlab::harness {
+namespace {
+
+using faultfs::SimVfs;
+
+std::string Errno(const faultfs::Status& st) { return st.ToString(); }
+
+class Driver {
+ public:
+  Driver(const Scenario& sc, uint64_t seed)
+      : sc_(sc), seed_(seed), vfs_(SimOptions(sc, seed)), options_(sc.engine.ToOptions()) {}
+
+  WorkloadRun Run();
+
+ private:
+  uint64_t Done() const { return vfs_.op_count(); }
+  Session* Current() { return run_.oracle.sessions().empty() ? nullptr : &run_.oracle.sessions().back(); }
+  void Open();
+  std::string RunStep(const harness::Step& st, size_t index);
+  void NoteAck();
+  void NoteCatalog();
+  void Issue(OpType type, std::string key, std::string value, uint64_t number, size_t step,
+             const std::function<faultfs::Result<Lsn>()>& call, std::string* outcome);
+  std::string GenKey(const harness::Step& st, std::mt19937_64& rng);
+  std::string GenValue(const harness::Step& st, std::mt19937_64& rng);
+
+  const Scenario& sc_;
+  uint64_t seed_;
+  SimVfs vfs_;
+  engine::Options options_;
+  std::unique_ptr<engine::Engine> eng_;
+  StateDump current_;  // model including every issued op
+  uint64_t current_hash_ = 0;
+  uint64_t fresh_key_ = 0;
+  Lsn last_durable_ = 0;
+  size_t step_ = 0;
+  WorkloadRun run_;
+};
+
+void Driver::NoteAck() {
+  if (!eng_ || !Current()) return;
+  Lsn d = eng_->durable_lsn();
+  if (d > last_durable_) {
+    last_durable_ = d;
+    Current()->acks.push_back(AckEvent{.at = Done(), .durable_lsn = d});
+  }
+}
+
+void Driver::NoteCatalog() {
+  if (!eng_ || !Current()) return;
+  CatalogEvent ev{.at = Done()};
+  for (const auto& c : eng_->checkpoints()) ev.ids.push_back(c.id);
+  auto& cats = Current()->catalogs;
+  if (!cats.empty() && cats.back().ids == ev.ids) return;
+  cats.push_back(std::move(ev));
+}
+
+void Driver::Open() {
+  Session ses;
+  ses.begin = Done();
+  options_ = sc_.engine.ToOptions();  // a fresh logical clock per engine lifetime
+  engine::RecoveryResult rr;
+  auto r = engine::Engine::Open(vfs_, "", options_, &rr);
+  ses.open_end = Done();
+  ses.open_ok = r.ok();
+  if (r.ok()) {
+    eng_ = std::move(r).value();
+    ses.base = eng_->Dump();
+    ses.base_lsn = eng_->last_lsn();
+    last_durable_ = std::max(ses.base_lsn, eng_->durable_lsn());
+  }
+  run_.oracle.sessions().push_back(std::move(ses));
+  current_ = Current()->base;
+  current_hash_ = HashDump(current_);
+  NoteCatalog();
+}
+
+void Driver::Issue(OpType type, std::string key, std::string value, uint64_t number, size_t step,
+                   const std::function<faultfs::Result<Lsn>()>& call, std::string* outcome) {
+  uint64_t at = Done();
+  auto r = call();
+  if (!r.ok()) {
+    if (outcome->empty()) *outcome = r.status().ToString();
+    NoteAck();
+    return;
+  }
+  IssuedOp op{.lsn = *r, .type = type, .key = std::move(key), .value = std::move(value),
+              .number = number, .at = at, .step = step};
+  ApplyOp(op, &current_, &current_hash_);
+  Current()->ops.push_back(std::move(op));
+  NoteAck();
+}
+
+std::string Driver::GenKey(const harness::Step& st, std::mt19937_64& rng) {
+  uint64_t n = st.key_space ? rng() % st.key_space : fresh_key_++;
+  std::string digits = std::to_string(n);
+  size_t width = st.key_size > 1 ? st.key_size - 1 : 1;
+  if (digits.size() < width) digits = std::string(width - digits.size(), '0') + digits;
+  return "k" + digits;
+}
+
+std::string Driver::GenValue(const harness::Step& st, std::mt19937_64& rng) {
+  std::string v(st.value_size, 'a');
+  for (auto& c : v) c = static_cast<char>('a' + rng() % 26);
+  return v;
+}
+
+std::string Driver::RunStep(const harness::Step& st, size_t index) {
+  std::mt19937_64 rng(MixSeed(seed_, index));
+  bool need_engine = st.kind == StepKind::kPut || st.kind == StepKind::kDelete ||
+                     st.kind == StepKind::kCheckpoint || st.kind == StepKind::kGc ||
+                     st.kind == StepKind::kSync || st.kind == StepKind::kSetOffset ||
+                     st.kind == StepKind::kSetWatermark;
+  if (need_engine && !eng_) return "skipped: no open engine (recovery failed or crashed)";
+  std::string outcome;
+  switch (st.kind) {
+    case StepKind::kPut:
+      for (uint64_t i = 0; i < st.count; ++i) {
+        std::string k = st.key ? *st.key : GenKey(st, rng);
+        std::string v = st.value ? *st.value : GenValue(st, rng);
+        Issue(OpType::kPut, k, v, 0, index, [&] { return eng_->Put(k, v); }, &outcome);
+      }
+      break;
+    case StepKind::kDelete:
+      for (uint64_t i = 0; i < st.count; ++i) {
+        std::string k;
+        if (st.key) {
+          k = *st.key;
+        } else if (!current_.kv.empty()) {
+          auto it = current_.kv.begin();
+          std::advance(it, static_cast<long>(rng() % current_.kv.size()));
+          k = it->first;
+        } else {
+          k = GenKey(st, rng);
+        }
+        Issue(OpType::kDelete, k, "", 0, index, [&] { return eng_->Delete(k); }, &outcome);
+      }
+      break;
+    case StepKind::kSetOffset:
+      Issue(OpType::kSetOffset, st.source, "", st.number, index,
+            [&] { return eng_->SetSourceOffset(st.source, st.number); }, &outcome);
+      break;
+    case StepKind::kSetWatermark:
+      Issue(OpType::kSetWatermark, "", "", st.number, index,
+            [&] { return eng_->SetWatermark(st.number); }, &outcome);
+      break;
+    case StepKind::kSync: {
+      auto s = eng_->Sync();
+      if (!s.ok()) outcome = Errno(s);
+      NoteAck();
+      break;
+    }
+    case StepKind::kCheckpoint: {
+      faultfs::Result<engine::CheckpointResult> r =
+          st.checkpoint_kind.empty()         ? eng_->Checkpoint()
+          : st.checkpoint_kind == "full"     ? eng_->Checkpoint(engine::CheckpointKind::kFull)
+                                             : eng_->Checkpoint(engine::CheckpointKind::kIncremental);
+      NoteAck();
+      if (r.ok()) {
+        Current()->checkpoint_acks.push_back(CheckpointAck{.at = Done(), .id = r->info.id});
+        outcome = "committed " + r->info.id;
+      } else {
+        outcome = r.status().ToString();
+      }
+      NoteCatalog();
+      break;
+    }
+    case StepKind::kGc: {
+      auto r = eng_->Gc();
+      if (!r.ok()) outcome = r.status().ToString();
+      NoteCatalog();
+      break;
+    }
+    case StepKind::kCrash: {
+      auto m = faultfs::CrashMode::Parse(st.crash_mode);
+      vfs_.Crash(m.ok() ? *m : faultfs::CrashMode::Drop());
+      eng_.reset();
+      outcome = "power cut (" + st.crash_mode + ")";
+      break;
+    }
+    case StepKind::kRecover: {
+      if (eng_) {
+        auto s = eng_->Close();
+        if (s.ok()) {
+          NoteAck();
+        } else {
+          outcome = "close: " + Errno(s) + "; ";
+        }
+        eng_.reset();
+      }
+      if (vfs_.crashed()) vfs_.Restart();
+      Open();
+      outcome += Current()->open_ok ? "recovered" : "recovery failed";
+      break;
+    }
+    case StepKind::kInject:
+      vfs_.faults().Add(st.rule);
+      break;
+    case StepKind::kClear:
+      vfs_.faults().Clear();
+      break;
+    case StepKind::kExec:
+      outcome = "skipped: exec steps run only in fuse mode";
+      run_.notes.push_back("step " + std::to_string(index) + ": " + outcome);
+      break;
+  }
+  return outcome.empty() ? "ok" : outcome;
+}
+
+WorkloadRun Driver::Run() {
+  vfs_.SetHook([this](const faultfs::TraceEntry& next, const faultfs::SimState& state) {
+    if (run_.states.size() <= next.index) run_.states.resize(next.index + 1);
+    run_.states[next.index] = state;
+  });
+  for (const auto& rule : sc_.faults) vfs_.faults().Add(rule);
+  try {
+    uint64_t begin = Done();
+    Open();
+    run_.steps.push_back(StepSpan{.step = -1, .begin = begin, .end = Done(),
+                                  .outcome = Current()->open_ok ? "ok" : "recovery failed"});
+    for (size_t i = 0; i < sc_.workload.size(); ++i) {
+      begin = Done();
+      std::string outcome = RunStep(sc_.workload[i], i);
+      run_.steps.push_back(StepSpan{.step = static_cast<int64_t>(i), .begin = begin,
+                                    .end = Done(), .outcome = outcome});
+    }
+  } catch (const std::exception& e) {
+    run_.exception = std::make_pair(Done(), std::string(e.what()));
+  } catch (...) {
+    run_.exception = std::make_pair(Done(), std::string("unknown exception"));
+  }
+  eng_.reset();
+  vfs_.SetHook(nullptr);
+  run_.trace = vfs_.trace();
+  run_.faults = vfs_.faults().log();
+  run_.states.resize(run_.trace.size() + 1);
+  run_.states[run_.trace.size()] = vfs_.Snapshot();
+  // Prefix hashes of every session's model.
+  for (auto& ses : run_.oracle.sessions()) {
+    StateDump d = ses.base;
+    uint64_t h = HashDump(d);
+    ses.prefix_hash.assign(1, h);
+    for (const auto& op : ses.ops) {
+      ApplyOp(op, &d, &h);
+      ses.prefix_hash.push_back(h);
+    }
+  }
+  // Deletions of paths a catalogued checkpoint needed at that moment.
+  for (const auto& e : run_.trace) {
+    if ((e.op != faultfs::OpKind::kUnlink && e.op != faultfs::OpKind::kRmdir) || e.result != 0) continue;
+    const auto& st = run_.states[e.index];
+    std::vector<std::string> ids;
+    for (const auto* img : {&st.visible, &st.durable}) {
+      if (auto c = CatalogIds(*img)) {
+        for (const auto& id : *c) {
+          if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+        }
+      }
+    }
+    std::vector<std::string> needed_by;
+    for (const auto& id : ids) {
+      if (ProtectedPaths(st.visible, {id}).count(e.path) || ProtectedPaths(st.durable, {id}).count(e.path)) {
+        needed_by.push_back(id);
+      }
+    }
+    if (!needed_by.empty()) run_.bad_deletions.push_back(BadDeletion{e.index, e.path, needed_by});
+  }
+  return std::move(run_);
+}
+
+}  // namespace
+
+faultfs::SimVfs::Options SimOptions(const Scenario& scenario, uint64_t seed, bool trace) {
+  faultfs::SimVfs::Options o;
+  o.model = scenario.metadata == "immediate" ? faultfs::MetadataModel::kImmediate
+                                             : faultfs::MetadataModel::kStrict;
+  o.seed = seed;
+  o.record_trace = trace;
+  return o;
+}
+
+bool IsDamagingFault(const faultfs::InjectedFault& f) {
+  using faultfs::ActionKind;
+  switch (f.action) {
+    case ActionKind::kCorrupt:
+      return f.op != faultfs::OpKind::kRead || f.detail.find("persistent") != std::string::npos;
+    case ActionKind::kTruncate:
+    case ActionKind::kLose:
+    case ActionKind::kTorn:
+    case ActionKind::kFsyncLie:
+      return true;
+    default:
+      return false;
+  }
+}
+
+WorkloadRun RunWorkload(const Scenario& scenario, uint64_t seed) {
+  return Driver(scenario, seed).Run();
+}
+
+}  // namespace crashlab::harness
