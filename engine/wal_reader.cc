@@ -1,5 +1,7 @@
 #include "engine/wal_reader.h"
 
+#include <algorithm>
+
 #include "engine/layout.h"
 
 namespace crashlab::engine {
@@ -9,18 +11,23 @@ using faultfs::Status;
 
 namespace {
 
-// After a bad frame at `bad_off`, looks for a later well-formed record
-// (valid CRC, lsn >= expected). Returns its group_first_lsn, or 0 if none.
+// After a bad frame at `bad_off`, looks for later well-formed records (valid
+// CRC, lsn >= expected). Returns the largest group_first_lsn among them, or
+// 0 if there is none.
 uint64_t FindLaterGoodRecord(std::string_view data, size_t bad_off, uint64_t expected) {
-  for (size_t p = bad_off + 1; p + kRecordHeaderSize + kRecordFixedBody <= data.size(); ++p) {
+  uint64_t best = 0;
+  for (size_t p = bad_off + 1; p + kRecordHeaderSize + kRecordFixedBody <= data.size();) {
     WalRecord r;
     size_t n = 0;
     if (DecodeFrame(data.substr(p), /*check_crc=*/true, &r, &n) == FrameStatus::kOk &&
         r.lsn >= expected) {
-      return r.group_first_lsn == 0 ? 1 : r.group_first_lsn;
+      best = std::max(best, r.group_first_lsn);
+      p += n;
+      continue;
     }
+    ++p;
   }
-  return 0;
+  return best;
 }
 
 const char* FrameStatusName(FrameStatus s) {

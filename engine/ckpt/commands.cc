@@ -57,7 +57,10 @@ int Finish(Context& c, Engine& e) {
 
 int CmdInit(Context& c) {
   Status st = Engine::Init(*c.vfs, "", c.options);
-  if (!st.ok()) return Fail(c, st);
+  if (!st.ok()) {
+    int code = Fail(c, st);
+    return st.err() == EEXIST ? 2 : code;  // already initialised: a usage error
+  }
   *c.out << "initialised " << c.dir_label << "\n";
   return 0;
 }
@@ -256,8 +259,9 @@ int CmdRebuildCatalog(Context& c) {
   auto ids = Engine::RebuildCatalog(*c.vfs, "", c.options, c.force, &skipped);
   if (!ids.ok()) {
     int code = Fail(c, ids.status());
-    if (ids.status().err() == EEXIST) *c.err << "ckpt: hint: pass --force to replace it\n";
-    return code;
+    if (ids.status().err() != EEXIST) return code;
+    *c.err << "ckpt: hint: pass --force to replace it\n";
+    return 2;
   }
   for (const auto& id : *ids) *c.out << "listed " << id << "\n";
   for (const auto& p : skipped) *c.out << "skipped: " << p.ToString() << "\n";

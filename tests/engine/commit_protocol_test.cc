@@ -32,6 +32,7 @@ uint64_t CountCheckpointOps(const Options& o) {
 }
 
 struct FaultCase {
+  const char* op;
   const char* action;
   const char* errno_name;
 };
@@ -53,7 +54,7 @@ TEST_P(CommitFaultTest, EveryCallIndex) {
       StateDump expected = e->Dump();
       auto before = e->checkpoints();
       ASSERT_EQ(before.size(), 1u);
-      AddRule(vfs, std::string(R"({"op": "any", "action": ")") + GetParam().action +
+      AddRule(vfs, std::string(R"({"op": ")") + GetParam().op + R"(", "action": ")" + GetParam().action +
                        R"(", "errno": ")" + GetParam().errno_name + R"(", "nth": )" +
                        std::to_string(k) + "}");
       auto r = e->Checkpoint();
@@ -93,11 +94,15 @@ TEST_P(CommitFaultTest, EveryCallIndex) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Actions, CommitFaultTest,
-                         ::testing::Values(FaultCase{"error", "EIO"}, FaultCase{"error", "ENOSPC"},
-                                           FaultCase{"error_after", "EIO"},
-                                           FaultCase{"fsyncgate", "EIO"}),
+                         ::testing::Values(FaultCase{"any", "error", "EIO"},
+                                           FaultCase{"any", "error", "ENOSPC"},
+                                           FaultCase{"any", "error_after", "EIO"},
+                                           FaultCase{"fsync", "fsyncgate", "EIO"},
+                                           FaultCase{"fsyncdir", "error", "EIO"},
+                                           FaultCase{"rename", "error_after", "EIO"}),
                          [](const auto& info) {
-                           return std::string(info.param.action) + "_" + info.param.errno_name;
+                           return std::string(info.param.op) + "_" + info.param.action + "_" +
+                                  info.param.errno_name;
                          });
 
 // A power cut before each call of the commit, in every crash mode: recovery

@@ -46,7 +46,8 @@ struct Ack {
 };
 
 RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
-  const auto ops = *rc::gen::container<std::vector<Op>>(rc::gen::inRange<size_t>(1, 40), GenOp());
+  const size_t n_ops = *rc::gen::inRange<size_t>(1, 40);
+  const auto ops = *rc::gen::container<std::vector<Op>>(n_ops, GenOp());
   Options o = TestOptions();
   o.wal_group_size = *rc::gen::inRange<uint32_t>(1, 5);
   o.incremental = *rc::gen::arbitrary<bool>();
@@ -107,8 +108,15 @@ RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
   // One random crash point and mode per case, plus the final state.
   const size_t at = *rc::gen::inRange<size_t>(0, points.size());
   const auto& point = points[at];
-  const auto modes = ModesFor(point.state, at);
-  const auto mode = modes[*rc::gen::inRange<size_t>(0, modes.size())];
+  const uint64_t pending = point.state.pending.size();
+  const uint64_t seed = *rc::gen::arbitrary<uint32_t>();
+  faultfs::CrashMode mode;
+  switch (*rc::gen::inRange(0, 4)) {
+    case 0: mode = faultfs::CrashMode::Drop(); break;
+    case 1: mode = faultfs::CrashMode::Prefix(*rc::gen::inRange<uint64_t>(0, pending + 1)); break;
+    case 2: mode = faultfs::CrashMode::Torn(seed); break;
+    default: mode = faultfs::CrashMode::Random(seed); break;
+  }
   // The acknowledgement level reached before this operation was issued
   // (the hook ran for trace index `at`, i.e. op_count was `at` ... at+1).
   Ack acked = acks.front();

@@ -144,6 +144,7 @@ TEST(Lesson5, CatalogBeforeFilesAndLeftoversCleanedAtStart) {
   SimVfs vfs;
   Options o = TestOptions();
   o.gc_after_checkpoint = false;
+  o.incremental = false;  // nothing shared: removed checkpoints vanish entirely
   auto e = WithCheckpoints(vfs, o, 4);
   AddRule(vfs, R"({"op": "unlink", "path": "db/checkpoints/ckpt-*/**", "action": "crash", "nth": 2})");
   auto gc = e->Gc();
