@@ -1,0 +1,186 @@
+// The control socket and the CLI under bad input, and a bounded load test.
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+
+#include "tests/faultfs/fuse_test_util.h"
+
+namespace crashlab::faultfs::testing {
+namespace {
+
+int Connect(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Sends raw bytes, returns the first reply line ("" if the server closed).
+std::string Raw(const std::string& sock, const std::string& bytes) {
+  int fd = Connect(sock);
+  if (fd < 0) return "<connect failed>";
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  std::string reply;
+  char c;
+  while (recv(fd, &c, 1, 0) == 1 && c != '\n') reply.push_back(c);
+  close(fd);
+  return reply;
+}
+
+void ExpectError(const std::string& reply, const std::string& needle) {
+  auto j = nlohmann::json::parse(reply, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << reply;
+  EXPECT_FALSE(j.value("ok", true)) << reply;
+  EXPECT_NE(j.value("error", "").find(needle), std::string::npos) << reply;
+}
+
+TEST(FuseControl, BadInputGetsErrorRepliesAndTheDaemonSurvives) {
+  FUSE_TEST_SETUP(m);
+  const std::string& s = m->socket();
+  ExpectError(Raw(s, "{not json\n"), "malformed JSON");
+  ExpectError(Raw(s, "[1,2,3]\n"), "JSON object");
+  ExpectError(Raw(s, "{\"cmd\":\"explode\"}\n"), "unknown command");
+  ExpectError(Raw(s, "{\"nocmd\":1}\n"), "missing \"cmd\"");
+  ExpectError(Raw(s, "{\"cmd\":\"inject\",\"rule\":{\"op\":\"rename\",\"action\":\"teleport\"}}\n"), "bad rule");
+  ExpectError(Raw(s, "{\"cmd\":\"inject\",\"rule\":\"{broken\"}\n"), "bad rule");
+  ExpectError(Raw(s, "{\"cmd\":\"crash\",\"mode\":\"sideways\"}\n"), "bad crash mode");
+  ExpectError(Raw(s, std::string(2 << 20, 'x')), "longer than");  // oversized, no newline
+  // A client that disconnects mid-request.
+  int fd = Connect(s);
+  ASSERT_GE(fd, 0);
+  ASSERT_GT(send(fd, "{\"cmd\":\"sta", 11, MSG_NOSIGNAL), 0);
+  close(fd);
+  // Two requests in one write, both answered.
+  fd = Connect(s);
+  std::string two = "{\"cmd\":\"status\"}\n{\"cmd\":\"clear\"}\n";
+  ASSERT_EQ(send(fd, two.data(), two.size(), MSG_NOSIGNAL), static_cast<ssize_t>(two.size()));
+  std::string got;
+  char c;
+  while (std::count(got.begin(), got.end(), '\n') < 2 && recv(fd, &c, 1, 0) == 1) got.push_back(c);
+  close(fd);
+  EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), 2);
+  auto status = m->Ctl({{"cmd", "status"}});
+  EXPECT_TRUE(status.value("ok", false)) << status.dump();
+  EXPECT_EQ(status["rules"], 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("still-works"), "yes", false), 0);
+}
+
+TEST(FuseControl, CliExitCodes) {
+  FUSE_TEST_SETUP(m);
+  std::string out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "status"}, &out), 0) << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "inject", "{\"op\":\"nope\"}"}, &out), 2) << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "crash", "--mode", "prefix:0"}, &out), 0) << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", "/nonexistent/sock", "status"}, &out), 3) << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "bogus"}, &out), 2);
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "--help"}, &out), 0);
+  EXPECT_NE(out.find("--rules"), std::string::npos);
+  // The mountpoint is busy: exit 3 with a hint.
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), m->mnt()}, &out), 3) << out;
+  EXPECT_NE(out.find("busy"), std::string::npos) << out;
+  // Not a directory: exit 3. Missing backing dir: exit 2.
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), m->socket()}, &out), 3) << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", "/nonexistent/backing", "/tmp"}, &out), 2) << out;
+  // A bad rules file: exit 2 with file:line:col.
+  std::string rules = "/tmp/faultfs-bad-rules-" + std::to_string(getpid()) + ".jsonl";
+  {
+    std::ofstream f(rules);
+    f << "# comment\n{\"op\":\"fsync\",\"action\":\"crash\",\"nth\":1}\n  {\"op\":\"write\",\"action\":\"short_write\"}\n";
+  }
+  std::string other = m->backing() + "-mnt2";
+  std::filesystem::create_directories(other);
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), other, "--rules", rules}, &out), 2) << out;
+  EXPECT_NE(out.find(rules + ":3:3:"), std::string::npos) << out;
+  std::filesystem::remove(rules);
+  std::filesystem::remove(other);
+}
+
+// Several processes write, rename and fsync for a bounded time; then a crash.
+// Every acknowledged (fsync'd) record and state must be there afterwards.
+TEST(FuseControl, ConcurrentLoadThenCrashKeepsWhatWasSynced) {
+  FUSE_TEST_SETUP(m);
+  constexpr int kProcs = 4;
+  constexpr int kRecord = 16;
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  std::vector<pid_t> pids;
+  for (int p = 0; p < kProcs; ++p) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(pipefd[0]);
+      alarm(60);  // a deadlock kills the child instead of hanging the test
+      std::string dir = m->mnt("p" + std::to_string(p));
+      if (mkdir(dir.c_str(), 0755) != 0 || FsyncPath(m->mnt()) != 0) _exit(2);
+      std::string log = dir + "/log";
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd < 0 || fsync(fd) != 0 || FsyncPath(dir) != 0) _exit(3);
+      auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+      for (int i = 0; std::chrono::steady_clock::now() < end; ++i) {
+        char rec[kRecord + 1];
+        std::snprintf(rec, sizeof(rec), "%d:%013d\n", p, i);
+        if (write(fd, rec, kRecord) != kRecord || fsync(fd) != 0) _exit(4);
+        std::string ack = "L " + std::to_string(p) + " " + std::to_string(i) + "\n";
+        if (write(pipefd[1], ack.data(), ack.size()) < 0) _exit(5);
+        WriteFileAt(dir + "/junk", "not synced", false);  // its data is never durable
+        if (i % 5 == 0) {
+          if (WriteFileAt(dir + "/state.tmp", std::to_string(i), true) != 0) _exit(6);
+          if (rename((dir + "/state.tmp").c_str(), (dir + "/state").c_str()) != 0) _exit(7);
+          if (FsyncPath(dir) != 0) _exit(8);
+          ack = "S " + std::to_string(p) + " " + std::to_string(i) + "\n";
+          if (write(pipefd[1], ack.data(), ack.size()) < 0) _exit(9);
+        }
+      }
+      close(fd);
+      _exit(0);
+    }
+    pids.push_back(pid);
+  }
+  close(pipefd[1]);
+  std::map<int, int> last_log, last_state;
+  FILE* acks = fdopen(pipefd[0], "r");
+  char kind;
+  int p, i;
+  while (fscanf(acks, " %c %d %d", &kind, &p, &i) == 3) (kind == 'L' ? last_log : last_state)[p] = i;
+  fclose(acks);
+  for (pid_t pid : pids) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  }
+  m->Crash();
+  for (int q = 0; q < kProcs; ++q) {
+    std::string dir = m->mnt("p" + std::to_string(q));
+    std::string log = ReadFileAt(dir + "/log");
+    ASSERT_EQ(log.size() % kRecord, 0u) << log.substr(0, 64);
+    EXPECT_EQ(static_cast<int>(log.size() / kRecord), last_log[q] + 1);
+    for (size_t r = 0; r < log.size() / kRecord; ++r) {
+      char rec[32];
+      std::snprintf(rec, sizeof(rec), "%d:%013d\n", q, static_cast<int>(r));
+      ASSERT_EQ(log.substr(r * kRecord, kRecord), std::string(rec, kRecord));
+    }
+    EXPECT_EQ(ReadFileAt(dir + "/state"), std::to_string(last_state[q]));
+    std::string junk = ReadFileAt(dir + "/junk");  // the name may be durable (dir fsync), the data not
+    EXPECT_TRUE(junk.empty() || junk.rfind("<errno", 0) == 0) << junk;
+    EXPECT_EQ(ReadFileAt(m->backing("p" + std::to_string(q) + "/log")), log);
+  }
+  EXPECT_TRUE(m->Ctl({{"cmd", "status"}})["mirror"]["ok"].get<bool>());
+}
+
+}  // namespace
+}  // namespace crashlab::faultfs::testing
