@@ -13,6 +13,7 @@ packages=(
   libssl-dev
   libbenchmark-dev
   sqlite3 fio libxml2-utils
+  python3
   python3-jsonschema chromium
 )
 
