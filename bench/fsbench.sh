@@ -72,6 +72,7 @@ declare -A result
 targets=(native faultfs passthrough passthrough_ll)
 for t in "${targets[@]}"; do
   for j in "${jobs[@]}"; do
+    sync  # start every job with a clean page cache on the real disk
     out=$(fio --name="$j" --directory="${dir[$t]}" --filename="fio-$j" $(fio_args "$j") \
               --ioengine=psync --fallocate=none --runtime="$runtime" --time_based=0 \
               --output-format=json 2>/dev/null)
@@ -83,13 +84,14 @@ print("%.0f MiB/s, %.0f IOPS" % (side["bw_bytes"] / 1048576, side["iops"]))' <<<
     rm -f "${dir[$t]}/fio-$j"
   done
   mkdir -p "${dir[$t]}/meta"
+  sync
   result[$t,meta]=$("$meta" "${dir[$t]}/meta" "$meta_n" | python3 -c '
 import json, sys
 j = json.load(sys.stdin)
 print("%.0f iter/s" % j["iter_per_s"])')
 done
 
-echo "| job | ${targets[*]} |" | sed 's/ /  | /g; s/|  |/| |/'
+printf '| job |'; for t in "${targets[@]}"; do printf ' %s |' "$t"; done; echo
 printf '|---|'; for t in "${targets[@]}"; do printf -- '---|'; done; echo
 for j in "${jobs[@]}" meta; do
   printf '| %s |' "$j"

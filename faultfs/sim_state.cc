@@ -267,18 +267,33 @@ Image SimState::PostCrash(const CrashMode& mode) const {
   return img;
 }
 
-void SimState::SyncData(Ino ino) {
-  std::vector<PendingOp> rest;
-  rest.reserve(pending.size());
-  for (auto& op : pending) {
-    if (op.is_data() && op.ino == ino) {
-      ApplyPendingOp(durable, op);
-      if (log_durable) durable_log.push_back(op);
-    } else {
-      rest.push_back(std::move(op));
-    }
+namespace {
+
+// Removes the ops marked in `done`, keeping the order of the rest. Moves only
+// the ops after the first removed one (usually few: recent ops sync first).
+void Compact(std::vector<PendingOp>& pending, const std::vector<char>& done) {
+  size_t w = 0;
+  for (size_t r = 0; r < pending.size(); ++r) {
+    if (done[r]) continue;
+    if (w != r) pending[w] = std::move(pending[r]);
+    ++w;
   }
-  pending = std::move(rest);
+  pending.resize(w);
+}
+
+}  // namespace
+
+void SimState::SyncData(Ino ino) {
+  std::vector<char> done;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const PendingOp& op = pending[i];
+    if (!op.is_data() || op.ino != ino) continue;
+    if (done.empty()) done.assign(pending.size(), 0);
+    ApplyPendingOp(durable, op);
+    if (log_durable) durable_log.push_back(op);
+    done[i] = 1;
+  }
+  if (!done.empty()) Compact(pending, done);
 }
 
 void SimState::SyncDirectory(Ino dir) {
@@ -288,27 +303,25 @@ void SimState::SyncDirectory(Ino dir) {
   // Apply, in issue order, every namespace op whose directories were all
   // fsync'd and that no earlier pending op on the same entry holds back.
   std::set<std::pair<Ino, std::string>> blocked;
-  std::vector<PendingOp> rest;
-  rest.reserve(pending.size());
-  for (auto& op : pending) {
-    if (op.is_data()) {
-      rest.push_back(std::move(op));
-      continue;
-    }
+  std::vector<char> done;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const PendingOp& op = pending[i];
+    if (op.is_data()) continue;
     std::pair<Ino, std::string> a{op.dir, op.name};
     std::pair<Ino, std::string> b{op.dir2, op.name2};
     bool is_rename = op.kind == PendingOp::Kind::kRename;
     bool held = blocked.count(a) != 0 || (is_rename && blocked.count(b) != 0);
     if (op.needs.empty() && !held) {
+      if (done.empty()) done.assign(pending.size(), 0);
       ApplyPendingOp(durable, op);
       if (log_durable) durable_log.push_back(op);
+      done[i] = 1;
     } else {
-      blocked.insert(a);
-      if (is_rename) blocked.insert(b);
-      rest.push_back(std::move(op));
+      blocked.insert(std::move(a));
+      if (is_rename) blocked.insert(std::move(b));
     }
   }
-  pending = std::move(rest);
+  if (!done.empty()) Compact(pending, done);
 }
 
 void SimState::SyncEverything() {

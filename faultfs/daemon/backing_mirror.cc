@@ -572,8 +572,14 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
     // Paths may change meaning: cached descriptors stay open for the final
     // fsync but are no longer found by path.
     batch_fds_.clear();
-    batch_dirs_.insert(ParentPath(s.a));
-    if (s.kind == K::kRename || s.kind == K::kLink) batch_dirs_.insert(ParentPath(s.b));
+    // Scratch directories under .faultfs need no fsync: what is built there
+    // is renamed out (and fsync'd at its destination) in the same batch.
+    auto note_dir = [&](const std::string& path) {
+      std::string dir = ParentPath(path);
+      if (dir != kHiddenDir && !dir.starts_with(std::string(kHiddenDir) + "/")) batch_dirs_.insert(dir);
+    };
+    note_dir(s.a);
+    if (s.kind == K::kRename || s.kind == K::kLink) note_dir(s.b);
   }
   switch (s.kind) {
     case K::kRename:
