@@ -90,13 +90,22 @@ void Driver::Open() {
 void Driver::Issue(OpType type, std::string key, std::string value, uint64_t number, size_t step,
                    const std::function<faultfs::Result<Lsn>()>& call, std::string* outcome) {
   uint64_t at = Done();
+  Lsn before = eng_->last_lsn();
   auto r = call();
-  if (!r.ok()) {
+  Lsn lsn = 0;
+  if (r.ok()) {
+    lsn = *r;
+  } else {
     if (outcome->empty()) *outcome = r.status().ToString();
-    NoteAck();
-    return;
+    // A failed call that still took an LSN may have reached the WAL: its
+    // outcome is unknown, so the oracle allows prefixes with and without it.
+    if (eng_->last_lsn() <= before) {
+      NoteAck();
+      return;
+    }
+    lsn = eng_->last_lsn();
   }
-  IssuedOp op{.lsn = *r, .type = type, .key = std::move(key), .value = std::move(value),
+  IssuedOp op{.lsn = lsn, .type = type, .key = std::move(key), .value = std::move(value),
               .number = number, .at = at, .step = step};
   ApplyOp(op, &current_, &current_hash_);
   Current()->ops.push_back(std::move(op));
