@@ -72,6 +72,12 @@ declare -A result
 targets=(native faultfs passthrough passthrough_ll)
 for t in "${targets[@]}"; do
   for j in "${jobs[@]}"; do
+    # The file exists durably before the job (file and directory fsync'd):
+    # on faultfs a name never fsync'd into its directory is never written to
+    # the backing disk at all, which would flatter the fsync job.
+    python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_CREAT | os.O_WRONLY, 0o644); os.fsync(fd); os.close(fd)
+d = os.open(os.path.dirname(sys.argv[1]), os.O_RDONLY); os.fsync(d); os.close(d)' "${dir[$t]}/fio-$j"
     sync  # start every job with a clean page cache on the real disk
     out=$(fio --name="$j" --directory="${dir[$t]}" --filename="fio-$j" $(fio_args "$j") \
               --ioengine=psync --fallocate=none --runtime="$runtime" --time_based=0 \
@@ -83,7 +89,6 @@ side = j["write"] if j["write"]["io_bytes"] > 0 else j["read"]
 print("%.0f MiB/s, %.0f IOPS" % (side["bw_bytes"] / 1048576, side["iops"]))' <<< "$out")
     rm -f "${dir[$t]}/fio-$j"
   done
-  mkdir -p "${dir[$t]}/meta"
   sync
   result[$t,meta]=$("$meta" "${dir[$t]}/meta" "$meta_n" | python3 -c '
 import json, sys

@@ -4,6 +4,7 @@
 // latency of each step as one JSON line. Compares file systems (see
 // bench/fsbench.sh); no crashlab code involved.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -31,6 +32,13 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   int n = argc > 2 ? std::atoi(argv[2]) : 2000;
+  // The directory itself is made durable first (its parent fsync'd), so on
+  // faultfs the files below really reach the backing disk.
+  mkdir(dir.c_str(), 0755);
+  std::string parent = dir.find('/') == std::string::npos ? "." : dir.substr(0, dir.rfind('/'));
+  int pfd = open(parent.empty() ? "/" : parent.c_str(), O_RDONLY | O_DIRECTORY);
+  if (pfd < 0 || fsync(pfd) != 0) Die("fsync parent of", dir);
+  close(pfd);
   int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd < 0) Die("open", dir);
   std::string block(4096, 'b');
