@@ -204,7 +204,7 @@ Result<CheckpointResult> Engine::Checkpoint(CheckpointKind kind) {
 Result<std::optional<CheckpointResult>> Engine::MaybeCheckpoint() {
   std::lock_guard<std::mutex> lock(impl_->mu_);
   const Options& o = impl_->opt_;
-  uint64_t wal_bytes = impl_->wal_->bytes_appended() + 0 - impl_->wal_bytes_at_checkpoint_;
+  uint64_t wal_bytes = impl_->wal_->bytes_appended() - impl_->wal_bytes_at_checkpoint_;
   bool by_size = o.checkpoint_wal_bytes != 0 && wal_bytes >= o.checkpoint_wal_bytes;
   bool by_time = o.checkpoint_interval_ms != 0 &&
                  impl_->Now() >= impl_->last_checkpoint_ms_ + o.checkpoint_interval_ms;

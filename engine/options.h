@@ -1,6 +1,6 @@
 #pragma once
 // Engine options. Defaults are the safe, production settings. For the
-// simulator use Options::Deterministic(): no threads, a logical clock, so the
+// simulator use Options::Deterministic(): no threads, a constant clock, so the
 // same calls always produce the same file-system operation trace.
 
 #include <cstdint>
@@ -79,7 +79,8 @@ struct Options {
   // interval trigger. Default: the system clock.
   std::function<uint64_t()> clock;
 
-  // Safe defaults, no background thread, a logical clock (1, 2, 3, ...).
+  // Safe defaults, no background thread, a constant clock (0): the same
+  // calls give byte-identical files and the same trace in every run.
   static Options Deterministic();
   // max(2, max_retained).
   uint32_t effective_max_retained() const { return max_retained < 2 ? 2 : max_retained; }

@@ -259,6 +259,29 @@ TEST(EngineBasic, WorksOnPosixVfs) {
   ASSERT_EQ(system(cmd.c_str()), 0);
 }
 
+// The simulator replays the engine: the same calls must give the same trace.
+TEST(EngineBasic, DeterministicTrace) {
+  auto run = [] {
+    SimVfs vfs;
+    Options o = TestOptions();
+    auto e = OpenOrDie(vfs, o);
+    for (int round = 0; round < 4; ++round) {
+      for (int i = 0; i < 9; ++i) EXPECT_TRUE(e->Put("k" + std::to_string(i * round), "v").ok());
+      EXPECT_TRUE(e->Delete("k3").ok());
+      EXPECT_TRUE(e->Checkpoint().ok());
+    }
+    EXPECT_TRUE(e->Gc().ok());
+    e.reset();
+    vfs.Crash();
+    auto e2 = OpenOrDie(vfs, o);
+    return std::make_pair(faultfs::TraceToJsonLines(vfs.trace()), vfs.VisibleTree());
+  };
+  auto a = run();
+  auto b = run();
+  EXPECT_EQ(a.first, b.first);
+  EXPECT_EQ(a.second, b.second);
+}
+
 TEST(EngineBasic, BackgroundFlusherMakesWritesDurable) {
   SimVfs vfs;
   Options o = TestOptions();
