@@ -133,6 +133,9 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostrea
         << Seconds(sr->duration_seconds) << ")";
     if (!sr->error.empty()) out << ": " << sr->error;
     out << "\n";
+    if (plan.workload) {
+      for (const auto& note : plan.workload->notes) out << "         note: " << note << "\n";
+    }
     if (sr->error.empty()) {
       for (const auto& ic : sr->invariants) {
         bool expected = std::find(sr->expected.violated.begin(), sr->expected.violated.end(), ic.id) !=

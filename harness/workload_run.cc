@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <random>
+#include <set>
 
 #include "engine/engine.h"
 #include "harness/crash_mode_list.h"
@@ -45,7 +46,16 @@ class Driver {
   uint64_t current_hash_ = 0;
   uint64_t fresh_key_ = 0;
   Lsn last_durable_ = 0;
-  size_t step_ = 0;
+  // Rules per Clear() generation, to report rules that never fired.
+  struct RuleGeneration {
+    size_t log_start = 0;
+    std::vector<std::string> rules;
+  };
+  std::vector<RuleGeneration> generations_{RuleGeneration{}};
+  void AddRule(const faultfs::FaultRule& rule, const std::string& where) {
+    vfs_.faults().Add(rule);
+    generations_.back().rules.push_back(where + " " + rule.ToJson().dump());
+  }
   WorkloadRun run_;
 };
 
@@ -215,10 +225,11 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
       break;
     }
     case StepKind::kInject:
-      vfs_.faults().Add(st.rule);
+      AddRule(st.rule, "step " + std::to_string(index));
       break;
     case StepKind::kClear:
       vfs_.faults().Clear();
+      generations_.push_back(RuleGeneration{.log_start = vfs_.faults().log().size()});
       break;
     case StepKind::kExec:
       outcome = "skipped: exec steps run only in fuse mode";
@@ -233,7 +244,7 @@ WorkloadRun Driver::Run() {
     if (run_.states.size() <= next.index) run_.states.resize(next.index + 1);
     run_.states[next.index] = state;
   });
-  for (const auto& rule : sc_.faults) vfs_.faults().Add(rule);
+  for (size_t i = 0; i < sc_.faults.size(); ++i) AddRule(sc_.faults[i], "faults[" + std::to_string(i) + "]");
   try {
     uint64_t begin = Done();
     Open();
@@ -254,6 +265,16 @@ WorkloadRun Driver::Run() {
   vfs_.SetHook(nullptr);
   run_.trace = vfs_.trace();
   run_.faults = vfs_.faults().log();
+  for (size_t g = 0; g < generations_.size(); ++g) {
+    size_t end = g + 1 < generations_.size() ? generations_[g + 1].log_start : run_.faults.size();
+    std::set<size_t> fired;
+    for (size_t i = generations_[g].log_start; i < end && i < run_.faults.size(); ++i) {
+      fired.insert(run_.faults[i].rule_index);
+    }
+    for (size_t r = 0; r < generations_[g].rules.size(); ++r) {
+      if (!fired.count(r)) run_.notes.push_back("fault rule never fired: " + generations_[g].rules[r]);
+    }
+  }
   run_.states.resize(run_.trace.size() + 1);
   run_.states[run_.trace.size()] = vfs_.Snapshot();
   // Prefix hashes of every session's model.
