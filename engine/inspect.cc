@@ -103,8 +103,8 @@ std::string InspectReport::ToText() const {
     s += "  " + c.id + "  epoch " + std::to_string(c.info.epoch) + "  " +
          std::string(CheckpointKindName(c.info.kind)) +
          (c.info.parent.empty() ? "" : " (parent " + c.info.parent + ")") + "  wal " +
-         std::to_string(c.info.wal_position) + "  written " + std::to_string(c.info.bytes_written) +
-         " B, total " + std::to_string(c.info.bytes_total) + " B  " +
+         std::to_string(c.info.wal_position) + "  state written " + std::to_string(c.info.bytes_written) +
+         " B, needed " + std::to_string(c.info.bytes_total) + " B  " +
          (c.ok ? "VERIFIED" : "FAILED") + "\n";
     for (const auto& f : c.files) {
       s += "      " + f.status + "  " + f.path + "  " + std::to_string(f.size) + " B  refs " +

@@ -167,8 +167,8 @@ int CmdCheckpoint(Context& c) {
   } else {
     *c.out << "committed " << r->info.id << " epoch " << r->info.epoch << " "
            << CheckpointKindName(r->info.kind) << " wal position " << r->info.wal_position
-           << ", wrote " << r->info.bytes_written << " bytes (" << r->info.bytes_total
-           << " bytes of state)\n";
+           << ", wrote " << r->info.bytes_written << " bytes (state files, manifest, marker); needs "
+           << r->info.bytes_total << " bytes of state files\n";
     for (const auto& id : r->gc.removed) *c.out << "gc removed " << id << "\n";
     for (const auto& w : r->warnings) *c.out << "warning: " << w << "\n";
   }
