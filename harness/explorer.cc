@@ -56,15 +56,13 @@ uint64_t EffectiveSeed(const Scenario& scenario, const ExploreOptions& opts) {
 }
 
 uint64_t ScenarioPlan::crash_states() const {
+  // Every explored case, plus the crashes inside its recovery (counted per
+  // case even when the recovery was shared through the cache, so that the
+  // count does not depend on sharding).
   uint64_t n = 0;
   for (const auto& c : cases) {
     if (!c.done) continue;
-    ++n;
-  }
-  // Nested states are counted once per distinct recovery.
-  std::set<const RecoveryOutcome*> seen;
-  for (const auto& c : cases) {
-    if (c.done && c.recovery && seen.insert(c.recovery.get()).second) n += c.recovery->nested_states;
+    n += 1 + (c.recovery ? c.recovery->nested_states : 0);
   }
   return n;
 }

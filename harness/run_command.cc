@@ -1,6 +1,7 @@
 // crashlab run [PATH...]
 #include <filesystem>
 #include <iomanip>
+#include <set>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -147,11 +148,13 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostrea
         }
       }
     }
+    std::set<std::string> shown;  // the first violation of each invariant
     for (const auto& v : rec.violations) {
       if (v.scenario_file == plan.scenario.file && v.scenario == plan.scenario.name &&
-          !v.reproducer.empty()) {
+          shown.insert(v.invariant).second) {
         out << "         " << v.invariant << " @ op " << v.crash_point << " (" << v.crash_mode
-            << "): " << v.message << "\n         reproduce: " << v.reproduce_command << "\n";
+            << "): " << v.message << "\n";
+        if (!v.reproducer.empty()) out << "         reproduce: " << v.reproduce_command << "\n";
       }
     }
   }

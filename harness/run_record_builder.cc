@@ -90,14 +90,19 @@ reports::ScenarioResult ToScenarioResult(const ScenarioPlan& plan) {
 }
 
 std::vector<std::pair<size_t, size_t>> FirstViolations(const ScenarioPlan& plan) {
+  // One per (invariant, crash point): the first violating mode. Sharding
+  // splits crash points, so merged shard reports hold the same set.
   std::vector<std::pair<size_t, size_t>> out;
   for (size_t inv = 0; inv < plan.scenario.invariants.size(); ++inv) {
+    bool have = false;
+    uint64_t last_point = 0;
     for (size_t i = 0; i < plan.cases.size(); ++i) {
       const auto& c = plan.cases[i];
-      if (c.done && inv < c.findings.size() && c.findings[inv].violated) {
-        out.emplace_back(i, inv);
-        break;
-      }
+      if (!c.done || inv >= c.findings.size() || !c.findings[inv].violated) continue;
+      if (have && c.point == last_point) continue;
+      out.emplace_back(i, inv);
+      have = true;
+      last_point = c.point;
     }
   }
   return out;

@@ -1,8 +1,7 @@
 #pragma once
 // Turns explored scenario plans into the reports module's RunRecord: one
-// ScenarioResult per plan, and per violated invariant its first violating
-// crash state (lowest crash point, then mode order) as a Violation with a
-// reproducer scenario.
+// ScenarioResult per plan, and per violated invariant and crash point its
+// first violating crash mode as a Violation with a reproducer scenario.
 
 #include <string>
 #include <vector>
@@ -15,7 +14,8 @@ namespace crashlab::harness {
 // Held/violated counts per invariant and the verdict of one plan.
 reports::ScenarioResult ToScenarioResult(const ScenarioPlan& plan);
 
-// The first violating case of each violated invariant: (case index, invariant index).
+// Per invariant and crash point, the first violating case: (case index,
+// invariant index), ordered by invariant, then crash point.
 std::vector<std::pair<size_t, size_t>> FirstViolations(const ScenarioPlan& plan);
 
 // The reproducer scenario for one violation: the same workload, faults and

@@ -1,0 +1,101 @@
+// The crashlab CLI's exit codes and messages.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "harness/cli.h"
+
+namespace crashlab::harness {
+namespace {
+
+struct Out {
+  int code;
+  std::string out, err;
+};
+
+Out Crashlab(std::vector<const char*> args) {
+  args.insert(args.begin(), "crashlab");
+  std::ostringstream out, err;
+  int code = Main(static_cast<int>(args.size()), args.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+std::string TempFile(const std::string& name, const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(Cli, UsageAndUnknownCommand) {
+  EXPECT_EQ(Crashlab({}).code, kExitBadInput);
+  EXPECT_EQ(Crashlab({"--help"}).code, kExitOk);
+  EXPECT_EQ(Crashlab({"frobnicate"}).code, kExitBadInput);
+}
+
+TEST(Cli, ValidateReportsFileLineColumn) {
+  std::string bad = TempFile("crashlab_cli_bad.json",
+                             "{\"name\": \"x\",\n \"workload\": [{\"op\": \"put\", \"count\": -1}],\n \"expect\": \"pass\"}");
+  Out r = Crashlab({"validate", bad.c_str()});
+  EXPECT_EQ(r.code, kExitBadInput);
+  EXPECT_NE(r.err.find(bad + ":2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("/workload/0/count"), std::string::npos) << r.err;
+  EXPECT_EQ(Crashlab({"validate", "scenarios"}).code, kExitOk);
+  EXPECT_EQ(Crashlab({"validate", "/nonexistent/x.json"}).code, kExitBadInput);
+}
+
+TEST(Cli, FuseModeIsAnEnvironmentProblemForNow) {
+  Out r = Crashlab({"run", "--mode", "fuse", "--progress", "never", "scenarios/basic-put-sync.json"});
+  EXPECT_EQ(r.code, kExitEnvironment);
+  EXPECT_NE(r.err.find("--mode sim"), std::string::npos);
+}
+
+TEST(Cli, RunExitCodes) {
+  EXPECT_EQ(Crashlab({"run", "--progress", "never", "--repro-dir", "/tmp/crashlab_cli_repro",
+                      "scenarios/fsyncgate-wal.json"}).code,
+            kExitOk);
+  // An unsafe scenario that expects its violation: expectation met, exit 0.
+  EXPECT_EQ(Crashlab({"run", "--progress", "never", "--repro-dir", "/tmp/crashlab_cli_repro",
+                      "scenarios/unsafe/ack-before-fsync.json"}).code,
+            kExitOk);
+  // The same workload expected to pass: exit 1, with a reproduce command.
+  std::string f = TempFile("crashlab_cli_abf.json",
+                           R"({"name": "abf", "engine": {"wal_group_size": 4, "unsafe": ["ack-before-fsync"]},
+                               "workload": [{"op": "put", "count": 6}], "crash_points": "every-op",
+                               "expect": "pass"})");
+  Out r = Crashlab({"run", "--progress", "never", "--repro-dir", "/tmp/crashlab_cli_repro", f.c_str()});
+  EXPECT_EQ(r.code, kExitViolation);
+  EXPECT_NE(r.out.find("crashlab replay /tmp/crashlab_cli_repro/abf--acknowledged-durable--"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(Crashlab({"run", "--shard", "4/3", "scenarios"}).code, kExitBadInput);
+  EXPECT_EQ(Crashlab({"run", "--filter", "no-such-*", "scenarios"}).code, kExitBadInput);
+  std::filesystem::remove_all("/tmp/crashlab_cli_repro");
+}
+
+TEST(Cli, ReplayAndShrink) {
+  std::string dir = "/tmp/crashlab_cli_repro2";
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(Crashlab({"run", "--progress", "never", "--repro-dir", dir.c_str(),
+                      "scenarios/unsafe/ack-before-fsync.json"}).code,
+            kExitOk);
+  std::string repro;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().filename().string().find("acknowledged-durable") != std::string::npos) repro = e.path().string();
+  }
+  ASSERT_FALSE(repro.empty());
+  Out a = Crashlab({"replay", repro.c_str()});
+  Out b = Crashlab({"replay", repro.c_str()});
+  EXPECT_EQ(a.code, kExitViolation);
+  EXPECT_EQ(a.out, b.out);  // byte for byte
+  EXPECT_NE(a.out.find("power cut here"), std::string::npos);
+  std::string min = dir + "/min.json";
+  Out s = Crashlab({"shrink", repro.c_str(), "--out", min.c_str()});
+  EXPECT_EQ(s.code, kExitViolation) << s.err;
+  EXPECT_EQ(Crashlab({"replay", min.c_str()}).code, kExitViolation);
+  EXPECT_EQ(Crashlab({"replay", "scenarios/basic-put-sync.json"}).code, kExitBadInput);  // not a reproducer
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace crashlab::harness

@@ -1,0 +1,169 @@
+// The scenario parser: good files parse; every error names file, line,
+// column and the field.
+#include <gtest/gtest.h>
+
+#include "harness/invariant_ids.h"
+#include "harness/scenario_files.h"
+#include "harness/scenario_parser.h"
+#include "harness/scenario_writer.h"
+
+namespace crashlab::harness {
+namespace {
+
+constexpr const char* kGood = R"({
+  "name": "good",
+  "seed": 7,
+  "engine": {"wal_group_size": 4, "unsafe": ["skip-verify"]},
+  "faults": [{"op": "fsync", "path": "wal/*.log", "action": "error", "errno": "EIO", "nth": 2}],
+  "workload": [
+    {"op": "put", "count": 3, "value_size": 10},
+    {"op": "put", "key": "a", "value": "1"},
+    {"op": "delete", "key": "a"},
+    {"op": "sync"},
+    {"op": "checkpoint", "kind": "full"},
+    {"op": "set_offset", "source": "s", "offset": 5},
+    {"op": "set_watermark", "watermark": 3},
+    {"op": "inject", "rule": {"op": "rename", "path": "**/CATALOG.json.tmp", "action": "error_after", "nth": 1}},
+    {"op": "clear"},
+    {"op": "gc"},
+    {"op": "crash", "mode": "prefix:2"},
+    {"op": "recover"}
+  ],
+  "crash_points": {"strategy": "sample", "count": 5, "seed": 3, "steps": [0, 4]},
+  "crash_modes": ["drop", "prefix", "torn:4", "random"],
+  "recovery": {"crash_points": "every-op"},
+  "invariants": ["acknowledged-durable", "missing-state-detected"],
+  "expect": ["missing-state-detected"]
+})";
+
+InputError OnlyError(const std::string& text) {
+  ParseOutcome p = ParseScenario(text, "t.json");
+  EXPECT_EQ(p.errors.size(), 1u) << JoinErrors(p.errors);
+  return p.errors.empty() ? InputError{} : p.errors.front();
+}
+
+TEST(ScenarioParser, ParsesEveryField) {
+  ParseOutcome p = ParseScenario(kGood, "good.json");
+  ASSERT_TRUE(p.ok()) << JoinErrors(p.errors);
+  const Scenario& s = p.scenario;
+  EXPECT_EQ(s.name, "good");
+  EXPECT_EQ(s.file, "good.json");
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.engine.wal_group_size, 4u);
+  EXPECT_EQ(s.engine.unsafe, std::vector<std::string>{"skip-verify"});
+  ASSERT_EQ(s.workload.size(), 12u);
+  EXPECT_EQ(s.workload[0].count, 3u);
+  EXPECT_EQ(s.workload[1].key.value(), "a");
+  EXPECT_EQ(s.workload[10].crash_mode, "prefix:2");
+  EXPECT_EQ(s.crash_points.strategy, CrashPointStrategy::kSample);
+  EXPECT_EQ(s.crash_points.steps, (std::vector<uint64_t>{0, 4}));
+  EXPECT_EQ(s.recovery.crash_points.strategy, CrashPointStrategy::kEveryOp);
+  EXPECT_EQ(s.expect_violated, std::vector<std::string>{"missing-state-detected"});
+}
+
+TEST(ScenarioParser, WriterRoundTrips) {
+  ParseOutcome p = ParseScenario(kGood, "good.json");
+  ASSERT_TRUE(p.ok());
+  ParseOutcome q = ParseScenario(WriteScenario(p.scenario), "good.json");
+  ASSERT_TRUE(q.ok()) << JoinErrors(q.errors);
+  EXPECT_EQ(q.scenario, p.scenario);
+}
+
+TEST(ScenarioParser, DefaultsToAllInvariants) {
+  ParseOutcome p = ParseScenario(R"({"name": "x", "workload": [{"op": "sync"}], "expect": "pass"})", "x.json");
+  ASSERT_TRUE(p.ok()) << JoinErrors(p.errors);
+  EXPECT_EQ(p.scenario.invariants, AllInvariantIds());
+}
+
+TEST(ScenarioParser, SyntaxErrorHasLineAndColumn) {
+  InputError e = OnlyError("{\n  \"name\": \"x\",\n  \"workload\": [,]\n}");
+  EXPECT_EQ(e.file, "t.json");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_GE(e.column, 15u);
+  EXPECT_NE(e.message.find("syntax error"), std::string::npos) << e.ToString();
+}
+
+TEST(ScenarioParser, UnknownFieldNamesItsPointer) {
+  InputError e = OnlyError(
+      "{\"name\": \"x\",\n \"workload\": [\n  {\"op\": \"put\", \"cout\": 3}\n ],\n \"expect\": \"pass\"}");
+  EXPECT_EQ(e.field, "/workload/0/cout");
+  EXPECT_EQ(e.line, 3u);
+  EXPECT_EQ(e.column, 25u);  // the value of the unknown field
+  EXPECT_EQ(e.ToString(), "t.json:3:25: /workload/0/cout: unknown field 'cout'");
+}
+
+TEST(ScenarioParser, WrongTypeAndRange) {
+  InputError e = OnlyError(
+      "{\"name\": \"x\", \"engine\": {\"wal_group_size\": \"four\"}, \"workload\": [{\"op\": \"sync\"}], \"expect\": \"pass\"}");
+  EXPECT_EQ(e.field, "/engine/wal_group_size");
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_EQ(e.column, 44u);
+  InputError r = OnlyError(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"put\", \"count\": 0}], \"expect\": \"pass\"}");
+  EXPECT_EQ(r.field, "/workload/0/count");
+  EXPECT_NE(r.message.find("1.."), std::string::npos);
+}
+
+TEST(ScenarioParser, UnknownUnsafeModeListsKnownOnes) {
+  InputError e = OnlyError(
+      "{\"name\": \"x\",\n\"engine\": {\"unsafe\": [\"skip-fsync\"]},\n\"workload\": [{\"op\": \"sync\"}], \"expect\": \"pass\"}");
+  EXPECT_EQ(e.field, "/engine/unsafe/0");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_NE(e.message.find("skip-dir-fsync"), std::string::npos);
+}
+
+TEST(ScenarioParser, FaultRuleErrorPointsAtTheRuleField) {
+  InputError e = OnlyError(
+      "{\"name\": \"x\", \"workload\": [\n"
+      "  {\"op\": \"inject\", \"rule\": {\"op\": \"fsync\", \"action\": \"error\", \"errno\": \"EFOO\"}}\n"
+      "], \"expect\": \"pass\"}");
+  EXPECT_EQ(e.field, "/workload/0/rule/errno");
+  EXPECT_EQ(e.line, 2u);
+  EXPECT_NE(e.message.find("EFOO"), std::string::npos) << e.ToString();
+}
+
+TEST(ScenarioParser, EngineStepAfterCrashNeedsRecover) {
+  InputError e = OnlyError(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"crash\"}, {\"op\": \"put\"}], \"expect\": \"pass\"}");
+  EXPECT_EQ(e.field, "/workload/1/op");
+  EXPECT_NE(e.message.find("recover"), std::string::npos);
+}
+
+TEST(ScenarioParser, ExpectedInvariantMustBeChecked) {
+  InputError e = OnlyError(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}], \"invariants\": [\"acknowledged-durable\"],"
+      " \"expect\": [\"no-orphan-deletion\"]}");
+  EXPECT_EQ(e.field, "/expect/0");
+}
+
+TEST(ScenarioParser, MissingRequiredFieldsPointAtTheParent) {
+  ParseOutcome p = ParseScenario("{\n  \"workload\": []\n}", "t.json");
+  ASSERT_EQ(p.errors.size(), 3u) << JoinErrors(p.errors);  // name, empty workload, expect
+  for (const auto& e : p.errors) {
+    EXPECT_EQ(e.file, "t.json");
+    EXPECT_GE(e.line, 1u);
+    EXPECT_GE(e.column, 1u);
+    EXPECT_FALSE(e.field.empty());
+  }
+}
+
+TEST(ScenarioParser, BadCrashModeAndStrategy) {
+  ParseOutcome p = ParseScenario(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}], \"crash_points\": \"every-other-op\","
+      " \"crash_modes\": [\"drop\", \"prefix:x\"], \"expect\": \"pass\"}",
+      "t.json");
+  ASSERT_EQ(p.errors.size(), 2u) << JoinErrors(p.errors);
+  EXPECT_EQ(p.errors[0].field, "/crash_points");
+  EXPECT_EQ(p.errors[1].field, "/crash_modes/1");
+}
+
+TEST(ScenarioParser, ShippedSuiteIsValid) {
+  std::vector<InputError> errors;
+  auto files = CollectScenarioFiles({"scenarios"}, &errors);
+  auto scenarios = LoadScenarios(files, &errors);
+  EXPECT_TRUE(errors.empty()) << JoinErrors(errors);
+  EXPECT_GE(scenarios.size(), 20u);
+}
+
+}  // namespace
+}  // namespace crashlab::harness
