@@ -10,14 +10,16 @@ size_t Content::Read(uint64_t offset, void* buf, size_t n) const {
   n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
   char* out = static_cast<char*>(buf);
   size_t done = 0;
+  // One map lookup, then walk the stored pages in order.
+  auto it = pages_.lower_bound(offset / kPageSize);
   while (done < n) {
     uint64_t pos = offset + done;
     uint64_t page = pos / kPageSize;
     size_t in_page = pos % kPageSize;
     size_t chunk = std::min<size_t>(n - done, kPageSize - in_page);
-    auto it = pages_.find(page);
-    if (it != pages_.end()) {
+    if (it != pages_.end() && it->first == page) {
       std::memcpy(out + done, it->second->data() + in_page, chunk);
+      ++it;
     } else {
       std::memset(out + done, 0, chunk);
     }
@@ -45,6 +47,17 @@ Content::Page& Content::MutablePage(uint64_t index) {
   return const_cast<Page&>(*slot);
 }
 
+Content::Page& Content::OverwritePage(uint64_t index) {
+  auto& slot = pages_[index];
+  if (!slot || slot.use_count() > 1) slot = std::make_shared_for_overwrite<Page>();
+  return const_cast<Page&>(*slot);
+}
+
+void Content::PutPage(uint64_t index, PagePtr page) {
+  size_ = std::max(size_, (index + 1) * kPageSize);
+  pages_[index] = std::move(page);
+}
+
 void Content::Write(uint64_t offset, std::string_view data) {
   if (data.empty()) return;
   uint64_t end = offset + data.size();
@@ -54,7 +67,9 @@ void Content::Write(uint64_t offset, std::string_view data) {
     uint64_t pos = offset + done;
     size_t in_page = pos % kPageSize;
     size_t chunk = std::min<size_t>(data.size() - done, kPageSize - in_page);
-    std::memcpy(MutablePage(pos / kPageSize).data() + in_page, data.data() + done, chunk);
+    // A page overwritten in full needs neither zeroing nor a copy of its old bytes.
+    Page& page = chunk == kPageSize ? OverwritePage(pos / kPageSize) : MutablePage(pos / kPageSize);
+    std::memcpy(page.data() + in_page, data.data() + done, chunk);
     done += chunk;
   }
 }
@@ -104,6 +119,65 @@ bool Content::operator==(const Content& other) const {
     if (!check(index)) return false;
   }
   return true;
+}
+
+// ---------------------------------------------------------------- WriteData
+
+WriteData WriteData::Capture(const Content& written, uint64_t offset, std::string_view data) {
+  constexpr uint64_t P = Content::kPageSize;
+  WriteData w;
+  w.offset_ = offset;
+  w.size_ = data.size();
+  uint64_t end = offset + data.size();
+  uint64_t first_full = (offset + P - 1) / P;  // first page the write covers in full
+  uint64_t end_full = end / P;                 // one past the last
+  if (first_full >= end_full) {
+    w.head_ = std::string(data);
+    return w;
+  }
+  w.head_ = std::string(data.substr(0, static_cast<size_t>(first_full * P - offset)));
+  w.pages_.reserve(static_cast<size_t>(end_full - first_full));
+  for (uint64_t i = first_full; i < end_full; ++i) {
+    Content::PagePtr page = written.SharedPage(i);
+    if (!page) return FromBytes(offset, data);  // REQUIRES violated; stay correct
+    w.pages_.push_back(std::move(page));
+  }
+  w.tail_ = std::string(data.substr(static_cast<size_t>(end_full * P - offset)));
+  return w;
+}
+
+WriteData WriteData::FromBytes(uint64_t offset, std::string_view data) {
+  WriteData w;
+  w.offset_ = offset;
+  w.size_ = data.size();
+  w.head_ = std::string(data);
+  return w;
+}
+
+void WriteData::ApplyTo(Content& content, uint64_t len) const {
+  uint64_t end = offset_ + std::min(len, size_);
+  uint64_t pos = offset_;
+  auto write = [&](std::string_view bytes) {
+    if (pos < end) content.Write(pos, bytes.substr(0, static_cast<size_t>(std::min<uint64_t>(bytes.size(), end - pos))));
+    pos += bytes.size();
+  };
+  write(head_);
+  for (const auto& page : pages_) {
+    if (pos + Content::kPageSize <= end) {
+      content.PutPage(pos / Content::kPageSize, page);
+      pos += Content::kPageSize;
+    } else {
+      write(std::string_view(page->data(), Content::kPageSize));
+    }
+  }
+  write(tail_);
+}
+
+std::string WriteData::ToString() const {
+  std::string out;
+  out.reserve(static_cast<size_t>(size_));
+  ForEach(size_, [&](uint64_t, std::string_view piece) { out.append(piece); });
+  return out;
 }
 
 }  // namespace crashlab::faultfs

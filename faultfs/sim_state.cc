@@ -1,5 +1,6 @@
 #include "faultfs/sim_state.h"
 
+#include <algorithm>
 #include <deque>
 #include <random>
 
@@ -177,8 +178,7 @@ void ApplyPendingOp(Image& image, const PendingOp& op) {
       bool fresh = image.Find(op.ino) == nullptr;
       Node& node = image.Ensure(op.ino, FileType::kRegular, op.new_mode);
       if (fresh) node.uid = op.new_uid, node.gid = op.new_gid;
-      std::string_view data(*op.bytes);
-      node.data.Write(op.offset, data.substr(0, std::min<uint64_t>(data.size(), op.torn_keep)));
+      op.bytes->ApplyTo(node.data, op.torn_keep);
       return;
     }
     case PendingOp::Kind::kTruncate:
@@ -218,7 +218,8 @@ namespace {
 // Applies a write keeping each 512-byte sector (aligned to file offsets)
 // with probability 1/2.
 void ApplyTornWrite(Image& image, const PendingOp& op, std::mt19937_64& rng) {
-  std::string_view data(*op.bytes);
+  std::string bytes = op.bytes->ToString();
+  std::string_view data(bytes);
   data = data.substr(0, std::min<uint64_t>(data.size(), op.torn_keep));
   Node& node = image.Ensure(op.ino, FileType::kRegular, op.new_mode);
   uint64_t pos = op.offset;
@@ -269,65 +270,119 @@ Image SimState::PostCrash(const CrashMode& mode) const {
 
 namespace {
 
-// Removes the ops marked in `done`, keeping the order of the rest. Moves only
-// the ops after the first removed one (usually few: recent ops sync first).
-void Compact(std::vector<PendingOp>& pending, const std::vector<char>& done) {
-  size_t w = 0;
-  for (size_t r = 0; r < pending.size(); ++r) {
-    if (done[r]) continue;
-    if (w != r) pending[w] = std::move(pending[r]);
-    ++w;
+// Removes the ops at `positions` (ascending), keeping the order of the rest.
+// Moves only the ops after the first removed one (usually few: recent ops
+// sync first).
+void Compact(std::vector<PendingOp>& pending, const std::vector<size_t>& positions) {
+  if (positions.empty()) return;
+  size_t w = positions.front();
+  size_t next = 0;
+  for (size_t r = positions.front(); r < pending.size(); ++r) {
+    if (next < positions.size() && positions[next] == r) {
+      ++next;
+      continue;
+    }
+    pending[w++] = std::move(pending[r]);
   }
   pending.resize(w);
 }
 
 }  // namespace
 
+void SimState::EnsureIndex() {
+  if (pending_indexed == pending.size()) return;
+  pending_data_count.clear();
+  pending_namespace_count = 0;
+  for (const auto& op : pending) {
+    if (op.is_data()) {
+      ++pending_data_count[op.ino];
+    } else {
+      ++pending_namespace_count;
+    }
+  }
+  pending_indexed = pending.size();
+}
+
+void SimState::AddPending(PendingOp op) {
+  EnsureIndex();
+  if (op.is_data()) {
+    ++pending_data_count[op.ino];
+  } else {
+    ++pending_namespace_count;
+  }
+  pending.push_back(std::move(op));
+  ++pending_indexed;
+}
+
+void SimState::DropPendingData(Ino ino) {
+  EnsureIndex();
+  std::erase_if(pending, [&](const PendingOp& p) { return p.is_data() && p.ino == ino; });
+  pending_data_count.erase(ino);
+  pending_indexed = pending.size();
+}
+
 void SimState::SyncData(Ino ino) {
-  std::vector<char> done;
-  for (size_t i = 0; i < pending.size(); ++i) {
+  EnsureIndex();
+  auto count = pending_data_count.find(ino);
+  if (count == pending_data_count.end()) return;
+  // The ops of `ino`, found from the newest back (an fsync after each write
+  // looks at one op, however long the pending list is).
+  std::vector<size_t> positions;
+  for (size_t i = pending.size(); i-- > 0 && positions.size() < count->second;) {
+    if (pending[i].is_data() && pending[i].ino == ino) positions.push_back(i);
+  }
+  std::reverse(positions.begin(), positions.end());
+  for (size_t i : positions) {
     const PendingOp& op = pending[i];
-    if (!op.is_data() || op.ino != ino) continue;
-    if (done.empty()) done.assign(pending.size(), 0);
     ApplyPendingOp(durable, op);
     if (log_durable) durable_log.push_back(op);
-    done[i] = 1;
   }
-  if (!done.empty()) Compact(pending, done);
+  pending_data_count.erase(count);
+  Compact(pending, positions);
+  pending_indexed = pending.size();
 }
 
 void SimState::SyncDirectory(Ino dir) {
-  for (auto& op : pending) {
-    if (!op.is_data()) op.needs.erase(dir);
+  EnsureIndex();
+  if (pending_namespace_count == 0) return;
+  // The namespace ops, found from the newest back.
+  std::vector<size_t> ns;
+  for (size_t i = pending.size(); i-- > 0 && ns.size() < pending_namespace_count;) {
+    if (!pending[i].is_data()) ns.push_back(i);
   }
+  std::reverse(ns.begin(), ns.end());
+  for (size_t i : ns) pending[i].needs.erase(dir);
   // Apply, in issue order, every namespace op whose directories were all
   // fsync'd and that no earlier pending op on the same entry holds back.
   std::set<std::pair<Ino, std::string>> blocked;
-  std::vector<char> done;
-  for (size_t i = 0; i < pending.size(); ++i) {
+  std::vector<size_t> done;
+  for (size_t i : ns) {
     const PendingOp& op = pending[i];
-    if (op.is_data()) continue;
     std::pair<Ino, std::string> a{op.dir, op.name};
     std::pair<Ino, std::string> b{op.dir2, op.name2};
     bool is_rename = op.kind == PendingOp::Kind::kRename;
     bool held = blocked.count(a) != 0 || (is_rename && blocked.count(b) != 0);
     if (op.needs.empty() && !held) {
-      if (done.empty()) done.assign(pending.size(), 0);
       ApplyPendingOp(durable, op);
       if (log_durable) durable_log.push_back(op);
-      done[i] = 1;
+      done.push_back(i);
     } else {
       blocked.insert(std::move(a));
       if (is_rename) blocked.insert(std::move(b));
     }
   }
-  if (!done.empty()) Compact(pending, done);
+  pending_namespace_count -= done.size();
+  Compact(pending, done);
+  pending_indexed = pending.size();
 }
 
 void SimState::SyncEverything() {
   for (const auto& op : pending) ApplyPendingOp(durable, op);
   if (log_durable) durable_log.insert(durable_log.end(), pending.begin(), pending.end());
   pending.clear();
+  pending_data_count.clear();
+  pending_namespace_count = 0;
+  pending_indexed = 0;
 }
 
 }  // namespace crashlab::faultfs

@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -90,7 +91,7 @@ struct PendingOp {
   Ino ino = 0;            // target inode (data ops; linked/renamed inode)
   // data ops
   uint64_t offset = 0;
-  std::shared_ptr<const std::string> bytes;  // kWrite payload
+  std::shared_ptr<const WriteData> bytes;    // kWrite payload (shares whole pages with the image it was written to)
   uint64_t size = 0;                         // kTruncate new size
   uint64_t torn_keep = UINT64_MAX;           // kWrite: bytes that really persist
   // namespace ops: entry (dir, name) -> ino; rename moves (dir, name) to (dir2, name2)
@@ -127,12 +128,29 @@ struct SimState {
 
   // The visible image a crash in `mode` leaves behind (garbage collected).
   Image PostCrash(const CrashMode& mode) const;
+  // Appends a pending op (keeps the index the Sync* calls use). Code that
+  // changes `pending` in other ways needs no care: the index notices a
+  // changed length and rebuilds itself.
+  void AddPending(PendingOp op);
+  // Drops every pending data op on `ino` (fsyncgate: the dirty data is lost).
+  void DropPendingData(Ino ino);
   // Makes all pending data ops on `ino` durable.
   void SyncData(Ino ino);
   // Marks `dir` as fsync'd and applies every namespace op that became durable.
   void SyncDirectory(Ino dir);
   // Makes every pending op durable.
   void SyncEverything();
+
+  // Index of `pending`, so an fsync looks only at the ops it can apply
+  // rather than at every pending op: the number of pending data ops per
+  // inode and of namespace ops, for `pending_indexed` ops. The Sync* calls
+  // find them scanning from the newest op back.
+  std::unordered_map<Ino, size_t> pending_data_count;
+  size_t pending_namespace_count = 0;
+  size_t pending_indexed = 0;
+
+ private:
+  void EnsureIndex();
 };
 
 }  // namespace crashlab::faultfs

@@ -407,10 +407,10 @@ void SimVfs::AddNamespaceOp(PendingOp op) {
   }
   op.needs.insert(op.dir);
   if (op.kind == PendingOp::Kind::kRename) op.needs.insert(op.dir2);
-  state_.pending.push_back(std::move(op));
+  state_.AddPending(std::move(op));
 }
 
-void SimVfs::AddDataOp(PendingOp op) { state_.pending.push_back(std::move(op)); }
+void SimVfs::AddDataOp(PendingOp op) { state_.AddPending(std::move(op)); }
 
 void SimVfs::DropLink(Ino ino) {
   Node& node = state_.visible.Mut(ino);
@@ -961,7 +961,8 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset, con
   wnode.mtime = wnode.ctime = Now();
   if (count > 0) {
     AddDataOp(PendingOp{.kind = PendingOp::Kind::kWrite, .op_index = e.index, .ino = f.ino_,
-                        .offset = off, .bytes = std::make_shared<const std::string>(data),
+                        .offset = off,
+                        .bytes = std::make_shared<const WriteData>(WriteData::Capture(wnode.data, off, data)),
                         .torn_keep = torn_keep, .new_mode = wnode.mode, .new_uid = wnode.uid,
                         .new_gid = wnode.gid});
   }
@@ -994,7 +995,7 @@ Status SimVfs::FileSync(SimFile& f, OpKind op) {
     return Finish(e, Status::Ok(), std::nullopt);
   }
   if (firing && firing->rule.action == ActionKind::kFsyncgate) {
-    std::erase_if(state_.pending, [&](const PendingOp& p) { return p.is_data() && p.ino == f.ino_; });
+    state_.DropPendingData(f.ino_);
     RecordFault(e, *firing, "failed with EIO; the dirty data was dropped and will never be durable");
     return Finish(e, Status::IoError(EIO, f.path_, "injected fsyncgate"), std::nullopt);
   }

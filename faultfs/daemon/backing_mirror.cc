@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 namespace crashlab::faultfs::daemon {
@@ -104,6 +106,27 @@ Status WriteAllAt(int fd, const char* data, size_t n, uint64_t off, const std::s
     data += w;
     n -= static_cast<size_t>(w);
     off += static_cast<uint64_t>(w);
+  }
+  return Status::Ok();
+}
+
+// pwritev of `iov` at `off`, all of it (short writes are continued).
+Status WritevAllAt(int fd, std::vector<iovec>& iov, uint64_t off, const std::string& path) {
+  size_t first = 0;
+  while (first < iov.size()) {
+    int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
+    ssize_t w = pwritev(fd, iov.data() + first, count, static_cast<off_t>(off));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return Errno(path, "pwrite");
+    }
+    off += static_cast<uint64_t>(w);
+    auto left = static_cast<size_t>(w);
+    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+    if (left > 0) {
+      iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+      iov[first].iov_len -= left;
+    }
   }
   return Status::Ok();
 }
@@ -633,7 +656,12 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
     case K::kWrite: {
       int fd = FileFd(s.a);
       if (fd < 0) return Errno(s.a, "open for write");
-      return WriteAllAt(fd, s.bytes->data(), static_cast<size_t>(s.len), s.off, s.a);
+      // The pieces of the write (shared pages) go out in one pwritev.
+      std::vector<iovec> iov;
+      s.bytes->ForEach(s.len, [&](uint64_t, std::string_view piece) {
+        iov.push_back(iovec{const_cast<char*>(piece.data()), piece.size()});
+      });
+      return WritevAllAt(fd, iov, s.off, s.a);
     }
     case K::kFill: {
       int fd = openat(root_fd_, At(s.a), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -641,21 +669,25 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
       batch_open_.push_back(fd);
       const Content& data = s.node->data;
       uint64_t size = data.size();
-      // Contiguous pages are written together, up to 1 MiB at a time.
-      std::string run;
+      // Contiguous pages are written together (pwritev straight from the
+      // pages), up to 256 pages at a time.
+      std::vector<iovec> run;
       uint64_t run_off = 0;
+      uint64_t run_len = 0;
       Status st;
       auto flush = [&] {
-        if (!run.empty() && st.ok()) st = WriteAllAt(fd, run.data(), run.size(), run_off, s.a);
+        if (!run.empty() && st.ok()) st = WritevAllAt(fd, run, run_off, s.a);
         run.clear();
+        run_len = 0;
       };
       data.ForEachPage([&](uint64_t index, const char* bytes) {
         uint64_t off = index * Content::kPageSize;
         if (off >= size) return;
         size_t len = static_cast<size_t>(std::min<uint64_t>(Content::kPageSize, size - off));
-        if (!run.empty() && (run_off + run.size() != off || run.size() >= (1u << 20))) flush();
+        if (!run.empty() && (run_off + run_len != off || run.size() >= 256)) flush();
         if (run.empty()) run_off = off;
-        run.append(bytes, len);
+        run.push_back(iovec{const_cast<char*>(bytes), len});
+        run_len += len;
       });
       flush();
       CRASHLAB_RETURN_IF_ERROR(st);

@@ -93,7 +93,7 @@ class BackingMirror {
     uint32_t mode = 0;
     uint32_t uid = 0;
     uint32_t gid = 0;
-    std::shared_ptr<const std::string> bytes;  // kWrite
+    std::shared_ptr<const WriteData> bytes;    // kWrite
     const Node* node = nullptr;                // kFill: content source (alive during Apply)
     bool redoable() const { return kind < Kind::kWrite; }
   };
