@@ -182,10 +182,13 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
     problems.insert(problems.end(), found.begin(), found.end());
     res->skipped_checkpoints.push_back(c.id);
     if (opt_.fallback != FallbackPolicy::kOlderVerified) {
-      std::string msg = "checkpoint " + c.id + " failed verification:";
-      for (const auto& p : found) msg += " " + p.ToString() + ";";
-      msg += " no fallback (policy none), nothing was deleted";
-      return Status::Corruption(layout::CheckpointDir(dir_, c.id), found.empty() ? msg : found.front().code + ": " + msg);
+      // "<first code>: checkpoint <id> failed verification: <problems>; ..."
+      std::string msg = found.empty() ? std::string() : found.front().code;
+      msg.append(msg.empty() ? "" : ": ").append("checkpoint ").append(c.id);
+      msg.append(" failed verification:");
+      for (const auto& p : found) msg.append(" ").append(p.ToString()).append(";");
+      msg.append(" no fallback (policy none), nothing was deleted");
+      return Status::Corruption(layout::CheckpointDir(dir_, c.id), msg);
     }
   }
   if (!list.empty() && chosen < 0) {
