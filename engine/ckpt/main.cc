@@ -1,8 +1,6 @@
 // ckpt: operate a crashlab checkpoint engine directory from the shell.
 // Parses options with Boost.Program_options, creates the PosixVfs for --dir
 // and dispatches to commands.cc. Exceptions from option parsing stop here.
-#include <sys/stat.h>
-
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <map>
@@ -160,10 +158,15 @@ int main(int argc, char** argv) {
   }
 
   if (command == "init") {
-    // The only directory the CLI creates itself: the root the Vfs needs.
-    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-      std::cerr << "ckpt: " << faultfs::Status::IoError(errno, dir, "creating the engine directory").ToString()
-                << "\n";
+    // The engine directory itself is created through a PosixVfs rooted at
+    // its parent (the Vfs needs an existing root).
+    std::string trimmed = dir.size() > 1 && dir.back() == '/' ? dir.substr(0, dir.size() - 1) : dir;
+    std::string parent = faultfs::ParentPath(trimmed);
+    if (parent.empty()) parent = trimmed[0] == '/' ? "/" : ".";
+    auto pvfs = faultfs::PosixVfs::Create(parent);
+    faultfs::Status st = pvfs.ok() ? (*pvfs)->Mkdir(faultfs::BaseName(trimmed), 0755) : pvfs.status();
+    if (!st.ok() && st.err() != EEXIST) {
+      std::cerr << "ckpt: " << dir << ": " << st.ToString() << "\n";
       return 3;
     }
   }
