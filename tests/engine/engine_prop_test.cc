@@ -106,14 +106,18 @@ RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
   });
 
   // One random crash point and mode per case, plus the final state.
-  const size_t at = *rc::gen::inRange<size_t>(0, points.size());
+  // resize(kNominalSize): uniform choices, not biased towards small values.
+  const size_t at = *rc::gen::resize(rc::kNominalSize, rc::gen::inRange<size_t>(0, points.size()));
   const auto& point = points[at];
   const uint64_t pending = point.state.pending.size();
   const uint64_t seed = *rc::gen::arbitrary<uint32_t>();
   faultfs::CrashMode mode;
-  switch (*rc::gen::inRange(0, 4)) {
+  switch (*rc::gen::element(0, 1, 2, 3)) {
     case 0: mode = faultfs::CrashMode::Drop(); break;
-    case 1: mode = faultfs::CrashMode::Prefix(*rc::gen::inRange<uint64_t>(0, pending + 1)); break;
+    case 1:
+      mode = faultfs::CrashMode::Prefix(
+          *rc::gen::resize(rc::kNominalSize, rc::gen::inRange<uint64_t>(0, pending + 1)));
+      break;
     case 2: mode = faultfs::CrashMode::Torn(seed); break;
     default: mode = faultfs::CrashMode::Random(seed); break;
   }
