@@ -121,6 +121,10 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostrea
 
   const auto& rec = result.record;
   for (const auto& plan : result.plans) {
+    if (!plan.skipped.empty()) {
+      out << std::left << std::setw(7) << "SKIP" << plan.scenario.name << ": " << plan.skipped << "\n";
+      continue;
+    }
     const reports::ScenarioResult* sr = nullptr;
     for (const auto& s : rec.scenarios) {
       if (s.file == plan.scenario.file && s.name == plan.scenario.name) sr = &s;

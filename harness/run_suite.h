@@ -21,7 +21,7 @@ struct SuiteSettings {
 };
 
 struct SuiteResult {
-  reports::RunRecord record;       // canonical order
+  reports::RunRecord record;       // canonical order; skipped plans are left out
   std::vector<ScenarioPlan> plans;  // in input order
   std::vector<std::string> errors;  // reproducers that could not be written
 };

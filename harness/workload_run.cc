@@ -329,7 +329,6 @@ bool IsDamagingFault(const faultfs::InjectedFault& f) {
     case ActionKind::kTruncate:
     case ActionKind::kLose:
     case ActionKind::kTorn:
-    case ActionKind::kFsyncLie:
       return true;
     default:
       return false;

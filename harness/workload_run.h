@@ -53,8 +53,9 @@ WorkloadRun RunWorkload(const Scenario& scenario, uint64_t seed);
 // Options of the simulator for this scenario (metadata model, seed).
 faultfs::SimVfs::Options SimOptions(const Scenario& scenario, uint64_t seed, bool trace = true);
 
-// The engine's ops that make recovered data unreliable when they fired:
-// persistent corruption, truncate, lose, torn, fsync_lie.
+// Faults that destroy data recovery must read: persistent corruption,
+// truncate, lose, torn. (A lying fsync is not counted: the harness reports
+// what it costs, acknowledged operations lost.)
 bool IsDamagingFault(const faultfs::InjectedFault& f);
 
 }  // namespace crashlab::harness

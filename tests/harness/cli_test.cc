@@ -73,6 +73,15 @@ TEST(Cli, RunExitCodes) {
   std::filesystem::remove_all("/tmp/crashlab_cli_repro");
 }
 
+TEST(Cli, ExecScenariosAreSkippedInSimMode) {
+  std::string f = TempFile("crashlab_cli_exec.json",
+                           R"({"name": "ext", "workload": [{"op": "exec", "command": ["true"]}],
+                               "expect": "pass"})");
+  Out r = Crashlab({"run", "--progress", "never", f.c_str()});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.out.find("SKIP   ext: exec steps run only in fuse mode"), std::string::npos) << r.out;
+}
+
 TEST(Cli, ReplayAndShrink) {
   std::string dir = "/tmp/crashlab_cli_repro2";
   std::filesystem::remove_all(dir);

@@ -1,0 +1,239 @@
+#include "harness/fuzz.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/run_record_builder.h"
+#include "harness/scenario_parser.h"
+#include "harness/scenario_writer.h"
+#include "harness/shrinker.h"
+
+namespace crashlab::harness {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// splitmix64: a tiny generator whose sequence is fixed by its seed on every
+// platform (std::uniform_int_distribution is not).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : s_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (s_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [lo, hi].
+  uint64_t Range(uint64_t lo, uint64_t hi) { return lo + Next() % (hi - lo + 1); }
+  bool Chance(unsigned percent) { return Next() % 100 < percent; }
+  template <typename T>
+  const T& Pick(const std::vector<T>& v) { return v[Next() % v.size()]; }
+
+ private:
+  uint64_t s_;
+};
+
+// A fault schedule fragment: the rule, and the step that makes it bite.
+struct FaultTemplate {
+  const char* rule;
+  const char* then;  // a step JSON to issue right after the inject
+};
+
+const std::vector<FaultTemplate>& FaultTemplates() {
+  static const std::vector<FaultTemplate> t{
+      {R"({"op": "rename", "path": "**/CATALOG.json.tmp", "action": "error", "errno": "EIO", "times": 1})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "rename", "path": "**/CATALOG.json.tmp", "action": "error_after", "errno": "EIO", "nth": 1})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "fsync", "path": "checkpoints/*/operators/**", "action": "error", "errno": "EIO", "nth": 2})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "fsyncdir", "path": "checkpoints", "action": "error", "errno": "EIO", "times": 1})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "fdatasync", "path": "wal/*.log", "action": "fsyncgate", "nth": 1})",
+       R"({"op": "sync"})"},
+      {R"({"op": "write", "path": "wal/*.log", "action": "short_write", "bytes": 100, "nth": 1})",
+       R"({"op": "sync"})"},
+      {R"({"op": "write", "path": "wal/*.log", "action": "torn", "bytes": 512, "times": 1})",
+       R"({"op": "sync"})"},
+      {R"({"op": "write", "path": "checkpoints/**", "action": "enospc_after_bytes", "bytes": 600})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "any", "path": "checkpoints/CATALOG.json", "action": "lose", "times": 1})",
+       R"({"op": "recover"})"},
+      {R"({"op": "any", "path": "checkpoints/*/operators/kv/partition-0.snap", "action": "lose", "times": 1})",
+       R"({"op": "recover"})"},
+      {R"({"op": "read", "path": "**/MANIFEST.json", "action": "corrupt", "corrupt": {"garbage": [0, 32]}})",
+       R"({"op": "gc"})"},
+      {R"({"op": "fsync", "path": "**/partition-0.snap", "action": "corrupt", "corrupt": {"bitflips": 4}, "persistent": true, "nth": 1})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "fsync", "path": "**/partition-1.snap", "action": "truncate", "size": 10, "nth": 1})",
+       R"({"op": "checkpoint"})"},
+  };
+  return t;
+}
+
+ojson EngineJson(Rng& rng, const std::vector<std::string>& unsafe) {
+  ojson e = ojson::object();
+  e["max_retained"] = rng.Range(1, 3);
+  e["incremental"] = rng.Chance(60);
+  e["max_delta_chain"] = rng.Range(1, 4);
+  e["partitions"] = rng.Range(1, 4);
+  e["wal_group_size"] = rng.Pick(std::vector<uint64_t>{1, 2, 4, 6, 8});
+  e["wal_segment_bytes"] = rng.Chance(30) ? 4096 : (4u << 20);
+  e["gc_after_checkpoint"] = rng.Chance(70);
+  if (!unsafe.empty()) e["unsafe"] = unsafe;
+  return e;
+}
+
+// Appends one motif (one to four steps) to `w`.
+void AddMotif(Rng& rng, ojson* w, uint64_t* offset) {
+  auto put = [&](uint64_t lo, uint64_t hi) {
+    ojson s{{"op", "put"}, {"count", rng.Range(lo, hi)}};
+    if (rng.Chance(30)) s["value_size"] = rng.Pick(std::vector<uint64_t>{200, 300, 700});
+    if (rng.Chance(25)) s["key_space"] = 8;
+    return s;
+  };
+  switch (rng.Next() % 10) {
+    case 0: case 1:
+      w->push_back(put(1, 8));
+      break;
+    case 2:
+      w->push_back(put(1, 6));
+      w->push_back(ojson{{"op", "sync"}});
+      break;
+    case 3: case 4: {
+      ojson s{{"op", "checkpoint"}};
+      if (rng.Chance(40)) s["kind"] = rng.Chance(50) ? "full" : "incremental";
+      w->push_back(s);
+      break;
+    }
+    case 5:
+      w->push_back(ojson{{"op", "delete"}, {"count", rng.Range(1, 2)}, {"key_space", 8}});
+      break;
+    case 6:
+      w->push_back(rng.Chance(50) ? ojson{{"op", "gc"}} : ojson{{"op", "recover"}});
+      break;
+    case 7:
+      *offset += rng.Range(1, 100);
+      w->push_back(ojson{{"op", "set_offset"}, {"source", "src"}, {"offset", *offset}});
+      break;
+    default: {
+      const FaultTemplate& f = rng.Pick(FaultTemplates());
+      w->push_back(ojson{{"op", "inject"}, {"rule", ojson::parse(f.rule)}});
+      if (rng.Chance(30)) w->push_back(put(1, 4));
+      w->push_back(ojson::parse(f.then));
+      if (rng.Chance(70)) w->push_back(ojson{{"op", "clear"}});
+      break;
+    }
+  }
+}
+
+ojson GenerateJson(uint64_t seed, const std::vector<std::string>& unsafe) {
+  Rng rng(seed);
+  ojson sc = ojson::object();
+  sc["name"] = "fuzz-" + std::to_string(seed);
+  sc["description"] = "Generated by crashlab fuzz (scenario seed " + std::to_string(seed) + ").";
+  sc["seed"] = seed % 1000000007;
+  sc["engine"] = EngineJson(rng, unsafe);
+  ojson w = ojson::array();
+  uint64_t offset = 0;
+  w.push_back(ojson{{"op", "put"}, {"count", rng.Range(2, 8)}});
+  uint64_t motifs = rng.Range(2, 7);
+  for (uint64_t i = 0; i < motifs; ++i) AddMotif(rng, &w, &offset);
+  if (rng.Chance(50)) w.push_back(ojson{{"op", "sync"}});
+  sc["workload"] = w;
+  sc["crash_points"] = "every-op";
+  ojson modes = ojson::array({"drop"});
+  if (rng.Chance(35)) modes.push_back("prefix");
+  if (rng.Chance(35)) modes.push_back("torn");
+  sc["crash_modes"] = modes;
+  sc["invariants"] = "all";
+  return sc;
+}
+
+std::string Join(const std::filesystem::path& dir, const std::string& name) { return (dir / name).string(); }
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  return static_cast<bool>(f);
+}
+
+}  // namespace
+
+uint64_t FuzzScenarioSeed(uint64_t run_seed, uint64_t index) {
+  Rng r(run_seed ^ (index * 0xd1b54a32d192ed03ULL));
+  return r.Next() >> 1;  // keep it printable as a positive JSON integer
+}
+
+Scenario GenerateScenario(uint64_t seed, const std::vector<std::string>& unsafe) {
+  ParseOutcome p = ParseScenario(GenerateJson(seed, unsafe).dump(2), "fuzz-" + std::to_string(seed));
+  // The generator only emits valid scenarios; a parse error is a bug here.
+  if (!p.ok()) throw std::logic_error("crashlab fuzz generated an invalid scenario: " + JoinErrors(p.errors));
+  p.scenario.file.clear();
+  return p.scenario;
+}
+
+FuzzResult RunFuzz(const FuzzOptions& opts, const std::function<void(const FuzzStats&)>& progress) {
+  FuzzResult out;
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  ExploreOptions eo;
+  eo.jobs = std::max(1u, opts.jobs);
+  for (uint64_t i = 0;; ++i) {
+    if (elapsed() >= opts.seconds) break;
+    if (opts.max_scenarios && i >= opts.max_scenarios) break;
+    uint64_t sseed = FuzzScenarioSeed(opts.seed, i);
+    Scenario sc = GenerateScenario(sseed, opts.unsafe);
+    std::vector<ScenarioPlan> plans{PlanScenario(sc, eo)};
+    ExplorePlans(&plans, eo, nullptr);
+    const ScenarioPlan& plan = plans[0];
+    ++out.stats.scenarios;
+    out.stats.crash_states += plan.crash_states();
+    out.stats.seconds = elapsed();
+    if (progress) progress(out.stats);
+    // The first violation in canonical order (crash point, mode, invariant).
+    const CaseResult* hit = nullptr;
+    size_t inv = 0;
+    for (const auto& c : plan.cases) {
+      for (size_t k = 0; k < c.findings.size() && !hit; ++k) {
+        if (c.findings[k].violated) {
+          hit = &c;
+          inv = k;
+        }
+      }
+      if (hit) break;
+    }
+    if (!hit) continue;
+    FuzzFinding f;
+    f.index = i;
+    f.scenario_seed = sseed;
+    f.seconds_to_detect = elapsed();
+    f.invariant = sc.invariants[inv];
+    f.message = hit->findings[inv].message;
+    f.original = MakeReproducer(plan, *hit, f.invariant);
+    std::filesystem::path dir(opts.out_dir);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::string base = "fuzz-s" + std::to_string(opts.seed) + "-i" + std::to_string(i) + "--" + f.invariant;
+    f.original_path = Join(dir, base + ".json");
+    if (!WriteFile(f.original_path, WriteScenario(f.original))) {
+      out.error = "cannot write " + f.original_path;
+    }
+    ShrinkResult r = Shrink(f.original, eo, opts.shrink_candidates);
+    f.minimal = r.reproduced ? r.minimal : f.original;
+    f.minimal_path = Join(dir, base + ".min.json");
+    if (!WriteFile(f.minimal_path, WriteScenario(f.minimal)) && out.error.empty()) {
+      out.error = "cannot write " + f.minimal_path;
+    }
+    out.finding = std::move(f);
+    break;
+  }
+  out.stats.seconds = elapsed();
+  return out;
+}
+
+}  // namespace crashlab::harness
