@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  explore SCENARIO     every crash point x crash mode of one scenario, as a table\n"
     "  replay REPRO.json    reproduce one violation and print the trace around the crash\n"
     "  shrink REPRO.json    minimise a reproducer while the same invariant still fails\n"
+    "  fuzz                 random workloads + fault schedules; shrinks the first violation\n"
     "  report merge|render  merge shard reports, render report.json (see crashlab report --help)\n"
     "\n"
     "exit codes: 0 all held, 1 a violation or unmet expectation, 2 bad input or usage,\n"
@@ -44,6 +45,7 @@ int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err
   if (cmd == "explore") return ExploreCommand(subc, sub, out, err);
   if (cmd == "replay") return ReplayCommand(subc, sub, out, err);
   if (cmd == "shrink") return ShrinkCommand(subc, sub, out, err);
+  if (cmd == "fuzz") return FuzzCommand(subc, sub, out, err);
   if (cmd == "report") return reports::RunReportCommand(subc, sub, out, err);
   err << "crashlab: unknown command '" << cmd << "'\n" << kUsage;
   return kExitBadInput;

@@ -17,6 +17,7 @@ int ValidateCommand(int argc, const char* const* argv, std::ostream& out, std::o
 int ExploreCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int ReplayCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int ShrinkCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int FuzzCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 // `crashlab ARGS...`: dispatches on argv[1].
 int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

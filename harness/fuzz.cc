@@ -41,6 +41,7 @@ class Rng {
 struct FaultTemplate {
   const char* rule;
   const char* then;  // a step JSON to issue right after the inject
+  bool checkpoints_first = false;  // it needs several checkpoints to bite
 };
 
 const std::vector<FaultTemplate>& FaultTemplates() {
@@ -62,11 +63,11 @@ const std::vector<FaultTemplate>& FaultTemplates() {
       {R"({"op": "write", "path": "checkpoints/**", "action": "enospc_after_bytes", "bytes": 600})",
        R"({"op": "checkpoint"})"},
       {R"({"op": "any", "path": "checkpoints/CATALOG.json", "action": "lose", "times": 1})",
-       R"({"op": "recover"})"},
+       R"({"op": "recover"})", true},
       {R"({"op": "any", "path": "checkpoints/*/operators/kv/partition-0.snap", "action": "lose", "times": 1})",
-       R"({"op": "recover"})"},
+       R"({"op": "recover"})", true},
       {R"({"op": "read", "path": "**/MANIFEST.json", "action": "corrupt", "corrupt": {"garbage": [0, 32]}})",
-       R"({"op": "gc"})"},
+       R"({"op": "gc"})", true},
       {R"({"op": "fsync", "path": "**/partition-0.snap", "action": "corrupt", "corrupt": {"bitflips": 4}, "persistent": true, "nth": 1})",
        R"({"op": "checkpoint"})"},
       {R"({"op": "fsync", "path": "**/partition-1.snap", "action": "truncate", "size": 10, "nth": 1})",
@@ -83,7 +84,7 @@ ojson EngineJson(Rng& rng, const std::vector<std::string>& unsafe) {
   e["partitions"] = rng.Range(1, 4);
   e["wal_group_size"] = rng.Pick(std::vector<uint64_t>{1, 2, 4, 6, 8});
   e["wal_segment_bytes"] = rng.Chance(30) ? 4096 : (4u << 20);
-  e["gc_after_checkpoint"] = rng.Chance(70);
+  e["gc_after_checkpoint"] = rng.Chance(50);
   if (!unsafe.empty()) e["unsafe"] = unsafe;
   return e;
 }
@@ -92,7 +93,7 @@ ojson EngineJson(Rng& rng, const std::vector<std::string>& unsafe) {
 void AddMotif(Rng& rng, ojson* w, uint64_t* offset) {
   auto put = [&](uint64_t lo, uint64_t hi) {
     ojson s{{"op", "put"}, {"count", rng.Range(lo, hi)}};
-    if (rng.Chance(30)) s["value_size"] = rng.Pick(std::vector<uint64_t>{200, 300, 700});
+    if (rng.Chance(50)) s["value_size"] = rng.Pick(std::vector<uint64_t>{200, 300, 700});
     if (rng.Chance(25)) s["key_space"] = 8;
     return s;
   };
@@ -111,7 +112,7 @@ void AddMotif(Rng& rng, ojson* w, uint64_t* offset) {
       break;
     }
     case 5:
-      w->push_back(ojson{{"op", "delete"}, {"count", rng.Range(1, 2)}, {"key_space", 8}});
+      w->push_back(ojson{{"op", "delete"}, {"key", "k000000" + std::to_string(rng.Range(0, 7))}});
       break;
     case 6:
       w->push_back(rng.Chance(50) ? ojson{{"op", "gc"}} : ojson{{"op", "recover"}});
@@ -122,6 +123,12 @@ void AddMotif(Rng& rng, ojson* w, uint64_t* offset) {
       break;
     default: {
       const FaultTemplate& f = rng.Pick(FaultTemplates());
+      if (f.checkpoints_first) {
+        for (uint64_t k = rng.Range(2, 3); k > 0; --k) {
+          w->push_back(put(1, 2));
+          w->push_back(ojson{{"op", "checkpoint"}});
+        }
+      }
       w->push_back(ojson{{"op", "inject"}, {"rule", ojson::parse(f.rule)}});
       if (rng.Chance(30)) w->push_back(put(1, 4));
       w->push_back(ojson::parse(f.then));
@@ -141,16 +148,17 @@ ojson GenerateJson(uint64_t seed, const std::vector<std::string>& unsafe) {
   ojson w = ojson::array();
   uint64_t offset = 0;
   w.push_back(ojson{{"op", "put"}, {"count", rng.Range(2, 8)}});
-  uint64_t motifs = rng.Range(2, 7);
+  uint64_t motifs = rng.Range(2, 5);
   for (uint64_t i = 0; i < motifs; ++i) AddMotif(rng, &w, &offset);
   if (rng.Chance(50)) w.push_back(ojson{{"op", "sync"}});
   sc["workload"] = w;
   sc["crash_points"] = "every-op";
   ojson modes = ojson::array({"drop"});
   if (rng.Chance(35)) modes.push_back("prefix");
-  if (rng.Chance(35)) modes.push_back("torn");
+  if (rng.Chance(50)) modes.push_back("torn");
   sc["crash_modes"] = modes;
   sc["invariants"] = "all";
+  sc["expect"] = "pass";
   return sc;
 }
 
@@ -161,6 +169,8 @@ bool WriteFile(const std::string& path, const std::string& text) {
   f << text;
   return static_cast<bool>(f);
 }
+
+constexpr size_t kMaxCases = 1500;
 
 }  // namespace
 
@@ -189,6 +199,12 @@ FuzzResult RunFuzz(const FuzzOptions& opts, const std::function<void(const FuzzS
     uint64_t sseed = FuzzScenarioSeed(opts.seed, i);
     Scenario sc = GenerateScenario(sseed, opts.unsafe);
     std::vector<ScenarioPlan> plans{PlanScenario(sc, eo)};
+    if (plans[0].cases.size() > kMaxCases) {
+      // Long workloads: only the persistence points, so one scenario does
+      // not eat the whole budget.
+      sc.crash_points = CrashPoints{.strategy = CrashPointStrategy::kEveryPersistencePoint};
+      plans[0] = PlanScenario(sc, eo);
+    }
     ExplorePlans(&plans, eo, nullptr);
     const ScenarioPlan& plan = plans[0];
     ++out.stats.scenarios;

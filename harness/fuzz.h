@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,8 +62,5 @@ struct FuzzResult {
 // Runs until the time budget, max_scenarios, or the first violation.
 // `progress` is called after every scenario (may be empty).
 FuzzResult RunFuzz(const FuzzOptions& opts, const std::function<void(const FuzzStats&)>& progress);
-
-// `crashlab fuzz ...` (argv[0] = "fuzz"); exit codes as in cli.h.
-int FuzzCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 }  // namespace crashlab::harness
