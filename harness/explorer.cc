@@ -1,9 +1,11 @@
 #include "harness/explorer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "harness/crash_mode_list.h"
 #include "harness/image_facts.h"
@@ -113,14 +115,19 @@ ScenarioPlan PlanScenario(const Scenario& scenario, const ExploreOptions& opts,
 
 CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
                          faultfs::Image* post_storage) {
+  *post_storage = plan.workload->StateAfter(result.point).PostCrash(result.mode);
+  return BuildCrashCase(plan, result, *post_storage);
+}
+
+CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
+                         const faultfs::Image& post) {
   const WorkloadRun& run = *plan.workload;
   CrashCase c;
   c.crash_point = result.point;
   c.mode = result.mode;
   c.view = run.oracle.ViewAt(result.point);
   c.pre = &run.StateAfter(result.point);
-  *post_storage = c.pre->PostCrash(result.mode);
-  c.post = post_storage;
+  c.post = &post;
   c.recovery = result.recovery.get();
   for (const auto& f : run.faults) {
     if (f.op_index <= result.point && IsDamagingFault(f)) {
@@ -145,17 +152,32 @@ CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
 }
 
 void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts, Progress* progress) {
+  // One task per crash point: the cases [begin, end) of one plan, which
+  // share the oracle view and the state before the crash.
   struct Task {
     size_t plan;
-    size_t index;
+    size_t begin;
+    size_t end;
   };
   std::vector<Task> tasks;
+  uint64_t total = 0;
   for (size_t p = 0; p < plans->size(); ++p) {
-    for (size_t i = 0; i < (*plans)[p].cases.size(); ++i) tasks.push_back({p, i});
+    const auto& cases = (*plans)[p].cases;
+    for (size_t i = 0; i < cases.size();) {
+      size_t j = i + 1;
+      while (j < cases.size() && cases[j].point == cases[i].point) ++j;
+      tasks.push_back({p, i, j});
+      i = j;
+    }
+    total += cases.size();
   }
-  if (progress) progress->total += tasks.size();
+  if (progress) progress->total += total;
   std::vector<std::unique_ptr<RecoveryCache>> caches;
-  for (size_t p = 0; p < plans->size(); ++p) caches.push_back(std::make_unique<RecoveryCache>());
+  std::vector<std::unique_ptr<FactsCache>> facts;
+  for (size_t p = 0; p < plans->size(); ++p) {
+    caches.push_back(std::make_unique<RecoveryCache>());
+    facts.push_back(std::make_unique<FactsCache>());
+  }
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   auto worker = [&] {
@@ -163,30 +185,42 @@ void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts, 
       size_t t = next++;
       if (t >= tasks.size()) return;
       ScenarioPlan& plan = (*plans)[tasks[t].plan];
-      CaseResult& cr = plan.cases[tasks[t].index];
       const Scenario& sc = plan.scenario;
       const WorkloadRun& run = *plan.workload;
-      faultfs::SimState post = PostCrashState(run.StateAfter(cr.point), cr.mode);
       RecoveryRequest req{.scenario = &sc, .seed = plan.seed,
                           .check_idempotence = Checks(sc, kRecoveryIdempotent)};
-      cr.recovery = caches[tasks[t].plan]->Get(req, post);
-      faultfs::Image post_image;
-      CrashCase c = BuildCrashCase(plan, cr, &post_image);
-      bool unexpected = false;
-      for (const auto& id : sc.invariants) {
-        Finding f = CheckInvariant(id, c);
-        if (f.violated) {
+      // Findings are a function of the crash point and the recovery outcome
+      // (which the cache shares only between identical post-crash images;
+      // no checker looks at the crash mode), so the modes of one point that
+      // lead to one recovery share their findings.
+      std::vector<std::pair<const RecoveryOutcome*, size_t>> seen;  // outcome -> case index
+      for (size_t i = tasks[t].begin; i < tasks[t].end && !stop; ++i) {
+        CaseResult& cr = plan.cases[i];
+        faultfs::SimState post = PostCrashState(run.StateAfter(cr.point), cr.mode);
+        cr.recovery = caches[tasks[t].plan]->Get(req, post);
+        auto same = std::find_if(seen.begin(), seen.end(),
+                                 [&](const auto& s) { return s.first == cr.recovery.get(); });
+        if (same != seen.end()) {
+          cr.findings = plan.cases[same->second].findings;
+        } else {
+          CrashCase c = BuildCrashCase(plan, cr, post.visible);
+          c.facts = facts[tasks[t].plan].get();
+          for (const auto& id : sc.invariants) cr.findings.push_back(CheckInvariant(id, c));
+          seen.emplace_back(cr.recovery.get(), i);
+        }
+        bool unexpected = false;
+        for (size_t k = 0; k < cr.findings.size(); ++k) {
+          if (!cr.findings[k].violated) continue;
           if (progress) ++progress->violations;
-          if (std::find(sc.expect_violated.begin(), sc.expect_violated.end(), id) ==
+          if (std::find(sc.expect_violated.begin(), sc.expect_violated.end(), sc.invariants[k]) ==
               sc.expect_violated.end()) {
             unexpected = true;
           }
         }
-        cr.findings.push_back(std::move(f));
+        cr.done = true;
+        if (progress) ++progress->done;
+        if (unexpected && opts.fail_fast) stop = true;
       }
-      cr.done = true;
-      if (progress) ++progress->done;
-      if (unexpected && opts.fail_fast) stop = true;
     }
   };
   unsigned jobs = std::max(1u, opts.jobs);

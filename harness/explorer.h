@@ -64,9 +64,14 @@ ScenarioPlan PlanScenario(const Scenario& scenario, const ExploreOptions& opts,
 // Explores every case of every plan.
 void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts, Progress* progress);
 
-// The CrashCase of one explored case (for reports and replay).
+// The CrashCase of one explored case (for reports and replay); builds the
+// post-crash image into *post_storage.
 CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
                          faultfs::Image* post_storage);
+// The same with the post-crash image already built. REQUIRES: `post` is the
+// image of result's crash point and mode, and outlives the CrashCase.
+CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
+                         const faultfs::Image& post);
 
 uint64_t EffectiveSeed(const Scenario& scenario, const ExploreOptions& opts);
 

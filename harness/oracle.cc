@@ -76,11 +76,28 @@ void ApplyOp(const IssuedOp& op, StateDump* d, uint64_t* hash) {
   }
 }
 
+void Session::IndexPrefixes() {
+  StateDump d = base;
+  uint64_t h = HashDump(d);
+  prefix_hash.assign(1, h);
+  model_every.assign(1, d);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    ApplyOp(ops[i], &d, &h);
+    prefix_hash.push_back(h);
+    if ((i + 1) % kModelStride == 0) model_every.push_back(d);
+  }
+}
+
 StateDump OracleView::ModelAt(size_t j) const {
   if (!session) return {};
-  StateDump d = session->base;
+  j = std::min(j, session->ops.size());
+  // Start from the nearest snapshot at or below j (a hand-built session
+  // without snapshots: from base).
+  const auto& snaps = session->model_every;
+  size_t k = snaps.empty() ? 0 : std::min(j / Session::kModelStride, snaps.size() - 1);
+  StateDump d = snaps.empty() ? session->base : snaps[k];
   uint64_t h = 0;
-  for (size_t i = 0; i < j && i < session->ops.size(); ++i) ApplyOp(session->ops[i], &d, &h);
+  for (size_t i = k * Session::kModelStride; i < j; ++i) ApplyOp(session->ops[i], &d, &h);
   return d;
 }
 

@@ -60,6 +60,13 @@ struct Session {
   std::vector<CatalogEvent> catalogs;  // the first: right after Open
   std::vector<CheckpointAck> checkpoint_acks;
   std::vector<uint64_t> prefix_hash;   // HashDump(model after j ops), j = 0..ops.size()
+  // The model after every kModelStride-th op (k * kModelStride ops), so that
+  // the model after any prefix costs one copy and fewer than kModelStride ops.
+  static constexpr size_t kModelStride = 32;
+  std::vector<StateDump> model_every;
+
+  // Fills prefix_hash and model_every from base and ops.
+  void IndexPrefixes();
 };
 
 // What the oracle says about one crash point.

@@ -15,7 +15,20 @@ namespace {
 using faultfs::SimState;
 using faultfs::SimVfs;
 
-// Open + Dump, optionally capturing the state before every op.
+// The part of `s` that PostCrashState(s, Drop) reads: a crash in drop mode
+// keeps the durable image and forgets what is visible or pending.
+SimState DropCrashInput(const SimState& s) {
+  SimState out;
+  out.durable = s.durable;
+  out.lost = s.lost;
+  out.next_ino = s.next_ino;
+  out.log_durable = s.log_durable;
+  out.durable_log = s.durable_log;
+  return out;
+}
+
+// Open + Dump, optionally capturing (what a drop crash needs of) the state
+// before every op.
 RecoveryOutcome OpenOnce(const RecoveryRequest& req, const SimState& state,
                          std::vector<SimState>* states) {
   RecoveryOutcome out;
@@ -24,7 +37,7 @@ RecoveryOutcome OpenOnce(const RecoveryRequest& req, const SimState& state,
   if (states) {
     vfs.SetHook([states](const faultfs::TraceEntry& next, const SimState& s) {
       if (states->size() <= next.index) states->resize(next.index + 1);
-      (*states)[next.index] = s;
+      (*states)[next.index] = DropCrashInput(s);
     });
   }
   engine::Options options = req.scenario->engine.ToOptions();
@@ -55,7 +68,7 @@ RecoveryOutcome OpenOnce(const RecoveryRequest& req, const SimState& state,
   }
   if (states) {
     states->resize(out.trace.size() + 1);
-    (*states)[out.trace.size()] = vfs.Snapshot();
+    (*states)[out.trace.size()] = DropCrashInput(vfs.Snapshot());
   }
   return out;
 }

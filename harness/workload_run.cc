@@ -277,16 +277,8 @@ WorkloadRun Driver::Run() {
   }
   run_.states.resize(run_.trace.size() + 1);
   run_.states[run_.trace.size()] = vfs_.Snapshot();
-  // Prefix hashes of every session's model.
-  for (auto& ses : run_.oracle.sessions()) {
-    StateDump d = ses.base;
-    uint64_t h = HashDump(d);
-    ses.prefix_hash.assign(1, h);
-    for (const auto& op : ses.ops) {
-      ApplyOp(op, &d, &h);
-      ses.prefix_hash.push_back(h);
-    }
-  }
+  // Prefix hashes and model snapshots of every session.
+  for (auto& ses : run_.oracle.sessions()) ses.IndexPrefixes();
   // Deletions of paths a catalogued checkpoint needed at that moment.
   for (const auto& e : run_.trace) {
     if ((e.op != faultfs::OpKind::kUnlink && e.op != faultfs::OpKind::kRmdir) || e.result != 0) continue;

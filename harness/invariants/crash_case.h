@@ -11,6 +11,7 @@
 
 #include "faultfs/crash_mode.h"
 #include "faultfs/sim_state.h"
+#include "harness/image_facts.h"
 #include "harness/oracle.h"
 #include "harness/recovery_run.h"
 #include "harness/workload_run.h"
@@ -31,6 +32,7 @@ struct CrashCase {
   std::vector<BadDeletion> bad_deletions;  // by the workload, at or before crash_point
   std::optional<std::pair<uint64_t, std::string>> workload_exception;
   bool recovery_faults = false;  // the scenario injects faults into recovery
+  FactsCache* facts = nullptr;   // parsed catalogs and manifests, shared (may be null)
 };
 
 struct Finding {

@@ -20,20 +20,20 @@ Finding CheckNoOrphanDeletion(const CrashCase& c) {
   // Catalogued at the crash: the durable catalog, narrowed by the post-crash
   // one when that is readable (a newer catalog that reached the disk may
   // have removed checkpoints legitimately).
-  std::vector<std::string> ids = CatalogIds(c.pre->durable).value_or(std::vector<std::string>{});
-  if (auto post = CatalogIds(*c.post)) {
+  std::vector<std::string> ids = CatalogIds(c.pre->durable, c.facts).value_or(std::vector<std::string>{});
+  if (auto post = CatalogIds(*c.post, c.facts)) {
     std::erase_if(ids, [&](const std::string& id) {
       return std::find(post->begin(), post->end(), id) == post->end();
     });
   }
   if (ids.empty()) return Finding::Held();
-  std::set<std::string> needed = ProtectedPaths(c.pre->durable, ids);
-  for (const auto& p : ProtectedPaths(*c.post, ids)) needed.insert(p);
+  std::set<std::string> needed = ProtectedPaths(c.pre->durable, ids, c.facts);
+  for (const auto& p : ProtectedPaths(*c.post, ids, c.facts)) needed.insert(p);
   for (const auto& path : r.deleted) {
     if (!needed.count(path)) continue;
     std::string owner;
     for (const auto& id : ids) {
-      if (ProtectedPaths(c.pre->durable, {id}).count(path) || ProtectedPaths(*c.post, {id}).count(path)) {
+      if (ProtectedPaths(c.pre->durable, {id}, c.facts).count(path) || ProtectedPaths(*c.post, {id}, c.facts).count(path)) {
         owner += (owner.empty() ? "" : ", ") + id;
       }
     }
