@@ -102,6 +102,12 @@ SimVfs::SimVfs(Options options, SimState state)
 
 SimVfs::~SimVfs() = default;
 
+Ino SimVfs::VisibleIno(std::string_view path) const {
+  auto norm = NormalizePath(path);
+  if (!norm.ok()) return 0;
+  return state_.visible.Lookup(*norm).value_or(0);
+}
+
 Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino) {
   entry.index = next_index_++;
   entry.persistence_point = IsPersistencePoint(entry.op);
@@ -135,24 +141,14 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino) 
       return Status::Ok();
     case ActionKind::kLose:
     case ActionKind::kTruncate:
-      if (ino == 0) {
-        auto norm = NormalizePath(entry.path);
-        if (norm.ok()) {
-          if (auto found = state_.visible.Lookup(*norm)) ino = *found;
-        }
-      }
-      if (ino != 0) Damage(ino, *firing, entry);
+      if (Ino target = ino != 0 ? ino : VisibleIno(entry.path); target != 0) Damage(target, *firing, entry);
       firing.reset();
       return Status::Ok();
     case ActionKind::kCorrupt:
       if (rule.persistent) {
-        if (ino == 0) {
-          auto norm = NormalizePath(entry.path);
-          if (norm.ok()) {
-            if (auto found = state_.visible.Lookup(*norm)) ino = *found;
-          }
+        if (Ino target = ino != 0 ? ino : VisibleIno(entry.path); target != 0) {
+          Damage(target, *firing, entry);
         }
-        if (ino != 0) Damage(ino, *firing, entry);
         firing.reset();
       }
       return Status::Ok();
@@ -603,13 +599,17 @@ Status SimVfs::Unlink(std::string_view path) {
   if (state_.visible.Find(*ino)->type == FileType::kDirectory) {
     return Finish(e, Status::IoError(EISDIR, *norm, "unlink of a directory"), firing);
   }
-  state_.visible.Mut(parent->first).entries.erase(parent->second);
-  Touch(parent->first);
-  if (state_.visible.Find(*ino) != nullptr) state_.visible.Mut(*ino).ctime = Now();
-  DropLink(*ino);
-  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry, .op_index = e.index, .ino = *ino,
-                           .dir = parent->first, .name = parent->second});
+  RemoveEntryLocked(e.index, parent->first, parent->second, *ino);
   return Finish(e, Status::Ok(), firing);
+}
+
+void SimVfs::RemoveEntryLocked(uint64_t op_index, Ino dir, const std::string& name, Ino ino) {
+  state_.visible.Mut(dir).entries.erase(name);
+  Touch(dir);
+  if (state_.visible.Find(ino) != nullptr) state_.visible.Mut(ino).ctime = Now();
+  DropLink(ino);
+  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry, .op_index = op_index, .ino = ino,
+                           .dir = dir, .name = name});
 }
 
 Status SimVfs::Mkdir(std::string_view path, uint32_t mode) {
@@ -649,12 +649,7 @@ Status SimVfs::Rmdir(std::string_view path) {
   const Node* node = state_.visible.Find(*ino);
   if (node->type != FileType::kDirectory) return Finish(e, Status::IoError(ENOTDIR, *norm), firing);
   if (!node->entries.empty()) return Finish(e, Status::IoError(ENOTEMPTY, *norm), firing);
-  state_.visible.Mut(parent->first).entries.erase(parent->second);
-  Touch(parent->first);
-  if (state_.visible.Find(*ino) != nullptr) state_.visible.Mut(*ino).ctime = Now();
-  DropLink(*ino);
-  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry, .op_index = e.index, .ino = *ino,
-                           .dir = parent->first, .name = parent->second});
+  RemoveEntryLocked(e.index, parent->first, parent->second, *ino);
   return Finish(e, Status::Ok(), firing);
 }
 

@@ -191,6 +191,10 @@ class SimVfs final : public Vfs {
   void AddNamespaceOp(PendingOp op);
   void AddDataOp(PendingOp op);
   void DropLink(Ino ino);  // one name fewer; frees the node when unused
+  Ino VisibleIno(std::string_view path) const;  // 0 if absent
+  // Unlink/rmdir: removes dir/name -> ino from the visible image and records
+  // the pending namespace op.
+  void RemoveEntryLocked(uint64_t op_index, Ino dir, const std::string& name, Ino ino);
   void NotifyDurable();    // runs the durable listener if something changed
   Status RenameLocked(std::string_view from, std::string_view to, unsigned flags);
   NodeAttr AttrOf(Ino ino) const;
