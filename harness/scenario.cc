@@ -33,13 +33,14 @@ std::string_view StepKindName(StepKind kind) {
     case StepKind::kInject: return "inject";
     case StepKind::kClear: return "clear";
     case StepKind::kExec: return "exec";
+    case StepKind::kCheck: return "check";
   }
   return "?";
 }
 
 bool Scenario::has_exec() const {
   return std::any_of(workload.begin(), workload.end(),
-                     [](const Step& s) { return s.kind == StepKind::kExec; });
+                     [](const Step& s) { return s.kind == StepKind::kExec || s.kind == StepKind::kCheck; });
 }
 
 }  // namespace crashlab::harness

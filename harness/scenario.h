@@ -34,7 +34,7 @@ struct EngineSettings {
 
 enum class StepKind {
   kPut, kDelete, kCheckpoint, kGc, kSync, kSetOffset, kSetWatermark, kRecover, kCrash,
-  kInject, kClear, kExec,
+  kInject, kClear, kExec, kCheck,
 };
 std::string_view StepKindName(StepKind kind);  // "put", "set_offset", ...
 
@@ -57,7 +57,7 @@ struct Step {
   std::string crash_mode = "drop";
   // inject
   faultfs::FaultRule rule;
-  // exec (fuse mode only)
+  // exec and check (exec mode only: user commands on a faultfs mount)
   std::vector<std::string> command;
   uint64_t timeout_ms = 10000;
   bool operator==(const Step&) const = default;

@@ -232,7 +232,8 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
       generations_.push_back(RuleGeneration{.log_start = vfs_.faults().log().size()});
       break;
     case StepKind::kExec:
-      outcome = "skipped: exec steps run only in fuse mode";
+    case StepKind::kCheck:
+      outcome = "skipped: exec and check steps run only in exec mode";
       run_.notes.push_back("step " + std::to_string(index) + ": " + outcome);
       break;
   }
