@@ -16,6 +16,7 @@
 #include "engine/catalog.h"
 #include "engine/engine.h"
 #include "engine/manifest.h"
+#include "engine/wal_reader.h"
 #include "engine/wal_writer.h"
 
 namespace crashlab::engine {
@@ -27,6 +28,8 @@ class Engine::Impl {
 
   // All below REQUIRE mu_ held, except Recover (before the engine is shared).
   Status Recover(RecoveryResult* res);
+  // Writes the replayed WAL bytes again and fdatasyncs them (engine_recover.cc).
+  Status RepersistWal(const WalReplay& replay, uint64_t* bytes);
   Result<Lsn> Append(WalRecord r);
   void Apply(const WalRecord& r);
   Status FlushWal();

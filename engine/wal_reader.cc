@@ -1,6 +1,7 @@
 #include "engine/wal_reader.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "engine/layout.h"
 
@@ -53,6 +54,7 @@ Result<SegmentScan> ScanSegment(faultfs::Vfs& vfs, const std::string& path, uint
   scan.file_size = data->size();
   std::string_view in(*data);
   size_t off = 0;
+  std::optional<size_t> replay_from;
   uint64_t expected = first_lsn;
   scan.last_lsn = first_lsn - 1;
   while (off < in.size()) {
@@ -86,12 +88,17 @@ Result<SegmentScan> ScanSegment(faultfs::Vfs& vfs, const std::string& path, uint
                     (later_group ? " inside the last, unsynced group" : "");
       break;
     }
-    if (r.lsn > skip_upto) scan.records.push_back(std::move(r));
+    if (r.lsn > skip_upto) {
+      if (!replay_from) replay_from = off;
+      scan.records.push_back(std::move(r));
+    }
     off += n;
     scan.valid_bytes = off;
     scan.last_lsn = expected;
     ++expected;
   }
+  scan.replay_offset = replay_from.value_or(scan.valid_bytes);
+  scan.replay_bytes.assign(in.substr(scan.replay_offset, scan.valid_bytes - scan.replay_offset));
   return scan;
 }
 
@@ -144,6 +151,9 @@ Result<WalReplay> ReadWal(faultfs::Vfs& vfs, std::string_view dir, uint64_t from
     uint64_t seg_last = scan->last_lsn;
     if (seg_last > out.last_lsn) out.last_lsn = seg_last;
     for (auto& r : scan->records) out.records.push_back(std::move(r));
+    if (!scan->replay_bytes.empty()) {
+      out.ranges.push_back({seg.path, scan->replay_offset, std::move(scan->replay_bytes)});
+    }
     if (scan->tail == SegmentTail::kTorn) {
       out.torn_segment = seg.path;
       out.torn_valid_bytes = scan->valid_bytes;

@@ -23,6 +23,10 @@ struct SegmentScan {
   uint64_t first_lsn = 0;    // from the file name
   uint64_t file_size = 0;
   uint64_t valid_bytes = 0;  // end of the last good record
+  // The bytes [replay_offset, valid_bytes) of the records kept in `records`
+  // (lsn > skip_upto); empty when none is kept.
+  uint64_t replay_offset = 0;
+  std::string replay_bytes;
   uint64_t last_lsn = 0;     // LSN of the last good record (first_lsn - 1 if none)
   std::vector<WalRecord> records;
   SegmentTail tail = SegmentTail::kClean;
@@ -45,8 +49,16 @@ struct WalSegmentName {
 faultfs::Result<std::vector<WalSegmentName>> ListWalSegments(faultfs::Vfs& vfs,
                                                              std::string_view dir);
 
+// The encoded bytes of replayed records as they are in one segment.
+struct WalRange {
+  std::string path;
+  uint64_t offset = 0;
+  std::string bytes;
+};
+
 struct WalReplay {
   std::vector<WalRecord> records;  // lsn > from, in order
+  std::vector<WalRange> ranges;    // where `records` are stored, segment by segment
   uint64_t last_lsn = 0;           // last good LSN overall (>= from when ok)
   std::string torn_segment;        // segment whose tail must be cut
   uint64_t torn_valid_bytes = 0;   // its new length

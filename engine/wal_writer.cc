@@ -32,8 +32,14 @@ Status WalWriter::StartSegment(uint64_t first_lsn) {
     if (!st.ok()) return st;
   }
   std::string path = layout::WalSegment(dir_, first_lsn);
-  // CreateTruncate: a same-named segment can only hold no valid record
-  // (recovery ended before its first LSN), so it is reused from empty.
+  // A same-named segment can only hold no valid record (recovery ended
+  // before its first LSN). It is replaced by a new file, not reused: its
+  // directory entry may never become durable (a failed fsync of wal/ can
+  // drop it for good), and the fsync below only persists pending entries.
+  if (std::find(segments_.begin(), segments_.end(), first_lsn) != segments_.end()) {
+    Status st = vfs_.Unlink(path);
+    if (!st.ok() && st.err() != ENOENT) return st;
+  }
   auto f = vfs_.Open(path, faultfs::OpenOptions::CreateTruncate());
   if (!f.ok()) return f.status();
   file_ = std::move(*f);
