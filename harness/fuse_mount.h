@@ -54,6 +54,7 @@ class FuseMount {
   const std::string& backing() const { return backing_; }
   const std::string& control() const { return control_; }
   const std::string& work_dir() const { return work_dir_; }
+  int daemon_pid() const { return daemon_pid_; }  // -1 once stopped
 
   // One control-socket request ({"cmd": ...}); returns the reply object, or
   // an error if the daemon is unreachable or replied {"ok": false}.
@@ -71,6 +72,7 @@ class FuseMount {
   FuseMount() = default;
   std::string work_dir_, backing_, mountpoint_, control_;
   int daemon_pid_ = -1;
+  uint64_t registry_id_ = 0;
   bool stopped_ = false;
 };
 
@@ -93,5 +95,12 @@ void InstallInterruptCleanup();
 // Child processes (engine workers, exec commands) to kill on interrupt.
 void RegisterChild(int pid);
 void UnregisterChild(int pid);
+// Temporary directories removed on interrupt (after every mount is gone;
+// never while a mount is still under them).
+void RegisterTempDir(const std::string& dir);
+void UnregisterTempDir(const std::string& dir);
+// For code that forks children: call in the child between fork and exec
+// (async-signal-safe) so it does not inherit the cleanup handlers.
+void ResetChildSignals();
 
 }  // namespace crashlab::harness
