@@ -88,17 +88,21 @@ void Session::IndexPrefixes() {
   }
 }
 
-StateDump OracleView::ModelAt(size_t j) const {
-  if (!session) return {};
-  j = std::min(j, session->ops.size());
+StateDump ModelAfter(const Session& ses, size_t j) {
+  j = std::min(j, ses.ops.size());
   // Start from the nearest snapshot at or below j (a hand-built session
   // without snapshots: from base).
-  const auto& snaps = session->model_every;
+  const auto& snaps = ses.model_every;
   size_t k = snaps.empty() ? 0 : std::min(j / Session::kModelStride, snaps.size() - 1);
-  StateDump d = snaps.empty() ? session->base : snaps[k];
+  StateDump d = snaps.empty() ? ses.base : snaps[k];
   uint64_t h = 0;
-  for (size_t i = k * Session::kModelStride; i < j; ++i) ApplyOp(session->ops[i], &d, &h);
+  for (size_t i = k * Session::kModelStride; i < j; ++i) ApplyOp(ses.ops[i], &d, &h);
   return d;
+}
+
+StateDump OracleView::ModelAt(size_t j) const {
+  if (!session) return {};
+  return ModelAfter(*session, j);
 }
 
 uint64_t OracleView::HashAt(size_t j) const {
@@ -120,6 +124,9 @@ OracleView Oracle::SessionView(size_t s, uint64_t done) const {
   const Session& ses = sessions_[s];
   OracleView v;
   v.session = &ses;
+  for (size_t i = 0; i < s; ++i) {
+    if (sessions_[i].open_ok) v.earlier.push_back(&sessions_[i]);
+  }
   Lsn acked_lsn = ses.base_lsn;
   for (const auto& a : ses.acks) {
     if (a.at <= done) acked_lsn = std::max(acked_lsn, a.durable_lsn);

@@ -78,6 +78,10 @@ struct OracleView {
   std::vector<std::string> listed;       // checkpoints() last seen by the caller
   std::vector<std::string> listed_next;  // ... after the call in progress returned
   std::set<std::string> acked_checkpoints;  // Checkpoint() returned ok, or recovered
+  // The sessions before `session` whose Open succeeded, oldest first. After a
+  // damaging fault the durable state may be older than what a later Open
+  // served (damage destroys durable data), so it may equal one of their models.
+  std::vector<const Session*> earlier;
 
   // Model after the first j ops of the session.
   StateDump ModelAt(size_t j) const;
@@ -99,6 +103,9 @@ class Oracle {
   OracleView SessionView(size_t s, uint64_t done) const;
   std::vector<Session> sessions_;
 };
+
+// The model of `ses` after its first j operations (j clamped to its ops).
+StateDump ModelAfter(const Session& ses, size_t j);
 
 // Order-independent hash of a state.
 uint64_t HashDump(const StateDump& d);

@@ -46,6 +46,10 @@ struct Finding {
 std::optional<size_t> MatchingPrefix(const OracleView& view, const engine::StateDump& dump,
                                      size_t lo, size_t hi);
 
+// Whether `dump` equals the model after some prefix of the issued operations:
+// of the view's session (j in [0, issued]) or of an earlier session (any j).
+bool MatchesAnyIssuedPrefix(const OracleView& view, const engine::StateDump& dump);
+
 // Problems other than the informational ones (wal-torn-tail, startup-gc-skipped).
 bool ReportedProblem(const engine::RecoveryResult& r);
 

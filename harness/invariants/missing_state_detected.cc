@@ -2,7 +2,8 @@
 // damaged state: a lost or corrupt catalog next to committed checkpoints, or
 // a newest checkpoint that fails verification, must make it fail with a
 // named problem (or fall back explicitly); and after damage it must not
-// load a state that matches no prefix of the issued operations unannounced.
+// load a state that matches no prefix of the issued operations (of this
+// session or an earlier one) unannounced.
 #include "harness/invariants/checkers.h"
 
 namespace crashlab::harness {
@@ -32,8 +33,11 @@ Finding CheckMissingStateDetected(const CrashCase& c) {
                                " without reporting a fallback");
     }
   }
-  if (!c.damage.empty() && !ReportedProblem(r.result) &&
-      !MatchingPrefix(c.view, r.dump, 0, c.view.issued)) {
+  // Damage may destroy data that was durable, including what an earlier
+  // Open recovered and served as the base of a later session, so the
+  // prefixes of earlier sessions count too. The check is for invented state
+  // (garbage, a mix no sequence of issued operations produces).
+  if (!c.damage.empty() && !ReportedProblem(r.result) && !MatchesAnyIssuedPrefix(c.view, r.dump)) {
     return Finding::Violated("after " + c.damage +
                              ", recovery reported no problem but loaded a state that matches "
                              "no prefix of the issued operations");

@@ -191,6 +191,37 @@ TEST(MissingStateDetected, SilentWrongStateAfterDamageIsViolated) {
   EXPECT_FALSE(CheckMissingStateDetected(c).violated);  // it said so
 }
 
+// Damage before a reopen can take away what that reopen served as the base
+// of the next session: the prefixes of earlier sessions are allowed, an
+// invented state is not.
+TEST(MissingStateDetected, DamageMayRevertToAnEarlierSessionsPrefix) {
+  Fixture f;
+  Session second;
+  second.open_ok = true;
+  second.base.kv = {{"a", "3"}, {"b", "2"}};  // the first session's three puts
+  second.ops = {Put(4, "c", "4")};
+  second.IndexPrefixes();
+  f.session.IndexPrefixes();
+  f.view.session = &second;
+  f.view.issued = 1;
+  f.view.acked = 1;
+  f.view.earlier = {&f.session};
+  f.rec.catalog_present = f.rec.catalog_ok = true;
+  f.rec.dump.kv = {{"a", "1"}};  // one put of the first session survived the torn write
+  CrashCase c = f.Case();
+  c.damage = "torn on write wal/wal-00000000000000000001.log at op 20";
+  EXPECT_FALSE(CheckMissingStateDetected(c).violated);
+  f.rec.dump.kv = {{"a", "3"}, {"b", "2"}, {"c", "4"}};  // this session's prefix
+  EXPECT_FALSE(CheckMissingStateDetected(c).violated);
+  f.rec.dump.kv = {{"b", "2"}};  // no session ever held only b
+  EXPECT_TRUE(CheckMissingStateDetected(c).violated);
+  f.view.earlier.clear();
+  f.rec.dump.kv = {{"a", "1"}};
+  c = f.Case();
+  c.damage = "torn on write wal/wal-00000000000000000001.log at op 20";
+  EXPECT_TRUE(CheckMissingStateDetected(c).violated) << "without the earlier session";
+}
+
 TEST(RecoveryIdempotent, DifferentSecondRecoveryIsViolated) {
   Fixture f;
   EXPECT_FALSE(CheckRecoveryIdempotent(f.Case()).violated);
