@@ -57,9 +57,30 @@ struct Step {
   std::string crash_mode = "drop";
   // inject
   faultfs::FaultRule rule;
-  // exec and check (exec mode only: user commands on a faultfs mount)
+  // exec and check (exec mode only: user commands on a faultfs mount; see
+  // exec_mode.h). A command is `command` (argv, PATH lookup) or `shell`
+  // (run as /bin/sh -c SHELL); never both.
+  std::string name;                  // shown in results; a check's default invariant
   std::vector<std::string> command;
+  std::string shell;
   uint64_t timeout_ms = 10000;
+  // exec: the exit status that counts as success; allow_failure: any status
+  // (and a timeout) is recorded but does not make the run an error.
+  int expect_exit = 0;
+  bool allow_failure = false;
+  // check: the invariant a failure is reported under. The parser always sets
+  // it: a standard id given as "invariant", else "check:<name>" (name
+  // defaulting to "step-<index>").
+  std::string invariant;
+  // check built-ins (paths relative to the mount; "" is its root). A check is
+  // exactly one of: command/shell (exit 0 = holds), file_exists (+ content,
+  // content_sha256), file_absent, listing_dir + listing_entries (exact set).
+  std::optional<std::string> file_exists;
+  std::optional<std::string> content;
+  std::string content_sha256;        // 64 lowercase hex digits, or ""
+  std::optional<std::string> file_absent;
+  std::optional<std::string> listing_dir;
+  std::vector<std::string> listing_entries;
   bool operator==(const Step&) const = default;
 };
 

@@ -1,6 +1,9 @@
 #include "harness/scenario_parser.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -9,6 +12,7 @@
 #include "engine/unsafe_mode.h"
 #include "faultfs/crash_mode.h"
 #include "harness/crash_mode_list.h"
+#include "harness/exec_scenario.h"
 #include "harness/invariant_ids.h"
 #include "reports/json_locate.h"
 
@@ -149,6 +153,12 @@ class Parser {
 
   void ParseEngine(const json& j, const std::string& ptr);
   void ParseStep(const json& j, const std::string& ptr, Step* step);
+  void ParseCommand(const json& j, const std::string& ptr, Step* s);
+  void ParseName(const json& j, const std::string& ptr, Step* s);
+  bool ParseMountPath(const json& j, const std::string& ptr, std::string* out, bool allow_root);
+  void ParseExec(const json& j, const std::string& ptr, Step* s);
+  void ParseCheck(const json& j, const std::string& ptr, Step* s);
+  void CheckExecScenario(const json& root);
   void ParseWorkload(const json& j, const std::string& ptr);
   void ParseCrashPoints(const json& j, const std::string& ptr, CrashPoints* cp, bool recovery);
   void ParseCrashModes(const json& j, const std::string& ptr);
@@ -202,6 +212,151 @@ void Parser::ParseEngine(const json& j, const std::string& ptr) {
   }
 }
 
+bool IsCheckName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+// `command` (argv) or `shell` (a /bin/sh -c string): exactly one.
+void Parser::ParseCommand(const json& j, const std::string& ptr, Step* s) {
+  if (j.contains("command") && j.contains("shell")) {
+    Fail(ptr + "/shell", "give either 'command' (argv) or 'shell' (a /bin/sh -c string), not both");
+    return;
+  }
+  if (j.contains("command")) {
+    s->command = Strings(j["command"], ptr + "/command");
+    if (j["command"].is_array() && j["command"].empty()) Fail(ptr + "/command", "must name a program");
+  } else if (j.contains("shell")) {
+    String(j["shell"], ptr + "/shell", &s->shell);
+  }
+  UintField(j, ptr, "timeout_ms", &s->timeout_ms, 1, 3600000);
+}
+
+void Parser::ParseName(const json& j, const std::string& ptr, Step* s) {
+  if (!j.contains("name")) return;
+  if (String(j["name"], ptr + "/name", &s->name) && !IsCheckName(s->name)) {
+    Fail(ptr + "/name", "must be 1..64 characters of letters, digits, '-', '_' or '.', got '" + s->name + "'");
+  }
+}
+
+// A path inside the mount: relative, no ".." parts; "." parts and repeated
+// slashes are dropped. "" and "." are the mount's root when `allow_root`.
+bool Parser::ParseMountPath(const json& j, const std::string& ptr, std::string* out, bool allow_root) {
+  std::string p;
+  if (!String(j, ptr, &p, !allow_root)) return false;
+  std::string norm;  // "./a//b/" -> "a/b"
+  bool bad = !p.empty() && p.front() == '/';
+  for (size_t start = 0; start <= p.size();) {
+    size_t slash = std::min(p.find('/', start), p.size());
+    std::string part = p.substr(start, slash - start);
+    if (part == "..") bad = true;
+    if (!part.empty() && part != ".") norm += (norm.empty() ? "" : "/") + part;
+    start = slash + 1;
+  }
+  if (bad || (norm.empty() && !allow_root)) {
+    Fail(ptr, "must be a path relative to the mount, without '..', got '" + p + "'");
+    return false;
+  }
+  *out = norm;
+  return true;
+}
+
+void Parser::ParseExec(const json& j, const std::string& ptr, Step* s) {
+  ParseName(j, ptr, s);
+  if (!j.contains("command") && !j.contains("shell")) {
+    Fail(ptr + "/command", "missing required field 'command' (argv) or 'shell'");
+  }
+  ParseCommand(j, ptr, s);
+  if (j.contains("expect_exit")) {
+    uint64_t v = 0;
+    if (Uint(j["expect_exit"], ptr + "/expect_exit", &v, 0, 255)) s->expect_exit = static_cast<int>(v);
+  }
+  Bool(j, ptr, "allow_failure", &s->allow_failure);
+  if (s->allow_failure && j.contains("expect_exit")) {
+    Fail(ptr + "/expect_exit", "allow_failure accepts every exit status: drop expect_exit or allow_failure");
+  }
+}
+
+void Parser::ParseCheck(const json& j, const std::string& ptr, Step* s) {
+  ParseName(j, ptr, s);
+  if (j.contains("invariant") && String(j["invariant"], ptr + "/invariant", &s->invariant)) {
+    bool custom = s->invariant.rfind("check:", 0) == 0 && IsCheckName(s->invariant.substr(6));
+    if (!IsInvariantId(s->invariant) && !custom) {
+      std::string known;
+      for (const auto& k : AllInvariantIds()) known += (known.empty() ? "" : ", ") + k;
+      Fail(ptr + "/invariant", "unknown invariant '" + s->invariant + "' (a standard id: " + known +
+                                   "; or check:NAME)");
+    }
+  }
+  int kinds = (j.contains("command") || j.contains("shell")) + j.contains("file_exists") +
+              j.contains("file_absent") + j.contains("listing");
+  if (kinds != 1) {
+    Fail(ptr, kinds == 0 ? "a check needs one of 'command', 'shell', 'file_exists', 'file_absent', 'listing'"
+                         : "a check is exactly one of 'command'/'shell', 'file_exists', 'file_absent', "
+                           "'listing'");
+    return;
+  }
+  if (j.contains("command") || j.contains("shell")) {
+    ParseCommand(j, ptr, s);
+  } else if (j.contains("timeout_ms")) {
+    Fail(ptr + "/timeout_ms", "only command checks take a timeout");
+  }
+  if (j.contains("file_exists")) {
+    std::string p;
+    if (ParseMountPath(j["file_exists"], ptr + "/file_exists", &p, false)) s->file_exists = p;
+  }
+  for (const char* f : {"content", "content_sha256"}) {
+    if (j.contains(f) && !j.contains("file_exists")) {
+      Fail(ptr + "/" + f, std::string("'") + f + "' belongs to a file_exists check");
+    }
+  }
+  if (j.contains("content")) {
+    std::string c;
+    if (String(j["content"], ptr + "/content", &c, false)) s->content = c;
+  }
+  if (j.contains("content_sha256") &&
+      String(j["content_sha256"], ptr + "/content_sha256", &s->content_sha256)) {
+    for (auto& c : s->content_sha256) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (s->content_sha256.size() != 64 ||
+        s->content_sha256.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      Fail(ptr + "/content_sha256", "must be 64 hex digits (a SHA-256)");
+    }
+  }
+  if (j.contains("file_absent")) {
+    std::string p;
+    if (ParseMountPath(j["file_absent"], ptr + "/file_absent", &p, false)) s->file_absent = p;
+  }
+  if (j.contains("listing")) {
+    const json& l = j["listing"];
+    std::string lp = ptr + "/listing";
+    if (!Object(l, lp, {"dir", "entries"})) return;
+    std::string dir;
+    if (!l.contains("dir")) s->listing_dir = "";
+    else if (ParseMountPath(l["dir"], lp + "/dir", &dir, true)) s->listing_dir = dir;
+    if (!l.contains("entries")) {
+      Fail(lp + "/entries", "missing required field 'entries' (the exact names expected, [] for empty)");
+    } else if (!l["entries"].is_array()) {
+      Fail(lp + "/entries", "must be an array of names, got " + Describe(l["entries"]));
+    } else {
+      std::set<std::string> seen;
+      for (size_t i = 0; i < l["entries"].size(); ++i) {
+        std::string ep = lp + "/entries/" + std::to_string(i);
+        std::string e;
+        if (!String(l["entries"][i], ep, &e)) continue;
+        if (e == "." || e == ".." || e.find('/') != std::string::npos) {
+          Fail(ep, "must be a plain name (no '/', not '.' or '..'), got '" + e + "'");
+        } else if (!seen.insert(e).second) {
+          Fail(ep, "entry '" + e + "' listed twice");
+        } else {
+          s->listing_entries.push_back(e);
+        }
+      }
+    }
+  }
+}
+
 void Parser::ParseStep(const json& j, const std::string& ptr, Step* s) {
   if (!j.is_object()) {
     Fail(ptr, "a step must be an object with an \"op\" field, got " + Describe(j));
@@ -225,7 +380,9 @@ void Parser::ParseStep(const json& j, const std::string& ptr, Step* s) {
       {"crash", {StepKind::kCrash, {"mode"}}},
       {"inject", {StepKind::kInject, {"rule"}}},
       {"clear", {StepKind::kClear, {}}},
-      {"exec", {StepKind::kExec, {"command", "timeout_ms"}}},
+      {"exec", {StepKind::kExec, {"name", "command", "shell", "timeout_ms", "expect_exit", "allow_failure"}}},
+      {"check", {StepKind::kCheck, {"name", "invariant", "command", "shell", "timeout_ms", "file_exists",
+                                    "content", "content_sha256", "file_absent", "listing"}}},
   };
   auto it = kinds.find(op);
   if (it == kinds.end()) {
@@ -284,15 +441,10 @@ void Parser::ParseStep(const json& j, const std::string& ptr, Step* s) {
       else Rule(j["rule"], ptr + "/rule", &s->rule);
       break;
     case StepKind::kExec:
-      if (!j.contains("command")) {
-        Fail(ptr + "/command", "missing required field 'command'");
-      } else {
-        s->command = Strings(j["command"], ptr + "/command");
-        if (j["command"].is_array() && j["command"].empty()) {
-          Fail(ptr + "/command", "must name a program");
-        }
-      }
-      UintField(j, ptr, "timeout_ms", &s->timeout_ms, 1, 3600000);
+      ParseExec(j, ptr, s);
+      break;
+    case StepKind::kCheck:
+      ParseCheck(j, ptr, s);
       break;
     default:
       break;
@@ -315,14 +467,22 @@ void Parser::ParseWorkload(const json& j, const std::string& ptr) {
     return;
   }
   if (j.empty()) Fail(ptr, "must hold at least one step");
+  // In an exec scenario any step may follow a crash: the file system is
+  // restarted first (CheckExecScenario rejects engine steps there).
+  bool exec = std::any_of(j.begin(), j.end(), [](const json& step) {
+    return step.is_object() && step.contains("op") && (step["op"] == "exec" || step["op"] == "check");
+  });
   bool crashed = false;
   for (size_t i = 0; i < j.size(); ++i) {
     std::string p = ptr + "/" + std::to_string(i);
     Step s;
     ParseStep(j[i], p, &s);
+    if (s.kind == StepKind::kCheck && s.invariant.empty()) {
+      s.invariant = "check:" + (s.name.empty() ? "step-" + std::to_string(i) : s.name);
+    }
     if (s.kind == StepKind::kCrash) crashed = true;
     if (s.kind == StepKind::kRecover) crashed = false;
-    if (crashed && IsEngineStep(s.kind) && j[i].is_object() && j[i].contains("op")) {
+    if (!exec && crashed && IsEngineStep(s.kind) && j[i].is_object() && j[i].contains("op")) {
       Fail(p + "/op", "engine step after a crash: add {\"op\": \"recover\"} first");
       crashed = false;  // report once
     }
@@ -446,7 +606,20 @@ void Parser::ParseRecovery(const json& j, const std::string& ptr) {
 
 void Parser::ParseInvariants(const json& root) {
   auto& sc = out_.scenario;
-  if (!root.contains("invariants") || (root["invariants"].is_string() && root["invariants"] == "all")) {
+  bool all = !root.contains("invariants") || (root["invariants"].is_string() && root["invariants"] == "all");
+  if (sc.has_exec()) {
+    // An exec scenario's invariants are its checks' ids, in workload order.
+    if (!all) {
+      Fail("/invariants", "an exec scenario checks its check steps, each under its \"invariant\" "
+                          "(default check:NAME): remove \"invariants\"");
+    }
+    for (const auto& st : sc.workload) {
+      if (st.kind == StepKind::kCheck &&
+          std::find(sc.invariants.begin(), sc.invariants.end(), st.invariant) == sc.invariants.end()) {
+        sc.invariants.push_back(st.invariant);
+      }
+    }
+  } else if (all) {
     sc.invariants = AllInvariantIds();
   } else {
     const json& j = root["invariants"];
@@ -489,9 +662,16 @@ void Parser::ParseInvariants(const json& root) {
     std::string id;
     if (!String(e[i], p, &id)) continue;
     if (std::find(sc.invariants.begin(), sc.invariants.end(), id) == sc.invariants.end()) {
-      Fail(p, IsInvariantId(id) ? "invariant '" + id + "' is expected violated but not checked "
-                                  "(add it to \"invariants\")"
-                                : "unknown invariant '" + id + "'");
+      if (sc.has_exec()) {
+        std::string have;
+        for (const auto& k : sc.invariants) have += (have.empty() ? "" : ", ") + k;
+        Fail(p, "no check step reports invariant '" + id + "' (the checks report: " +
+                    (have.empty() ? "nothing" : have) + ")");
+      } else {
+        Fail(p, IsInvariantId(id) ? "invariant '" + id + "' is expected violated but not checked "
+                                    "(add it to \"invariants\")"
+                                  : "unknown invariant '" + id + "'");
+      }
       continue;
     }
     if (std::find(sc.expect_violated.begin(), sc.expect_violated.end(), id) != sc.expect_violated.end()) {
@@ -512,11 +692,51 @@ void Parser::ParseReproduce(const json& j, const std::string& ptr) {
   if (j.contains("crash_mode") && String(j["crash_mode"], ptr + "/crash_mode", &t.crash_mode)) {
     if (!faultfs::CrashMode::Parse(t.crash_mode).ok()) Fail(ptr + "/crash_mode", "bad crash mode");
   }
+  const auto& ids = out_.scenario.invariants;
   if (j.contains("invariant") && String(j["invariant"], ptr + "/invariant", &t.invariant) &&
-      !IsInvariantId(t.invariant)) {
+      !IsInvariantId(t.invariant) && std::find(ids.begin(), ids.end(), t.invariant) == ids.end()) {
     Fail(ptr + "/invariant", "unknown invariant '" + t.invariant + "'");
   }
   out_.scenario.reproduce = t;
+}
+
+// What the schema cannot say about exec scenarios (exec_mode.h).
+void Parser::CheckExecScenario(const json& root) {
+  const Scenario& sc = out_.scenario;
+  bool checks = false;
+  for (size_t i = 0; i < sc.workload.size(); ++i) {
+    StepKind k = sc.workload[i].kind;
+    checks = checks || k == StepKind::kCheck;
+    if ((IsEngineStep(k) && k != StepKind::kSync) || k == StepKind::kRecover) {
+      Fail("/workload/" + std::to_string(i) + "/op",
+           "engine step '" + std::string(StepKindName(k)) + "' in an exec scenario: a scenario drives either "
+           "the engine or your programs (exec and check steps), not both");
+    }
+  }
+  if (!checks) Fail("/workload", "an exec scenario needs at least one check step: its verdict");
+  for (const char* f : {"engine", "recovery"}) {
+    if (root.contains(f)) {
+      Fail(std::string("/") + f, "does not apply to an exec scenario (it runs your commands, not the engine)");
+    }
+  }
+  if (root.contains("crash_modes") && !root.contains("crash_points")) {
+    Fail("/crash_modes", "in an exec scenario crash_modes apply to crash_points (give them too); "
+                         "a crash step names its own mode");
+  }
+  for (size_t i = 0; i < sc.crash_modes.size(); ++i) {
+    if (sc.crash_modes[i] == "prefix") {
+      Fail("/crash_modes/" + std::to_string(i), "exec mode cannot expand \"prefix\" (every prefix:K needs the "
+                                                "pending operations at the crash point): give prefix:K");
+    }
+  }
+  for (size_t i = 0; i < sc.crash_points.steps.size(); ++i) {
+    uint64_t st = sc.crash_points.steps[i];
+    if (st < sc.workload.size() && sc.workload[st].kind != StepKind::kExec) {
+      Fail("/crash_points/steps/" + std::to_string(i),
+           "step " + std::to_string(st) + " is not an exec step: crash points lie in the operations of "
+           "exec steps");
+    }
+  }
 }
 
 ParseOutcome Parser::Run() {
@@ -568,7 +788,11 @@ ParseOutcome Parser::Run() {
   }
   if (!root.contains("workload")) Fail("/workload", "missing required field 'workload'");
   else ParseWorkload(root["workload"], "/workload");
-  if (root.contains("crash_points")) ParseCrashPoints(root["crash_points"], "/crash_points", &sc.crash_points, false);
+  if (root.contains("crash_points")) {
+    ParseCrashPoints(root["crash_points"], "/crash_points", &sc.crash_points, false);
+  } else if (sc.has_exec()) {
+    sc.crash_points = ExecNoCrashPoints();  // crashes only where crash steps and rules say
+  }
   if (root.contains("crash_modes")) ParseCrashModes(root["crash_modes"], "/crash_modes");
   if (root.contains("recovery")) ParseRecovery(root["recovery"], "/recovery");
   ParseInvariants(root);
@@ -577,6 +801,7 @@ ParseOutcome Parser::Run() {
       root.contains("modes")) {
     Fail("/modes", "exec steps run only in fuse mode: remove \"sim\" from modes");
   }
+  if (sc.has_exec()) CheckExecScenario(root);
   return std::move(out_);
 }
 

@@ -1,5 +1,7 @@
 #include "harness/scenario_writer.h"
 
+#include "harness/exec_scenario.h"
+
 namespace crashlab::harness {
 namespace {
 
@@ -7,6 +9,12 @@ using nlohmann::ordered_json;
 
 ordered_json RuleJson(const faultfs::FaultRule& r) {
   return ordered_json::parse(r.ToJson().dump());
+}
+
+void CommandJson(const Step& s, ordered_json* j) {
+  if (!s.shell.empty()) (*j)["shell"] = s.shell;
+  else (*j)["command"] = s.command;
+  (*j)["timeout_ms"] = s.timeout_ms;
 }
 
 ordered_json StepJson(const Step& s) {
@@ -42,9 +50,30 @@ ordered_json StepJson(const Step& s) {
       j["rule"] = RuleJson(s.rule);
       break;
     case StepKind::kExec:
-      j["command"] = s.command;
-      j["timeout_ms"] = s.timeout_ms;
+      if (!s.name.empty()) j["name"] = s.name;
+      CommandJson(s, &j);
+      if (s.expect_exit != d.expect_exit) j["expect_exit"] = s.expect_exit;
+      if (s.allow_failure) j["allow_failure"] = true;
       break;
+    case StepKind::kCheck: {
+      if (!s.name.empty()) j["name"] = s.name;
+      // The parser derives "check:<name>" (or "check:step-<index>"); write
+      // the id whenever it is not "check:<name>", so it survives reordering.
+      if (s.name.empty() || s.invariant != "check:" + s.name) j["invariant"] = s.invariant;
+      if (s.file_exists) {
+        j["file_exists"] = *s.file_exists;
+        if (s.content) j["content"] = *s.content;
+        if (!s.content_sha256.empty()) j["content_sha256"] = s.content_sha256;
+      } else if (s.file_absent) {
+        j["file_absent"] = *s.file_absent;
+      } else if (s.listing_dir) {
+        j["listing"] = ordered_json{{"dir", s.listing_dir->empty() ? "." : *s.listing_dir},
+                                    {"entries", s.listing_entries}};
+      } else {
+        CommandJson(s, &j);
+      }
+      break;
+    }
     default:
       break;
   }
@@ -96,8 +125,10 @@ ordered_json ScenarioToJson(const Scenario& sc) {
   }
   j["workload"] = ordered_json::array();
   for (const auto& s : sc.workload) j["workload"].push_back(StepJson(s));
-  j["crash_points"] = CrashPointsJson(sc.crash_points);
-  j["crash_modes"] = sc.crash_modes;
+  if (!sc.has_exec() || HasExecCrashPoints(sc)) {
+    j["crash_points"] = CrashPointsJson(sc.crash_points);
+    j["crash_modes"] = sc.crash_modes;
+  }
   RecoverySettings rd;
   if (sc.recovery != rd) {
     ordered_json r;
@@ -108,7 +139,7 @@ ordered_json ScenarioToJson(const Scenario& sc) {
     if (sc.recovery.crash_points != rd.crash_points) r["crash_points"] = CrashPointsJson(sc.recovery.crash_points);
     j["recovery"] = r;
   }
-  j["invariants"] = sc.invariants;
+  if (!sc.has_exec()) j["invariants"] = sc.invariants;  // an exec scenario's are its checks' ids
   if (sc.expect_violated.empty()) j["expect"] = "pass";
   else j["expect"] = sc.expect_violated;
   if (sc.reproduce) {

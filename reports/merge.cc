@@ -131,6 +131,10 @@ class Merger {
     m.crash_points.erase(std::unique(m.crash_points.begin(), m.crash_points.end()), m.crash_points.end());
     m.crash_states += s.crash_states;
     m.duration_seconds += s.duration_seconds;
+    if (s.runs.is_array()) {
+      if (!m.runs.is_array()) m.runs = nlohmann::json::array();
+      for (const auto& r : s.runs) m.runs.push_back(r);
+    }
     for (const auto& inv : s.invariants) {
       auto found = std::find_if(m.invariants.begin(), m.invariants.end(),
                                 [&](const InvariantCount& c) { return c.id == inv.id; });

@@ -157,6 +157,7 @@ json ToJson(const ScenarioResult& s) {
       {"crash_states_explored", s.crash_states},
       {"invariants", invariants},
       {"duration_seconds", s.duration_seconds},
+      {"runs", s.runs},
   };
 }
 

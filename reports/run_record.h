@@ -81,6 +81,10 @@ struct ScenarioResult {
   uint64_t crash_states = 0;           // crash point x crash mode (x nested)
   std::vector<InvariantCount> invariants;  // in the scenario's order
   double duration_seconds = 0;
+  // exec mode: every run of the scenario (its steps with command, exit code
+  // and output, the power cut, each check's verdict), as the harness wrote
+  // it (harness/exec_record.h); null in other modes.
+  nlohmann::json runs;
   // Derived: crash_points.size().
   uint64_t crash_points_explored() const { return crash_points.size(); }
   // Derived: the run matched the expectation. Expected pass: nothing violated

@@ -83,6 +83,7 @@ ScenarioResult ReadScenario(const json& j, const std::string& ptr, Status* st) {
   f.Get("crash_states_explored", &s.crash_states);
   f.GetArray<InvariantCount>("invariants", &s.invariants, true, ReadInvariant);
   f.Get("duration_seconds", &s.duration_seconds);
+  f.GetAny("runs", &s.runs, false);
   return s;
 }
 
