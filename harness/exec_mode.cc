@@ -331,6 +331,9 @@ bool RunContext::Run(const std::optional<PointPlan>& point) {
   mo.seed = seed_;
   mo.metadata = sc_.metadata;
   mo.faultfs_binary = opts_.faultfs_binary;
+  // Page-cached files: programs may mmap them (sqlite's WAL index is a shared
+  // mapping, which FUSE refuses on direct_io files).
+  mo.direct_io = false;
   if (point && !point->at_step_end) {
     auto rule = faultfs::FaultRule::FromJson(
         json{{"op", "any"}, {"path", "**"}, {"action", "crash"}, {"nth", point->point + 2}, {"mode", point->mode}},
