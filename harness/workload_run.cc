@@ -18,15 +18,45 @@ using faultfs::SimVfs;
 
 std::string Errno(const faultfs::Status& st) { return st.ToString(); }
 
+// The simulator as a workload environment.
+class SimEnv final : public WorkloadEnv {
+ public:
+  explicit SimEnv(faultfs::SimVfs::Options options) : vfs_(options) {}
+  faultfs::SimVfs& sim() { return vfs_; }
+
+  faultfs::Vfs& vfs() override { return vfs_; }
+  uint64_t op_count() const override { return vfs_.op_count(); }
+  void AddRule(const faultfs::FaultRule& rule) override { vfs_.faults().Add(rule); }
+  void ClearRules() override { vfs_.faults().Clear(); }
+  std::vector<faultfs::InjectedFault> faults() override { return vfs_.faults().log(); }
+  faultfs::Status PowerCut(const faultfs::CrashMode& mode) override {
+    vfs_.Crash(mode);
+    return faultfs::Status::Ok();
+  }
+  bool crashed() const override { return vfs_.crashed(); }
+  faultfs::Status Restart() override {
+    vfs_.Restart();
+    return faultfs::Status::Ok();
+  }
+
+ private:
+  faultfs::SimVfs vfs_;
+};
+
 class Driver {
  public:
-  Driver(const Scenario& sc, uint64_t seed)
-      : sc_(sc), seed_(seed), vfs_(SimOptions(sc, seed)), options_(sc.engine.ToOptions()) {}
+  Driver(const Scenario& sc, uint64_t seed, WorkloadEnv& env, WorkloadObserver* observer)
+      : sc_(sc), seed_(seed), env_(env), vfs_(env.vfs()), observer_(observer),
+        options_(sc.engine.ToOptions()) {}
 
   WorkloadRun Run();
 
  private:
-  uint64_t Done() const { return vfs_.op_count(); }
+  uint64_t Done() const { return env_.op_count(); }
+  void PushStep(StepSpan span) {
+    if (observer_) observer_->OnStep(span);
+    run_.steps.push_back(std::move(span));
+  }
   Session* Current() { return run_.oracle.sessions().empty() ? nullptr : &run_.oracle.sessions().back(); }
   void Open();
   std::string RunStep(const harness::Step& st, size_t index);
@@ -39,7 +69,9 @@ class Driver {
 
   const Scenario& sc_;
   uint64_t seed_;
-  SimVfs vfs_;
+  WorkloadEnv& env_;
+  faultfs::Vfs& vfs_;
+  WorkloadObserver* observer_;  // may be null
   engine::Options options_;
   std::unique_ptr<engine::Engine> eng_;
   StateDump current_;  // model including every issued op
@@ -53,7 +85,7 @@ class Driver {
   };
   std::vector<RuleGeneration> generations_{RuleGeneration{}};
   void AddRule(const faultfs::FaultRule& rule, const std::string& where) {
-    vfs_.faults().Add(rule);
+    env_.AddRule(rule);
     generations_.back().rules.push_back(where + " " + rule.ToJson().dump());
   }
   WorkloadRun run_;
@@ -65,6 +97,7 @@ void Driver::NoteAck() {
   if (d > last_durable_) {
     last_durable_ = d;
     Current()->acks.push_back(AckEvent{.at = Done(), .durable_lsn = d});
+    if (observer_) observer_->OnAck(Current()->acks.back());
   }
 }
 
@@ -189,6 +222,7 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
       NoteAck();
       if (r.ok()) {
         Current()->checkpoint_acks.push_back(CheckpointAck{.at = Done(), .id = r->info.id});
+        if (observer_) observer_->OnCheckpointAck(Current()->checkpoint_acks.back());
         outcome = "committed " + r->info.id;
       } else {
         outcome = r.status().ToString();
@@ -204,7 +238,10 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
     }
     case StepKind::kCrash: {
       auto m = faultfs::CrashMode::Parse(st.crash_mode);
-      vfs_.Crash(m.ok() ? *m : faultfs::CrashMode::Drop());
+      if (auto s = env_.PowerCut(m.ok() ? *m : faultfs::CrashMode::Drop()); !s.ok()) {
+        run_.env_error = "power cut: " + s.ToString();
+        return "power cut failed: " + s.ToString();
+      }
       eng_.reset();
       outcome = "power cut (" + st.crash_mode + ")";
       break;
@@ -219,7 +256,12 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
         }
         eng_.reset();
       }
-      if (vfs_.crashed()) vfs_.Restart();
+      if (env_.crashed()) {
+        if (auto s = env_.Restart(); !s.ok()) {
+          run_.env_error = "restart: " + s.ToString();
+          return outcome + "restart failed: " + s.ToString();
+        }
+      }
       Open();
       outcome += Current()->open_ok ? "recovered" : "recovery failed";
       break;
@@ -228,8 +270,8 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
       AddRule(st.rule, "step " + std::to_string(index));
       break;
     case StepKind::kClear:
-      vfs_.faults().Clear();
-      generations_.push_back(RuleGeneration{.log_start = vfs_.faults().log().size()});
+      env_.ClearRules();
+      generations_.push_back(RuleGeneration{.log_start = env_.faults().size()});
       break;
     case StepKind::kExec:
     case StepKind::kCheck:
@@ -241,21 +283,17 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
 }
 
 WorkloadRun Driver::Run() {
-  vfs_.SetHook([this](const faultfs::TraceEntry& next, const faultfs::SimState& state) {
-    if (run_.states.size() <= next.index) run_.states.resize(next.index + 1);
-    run_.states[next.index] = state;
-  });
   for (size_t i = 0; i < sc_.faults.size(); ++i) AddRule(sc_.faults[i], "faults[" + std::to_string(i) + "]");
   try {
     uint64_t begin = Done();
     Open();
-    run_.steps.push_back(StepSpan{.step = -1, .begin = begin, .end = Done(),
-                                  .outcome = Current()->open_ok ? "ok" : "recovery failed"});
-    for (size_t i = 0; i < sc_.workload.size(); ++i) {
+    PushStep(StepSpan{.step = -1, .begin = begin, .end = Done(),
+                      .outcome = Current()->open_ok ? "ok" : "recovery failed"});
+    for (size_t i = 0; i < sc_.workload.size() && run_.env_error.empty(); ++i) {
       begin = Done();
       std::string outcome = RunStep(sc_.workload[i], i);
-      run_.steps.push_back(StepSpan{.step = static_cast<int64_t>(i), .begin = begin,
-                                    .end = Done(), .outcome = outcome});
+      PushStep(StepSpan{.step = static_cast<int64_t>(i), .begin = begin, .end = Done(),
+                        .outcome = outcome});
     }
   } catch (const std::exception& e) {
     run_.exception = std::make_pair(Done(), std::string(e.what()));
@@ -263,9 +301,7 @@ WorkloadRun Driver::Run() {
     run_.exception = std::make_pair(Done(), std::string("unknown exception"));
   }
   eng_.reset();
-  vfs_.SetHook(nullptr);
-  run_.trace = vfs_.trace();
-  run_.faults = vfs_.faults().log();
+  run_.faults = env_.faults();
   for (size_t g = 0; g < generations_.size(); ++g) {
     size_t end = g + 1 < generations_.size() ? generations_[g + 1].log_start : run_.faults.size();
     std::set<size_t> fired;
@@ -276,14 +312,23 @@ WorkloadRun Driver::Run() {
       if (!fired.count(r)) run_.notes.push_back("fault rule never fired: " + generations_[g].rules[r]);
     }
   }
-  run_.states.resize(run_.trace.size() + 1);
-  run_.states[run_.trace.size()] = vfs_.Snapshot();
   // Prefix hashes and model snapshots of every session.
   for (auto& ses : run_.oracle.sessions()) ses.IndexPrefixes();
+  return std::move(run_);
+}
+
+// What only the simulator can add: the trace, the state before every op,
+// and the deletions of paths a catalogued checkpoint needed.
+void AddSimRecord(SimVfs& vfs, std::vector<faultfs::SimState> states, WorkloadRun* out) {
+  WorkloadRun& run = *out;
+  run.trace = vfs.trace();
+  run.states = std::move(states);
+  run.states.resize(run.trace.size() + 1);
+  run.states[run.trace.size()] = vfs.Snapshot();
   // Deletions of paths a catalogued checkpoint needed at that moment.
-  for (const auto& e : run_.trace) {
+  for (const auto& e : run.trace) {
     if ((e.op != faultfs::OpKind::kUnlink && e.op != faultfs::OpKind::kRmdir) || e.result != 0) continue;
-    const auto& st = run_.states[e.index];
+    const auto& st = run.states[e.index];
     std::vector<std::string> ids;
     for (const auto* img : {&st.visible, &st.durable}) {
       if (auto c = CatalogIds(*img)) {
@@ -298,9 +343,8 @@ WorkloadRun Driver::Run() {
         needed_by.push_back(id);
       }
     }
-    if (!needed_by.empty()) run_.bad_deletions.push_back(BadDeletion{e.index, e.path, needed_by});
+    if (!needed_by.empty()) run.bad_deletions.push_back(BadDeletion{e.index, e.path, needed_by});
   }
-  return std::move(run_);
 }
 
 }  // namespace
@@ -329,7 +373,21 @@ bool IsDamagingFault(const faultfs::InjectedFault& f) {
 }
 
 WorkloadRun RunWorkload(const Scenario& scenario, uint64_t seed) {
-  return Driver(scenario, seed).Run();
+  SimEnv env(SimOptions(scenario, seed));
+  std::vector<faultfs::SimState> states;  // states[i]: just before op i
+  env.sim().SetHook([&states](const faultfs::TraceEntry& next, const faultfs::SimState& state) {
+    if (states.size() <= next.index) states.resize(next.index + 1);
+    states[next.index] = state;
+  });
+  WorkloadRun run = Driver(scenario, seed, env, nullptr).Run();
+  env.sim().SetHook(nullptr);
+  AddSimRecord(env.sim(), std::move(states), &run);
+  return run;
+}
+
+WorkloadRun RunWorkloadOn(const Scenario& scenario, uint64_t seed, WorkloadEnv& env,
+                          WorkloadObserver* observer) {
+  return Driver(scenario, seed, env, observer).Run();
 }
 
 }  // namespace crashlab::harness
