@@ -203,13 +203,17 @@ void SimVfs::RecordFault(TraceEntry& entry, const Firing& firing, std::string de
 }
 
 void SimVfs::Damage(Ino ino, const Firing& firing, TraceEntry& entry) {
-  const FaultRule& rule = firing.rule;
+  std::optional<std::string> detail = DamageLocked(ino, firing.rule, [this] { return faults_.NextRandom(); });
+  if (detail) RecordFault(entry, firing, std::move(*detail));
+}
+
+std::optional<std::string> SimVfs::DamageLocked(Ino ino, const FaultRule& rule,
+                                                const std::function<uint64_t()>& draw) {
   const Node* node = state_.visible.Find(ino);
-  if (node == nullptr || node->type != FileType::kRegular) return;
+  if (node == nullptr || node->type != FileType::kRegular) return std::nullopt;
   if (rule.action == ActionKind::kLose) {
     state_.lost.insert(ino);
-    RecordFault(entry, firing, "file will be lost at the next crash");
-    return;
+    return "file will be lost at the next crash";
   }
   // Persistent damage hits the visible and the durable copy alike.
   auto apply = [&](Node& n, bool durable) -> std::string {
@@ -223,7 +227,7 @@ void SimVfs::Damage(Ino ino, const Firing& firing, TraceEntry& entry) {
       for (uint32_t i = 0; i < rule.corrupt.bitflips; ++i) {
         // The same bits in both copies: draw once per flip for the visible
         // copy and replay the draws for the durable one.
-        uint64_t bit = durable ? flip_bits_[i] : faults_.NextRandom() % (size * 8);
+        uint64_t bit = durable ? flip_bits_[i] : draw() % (size * 8);
         if (!durable) flip_bits_.push_back(bit);
         n.data.FlipBit(bit);
       }
@@ -240,7 +244,7 @@ void SimVfs::Damage(Ino ino, const Firing& firing, TraceEntry& entry) {
         if (!durable) {
           garbage_.clear();
           for (uint64_t i = 0; i < std::min(len, size - off); ++i) {
-            garbage_.push_back(static_cast<char>(faults_.NextRandom()));
+            garbage_.push_back(static_cast<char>(draw()));
           }
         }
         n.data.Write(off, garbage_);
@@ -255,7 +259,39 @@ void SimVfs::Damage(Ino ino, const Firing& firing, TraceEntry& entry) {
     apply(state_.durable.Mut(ino), true);
     durable_rewritten_.insert(ino);
   }
-  RecordFault(entry, firing, "persistent " + detail);
+  return "persistent " + detail;
+}
+
+uint64_t SimVfs::DamageDraws(const FaultRule& rule, uint64_t size) {
+  if (rule.action != ActionKind::kCorrupt) return 0;
+  uint64_t n = size > 0 ? rule.corrupt.bitflips : 0;
+  if (rule.corrupt.garbage && rule.corrupt.garbage->first < size) {
+    n += std::min(rule.corrupt.garbage->second, size - rule.corrupt.garbage->first);
+  }
+  return n;
+}
+
+Result<std::string> SimVfs::ApplyDamage(Ino ino, const FaultRule& rule, const std::vector<uint64_t>& draws) {
+  bool damaging = rule.action == ActionKind::kLose || rule.action == ActionKind::kTruncate ||
+                  (rule.action == ActionKind::kCorrupt && rule.persistent);
+  if (!damaging) {
+    return Status::InvalidArgument("", "only lose, truncate and persistent corrupt damage a file");
+  }
+  std::lock_guard lock(mu_);
+  std::string where = "inode " + std::to_string(ino);
+  if (crashed_) return Status::IoError(EIO, where, "power cut: restart required");
+  const Node* node = state_.visible.Find(ino);
+  if (node == nullptr || node->type != FileType::kRegular) return std::string();
+  if (uint64_t need = DamageDraws(rule, node->data.size()); need != draws.size()) {
+    return Status::InvalidArgument(where, "the damage needs " + std::to_string(need) +
+                                              " random values for a file of " +
+                                              std::to_string(node->data.size()) + " bytes, got " +
+                                              std::to_string(draws.size()));
+  }
+  size_t next = 0;
+  std::optional<std::string> detail = DamageLocked(ino, rule, [&] { return draws[next++]; });
+  NotifyDurable();
+  return detail.value_or(std::string());
 }
 
 void SimVfs::CrashLocked(const CrashMode& mode) {

@@ -146,6 +146,18 @@ class SimVfs final : public Vfs {
   // the post-crash state).
   void Restart();
 
+  // Persistent damage whose random parts were drawn elsewhere (fuse mode: the
+  // harness worker counts the rules with the simulator's FaultInjector and
+  // draws bit flips and garbage bytes from it). `rule` is a lose, truncate or
+  // persistent corrupt rule; `draws` are the values Damage() would take from
+  // the injector's generator, exactly DamageDraws(rule, size of the file)
+  // of them. Applied to inode `ino` like a firing rule (visible and durable
+  // copy); returns the fault detail, or "" when `ino` is not a regular file
+  // (nothing happens, as with a firing rule). Not traced, not logged.
+  Result<std::string> ApplyDamage(Ino ino, const FaultRule& rule, const std::vector<uint64_t>& draws);
+  // How many random values damaging a file of `size` bytes with `rule` takes.
+  static uint64_t DamageDraws(const FaultRule& rule, uint64_t size);
+
   // A copy of the whole state (cheap: shares nodes and pages).
   SimState Snapshot() const;
   Tree VisibleTree() const;
@@ -204,6 +216,10 @@ class SimVfs final : public Vfs {
   Status SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino);
   void Touch(Ino ino);     // mtime = ctime = now on the visible node
   void Damage(Ino ino, const Firing& firing, TraceEntry& entry);
+  // The damage itself, random values from `draw`; nullopt when `ino` is not
+  // a regular file. Returns the detail for the fault log.
+  std::optional<std::string> DamageLocked(Ino ino, const FaultRule& rule,
+                                          const std::function<uint64_t()>& draw);
   // File operations, called by SimFile with mu_ held.
   Result<size_t> FileRead(SimFile& f, uint64_t offset, void* buf, size_t n);
   Result<size_t> FileWrite(SimFile& f, std::optional<uint64_t> offset, const void* buf, size_t n);

@@ -214,7 +214,7 @@ nlohmann::json Daemon::Report() {
 nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
   auto cmd_it = request.find("cmd");
   if (cmd_it == request.end() || !cmd_it->is_string()) {
-    return Error("missing \"cmd\" (one of status, inject, clear, crash, restart, sync, report, trace)");
+    return Error("missing \"cmd\" (one of status, inject, clear, crash, restart, sync, report, trace, faults, damage)");
   }
   const std::string cmd = *cmd_it;
   if (cmd == "status") return Status();
@@ -226,8 +226,11 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     vfs_->faults().Add(*rule);
     nlohmann::json j = Ok();
     j["rules"] = vfs_->faults().rules().size();
+    j["faults"] = vfs_->faults().log().size();
     return j;
   }
+  if (cmd == "faults") return Faults(request);
+  if (cmd == "damage") return Damage(request);
   if (cmd == "clear") {
     vfs_->faults().Clear();
     return Ok();
@@ -271,7 +274,55 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     for (const auto& f : vfs_->faults().log()) j["faults"].push_back(f.ToJson());
     return j;
   }
-  return Error("unknown command \"" + cmd + "\" (one of status, inject, clear, crash, restart, sync, report, trace)");
+  return Error("unknown command \"" + cmd + "\" (one of status, inject, clear, crash, restart, sync, report, trace, faults, damage)");
+}
+
+nlohmann::json Daemon::Faults(const nlohmann::json& request) {
+  uint64_t since = 0;
+  if (auto it = request.find("since"); it != request.end()) {
+    if (!it->is_number_unsigned()) return Error("\"since\" must be a non-negative integer");
+    since = it->get<uint64_t>();
+  }
+  bool clear = false;
+  if (auto it = request.find("clear"); it != request.end()) {
+    if (!it->is_boolean()) return Error("\"clear\" must be a boolean");
+    clear = it->get<bool>();
+  }
+  if (clear) vfs_->faults().Clear();
+  std::vector<InjectedFault> log = vfs_->faults().log();
+  nlohmann::json j = Ok();
+  j["count"] = log.size();
+  j["faults"] = nlohmann::json::array();
+  for (size_t i = since; i < log.size(); ++i) j["faults"].push_back(log[i].ToJson());
+  return j;
+}
+
+nlohmann::json Daemon::Damage(const nlohmann::json& request) {
+  auto ino = request.find("ino");
+  if (ino == request.end() || !ino->is_number_unsigned()) return Error("damage needs \"ino\": an inode number");
+  auto r = request.find("rule");
+  if (r == request.end()) return Error("damage needs \"rule\": a lose, truncate or persistent corrupt rule");
+  auto rule = FaultRule::FromJson(*r, "rule");
+  if (!rule.ok()) return Error("bad rule: " + rule.status().ToString());
+  std::vector<uint64_t> draws;
+  if (auto d = request.find("draws"); d != request.end()) {
+    if (!d->is_array()) return Error("\"draws\" must be an array of non-negative integers");
+    for (const auto& v : *d) {
+      if (!v.is_number_unsigned()) return Error("\"draws\" must be an array of non-negative integers");
+      draws.push_back(v.get<uint64_t>());
+    }
+  }
+  auto detail = vfs_->ApplyDamage(ino->get<uint64_t>(), *rule, draws);
+  if (!detail.ok()) return Error("damage: " + detail.status().ToString());
+  if (!detail->empty() && rule->action != ActionKind::kLose) {
+    // Size and content changed behind the kernel's back: drop what it cached
+    // (attributes, pages) before replying, as after a crash.
+    WaitInvalidation(PostInvalidation(AllPaths(vfs_->Snapshot().visible)));
+  }
+  if (mirror_->broken()) return Error("damage applied in memory but the backing dir failed: " + mirror_->error().ToString());
+  nlohmann::json j = Ok();
+  j["detail"] = *detail;
+  return j;
 }
 
 // ---------------------------------------------------------------- run

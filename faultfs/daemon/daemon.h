@@ -40,6 +40,9 @@ struct DaemonOptions {
   bool allow_other = false;
   bool backing_fsync = true;
   double attr_timeout = 1.0;
+  // Every file opened direct_io: each read(2)/write(2) reaches the SimVfs as
+  // exactly one operation (no page cache, no readahead; up to 1 MiB).
+  bool direct_io = false;
   bool debug = false;  // libfuse's -d
 };
 
@@ -66,6 +69,7 @@ class Daemon {
   // True when a rule could damage what a read returns: such files are then
   // opened with direct_io so damaged bytes never stay in the page cache.
   bool ReadFaultsActive();
+  bool direct_io() const { return options_.direct_io; }
 
   // --- control commands (JSON in, JSON out) ---
   nlohmann::json HandleControl(const nlohmann::json& request);
@@ -80,6 +84,8 @@ class Daemon {
 
   nlohmann::json Status();
   nlohmann::json Report();
+  nlohmann::json Faults(const nlohmann::json& request);
+  nlohmann::json Damage(const nlohmann::json& request);
 
   DaemonOptions options_;
   std::unique_ptr<BackingMirror> mirror_;

@@ -195,7 +195,7 @@ int Finish(Result<std::unique_ptr<File>> file, bool writable, fuse_file_info* fi
   auto* h = new Handle{std::move(file).value(), writable};
   fi->fh = reinterpret_cast<uintptr_t>(h);
   fi->keep_cache = 0;
-  fi->direct_io = D().ReadFaultsActive() ? 1 : 0;
+  fi->direct_io = D().direct_io() || D().ReadFaultsActive() ? 1 : 0;
   return 0;
 }
 

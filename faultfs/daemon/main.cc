@@ -49,7 +49,9 @@ constexpr const char* kCtlHelp =
     "  restart                end the EIO period after a crash rule fired\n"
     "  sync                   make everything durable (like sync(2))\n"
     "  report                 what is not durable yet: files with byte ranges, pending namespace ops\n"
-    "  trace                  every operation so far and every injected fault\n";
+    "  trace                  every operation so far and every injected fault\n"
+    "(the socket also takes {\"cmd\":\"faults\",\"since\":N,\"clear\":true} and {\"cmd\":\"damage\",...};\n"
+    " see faultfs/README.md, \"Control protocol\")\n";
 
 std::string Absolute(const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
@@ -110,6 +112,9 @@ int RunMount(const std::vector<std::string>& args) {
                       "permissions are always checked by the kernel (default_permissions)")
       ("no-backing-fsync", "do not fsync the backing dir's files when they are written (faster; the "
                            "backing dir then survives a daemon kill but not a host power cut)")
+      ("direct-io", "open every file direct_io: each read(2)/write(2) reaches faultfs as exactly one "
+                    "operation (no page cache, no readahead; crashlab's fuse mode uses it so that "
+                    "operations match the simulator's one for one)")
       ("attr-timeout", po::value(&attr_timeout), "SECONDS the kernel may cache attributes (default 1; "
                                                  "caches are invalidated at every crash)")
       ("debug,d", "libfuse debug output (implies --foreground)");
@@ -195,6 +200,7 @@ int RunMount(const std::vector<std::string>& args) {
   o.debug = vm.count("debug") != 0;
   o.allow_other = vm.count("allow-other") != 0;
   o.backing_fsync = vm.count("no-backing-fsync") == 0;
+  o.direct_io = vm.count("direct-io") != 0;
   if (attr_timeout < 0) {
     std::cerr << "faultfs mount: --attr-timeout must be >= 0\n";
     return kExitUsage;
