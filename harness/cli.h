@@ -18,6 +18,7 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out, std::os
 int ReplayCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int ShrinkCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int FuzzCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int WorkerCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);  // internal (fuse mode)
 
 // `crashlab ARGS...`: dispatches on argv[1].
 int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

@@ -20,6 +20,17 @@
 //           or P >= N); the worker exits 0 after closing the engine.
 //       {"event":"error","message":"..."} the worker itself could not work
 //           (bad arguments, mount gone); exit 3.
+//       {"event":"exception","at":N,"message":"..."}  an exception escaped
+//           the engine after N ops (WorkloadRun::exception)
+//       {"event":"note","message":"..."}   WorkloadRun::notes (e.g. "fault
+//           rule never fired: ..."), after the last step
+//     An "op" line also carries "path2", "offset", "length" and "fault" when
+//     they apply (TraceEntry); "result" is the errno, 0 for success.
+//     Exit codes: 0 done (or killed at the crash point), 2 bad arguments or
+//     scenario, 3 environment (mount or control socket unusable, the daemon
+//     went away, the daemon has rules of its own). At the crash point the
+//     worker blocks reading stdin; EOF there ends it with exit 0 and no
+//     further operation.
 //
 //   crashlab worker recover --scenario FILE --seed S --root MOUNT --control SOCK
 //     runs engine recovery (Engine::Open) on MOUNT with the scenario's recovery
@@ -27,6 +38,8 @@
 //     prints op/fault events followed by one
 //       {"event":"recovery", ...RecoveryOutcome (see ToJson below)}
 //     and exits 0 (also when recovery failed: that is a result, not an error).
+//     The Inspect runs first (recovery changes the image); committed_dirs,
+//     idempotence_failure and nested_states are left for the harness.
 //
 // Fault rules in fuse mode are counted by the worker at the Vfs level (the
 // same FaultInjector, seed and operation sequence as the simulator, so `nth`
@@ -51,7 +64,10 @@ namespace crashlab::harness {
 
 // One parsed line of a workload worker's output.
 struct WorkerEvent {
-  enum class Kind { kOp, kAck, kCheckpointAck, kStep, kFault, kCrashPoint, kDone, kRecovery, kError };
+  enum class Kind {
+    kOp, kAck, kCheckpointAck, kStep, kFault, kCrashPoint, kDone, kRecovery, kError,
+    kException, kNote,
+  };
   Kind kind = Kind::kError;
   nlohmann::json body;  // the whole object as received
 };
@@ -77,7 +93,25 @@ struct WorkerReport {
   std::optional<uint64_t> crash_point;   // set when it stopped there
   std::optional<uint64_t> done_ops;      // set when the workload ended
   std::string error;                     // an "error" event
+  std::optional<std::pair<uint64_t, std::string>> exception;  // an "exception" event
+  std::vector<std::string> notes;        // "note" events
 };
+
+// --- writing (the worker's side): one line each, without the newline ---
+std::string OpEventLine(const faultfs::TraceEntry& e);
+std::string AckEventLine(const AckEvent& ack);
+std::string CheckpointAckEventLine(const CheckpointAck& ack);
+std::string StepEventLine(const StepSpan& span);
+std::string FaultEventLine(const faultfs::InjectedFault& fault);
+std::string CrashPointEventLine(uint64_t op);
+std::string DoneEventLine(uint64_t ops);
+std::string ErrorEventLine(const std::string& message);
+std::string ExceptionEventLine(uint64_t at, const std::string& message);
+std::string NoteEventLine(const std::string& message);
+std::string RecoveryEventLine(const RecoveryOutcome& outcome);
+
+// InjectedFault::ToJson() read back (unknown op/action names are errors).
+faultfs::Result<faultfs::InjectedFault> InjectedFaultFromJson(const nlohmann::json& j);
 
 // Folds a stream of events into a report. Unknown events are an error.
 faultfs::Status AddWorkerEvent(const WorkerEvent& event, WorkerReport* report);
