@@ -50,6 +50,13 @@ bool IsEngineFileInCheckpoint(std::string_view rel) {
   return file.ends_with(".snap") || file.ends_with(".delta");
 }
 
+// True if some referenced file lies below directory `path`.
+bool LeadsToReference(const References& refs, const std::string& path) {
+  std::string prefix = path + "/";
+  auto it = refs.files.lower_bound(prefix);
+  return it != refs.files.end() && it->starts_with(prefix);
+}
+
 // Deletes the engine-named files below checkpoint dir `cdir` that are not
 // referenced, then the empty directories, deepest first.
 Status CleanCheckpointDir(faultfs::Vfs& vfs, const std::string& cdir, const References& refs,
@@ -96,6 +103,10 @@ Status CleanCheckpointDir(faultfs::Vfs& vfs, const std::string& cdir, const Refe
   dirs.insert(dirs.begin(), "");  // the checkpoint dir itself, removed last
   for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
     std::string path = JoinPath(cdir, *it);
+    // A directory on the path of a referenced file stays even when that file
+    // is missing (lost or not yet visible): GC fails closed, and the missing
+    // file is a verification problem of the checkpoints that list it.
+    if (LeadsToReference(refs, path)) continue;
     Status st = vfs.Rmdir(path);
     if (st.ok()) {
       deleted->push_back(path + "/");

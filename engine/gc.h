@@ -32,7 +32,8 @@ faultfs::Status CollectReferences(faultfs::Vfs& vfs, std::string_view dir,
 // `refs` nor inside a directory of `keep_ids`: leftover tmp files, partial
 // checkpoint directories and removed checkpoints (marker first, so a
 // half-deleted directory is never mistaken for a committed one). Referenced
-// files of removed checkpoints stay (listed in `kept`). Each deletion is
+// files of removed checkpoints stay (listed in `kept`), and so does every
+// directory on a referenced file's path, even if that file is missing. Each deletion is
 // appended to `deleted`. Stops at the first error other than ENOENT.
 faultfs::Status DeleteUnreferenced(faultfs::Vfs& vfs, std::string_view dir, const References& refs,
                                    const std::set<std::string>& keep_ids,

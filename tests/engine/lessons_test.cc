@@ -139,6 +139,38 @@ TEST(Lesson4, GcKeepsInheritedFiles) {
   EXPECT_EQ(e2->Scan().size(), 30u);
 }
 
+// A referenced file that went missing (lost in a crash) leaves its directory
+// referenced: the startup GC must not remove the directories on its path.
+TEST(Lesson4, StartupGcKeepsDirectoriesOfAMissingReferencedFile) {
+  SimVfs vfs;
+  Options o = TestOptions();
+  o.partitions = 1;
+  o.max_delta_chain = 2;
+  auto e = OpenOrDie(vfs, o);
+  ASSERT_OK(e->Put("a", "1").status());
+  ASSERT_OK(e->Checkpoint().status());  // ckpt 1: full, owns partition-0.snap
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_OK(e->Put("a", std::to_string(i + 2)).status());
+    ASSERT_OK(e->Checkpoint().status());  // ckpt 2, 3: deltas on ckpt-1's snap; 4: a new snap
+  }
+  // Retained: ckpt-3 (needs ckpt-1's snap) and ckpt-4 (self-contained).
+  ASSERT_EQ(e->checkpoints().front().id, "ckpt-0000000003");
+  e.reset();
+  const std::string kv = "db/checkpoints/ckpt-0000000001/operators/kv";
+  ASSERT_OK(vfs.Unlink(kv + "/partition-0.snap"));  // the inherited file is gone
+  RecoveryResult res;
+  auto e2 = OpenOrDie(vfs, o, &res);
+  for (const auto& d : res.deleted) EXPECT_EQ(d.find("ckpt-0000000001"), std::string::npos) << d;
+  EXPECT_TRUE(vfs.Stat(kv).ok());
+  // The retained checkpoints that list the file fail verification, by name.
+  ASSERT_TRUE(e2);
+  EXPECT_EQ(res.checkpoint_id, "ckpt-0000000004");
+  VerifyReport v = e2->Verify("ckpt-0000000003");
+  EXPECT_FALSE(v.ok);
+  ASSERT_FALSE(v.problems.empty());
+  EXPECT_EQ(v.problems.front().code, "state-missing");
+}
+
 // 5. Catalog first (durably), then files; leftovers cleaned at the next start.
 TEST(Lesson5, CatalogBeforeFilesAndLeftoversCleanedAtStart) {
   SimVfs vfs;
