@@ -152,9 +152,9 @@ bool Unmount(const std::string& mountpoint, int log_fd = -1) {
   return !IsMounted(mountpoint);
 }
 
-// Waits up to `seconds` for child `pid` to exit, then SIGKILLs and reaps it.
-// Returns true if it exited on its own.
-bool ReapDaemon(int pid, double seconds) {
+// Waits up to `seconds` for child `pid` to exit, then (if `kill_it`)
+// SIGKILLs and reaps it. Returns true if it exited on its own.
+bool ReapDaemon(int pid, double seconds, bool kill_it = true) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   for (;;) {
     int status = 0;
@@ -163,6 +163,7 @@ bool ReapDaemon(int pid, double seconds) {
     if (std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (!kill_it) return false;
   kill(pid, SIGKILL);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -220,8 +221,9 @@ Result<std::string> SocketRequest(const std::string& path, const std::string& li
   return reply;
 }
 
-// Why FUSE cannot be used here ("" when it looks usable).
-std::string FuseUnusable() {
+}  // namespace
+
+std::string FuseUnavailableReason() {
   int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     return std::string("no usable /dev/fuse (") + std::strerror(errno) +
@@ -234,6 +236,8 @@ std::string FuseUnusable() {
   }
   return {};
 }
+
+namespace {
 
 bool IsExecutable(const std::string& path) {
   struct stat st;
@@ -405,7 +409,7 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
     return Status::InvalidArgument(options.work_dir, "metadata must be strict or immediate, got '" +
                                                          options.metadata + "'");
   }
-  if (std::string why = FuseUnusable(); !why.empty()) return Status::IoError(ENODEV, "/dev/fuse", why);
+  if (std::string why = FuseUnavailableReason(); !why.empty()) return Status::IoError(ENODEV, "/dev/fuse", why);
   std::string binary = options.faultfs_binary;
   if (binary.empty()) {
     auto found = FindFaultfsBinary();
@@ -579,8 +583,11 @@ Status FuseMount::Stop() {
   if (!Unmount(mountpoint_, log_fd)) problem = "still mounted after fusermount3 -u and -u -z";
   if (log_fd >= 0) close(log_fd);
   if (daemon_pid_ > 0) {
-    if (!ReapDaemon(daemon_pid_, 5)) {
-      problem += std::string(problem.empty() ? "" : "; ") + "the daemon did not exit within 5 s (SIGKILLed)";
+    // Unmounted, the daemon ends by itself; one that never mounted (or hangs)
+    // is asked to stop, then killed.
+    if (!ReapDaemon(daemon_pid_, 0.5, false)) kill(daemon_pid_, SIGTERM);
+    if (!ReapDaemon(daemon_pid_, 4.5)) {
+      problem += std::string(problem.empty() ? "" : "; ") + "the daemon did not exit after the unmount and SIGTERM (SIGKILLed)";
       // A killed daemon leaves a dead mount behind: clear it.
       if (!Unmount(mountpoint_)) problem += "; the dead mount could not be removed";
     }

@@ -80,6 +80,10 @@ class FuseMount {
 // (../faultfs/faultfs in a build tree, ./faultfs installed), then PATH.
 faultfs::Result<std::string> FindFaultfsBinary();
 
+// Why FUSE cannot be used here, with what to do about it ("" when /dev/fuse
+// opens and fusermount3 is installed).
+std::string FuseUnavailableReason();
+
 // FUSE mounts of faultfs at or under `dir` (from /proc/self/mountinfo):
 // stale mounts of an earlier, killed run. Each comes with the command that
 // removes it ("fusermount3 -u PATH").

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "harness/fuse_agreement.h"
 #include "harness/image_facts.h"
 
 namespace crashlab::harness {
@@ -210,6 +211,136 @@ reports::Violation ToViolation(const ScenarioPlan& plan, const CaseResult& c, si
   v.recovery_result = rec.result.ToJson();
   v.reproducer = reproducer_path;
   v.reproduce_command = "crashlab replay " + reproducer_path;
+  return v;
+}
+
+}  // namespace crashlab::harness
+
+// ------------------------------------------------------------ fuse mode
+
+namespace crashlab::harness {
+namespace {
+
+std::string FileSafe(std::string name) {
+  for (auto& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
+  }
+  return name;
+}
+
+CaseResult FuseCaseResult(const FuseCase& c) {
+  return CaseResult{.point = c.point, .mode = faultfs::CrashMode::Drop(), .findings = c.findings,
+                    .recovery = c.recovery, .done = c.done};
+}
+
+}  // namespace
+
+reports::ScenarioResult ToFuseScenarioResult(const FusePlan& plan) {
+  const Scenario& sc = plan.scenario;
+  reports::ScenarioResult r;
+  r.file = sc.file;
+  r.name = sc.name;
+  r.mode = "fuse";
+  r.duration_seconds = plan.seconds + plan.ref.seconds;
+  for (const auto& id : sc.invariants) r.invariants.push_back(reports::InvariantCount{.id = id});
+  reports::InvariantCount agreement{.id = kSimFuseAgreement};
+  std::set<std::string> sim_violated;
+  std::set<uint64_t> points;
+  std::string error;
+  for (const auto& c : plan.cases) {
+    if (!c.done) continue;
+    if (!c.error.empty()) {
+      if (error.empty()) error = "crash point " + std::to_string(c.point) + ": " + c.error;
+      continue;
+    }
+    points.insert(c.point);
+    r.crash_states += 1 + (c.recovery ? c.recovery->nested_states : 0);
+    for (size_t i = 0; i < c.findings.size() && i < r.invariants.size(); ++i) {
+      if (c.findings[i].violated) ++r.invariants[i].violated;
+      else ++r.invariants[i].held;
+    }
+    for (size_t i = 0; i < c.sim_findings.size() && i < sc.invariants.size(); ++i) {
+      if (c.sim_findings[i].violated) sim_violated.insert(sc.invariants[i]);
+    }
+    if (c.agrees()) ++agreement.held;
+    else ++agreement.violated;
+  }
+  r.invariants.push_back(agreement);
+  for (const auto& id : sc.expect_violated) {
+    if (sim_violated.count(id)) r.expected.violated.push_back(id);
+  }
+  r.expected.verdict = r.expected.violated.empty() ? reports::Verdict::kPass : reports::Verdict::kFail;
+  r.crash_points.assign(points.begin(), points.end());
+  bool violated = std::any_of(r.invariants.begin(), r.invariants.end(),
+                              [](const reports::InvariantCount& c) { return c.violated > 0; });
+  r.verdict = violated ? reports::Verdict::kFail : reports::Verdict::kPass;
+  if (!error.empty()) {
+    r.verdict = reports::Verdict::kError;
+    r.error = error;
+  } else if (plan.stopped()) {
+    r.verdict = reports::Verdict::kError;
+    r.error = "stopped early (--fail-fast): not every crash point was run";
+  }
+  return r;
+}
+
+std::vector<std::pair<size_t, size_t>> FuseViolations(const FusePlan& plan) {
+  std::vector<std::pair<size_t, size_t>> out;
+  for (size_t ci = 0; ci < plan.cases.size(); ++ci) {
+    const FuseCase& c = plan.cases[ci];
+    if (!c.done || !c.error.empty() || !c.recovery) continue;
+    for (size_t k = 0; k < c.findings.size(); ++k) {
+      if (c.findings[k].violated) out.emplace_back(ci, k);
+    }
+    if (!c.agrees()) out.emplace_back(ci, kAgreementIndex);
+  }
+  return out;
+}
+
+Scenario MakeFuseReproducer(const FusePlan& plan, const FuseCase& c, size_t inv) {
+  Scenario r = plan.scenario;
+  r.file.clear();
+  r.seed = plan.seed;
+  r.crash_points = CrashPoints{.strategy = CrashPointStrategy::kList, .ops = {c.point}};
+  r.crash_modes = {"drop"};
+  if (inv == kAgreementIndex) {
+    r.reproduce.reset();
+    r.description = "Reproducer: the simulator and fuse mode disagree at crash point " + std::to_string(c.point) +
+                    " (drop) of scenario " + plan.scenario.name + " (a harness bug).";
+    return r;
+  }
+  const std::string& id = plan.scenario.invariants[inv];
+  r.invariants = {id};
+  r.expect_violated = {id};
+  r.reproduce = ReproTarget{.crash_point = c.point, .crash_mode = "drop", .invariant = id};
+  r.description = "Reproducer: " + id + " violated in fuse mode at crash point " + std::to_string(c.point) +
+                  " (drop) of scenario " + plan.scenario.name + ".";
+  return r;
+}
+
+std::string FuseReproducerFileName(const FusePlan& plan, const FuseCase& c, size_t inv) {
+  std::string id = inv == kAgreementIndex ? kSimFuseAgreement : plan.scenario.invariants[inv];
+  return FileSafe(plan.scenario.name) + "--" + id + "--p" + std::to_string(c.point) + "-fuse.json";
+}
+
+std::string FuseReproduceCommand(size_t inv, const std::string& path) {
+  return std::string("crashlab run --mode ") + (inv == kAgreementIndex ? "all " : "fuse ") + path;
+}
+
+reports::Violation ToFuseViolation(const FusePlan& plan, const FuseCase& c, size_t inv,
+                                   const std::string& reproducer_path) {
+  CaseResult cr = FuseCaseResult(c);
+  if (cr.findings.empty()) cr.findings.push_back(Finding::Held());
+  reports::Violation v = ToViolation(plan.ref, cr, inv == kAgreementIndex ? 0 : inv, reproducer_path);
+  v.mode = "fuse";
+  if (inv == kAgreementIndex) {
+    v.invariant = kSimFuseAgreement;
+    std::string msg = "harness bug: the simulator and fuse mode disagree at crash point " + std::to_string(c.point) +
+                      " (drop):";
+    for (const auto& d : c.disagreements) msg += "\n- " + d;
+    v.message = msg;
+  }
+  v.reproduce_command = reproducer_path.empty() ? "" : FuseReproduceCommand(inv, reproducer_path);
   return v;
 }
 

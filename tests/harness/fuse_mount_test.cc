@@ -49,7 +49,6 @@ FuseMountOptions Options(const std::string& dir) {
   FuseMountOptions o;
   o.work_dir = dir;
   o.faultfs_binary = FAULTFS_BINARY;
-  o.direct_io = false;  // not needed here (and `faultfs mount --direct-io` is newer)
   return o;
 }
 
