@@ -129,6 +129,7 @@ ProcessSpec RunContext::Spec(const Step& s, ExecStepOutcome* o) {
            {"CRASHLAB_SCENARIO_DIR", ScenarioDir(sc_)},
            {"CRASHLAB_SEED", std::to_string(seed_)}};
   p.timeout_ms = s.timeout_ms;
+  p.poll_ms = 10;
   // A crash rule firing is a power cut: the program dies with the machine.
   p.stop = [this] {
     auto st = Status();

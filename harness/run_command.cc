@@ -11,6 +11,7 @@
 #include <boost/program_options.hpp>
 
 #include "harness/cli.h"
+#include "harness/exec_suite.h"
 #include "harness/fuse_agreement.h"
 #include "harness/fuse_mode.h"
 #include "harness/fuse_mount.h"
@@ -220,10 +221,22 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostrea
   ProgressLine line(progress, err, ProgressEnabled(progress_setting));
   SuiteResult result = RunSuite(selected, settings, &progress);
   line.Stop();
+  // Scenarios with exec/check steps: exec mode on faultfs (exec_suite.h).
+  ExecSuiteResult exec;
+  if (mode != "sim") {
+    ExecOptions eo;
+    if (vm.count("seed")) eo.seed = seed;
+    eo.shard = settings.explore.shard;
+    eo.work_root = work.path;
+    eo.fail_fast = settings.explore.fail_fast;
+    eo.keep_work_dirs = keep_work_dir;
+    exec = RunExecSuite(selected, eo, settings.repro_dir, &result.record, &out);
+  }
 
   const auto& rec = result.record;
   for (const auto& plan : result.plans) {
     if (!plan.skipped.empty()) {
+      if (mode != "sim" && plan.scenario.has_exec()) continue;  // exec mode ran it
       out << std::left << std::setw(7) << "SKIP" << plan.scenario.name << ": " << plan.skipped << "\n";
       continue;
     }
@@ -266,6 +279,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostrea
   }
   for (const auto& plan : result.fuse_plans) {
     if (!plan.skipped.empty()) {
+      if (plan.scenario.has_exec()) continue;  // exec mode ran it
       out << std::left << std::setw(7) << "SKIP" << plan.scenario.name << " (fuse): " << plan.skipped << "\n";
       continue;
     }
@@ -311,13 +325,24 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostrea
       }
     }
   }
+  PrintExecSuite(exec, rec, out);
   reports::Totals t = reports::ComputeTotals(rec);
   bool ok = reports::AllExpectationsMet(rec);
   out << "\n" << t.scenarios << " scenario(s): " << (t.scenarios - t.expectation_unmet)
       << " as expected, " << t.expectation_unmet << " not; " << t.crash_points << " crash points, "
       << t.crash_states << " crash states, " << t.violations << " violation(s) recorded, "
       << Seconds(rec.run.duration_seconds) << "\n";
+  if (mode == "sim") {
+    size_t skipped = std::count_if(result.plans.begin(), result.plans.end(),
+                                   [](const ScenarioPlan& p) { return !p.skipped.empty(); });
+    if (skipped > 0) {
+      out << skipped << " scenario(s) skipped, not counted: they do not run in sim mode"
+          << (CountExecScenarios(selected) > 0 ? " (exec scenarios run with --mode fuse or --mode all)" : "")
+          << "\n";
+    }
+  }
   for (const auto& e : result.errors) err << "crashlab run: " << e << "\n";
+  for (const auto& e : exec.errors) err << "crashlab run: " << e << "\n";
   cleanup_work_dir(&result);
   if (!report_dir.empty()) {
     auto st = reports::WriteReports(rec, report_dir);
@@ -326,6 +351,10 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostrea
       return kExitEnvironment;
     }
     out << "report: " << (std::filesystem::path(report_dir) / "report.html").string() << "\n";
+  }
+  if (!exec.environment_errors.empty()) {
+    for (const auto& e : exec.environment_errors) err << "crashlab run: exec mode: " << e << "\n";
+    return kExitEnvironment;
   }
   if (!result.environment_errors.empty()) {
     for (const auto& e : result.environment_errors) err << "crashlab run: fuse mode: " << e << "\n";
