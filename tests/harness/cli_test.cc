@@ -80,7 +80,7 @@ TEST(Cli, RunExitCodes) {
 
 TEST(Cli, ExecScenariosAreSkippedInSimMode) {
   std::string f = TempFile("crashlab_cli_exec.json",
-                           R"({"name": "ext", "workload": [{"op": "exec", "command": ["true"]}],
+                           R"({"name": "ext", "workload": [{"op": "exec", "command": ["true"]}, {"op": "check", "file_absent": "x"}],
                                "expect": "pass"})");
   Out r = Crashlab({"run", "--progress", "never", f.c_str()});
   EXPECT_EQ(r.code, kExitOk);
