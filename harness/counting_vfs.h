@@ -31,6 +31,12 @@
 // SimVfs's message for injected faults, none otherwise), with the errno the
 // mount really gave, so outcomes compare between modes.
 //
+// Limitation: a read or write larger than 1 MiB (the kernel's FUSE request
+// limit) reaches the daemon as several operations; it is still one operation
+// here, but a forwarded rule acts on its first piece only, and the daemon's
+// pending-operation list (prefix:K, random crash modes) has more entries than
+// the simulator's. The engine's writes in the shipped suite are far smaller.
+//
 // REQUIRES: the daemon has no rules of its own, serves the mount with
 // --direct-io and the scenario's metadata model, and nothing else uses the
 // mount while this Vfs does. Paths with glob metacharacters (*?[\) are

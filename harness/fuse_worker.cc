@@ -132,6 +132,11 @@ int RunWorkloadWorker(const Scenario& scenario, const WorkerArgs& args, std::ost
     return EnvError(out, diag, "the faultfs daemon failed: " + vfs.control_error().ToString());
   }
   if (!run.env_error.empty()) return EnvError(out, diag, run.env_error);
+  // A daemon that died without a control request in between only shows as
+  // failed operations (ENOTCONN): ask it before calling the run complete.
+  if (auto alive = conn->control->Request({{"cmd", "status"}}); !alive.ok()) {
+    return EnvError(out, diag, "the faultfs daemon went away: " + alive.status().ToString());
+  }
   for (const auto& note : run.notes) Emit(out, NoteEventLine(note));
   if (run.exception) Emit(out, ExceptionEventLine(run.exception->first, run.exception->second));
   if (args.stop_after && *args.stop_after < vfs.op_count()) StopAt(*args.stop_after, out, in);
@@ -170,6 +175,9 @@ int RunRecoverWorker(const Scenario& scenario, const WorkerArgs& args, std::ostr
   }
   if (!vfs.control_error().ok()) {
     return EnvError(out, diag, "the faultfs daemon failed: " + vfs.control_error().ToString());
+  }
+  if (auto alive = conn->control->Request({{"cmd", "status"}}); !alive.ok()) {
+    return EnvError(out, diag, "the faultfs daemon went away: " + alive.status().ToString());
   }
   o.trace = vfs.trace();
   o.faults = vfs.faults().log();

@@ -4,7 +4,8 @@
 // acknowledgements, step outcomes and injected faults equal the simulator's
 // (RunWorkload) exactly, and recovery after a drop crash at the end gives the
 // simulator's result (ok, status, dump, catalog, problems, operations,
-// faults, deletions). One more test stops the worker with --stop-after.
+// faults, deletions). One more test stops the worker with --stop-after; one
+// runs CountingVfs and SimVfs side by side on faults the suite does not use.
 //
 // Label `fuse`: skipped without a usable /dev/fuse unless
 // CRASHLAB_REQUIRE_FUSE=1 (tests/faultfs/fuse_test_util.h decides).
@@ -16,11 +17,17 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "faultfs/posix_vfs.h"
+#include "faultfs/sim_vfs.h"
+#include "harness/control_client.h"
+#include "harness/counting_vfs.h"
 #include "harness/image_facts.h"
 #include "harness/recovery_run.h"
 #include "harness/scenario_parser.h"
@@ -354,6 +361,114 @@ TEST(FuseWorker, StopAfterBlocksAtTheCrashPoint) {
   ASSERT_EQ(rec.exit_code, 0) << rec.report.error;
   ASSERT_TRUE(rec.recovery.has_value());
   ExpectSameRecovery(sim_rec, *rec.recovery);
+}
+
+// CountingVfs against SimVfs directly, on calls and rules the shipped suite
+// does not make: faults on stat, close and sync (carried out by the worker),
+// an error on an open the kernel fails before the daemon sees it, short and
+// ENOSPC writes, persistent and transient corruption (random values drawn
+// from the worker's injector), fsync_lie, error_after on readdir, delay, a
+// crash rule and the restart. Same trace, same faults, same results, same
+// files before and after a power cut.
+std::vector<std::string> Script(faultfs::Vfs& v, const std::function<void()>& power_cut,
+                                const std::function<void()>& restart) {
+  using faultfs::OpenOptions;
+  std::vector<std::string> log;
+  auto st = [&](const std::string& what, const faultfs::Status& s) {
+    log.push_back(what + ": " + (s.ok() ? std::string("ok") : s.ToString()));
+  };
+  auto read_all = [&](const std::string& path) {
+    auto r = faultfs::ReadFile(v, path);
+    log.push_back("read " + path + ": " + (r.ok() ? *r : r.status().ToString()));
+  };
+  st("mkdir d", v.Mkdir("d"));
+  st("syncdir root", v.SyncDir(""));
+  auto f = v.Open("d/a", OpenOptions::CreateTruncate());
+  st("create d/a", f.status());
+  if (!f.ok()) return log;
+  std::string data = "0123456789abcdefghij";
+  for (int i = 0; i < 3; ++i) {
+    auto n = (*f)->Write(static_cast<uint64_t>(i) * data.size(), data.data(), data.size());
+    log.push_back("write " + std::to_string(i) + ": " + (n.ok() ? std::to_string(*n) : n.status().ToString()));
+  }
+  st("fsync d/a", (*f)->Sync());
+  auto stat = v.Stat("d/a");
+  log.push_back("stat d/a: " + (stat.ok() ? std::to_string(stat->size) : stat.status().ToString()));
+  stat = v.Stat("d/a");
+  log.push_back("stat d/a: " + (stat.ok() ? std::to_string(stat->size) : stat.status().ToString()));
+  st("open d/missing", v.Open("d/missing", OpenOptions::ReadOnly()).status());
+  st("close d/a", (*f)->Close());
+  read_all("d/a");
+  read_all("d/a");
+  st("rename", v.Rename("d/a", "d/b"));
+  st("syncdir d", v.SyncDir("d"));
+  st("sync", v.SyncAll());
+  auto list = v.ListDir("d");
+  log.push_back("readdir d: " + (list.ok() ? std::to_string(list->size()) : list.status().ToString()));
+  auto g = v.Open("d/c", OpenOptions::CreateTruncate());
+  st("create d/c", g.status());
+  if (g.ok()) st("write d/c", faultfs::WriteAll(**g, 0, "unsynced"));
+  st("unlink d/b", v.Unlink("d/b"));  // the crash rule fires here
+  st("stat after crash", v.Stat("d").status());
+  if (g.ok()) st("write after crash", faultfs::WriteAll(**g, 8, "x"));
+  restart();
+  read_all("d/b");
+  read_all("d/c");
+  power_cut();
+  read_all("d/b");
+  auto after = v.ListDir("d");
+  log.push_back("after power cut: " + (after.ok() ? std::to_string(after->size()) : after.status().ToString()));
+  return log;
+}
+
+std::vector<faultfs::FaultRule> ScriptRules() {
+  std::vector<faultfs::FaultRule> rules;
+  for (const char* text : {
+           R"({"op":"stat","path":"d/a","action":"error","errno":"EACCES","nth":1})",
+           R"({"op":"open","path":"d/missing","action":"error","errno":"EIO","nth":1})",
+           R"({"op":"close","path":"d/a","action":"error_after","errno":"EIO","nth":1})",
+           R"({"op":"write","path":"d/a","action":"short_write","bytes":3,"nth":1})",
+           R"({"op":"write","path":"d/a","action":"enospc_after_bytes","bytes":25})",
+           R"({"op":"stat","path":"d/a","action":"corrupt","corrupt":{"bitflips":3,"garbage":[1,4]},"persistent":true,"nth":2})",
+           R"({"op":"read","path":"d/a","action":"corrupt","corrupt":{"bitflips":2,"garbage":[0,2]},"nth":3})",
+           R"({"op":"sync","path":"**","action":"fsync_lie","nth":1})",
+           R"({"op":"readdir","path":"d","action":"error_after","errno":"ENOMEM","nth":1})",
+           R"({"op":"fsyncdir","path":"d","action":"delay","delay_ms":1})",
+           R"({"op":"unlink","path":"d/b","action":"crash","mode":"drop","nth":1})",
+       }) {
+    auto r = faultfs::FaultRule::Parse(text);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) rules.push_back(*r);
+  }
+  return rules;
+}
+
+TEST(CountingVfs, SameTraceFaultsAndStateAsSimVfs) {
+  FUSE_TEST_SETUP(mount, "--direct-io");
+  const uint64_t seed = 42;
+  faultfs::SimVfs sim(faultfs::SimVfs::Options{.seed = seed});
+  for (const auto& r : ScriptRules()) sim.faults().Add(r);
+  std::vector<std::string> sim_log =
+      Script(sim, [&] { sim.Crash(faultfs::CrashMode::Drop()); }, [&] { sim.Restart(); });
+
+  auto posix = faultfs::PosixVfs::Create(mount->mnt());
+  ASSERT_TRUE(posix.ok()) << posix.status().ToString();
+  auto control = ControlClient::Connect(mount->socket());
+  ASSERT_TRUE(control.ok()) << control.status().ToString();
+  CountingVfs counting(**posix, **control, seed);
+  for (const auto& r : ScriptRules()) counting.faults().Add(r);
+  std::vector<std::string> fuse_log = Script(
+      counting, [&] { ASSERT_TRUE(counting.Crash(faultfs::CrashMode::Drop()).ok()); },
+      [&] { ASSERT_TRUE(counting.Restart().ok()); });
+  EXPECT_TRUE(counting.control_error().ok()) << counting.control_error().ToString();
+
+  EXPECT_EQ(FirstDifference(sim_log, fuse_log), "");
+  EXPECT_EQ(FirstDifference(Ops(sim.trace()), Ops(counting.trace())), "");
+  EXPECT_EQ(FirstDifference(Faults(sim.faults().log()), Faults(counting.faults().log())), "");
+  std::set<faultfs::ActionKind> fired;
+  for (const auto& f : counting.faults().log()) fired.insert(f.action);
+  EXPECT_EQ(fired.size(), 8u) << "every kind of rule in the script fires";
+  EXPECT_EQ(counting.faults().log().size(), 12u);
 }
 
 // Bad arguments exit 2; a mount that is not there exits 3; both say why.
