@@ -38,11 +38,9 @@ std::string ConcreteMode(const std::string& spec, uint64_t seed, uint64_t point)
 }
 
 faultfs::Result<std::string> MakeWorkDir(const std::string& root) {
-  std::string base = root;
-  if (base.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    base = t && *t ? t : "/tmp";
-  }
+  std::error_code ec;
+  std::string base = root.empty() ? fs::temp_directory_path(ec).string() : root;  // $TMPDIR or the system's
+  if (ec) return faultfs::Status::IoError(ec.value(), "", "finding the temporary directory");
   std::string tmpl = (fs::path(base) / "crashlab-exec-XXXXXX").string();
   if (::mkdtemp(tmpl.data()) == nullptr) return faultfs::Status::IoError(errno, tmpl, "creating a work directory");
   return tmpl;

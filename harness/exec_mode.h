@@ -53,7 +53,7 @@ namespace crashlab::harness {
 struct ExecOptions {
   std::optional<uint64_t> seed;    // replaces the scenario's seed
   ShardSpec shard;                 // splits the crash point runs; the first run counts in shard 1
-  std::string work_root;           // per-run work dirs go here ("" = $TMPDIR or /tmp)
+  std::string work_root;           // per-run work dirs go here ("" = the temporary directory, $TMPDIR)
   std::string faultfs_binary;      // "" = FindFaultfsBinary()
   bool fail_fast = false;          // stop after the first run with a violated check
   bool keep_work_dirs = false;     // keep backing dirs and state dirs for inspection

@@ -29,8 +29,8 @@ bool HaveSqlite() { return std::system("command -v sqlite3 >/dev/null 2>&1") == 
 class TempDir {
  public:
   TempDir() {
-    char tmpl[] = "/tmp/crashlab-exec-test-XXXXXX";
-    path_ = mkdtemp(tmpl) ? tmpl : "";
+    std::string tmpl = (fs::temp_directory_path() / "crashlab-exec-test-XXXXXX").string();
+    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
   }
   ~TempDir() {
     std::error_code ec;
