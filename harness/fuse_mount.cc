@@ -2,12 +2,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -19,6 +18,8 @@
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include "harness/control_client.h"
 
 namespace crashlab::harness {
 namespace {
@@ -177,48 +178,6 @@ std::string Tail(const std::string& path, size_t max_bytes = 2000) {
   if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-// One JSON line over a unix socket; the reply line.
-Result<std::string> SocketRequest(const std::string& path, const std::string& line) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) {
-    return Status::IoError(ENAMETOOLONG, path, "control socket path too long (use a shorter --work-dir)");
-  }
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::IoError(errno, path, "socket");
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    int err = errno;
-    close(fd);
-    return Status::IoError(err, path, "connecting to the faultfs control socket");
-  }
-  std::string msg = line + "\n";
-  size_t done = 0;
-  while (done < msg.size()) {
-    ssize_t n = send(fd, msg.data() + done, msg.size() - done, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = n < 0 ? errno : EPIPE;
-      close(fd);
-      return Status::IoError(err, path, "sending a control request");
-    }
-    done += static_cast<size_t>(n);
-  }
-  std::string reply;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    reply.append(buf, static_cast<size_t>(n));
-    if (reply.back() == '\n') break;
-  }
-  close(fd);
-  if (reply.empty()) return Status::IoError(ECONNRESET, path, "the faultfs daemon closed the connection");
-  if (reply.back() == '\n') reply.pop_back();
-  return reply;
 }
 
 }  // namespace
@@ -538,21 +497,15 @@ FuseMount::~FuseMount() {
 }
 
 Result<nlohmann::json> FuseMount::Control(const nlohmann::json& request) {
-  auto reply = SocketRequest(control_, request.dump());
-  if (!reply.ok()) return reply.status();
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(*reply);
-  } catch (const nlohmann::json::exception& e) {
-    return Status::IoError(EPROTO, control_, std::string("malformed reply from faultfs: ") + e.what());
+  auto client = ControlClient::Connect(control_);
+  if (!client.ok()) return client.status();
+  auto reply = (*client)->Request(request);
+  if (!reply.ok()) {
+    const Status& st = reply.status();
+    return Status::IoError(st.err(), control_,
+                           "faultfs " + request.value("cmd", std::string("?")) + ": " + st.message());
   }
-  if (!j.is_object() || !j.value("ok", false)) {
-    std::string error = j.is_object() && j.contains("error") && j["error"].is_string()
-                            ? j["error"].get<std::string>()
-                            : j.dump();
-    return Status::IoError(EIO, control_, "faultfs refused " + request.value("cmd", std::string("?")) + ": " + error);
-  }
-  return j;
+  return reply;
 }
 
 Status FuseMount::Crash(const std::string& mode) {
