@@ -5,7 +5,8 @@
 //      FallbackPolicy::kOlderVerified, reported (lesson 7)
 //   3. rebuild the state from the manifest's file chains (lesson 6)
 //   4. replay the WAL after the checkpoint's position; cut a torn tail;
-//      write the replayed records again and fdatasync them (re-persist)
+//      write the replayed records and the catalog again, durably (re-persist:
+//      Open serves nothing a later power cut can take away)
 //   5. startup GC of leftovers the engine named and nothing references
 #include <algorithm>
 
@@ -272,6 +273,15 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
   {
     Status s = RepersistWal(*replay, &res->bytes_repersisted);
     if (!s.ok()) return io_problem(s);
+  }
+  if (!res->fresh) {
+    // The catalog read may be visible without being durable too (a rename
+    // whose directory fsync failed and could not be undone): write it again
+    // (tmp, fsync, rename, fsync checkpoints/) before serving its list or
+    // deleting by it. Same content; the skipped entries of a fallback stay.
+    CatalogWrite cw = WriteCatalog(vfs_, dir_, disk, unsafe(UnsafeMode::kCatalogInPlace),
+                                   !unsafe(UnsafeMode::kSkipDirFsync));
+    if (!cw.status.ok()) return io_problem(cw.status);
   }
   auto segs = ListWalSegments(vfs_, dir_);
   if (!segs.ok()) return io_problem(segs.status());

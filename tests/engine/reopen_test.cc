@@ -115,6 +115,33 @@ TEST(Reopen, RepersistFailureFailsOpen) {
   EXPECT_EQ(res.problems.back().code, "io-error");
 }
 
+// The catalog's directory fsync drops the rename of a commit (fsyncgate) and
+// the restore of the old catalog fails before its rename: the visible
+// catalog lists a checkpoint the durable one does not.
+TEST(Reopen, UncertainCatalogIsRepersistedBeforeItIsServed) {
+  SimVfs vfs;
+  Options o = TestOptions();
+  auto e = OpenOrDie(vfs, o);
+  ASSERT_OK(e->Put("a", "1").status());
+  ASSERT_OK(e->Checkpoint().status());
+  auto before = e->checkpoints();
+  AddRule(vfs, R"({"op": "fsyncdir", "path": "db/checkpoints", "action": "fsyncgate", "nth": 2})");
+  AddRule(vfs, R"({"op": "write", "path": "db/checkpoints/CATALOG.json.tmp", "action": "error", "errno": "ENOSPC", "nth": 2})");
+  EXPECT_FALSE(e->Checkpoint().ok());
+  EXPECT_EQ(e->checkpoints(), before);
+  e.reset();
+  vfs.faults().Clear();
+  auto e2 = OpenOrDie(vfs, o);
+  ASSERT_TRUE(e2);
+  auto served = e2->checkpoints();
+  EXPECT_EQ(served.size(), 2u);  // the visible catalog lists the failed commit's checkpoint
+  e2.reset();
+  auto crashed = CrashCopy(vfs);
+  auto after = OpenOrDie(*crashed, o);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->checkpoints(), served);
+}
+
 // A power cut at every operation of the re-persisting recovery, in every
 // mode: the next recovery gives the durable state before it or the state it
 // served, never anything else.
