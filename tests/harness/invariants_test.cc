@@ -85,6 +85,31 @@ TEST(AcknowledgedDurable, LostAcknowledgedCheckpointIsViolated) {
   EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
 }
 
+// A crash inside a GC call whose catalog rename is issued but whose
+// directory fsync then fails: the caller still lists ckpt-1 afterwards (the
+// call failed and rolled back), but the crash may persist the rename. Only a
+// checkpoint the visible catalog at the crash still lists is owed.
+TEST(AcknowledgedDurable, CheckpointBeingRemovedAtTheCrashMayBeGone) {
+  faultfs::SimVfs vfs;
+  {
+    engine::Options o = engine::Options::Deterministic();
+    o.max_retained = 2;
+    auto e = engine::Engine::Open(vfs, "", o);
+    ASSERT_TRUE(e.ok());
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE((*e)->Checkpoint().ok());  // GC keeps 2 and 3
+  }
+  Fixture f;
+  f.pre = vfs.Snapshot();
+  f.view.listed = f.view.listed_next = {"ckpt-0000000001", "ckpt-0000000002", "ckpt-0000000003"};
+  f.view.acked_checkpoints = {f.view.listed.begin(), f.view.listed.end()};
+  f.rec.catalog = {"ckpt-0000000002", "ckpt-0000000003"};
+  EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
+  f.rec.catalog = {"ckpt-0000000003"};  // ckpt-2 was still listed on disk
+  Finding r = CheckAcknowledgedDurable(f.Case());
+  EXPECT_TRUE(r.violated);
+  EXPECT_NE(r.message.find("ckpt-0000000002"), std::string::npos) << r.message;
+}
+
 TEST(StateMatchesOracle, PrefixContainingAcknowledgedOpsHolds) {
   Fixture f;
   EXPECT_FALSE(CheckStateMatchesOracle(f.Case()).violated);
