@@ -37,10 +37,10 @@ class Rng {
   uint64_t s_;
 };
 
-// A fault schedule fragment: the rule, and the step that makes it bite.
+// A fault schedule fragment: the rule, and the step(s) that make it bite.
 struct FaultTemplate {
-  const char* rule;
-  const char* then;  // a step JSON to issue right after the inject
+  const char* rule;  // a rule, or an array of rules injected together
+  const char* then;  // a step, or an array of steps, to issue right after the inject
   bool checkpoints_first = false;  // it needs several checkpoints to bite
 };
 
@@ -72,6 +72,25 @@ const std::vector<FaultTemplate>& FaultTemplates() {
        R"({"op": "checkpoint"})"},
       {R"({"op": "fsync", "path": "**/partition-1.snap", "action": "truncate", "size": 10, "nth": 1})",
        R"({"op": "checkpoint"})"},
+      // fsyncgate on directories (lesson 9): the dropped entries never become
+      // durable. The first fsync of wal/ follows the creation of a segment;
+      // the 2nd and 3rd of checkpoints/ in a commit are the catalog's and its
+      // restore's; the 1st in a GC pass is the catalog's.
+      {R"({"op": "fsyncdir", "path": "wal", "action": "fsyncgate", "nth": 1})",
+       R"([{"op": "put", "count": 2}, {"op": "sync"}])"},
+      {R"({"op": "fsyncdir", "path": "checkpoints", "action": "fsyncgate", "nth": 2, "times": 2})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "fsyncdir", "path": "checkpoints", "action": "fsyncgate", "nth": 1})",
+       R"({"op": "gc"})", true},
+      {R"({"op": "fsync", "path": "checkpoints/CATALOG.json.tmp", "action": "fsyncgate", "nth": 1})",
+       R"({"op": "checkpoint"})"},
+      {R"({"op": "fdatasync", "path": "wal/*.log", "action": "error", "errno": "EIO", "nth": 1})",
+       R"([{"op": "put", "count": 2}, {"op": "sync"}])"},
+      // Two faults: the commit's catalog rename is dropped and the restore of
+      // the old catalog fails, so the visible catalog is not the durable one.
+      {R"([{"op": "fsyncdir", "path": "checkpoints", "action": "fsyncgate", "nth": 2},
+           {"op": "write", "path": "checkpoints/CATALOG.json.tmp", "action": "error", "errno": "ENOSPC", "nth": 2}])",
+       R"([{"op": "checkpoint"}, {"op": "recover"}])"},
   };
   return t;
 }
@@ -129,9 +148,16 @@ void AddMotif(Rng& rng, ojson* w, uint64_t* offset) {
           w->push_back(ojson{{"op", "checkpoint"}});
         }
       }
-      w->push_back(ojson{{"op", "inject"}, {"rule", ojson::parse(f.rule)}});
+      ojson rules = ojson::parse(f.rule);
+      if (!rules.is_array()) rules = ojson::array({rules});
+      for (auto& rule : rules) w->push_back(ojson{{"op", "inject"}, {"rule", rule}});
       if (rng.Chance(30)) w->push_back(put(1, 4));
-      w->push_back(ojson::parse(f.then));
+      ojson then = ojson::parse(f.then);
+      if (then.is_array()) {
+        for (auto& step : then) w->push_back(step);
+      } else {
+        w->push_back(then);
+      }
       if (rng.Chance(70)) w->push_back(ojson{{"op", "clear"}});
       break;
     }
