@@ -5,8 +5,9 @@
 //      FallbackPolicy::kOlderVerified, reported (lesson 7)
 //   3. rebuild the state from the manifest's file chains (lesson 6)
 //   4. replay the WAL after the checkpoint's position; cut a torn tail;
-//      write the replayed records and the catalog again, durably (re-persist:
-//      Open serves nothing a later power cut can take away)
+//      write the replayed records (and the catalog, after an interrupted
+//      catalog write) again, durably: Open serves nothing a later power cut
+//      can take away
 //   5. startup GC of leftovers the engine named and nothing references
 #include <algorithm>
 
@@ -275,13 +276,20 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
     if (!s.ok()) return io_problem(s);
   }
   if (!res->fresh) {
-    // The catalog read may be visible without being durable too (a rename
-    // whose directory fsync failed and could not be undone): write it again
-    // (tmp, fsync, rename, fsync checkpoints/) before serving its list or
-    // deleting by it. Same content; the skipped entries of a fallback stay.
-    CatalogWrite cw = WriteCatalog(vfs_, dir_, disk, unsafe(UnsafeMode::kCatalogInPlace),
-                                   !unsafe(UnsafeMode::kSkipDirFsync));
-    if (!cw.status.ok()) return io_problem(cw.status);
+    // A catalog write that was interrupted (a crash, or a failure and a
+    // failed restore) leaves its tmp file. The catalog read may then be
+    // visible without being durable (a rename whose directory fsync failed
+    // and could not be undone), so it is written again (tmp, fsync, rename,
+    // fsync checkpoints/) before its list is served or deleted by. Same
+    // content; the skipped entries of a fallback stay.
+    auto tmp = faultfs::Exists(vfs_, layout::CatalogTmp(dir_));
+    if (!tmp.ok()) return io_problem(tmp.status());
+    if (*tmp) {
+      CatalogWrite cw = WriteCatalog(vfs_, dir_, disk, unsafe(UnsafeMode::kCatalogInPlace),
+                                     !unsafe(UnsafeMode::kSkipDirFsync));
+      if (!cw.status.ok()) return io_problem(cw.status);
+      res->catalog_repersisted = true;
+    }
   }
   auto segs = ListWalSegments(vfs_, dir_);
   if (!segs.ok()) return io_problem(segs.status());

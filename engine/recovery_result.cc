@@ -14,6 +14,7 @@ nlohmann::json RecoveryResult::ToJson() const {
           {"fallback_used", fallback_used},
           {"records_replayed", records_replayed},
           {"bytes_repersisted", bytes_repersisted},
+          {"catalog_repersisted", catalog_repersisted},
           {"last_lsn", last_lsn},
           {"bytes_cut", bytes_cut},
           {"torn_segment", torn_segment},
@@ -37,6 +38,7 @@ std::string RecoveryResult::ToText() const {
   s += "  records replayed: " + std::to_string(records_replayed) +
        ", last lsn: " + std::to_string(last_lsn) + ", keys: " + std::to_string(keys) + "\n";
   if (bytes_repersisted) s += "  replayed WAL bytes re-persisted: " + std::to_string(bytes_repersisted) + "\n";
+  if (catalog_repersisted) s += "  catalog re-persisted (an interrupted catalog write left its tmp file)\n";
   if (bytes_cut) s += "  torn WAL tail cut: " + std::to_string(bytes_cut) + " bytes of " + torn_segment + "\n";
   for (const auto& p : problems) s += "  problem: " + p.ToString() + "\n";
   for (const auto& d : deleted) s += "  deleted: " + d + "\n";

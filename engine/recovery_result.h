@@ -27,6 +27,9 @@ struct RecoveryResult {
   // Bytes of the replayed records written again and fdatasync'd, so that the
   // state Open serves is durable whatever the previous process left (lesson 9).
   uint64_t bytes_repersisted = 0;
+  // A catalog write had been interrupted (its tmp file was left), so the
+  // catalog was written again before it was served.
+  bool catalog_repersisted = false;
   uint64_t last_lsn = 0;       // LSN of the last operation in the recovered state
   uint64_t bytes_cut = 0;      // torn WAL tail bytes removed
   std::string torn_segment;    // segment whose tail was cut, if any

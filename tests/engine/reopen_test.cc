@@ -49,6 +49,7 @@ TEST(Reopen, FsyncgateOnPutThenReopenServesOnlyDurableState) {
   // The failed put was visible, so recovery replays it; it is now durable.
   EXPECT_EQ(served.kv.count("b"), 1u);
   EXPECT_GT(res.bytes_repersisted, 0u);
+  EXPECT_FALSE(res.catalog_repersisted);  // no catalog write was interrupted
 }
 
 TEST(Reopen, FsyncgateAtCloseThenReopenServesOnlyDurableState) {
@@ -131,11 +132,14 @@ TEST(Reopen, UncertainCatalogIsRepersistedBeforeItIsServed) {
   EXPECT_EQ(e->checkpoints(), before);
   e.reset();
   vfs.faults().Clear();
-  auto e2 = OpenOrDie(vfs, o);
+  RecoveryResult res;
+  auto e2 = OpenOrDie(vfs, o, &res);
   ASSERT_TRUE(e2);
+  EXPECT_TRUE(res.catalog_repersisted);  // the failed restore left its tmp file
   auto served = e2->checkpoints();
   EXPECT_EQ(served.size(), 2u);  // the visible catalog lists the failed commit's checkpoint
   e2.reset();
+  EXPECT_FALSE(vfs.Stat("db/checkpoints/CATALOG.json.tmp").ok());
   auto crashed = CrashCopy(vfs);
   auto after = OpenOrDie(*crashed, o);
   ASSERT_TRUE(after);
