@@ -19,6 +19,11 @@
 // returned EIO is never retried into success. A failed checkpoint commit
 // leaves checkpoints() unchanged and the engine usable.
 //
+// Recovery contract: the state and the checkpoint list Open serves survive
+// any later power cut. Open writes the WAL records it replays again and
+// fdatasyncs them (and the catalog, after an interrupted catalog write),
+// because a previous process may have left them visible but not durable.
+//
 // Thread safety: all methods may be called from several threads (one mutex).
 // With background_flush=false the engine starts no thread and is fully
 // deterministic.
