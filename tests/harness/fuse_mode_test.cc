@@ -51,7 +51,7 @@ TEST_F(FuseModeTest, ShippedSuiteGivesTheExpectedVerdicts) {
   // The shipped suite: scenarios/*.json and scenarios/unsafe/*.json (not the
   // exec examples, which are exec mode's).
   std::vector<std::string> args = {CRASHLAB_BINARY, "run", "--mode", "fuse", "--report-dir", dir_ + "/report",
-                                   "--work-dir", dir_ + "/work", "--fuse-sample", "1", "--progress", "never",
+                                   "--work-dir", dir_ + "/fuse-work", "--fuse-sample", "1", "--progress", "never",
                                    "--jobs", "2"};
   for (const char* d : {"scenarios", "scenarios/unsafe"}) {
     for (const auto& e : fs::directory_iterator(d)) {
@@ -98,7 +98,7 @@ TEST_F(FuseModeTest, ShippedSuiteGivesTheExpectedVerdicts) {
   EXPECT_GE(caught, 9u);  // the eight above and fsync-lie-wal
   // The work dir is removed (nothing mounted under it).
   EXPECT_TRUE(FindStaleMounts(dir_).empty());
-  EXPECT_FALSE(fs::exists(dir_ + "/work/0-basic-put-sync"));
+  EXPECT_FALSE(fs::exists(dir_ + "/fuse-work/0-basic-put-sync"));
 }
 
 TEST_F(FuseModeTest, AllModeRunsSimThenFuse) {
@@ -159,7 +159,7 @@ TEST_F(FuseModeTest, MissingFaultfsIsAnEnvironmentError) {
 
 TEST_F(FuseModeTest, StaleMountInTheWorkDirIsReportedWithItsRemovalCommand) {
   FUSE_OR_SKIP();
-  std::string work = dir_ + "/work";
+  std::string work = dir_ + "/fuse-work";
   FuseMountOptions o;
   o.work_dir = work + "/leftover";
   o.faultfs_binary = FAULTFS_BINARY;
