@@ -40,7 +40,8 @@ std::string FreshDir(const std::string& base, const std::string& name) {
 
 std::string Key(uint64_t i) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "key%012llu", static_cast<unsigned long long>(i));
+  std::snprintf(buf, sizeof(buf), "key%012llu",
+                static_cast<unsigned long long>(i));
   return buf;
 }
 
@@ -52,11 +53,13 @@ engine::Options BenchOptions() {
 }
 
 void PutThroughput(const std::string& base, uint64_t puts) {
-  std::printf("\n### Put throughput (100-byte values, %llu puts, Sync at the end)\n\n",
-              static_cast<unsigned long long>(puts));
+  std::printf(
+      "\n### Put throughput (100-byte values, %llu puts, Sync at the end)\n\n",
+      static_cast<unsigned long long>(puts));
   std::printf("| group size | puts/s | fdatasyncs |\n|---:|---:|---:|\n");
   for (uint32_t group : {1u, 16u, 128u, 1024u}) {
-    uint64_t n = group == 1 ? puts / 20 : puts;  // one fdatasync per put is slow
+    uint64_t n =
+        group == 1 ? puts / 20 : puts;  // one fdatasync per put is slow
     auto vfs = faultfs::PosixVfs::Create(FreshDir(base, "put"));
     Check(vfs.status(), "vfs");
     engine::Options o = BenchOptions();
@@ -65,7 +68,8 @@ void PutThroughput(const std::string& base, uint64_t puts) {
     Check(e.status(), "open");
     std::string value(100, 'v');
     auto t = Clock::now();
-    for (uint64_t i = 0; i < n; ++i) Check((*e)->Put(Key(i), value).status(), "put");
+    for (uint64_t i = 0; i < n; ++i)
+      Check((*e)->Put(Key(i), value).status(), "put");
     Check((*e)->Sync(), "sync");
     double s = Seconds(t);
     std::printf("| %u | %.0f | %llu |\n", group, n / s,
@@ -99,7 +103,8 @@ void CheckpointAndRecovery(const std::string& base, uint64_t keys) {
     Check(e.status(), "open");
     std::string value(100, 'v');
     auto t = Clock::now();
-    for (uint64_t i = 0; i < keys; ++i) Check((*e)->Put(Key(i), value).status(), "put");
+    for (uint64_t i = 0; i < keys; ++i)
+      Check((*e)->Put(Key(i), value).status(), "put");
     Check((*e)->Sync(), "sync");
     load_s = Seconds(t);
     t = Clock::now();
@@ -108,14 +113,16 @@ void CheckpointAndRecovery(const std::string& base, uint64_t keys) {
     full_s = Seconds(t);
     full_b = c1->info.bytes_written;
     // Touch 1% of the keys, spread over all partitions.
-    for (uint64_t i = 0; i < keys; i += 100) Check((*e)->Put(Key(i), "changed").status(), "put");
+    for (uint64_t i = 0; i < keys; i += 100)
+      Check((*e)->Put(Key(i), "changed").status(), "put");
     t = Clock::now();
     auto c2 = (*e)->Checkpoint(engine::CheckpointKind::kIncremental);
     Check(c2.status(), "incremental checkpoint");
     incr_s = Seconds(t);
     incr_b = c2->info.bytes_written;
     // A WAL tail of 10% of the keys to replay.
-    for (uint64_t i = 0; i < keys / 10; ++i) Check((*e)->Put(Key(i), "tail").status(), "put");
+    for (uint64_t i = 0; i < keys / 10; ++i)
+      Check((*e)->Put(Key(i), "tail").status(), "put");
     Check((*e)->Sync(), "sync");
     Check((*e)->Close(), "close");
   }
@@ -124,10 +131,12 @@ void CheckpointAndRecovery(const std::string& base, uint64_t keys) {
   auto e = engine::Engine::Open(**vfs, "", o, &res);
   Check(e.status(), "recover");
   double rec_s = Seconds(t);
-  std::printf("| %llu | %.2f | %.3f | %.1f | %.3f | %.2f | %.3f | %llu | %.1f |\n",
-              static_cast<unsigned long long>(keys), load_s, full_s, full_b / 1e6, incr_s,
-              incr_b / 1e6, rec_s, static_cast<unsigned long long>(res.records_replayed),
-              DirBytes(dir) / 1e6);
+  std::printf(
+      "| %llu | %.2f | %.3f | %.1f | %.3f | %.2f | %.3f | %llu | %.1f |\n",
+      static_cast<unsigned long long>(keys), load_s, full_s, full_b / 1e6,
+      incr_s, incr_b / 1e6, rec_s,
+      static_cast<unsigned long long>(res.records_replayed),
+      DirBytes(dir) / 1e6);
 }
 
 }  // namespace
@@ -147,21 +156,29 @@ int main(int argc, char** argv) {
       std::string s = argv[i + 1];
       for (size_t p = 0; p < s.size();) {
         size_t c = s.find(',', p);
-        key_counts.push_back(std::strtoull(s.substr(p, c - p).c_str(), nullptr, 10));
+        key_counts.push_back(
+            std::strtoull(s.substr(p, c - p).c_str(), nullptr, 10));
         p = c == std::string::npos ? s.size() : c + 1;
       }
     } else {
-      std::fprintf(stderr, "usage: engine_bench [--dir DIR] [--keys N,N] [--puts N]\n");
+      std::fprintf(stderr,
+                   "usage: engine_bench [--dir DIR] [--keys N,N] [--puts N]\n");
       return 2;
     }
   }
   ::mkdir(base.c_str(), 0755);
   PutThroughput(base, puts);
-  std::printf("\n### Checkpoint and recovery (8 partitions, 100-byte values; incremental after "
-              "changing 1%% of keys; recovery = verify + load newest checkpoint + replay a "
-              "WAL tail of 10%% of keys)\n\n");
-  std::printf("| keys | load s | full ckpt s | full MB | incr ckpt s | incr MB | recovery s | "
-              "records replayed | dir MB |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "\n### Checkpoint and recovery (8 partitions, 100-byte values; "
+      "incremental after "
+      "changing 1%% of keys; recovery = verify + load newest checkpoint + "
+      "replay a "
+      "WAL tail of 10%% of keys)\n\n");
+  std::printf(
+      "| keys | load s | full ckpt s | full MB | incr ckpt s | incr MB | "
+      "recovery s | "
+      "records replayed | dir MB "
+      "|\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (uint64_t k : key_counts) CheckpointAndRecovery(base, k);
   std::string cmd = "rm -rf '" + base + "'";
   return std::system(cmd.c_str()) == 0 ? 0 : 3;

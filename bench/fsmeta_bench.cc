@@ -16,7 +16,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double Us(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+double Us(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
 
 [[noreturn]] void Die(const char* what, const std::string& path) {
   std::perror((std::string(what) + " " + path).c_str());
@@ -35,7 +37,8 @@ int main(int argc, char** argv) {
   // The directory itself is made durable first (its parent fsync'd), so on
   // faultfs the files below really reach the backing disk.
   mkdir(dir.c_str(), 0755);
-  std::string parent = dir.find('/') == std::string::npos ? "." : dir.substr(0, dir.rfind('/'));
+  std::string parent =
+      dir.find('/') == std::string::npos ? "." : dir.substr(0, dir.rfind('/'));
   int pfd = open(parent.empty() ? "/" : parent.c_str(), O_RDONLY | O_DIRECTORY);
   if (pfd < 0 || fsync(pfd) != 0) Die("fsync parent of", dir);
   close(pfd);
@@ -51,7 +54,9 @@ int main(int argc, char** argv) {
     int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) Die("create", tmp);
     auto t1 = Clock::now();
-    if (write(fd, block.data(), block.size()) != static_cast<ssize_t>(block.size())) Die("write", tmp);
+    if (write(fd, block.data(), block.size()) !=
+        static_cast<ssize_t>(block.size()))
+      Die("write", tmp);
     auto t2 = Clock::now();
     if (fsync(fd) != 0) Die("fsync", tmp);
     close(fd);
@@ -68,9 +73,12 @@ int main(int argc, char** argv) {
   }
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf(
-      "{\"iterations\": %d, \"seconds\": %.3f, \"iter_per_s\": %.1f, \"mean_us\": {\"create\": %.1f, "
-      "\"write\": %.1f, \"fsync\": %.1f, \"rename\": %.1f, \"fsync_dir\": %.1f}}\n",
-      n, secs, n / secs, t_create / n, t_write / n, t_fsync / n, t_rename / n, t_dirsync / n);
+      "{\"iterations\": %d, \"seconds\": %.3f, \"iter_per_s\": %.1f, "
+      "\"mean_us\": {\"create\": %.1f, "
+      "\"write\": %.1f, \"fsync\": %.1f, \"rename\": %.1f, \"fsync_dir\": "
+      "%.1f}}\n",
+      n, secs, n / secs, t_create / n, t_write / n, t_fsync / n, t_rename / n,
+      t_dirsync / n);
   close(dfd);
   return 0;
 }

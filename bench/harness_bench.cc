@@ -27,7 +27,8 @@ Scenario Reference(uint64_t puts) {
   s.name = "bench-" + std::to_string(puts);
   s.engine.wal_group_size = 4;
   for (uint64_t i = 0; i < puts / 8; ++i) {
-    s.workload.push_back(Step{.kind = StepKind::kPut, .count = 8, .key_space = puts});
+    s.workload.push_back(
+        Step{.kind = StepKind::kPut, .count = 8, .key_space = puts});
     s.workload.push_back(Step{.kind = StepKind::kSync});
     if (i % 4 == 3) s.workload.push_back(Step{.kind = StepKind::kCheckpoint});
   }
@@ -42,7 +43,9 @@ Scenario Reference(uint64_t puts) {
 int main(int argc, char** argv) {
   unsigned jobs = argc > 1 ? static_cast<unsigned>(std::atoi(argv[1])) : 1;
   uint64_t max_puts = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 256;
-  std::printf("| puts | ops | crash states | distinct recoveries | seconds | states/s |\n");
+  std::printf(
+      "| puts | ops | crash states | distinct recoveries | seconds | states/s "
+      "|\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (uint64_t puts = 16; puts <= max_puts; puts *= 2) {
     ExploreOptions opts;
@@ -50,11 +53,14 @@ int main(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     std::vector<ScenarioPlan> plans{PlanScenario(Reference(puts), opts)};
     ExplorePlans(&plans, opts, nullptr);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count();
     std::set<const RecoveryOutcome*> distinct;
     for (const auto& c : plans[0].cases) distinct.insert(c.recovery.get());
     uint64_t states = plans[0].crash_states();
-    std::printf("| %llu | %llu | %llu | %zu | %.2f | %.0f |\n", static_cast<unsigned long long>(puts),
+    std::printf("| %llu | %llu | %llu | %zu | %.2f | %.0f |\n",
+                static_cast<unsigned long long>(puts),
                 static_cast<unsigned long long>(plans[0].workload->op_count()),
                 static_cast<unsigned long long>(states), distinct.size(), secs,
                 static_cast<double>(states) / secs);

@@ -25,7 +25,8 @@ void Check(const crashlab::faultfs::Status& st) {
   }
 }
 
-double CyclesPerSecond(const SimState& state, const CrashMode& mode, double seconds, size_t& cycles) {
+double CyclesPerSecond(const SimState& state, const CrashMode& mode,
+                       double seconds, size_t& cycles) {
   auto start = std::chrono::steady_clock::now();
   cycles = 0;
   for (;;) {
@@ -39,7 +40,9 @@ double CyclesPerSecond(const SimState& state, const CrashMode& mode, double seco
       if (!data.ok() && data.status().err() != ENOENT) Check(data.status());
       ++cycles;
     }
-    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     if (elapsed >= seconds) return static_cast<double>(cycles) / elapsed;
   }
 }
@@ -64,7 +67,8 @@ int main(int argc, char** argv) {
   for (int d = 0; d < 4; ++d) Check(vfs.Mkdir(Name("d", d)));
   for (int i = 0; i < files; ++i) {
     std::string path = Name("d", i % 4) + Name("/f", i / 4);
-    Check(crashlab::faultfs::WriteFile(vfs, path, std::string(file_size, 'a' + i % 26), true));
+    Check(crashlab::faultfs::WriteFile(
+        vfs, path, std::string(file_size, 'a' + i % 26), true));
   }
   Check(vfs.SyncAll());
   // Pending state: unsynced overwrites, a rename and a create.
@@ -72,18 +76,21 @@ int main(int argc, char** argv) {
     auto f = vfs.Open(Name("d", i % 4) + Name("/f", i / 4 % (files / 4 + 1)),
                       crashlab::faultfs::OpenOptions::ReadWrite());
     if (!f.ok()) continue;
-    Check(crashlab::faultfs::WriteAll(**f, 512 * (i % 8), std::string(512, 'z')));
+    Check(
+        crashlab::faultfs::WriteAll(**f, 512 * (i % 8), std::string(512, 'z')));
     Check((*f)->Close());
   }
   Check(vfs.Rename("d1/f0", "d2/renamed"));
   Check(crashlab::faultfs::WriteFile(vfs, "d3/new", "fresh", false));
   SimState state = vfs.Snapshot();
 
-  std::printf("tree: %d files x %d bytes, %zu pending ops\n", files, file_size, state.pending.size());
+  std::printf("tree: %d files x %d bytes, %zu pending ops\n", files, file_size,
+              state.pending.size());
   for (const char* m : {"drop", "prefix:16", "torn:1", "random:7"}) {
     size_t cycles = 0;
     double rate = CyclesPerSecond(state, *CrashMode::Parse(m), seconds, cycles);
-    std::printf("%-10s %10.0f crash-and-restore cycles/s (%zu cycles)\n", m, rate, cycles);
+    std::printf("%-10s %10.0f crash-and-restore cycles/s (%zu cycles)\n", m,
+                rate, cycles);
   }
   return 0;
 }

@@ -38,13 +38,15 @@ Result<Catalog> Catalog::Parse(std::string_view text, const std::string& path) {
         return Status::Corruption(path, "catalog-corrupt: " + error);
       }
       if (!c.checkpoints.empty() && c.checkpoints.back().id >= info.id) {
-        return Status::Corruption(path, "catalog-corrupt: ids out of order at " + info.id);
+        return Status::Corruption(
+            path, "catalog-corrupt: ids out of order at " + info.id);
       }
       c.checkpoints.push_back(std::move(info));
     }
     return c;
   } catch (const json::exception& e) {
-    return Status::Corruption(path, std::string("catalog-corrupt: ") + e.what());
+    return Status::Corruption(path,
+                              std::string("catalog-corrupt: ") + e.what());
   }
 }
 
@@ -62,8 +64,9 @@ Result<Catalog> ReadCatalog(faultfs::Vfs& vfs, std::string_view dir) {
   return Catalog::Parse(*text, path);
 }
 
-CatalogWrite WriteCatalog(faultfs::Vfs& vfs, std::string_view dir, const Catalog& catalog,
-                          bool in_place, bool sync_dir) {
+CatalogWrite WriteCatalog(faultfs::Vfs& vfs, std::string_view dir,
+                          const Catalog& catalog, bool in_place,
+                          bool sync_dir) {
   CatalogWrite out;
   std::string data = catalog.Serialize();
   std::string path = layout::Catalog(dir);

@@ -18,7 +18,8 @@ struct Catalog {
   std::vector<CheckpointInfo> checkpoints;
 
   std::string Serialize() const;
-  static faultfs::Result<Catalog> Parse(std::string_view text, const std::string& path);
+  static faultfs::Result<Catalog> Parse(std::string_view text,
+                                        const std::string& path);
   const CheckpointInfo* Find(std::string_view id) const;
 };
 
@@ -35,7 +36,7 @@ struct CatalogWrite {
 // Safe: tmp, fsync, rename over CATALOG.json, fsync checkpoints/.
 // `in_place` (unsafe catalog-in-place): truncate + write + fsync CATALOG.json.
 // `sync_dir` false (unsafe skip-dir-fsync): no directory fsync.
-CatalogWrite WriteCatalog(faultfs::Vfs& vfs, std::string_view dir, const Catalog& catalog,
-                          bool in_place, bool sync_dir);
+CatalogWrite WriteCatalog(faultfs::Vfs& vfs, std::string_view dir,
+                          const Catalog& catalog, bool in_place, bool sync_dir);
 
 }  // namespace crashlab::engine

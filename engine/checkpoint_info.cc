@@ -21,7 +21,8 @@ json CheckpointInfo::ToJson() const {
           {"manifest_sha256", manifest_sha256}};
 }
 
-bool CheckpointInfo::FromJson(const json& j, CheckpointInfo* out, std::string* error) {
+bool CheckpointInfo::FromJson(const json& j, CheckpointInfo* out,
+                              std::string* error) {
   try {
     CheckpointInfo c;
     c.id = j.at("id").get<std::string>();
@@ -32,7 +33,8 @@ bool CheckpointInfo::FromJson(const json& j, CheckpointInfo* out, std::string* e
       *error = "bad kind '" + kind + "'";
       return false;
     }
-    c.kind = kind == "full" ? CheckpointKind::kFull : CheckpointKind::kIncremental;
+    c.kind =
+        kind == "full" ? CheckpointKind::kFull : CheckpointKind::kIncremental;
     c.wal_position = j.at("wal_position").get<uint64_t>();
     c.created_ms = j.at("created_ms").get<uint64_t>();
     c.bytes_written = j.at("bytes_written").get<uint64_t>();

@@ -2,10 +2,9 @@
 // A committed checkpoint as listed in the catalog and in Engine::checkpoints().
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace crashlab::engine {
 
@@ -16,10 +15,10 @@ struct CheckpointInfo {
   // "ckpt-<seq, 10 digits>": sorts by creation time; a new id is always
   // above every name present under checkpoints/, partial ones included.
   std::string id;
-  uint64_t epoch = 0;          // 1, 2, 3, ... one per committed checkpoint
-  std::string parent;          // "" for a checkpoint that inherits nothing
+  uint64_t epoch = 0;  // 1, 2, 3, ... one per committed checkpoint
+  std::string parent;  // "" for a checkpoint that inherits nothing
   CheckpointKind kind = CheckpointKind::kFull;
-  uint64_t wal_position = 0;   // last LSN contained
+  uint64_t wal_position = 0;  // last LSN contained
   uint64_t created_ms = 0;
   uint64_t bytes_written = 0;  // bytes of files this checkpoint wrote
   uint64_t bytes_total = 0;    // bytes of all files it needs (own + inherited)
@@ -27,7 +26,8 @@ struct CheckpointInfo {
   std::string manifest_sha256;
 
   nlohmann::json ToJson() const;
-  static bool FromJson(const nlohmann::json& j, CheckpointInfo* out, std::string* error);
+  static bool FromJson(const nlohmann::json& j, CheckpointInfo* out,
+                       std::string* error);
   bool operator==(const CheckpointInfo&) const = default;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
-// CRC32C (Castagnoli), via Boost.CRC. Used to frame WAL records and state files.
+// CRC32C (Castagnoli), via Boost.CRC. Used to frame WAL records and state
+// files.
 
 #include <cstdint>
 #include <string_view>

@@ -12,15 +12,19 @@
 namespace crashlab::engine {
 
 Engine::Impl::Impl(faultfs::Vfs& vfs, std::string dir, Options options)
-    : vfs_(vfs), dir_(std::move(dir)), opt_(std::move(options)), dirty_(opt_.partitions) {}
+    : vfs_(vfs),
+      dir_(std::move(dir)),
+      opt_(std::move(options)),
+      dirty_(opt_.partitions) {}
 
 Engine::Impl::~Impl() { StopFlusher(); }
 
 uint64_t Engine::Impl::Now() const {
   if (opt_.clock) return opt_.clock();
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 uint32_t Engine::Impl::PartitionOf(std::string_view key) const {
@@ -147,12 +151,12 @@ std::optional<std::string> Engine::Get(std::string_view key) const {
   return it->second;
 }
 
-std::vector<std::pair<std::string, std::string>> Engine::Scan(std::string_view start,
-                                                              std::string_view end,
-                                                              size_t limit) const {
+std::vector<std::pair<std::string, std::string>> Engine::Scan(
+    std::string_view start, std::string_view end, size_t limit) const {
   std::lock_guard<std::mutex> lock(impl_->mu_);
   std::vector<std::pair<std::string, std::string>> out;
-  for (auto it = impl_->kv_.lower_bound(std::string(start)); it != impl_->kv_.end(); ++it) {
+  for (auto it = impl_->kv_.lower_bound(std::string(start));
+       it != impl_->kv_.end(); ++it) {
     if (!end.empty() && it->first >= end) break;
     if (limit != 0 && out.size() >= limit) break;
     out.emplace_back(it->first, it->second);
@@ -177,7 +181,9 @@ StateDump Engine::Dump() const {
 
 uint64_t Engine::epoch() const {
   std::lock_guard<std::mutex> lock(impl_->mu_);
-  return impl_->catalog_.checkpoints.empty() ? 0 : impl_->catalog_.checkpoints.back().epoch;
+  return impl_->catalog_.checkpoints.empty()
+             ? 0
+             : impl_->catalog_.checkpoints.back().epoch;
 }
 
 std::vector<CheckpointInfo> Engine::checkpoints() const {
@@ -192,8 +198,9 @@ uint64_t Engine::wal_bytes_since_checkpoint() const {
 
 Result<CheckpointResult> Engine::Checkpoint() {
   std::lock_guard<std::mutex> lock(impl_->mu_);
-  return impl_->DoCheckpoint(impl_->opt_.incremental ? CheckpointKind::kIncremental
-                                                     : CheckpointKind::kFull);
+  return impl_->DoCheckpoint(impl_->opt_.incremental
+                                 ? CheckpointKind::kIncremental
+                                 : CheckpointKind::kFull);
 }
 
 Result<CheckpointResult> Engine::Checkpoint(CheckpointKind kind) {
@@ -204,12 +211,16 @@ Result<CheckpointResult> Engine::Checkpoint(CheckpointKind kind) {
 Result<std::optional<CheckpointResult>> Engine::MaybeCheckpoint() {
   std::lock_guard<std::mutex> lock(impl_->mu_);
   const Options& o = impl_->opt_;
-  uint64_t wal_bytes = impl_->wal_->bytes_appended() - impl_->wal_bytes_at_checkpoint_;
-  bool by_size = o.checkpoint_wal_bytes != 0 && wal_bytes >= o.checkpoint_wal_bytes;
-  bool by_time = o.checkpoint_interval_ms != 0 &&
-                 impl_->Now() >= impl_->last_checkpoint_ms_ + o.checkpoint_interval_ms;
+  uint64_t wal_bytes =
+      impl_->wal_->bytes_appended() - impl_->wal_bytes_at_checkpoint_;
+  bool by_size =
+      o.checkpoint_wal_bytes != 0 && wal_bytes >= o.checkpoint_wal_bytes;
+  bool by_time =
+      o.checkpoint_interval_ms != 0 &&
+      impl_->Now() >= impl_->last_checkpoint_ms_ + o.checkpoint_interval_ms;
   if (!by_size && !by_time) return std::optional<CheckpointResult>();
-  auto r = impl_->DoCheckpoint(o.incremental ? CheckpointKind::kIncremental : CheckpointKind::kFull);
+  auto r = impl_->DoCheckpoint(o.incremental ? CheckpointKind::kIncremental
+                                             : CheckpointKind::kFull);
   if (!r.ok()) return r.status();
   return std::optional<CheckpointResult>(std::move(*r));
 }
@@ -223,15 +234,18 @@ VerifyReport Engine::Verify(std::string_view id) const {
   std::lock_guard<std::mutex> lock(impl_->mu_);
   const auto& list = impl_->catalog_.checkpoints;
   VerifyReport rep;
-  const CheckpointInfo* info = id.empty() ? (list.empty() ? nullptr : &list.back())
-                                          : impl_->catalog_.Find(id);
+  const CheckpointInfo* info = id.empty()
+                                   ? (list.empty() ? nullptr : &list.back())
+                                   : impl_->catalog_.Find(id);
   if (!info) {
     rep.id = std::string(id);
-    rep.problems.push_back({"not-in-catalog", std::string(id), "no such committed checkpoint"});
+    rep.problems.push_back(
+        {"not-in-catalog", std::string(id), "no such committed checkpoint"});
     return rep;
   }
-  return VerifyCheckpoint(impl_->vfs_, impl_->dir_, info->id, info->manifest_sha256,
-                          impl_->opt_.schema_fingerprint, /*keep_contents=*/false)
+  return VerifyCheckpoint(impl_->vfs_, impl_->dir_, info->id,
+                          info->manifest_sha256, impl_->opt_.schema_fingerprint,
+                          /*keep_contents=*/false)
       .report;
 }
 

@@ -73,22 +73,22 @@ class Engine {
  public:
   // Creates the layout (wal/, checkpoints/, an empty catalog) in `dir` (a
   // Vfs path, "" = the Vfs root). Fails with EEXIST if a catalog exists.
-  static Status Init(faultfs::Vfs& vfs, std::string_view dir, const Options& options);
+  static Status Init(faultfs::Vfs& vfs, std::string_view dir,
+                     const Options& options);
 
   // Recovers the engine in `dir` (creating it when empty and
   // options.create_if_missing). `recovery`, if given, is filled in whether or
   // not Open succeeds. REQUIRES: `vfs` outlives the engine; one Engine per dir.
-  static Result<std::unique_ptr<Engine>> Open(faultfs::Vfs& vfs, std::string_view dir,
-                                              const Options& options,
-                                              RecoveryResult* recovery = nullptr);
+  static Result<std::unique_ptr<Engine>> Open(
+      faultfs::Vfs& vfs, std::string_view dir, const Options& options,
+      RecoveryResult* recovery = nullptr);
 
   // Reconstructs CATALOG.json from the checkpoint directories whose marker,
   // manifest and files verify; the explicit answer to "catalog-missing".
   // Refuses (EEXIST) if a readable catalog exists and !force.
-  static Result<std::vector<std::string>> RebuildCatalog(faultfs::Vfs& vfs, std::string_view dir,
-                                                         const Options& options,
-                                                         bool force = false,
-                                                         std::vector<Problem>* skipped = nullptr);
+  static Result<std::vector<std::string>> RebuildCatalog(
+      faultfs::Vfs& vfs, std::string_view dir, const Options& options,
+      bool force = false, std::vector<Problem>* skipped = nullptr);
 
   ~Engine();  // flushes nothing: call Close() for a clean shutdown
   Engine(const Engine&) = delete;
@@ -110,14 +110,16 @@ class Engine {
 
   // --- reads (the in-memory state, which includes unacknowledged ops) ---
   std::optional<std::string> Get(std::string_view key) const;
-  // Keys in [start, end) in order ("" end = no bound), at most `limit` (0 = all).
-  std::vector<std::pair<std::string, std::string>> Scan(std::string_view start = {},
-                                                        std::string_view end = {},
-                                                        size_t limit = 0) const;
+  // Keys in [start, end) in order ("" end = no bound), at most `limit` (0 =
+  // all).
+  std::vector<std::pair<std::string, std::string>> Scan(
+      std::string_view start = {}, std::string_view end = {},
+      size_t limit = 0) const;
   std::map<std::string, uint64_t> source_offsets() const;
   uint64_t watermark() const;
   StateDump Dump() const;
-  uint64_t epoch() const;  // epoch of the newest committed checkpoint (0 = none)
+  uint64_t epoch()
+      const;  // epoch of the newest committed checkpoint (0 = none)
 
   // --- checkpoints ---
   // Commits a checkpoint of the current state (incremental if enabled and a

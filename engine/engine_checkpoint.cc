@@ -26,7 +26,8 @@ namespace {
 // Smallest sequence number above every id in the catalog and every
 // ckpt-* name present under checkpoints/ (so a partial directory from a
 // crashed commit is never reused).
-Result<uint64_t> NextSeq(faultfs::Vfs& vfs, std::string_view dir, const Catalog& catalog) {
+Result<uint64_t> NextSeq(faultfs::Vfs& vfs, std::string_view dir,
+                         const Catalog& catalog) {
   uint64_t seq = catalog.next_seq;
   for (const auto& c : catalog.checkpoints) {
     if (auto s = layout::ParseId(c.id)) seq = std::max(seq, *s + 1);
@@ -47,13 +48,17 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   const uint64_t position = last_lsn_;
   const bool sync_dirs = !unsafe(UnsafeMode::kSkipDirFsync);
 
-  const CheckpointInfo* parent = catalog_.checkpoints.empty() ? nullptr : &catalog_.checkpoints.back();
+  const CheckpointInfo* parent =
+      catalog_.checkpoints.empty() ? nullptr : &catalog_.checkpoints.back();
   bool can_inherit = parent && newest_ && newest_->id == parent->id &&
-                     newest_->partitions == opt_.partitions && newest_->op == opt_.operator_name &&
+                     newest_->partitions == opt_.partitions &&
+                     newest_->op == opt_.operator_name &&
                      newest_->schema_fingerprint == opt_.schema_fingerprint;
-  if (kind == CheckpointKind::kIncremental && !can_inherit) kind = CheckpointKind::kFull;
+  if (kind == CheckpointKind::kIncremental && !can_inherit)
+    kind = CheckpointKind::kFull;
 
-  // 2. A fresh id; mkdir is exclusive, so a name that appeared meanwhile is skipped.
+  // 2. A fresh id; mkdir is exclusive, so a name that appeared meanwhile is
+  // skipped.
   auto seq = NextSeq(vfs_, dir_, catalog_);
   if (!seq.ok()) return seq.status();
   std::string id;
@@ -83,7 +88,8 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   m.op = opt_.operator_name;
   m.partitions = opt_.partitions;
 
-  std::vector<std::vector<const std::pair<const std::string, std::string>*>> buckets;
+  std::vector<std::vector<const std::pair<const std::string, std::string>*>>
+      buckets;
   auto bucket = [&](uint32_t p) -> const auto& {
     if (buckets.empty()) {
       buckets.resize(opt_.partitions);
@@ -94,28 +100,39 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   uint64_t bytes_written = 0;
   for (uint32_t p = 0; p < opt_.partitions; ++p) {
     std::vector<ManifestFile> chain;
-    if (kind == CheckpointKind::kIncremental) chain = newest_->PartitionFiles(p);
-    size_t deltas = std::count_if(chain.begin(), chain.end(), [](auto& f) { return f.delta; });
-    bool write_snap = kind == CheckpointKind::kFull || chain.empty() || deltas >= opt_.max_delta_chain;
+    if (kind == CheckpointKind::kIncremental)
+      chain = newest_->PartitionFiles(p);
+    size_t deltas = std::count_if(chain.begin(), chain.end(),
+                                  [](auto& f) { return f.delta; });
+    bool write_snap = kind == CheckpointKind::kFull || chain.empty() ||
+                      deltas >= opt_.max_delta_chain;
     if (!write_snap && dirty_[p].empty()) {
-      for (auto& f : chain) m.files.push_back(f);  // inherited, shared with the parent
+      for (auto& f : chain)
+        m.files.push_back(f);  // inherited, shared with the parent
       continue;
     }
     std::vector<StateChange> changes;
     if (write_snap) {
       chain.clear();
-      for (const auto* kv : bucket(p)) changes.push_back({kv->first, kv->second});
+      for (const auto* kv : bucket(p))
+        changes.push_back({kv->first, kv->second});
     } else {
       for (const auto& key : dirty_[p]) {
         auto it = kv_.find(key);
-        changes.push_back({key, it == kv_.end() ? std::nullopt : std::optional<std::string>(it->second)});
+        changes.push_back({key, it == kv_.end()
+                                    ? std::nullopt
+                                    : std::optional<std::string>(it->second)});
       }
     }
     std::string data = EncodeStateFile(!write_snap, p, changes);
-    ManifestFile f{layout::StateFileName(opt_.operator_name, p, !write_snap), id, p, !write_snap,
-                   data.size(), Sha256Hex(data)};
-    CRASHLAB_RETURN_IF_ERROR(
-        faultfs::WriteFile(vfs_, layout::StateFile(dir_, id, f.name), data, /*sync=*/true));
+    ManifestFile f{layout::StateFileName(opt_.operator_name, p, !write_snap),
+                   id,
+                   p,
+                   !write_snap,
+                   data.size(),
+                   Sha256Hex(data)};
+    CRASHLAB_RETURN_IF_ERROR(faultfs::WriteFile(
+        vfs_, layout::StateFile(dir_, id, f.name), data, /*sync=*/true));
     bytes_written += data.size();
     for (auto& c : chain) m.files.push_back(c);
     m.files.push_back(std::move(f));
@@ -129,8 +146,10 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   m.bytes_written = bytes_written;
   std::string mtext = m.Serialize();
   std::string msha = Sha256Hex(mtext);
-  CRASHLAB_RETURN_IF_ERROR(faultfs::WriteFile(vfs_, layout::Manifest(dir_, id), mtext, true));
-  CRASHLAB_RETURN_IF_ERROR(faultfs::WriteFile(vfs_, layout::Marker(dir_, id), msha + "\n", true));
+  CRASHLAB_RETURN_IF_ERROR(
+      faultfs::WriteFile(vfs_, layout::Manifest(dir_, id), mtext, true));
+  CRASHLAB_RETURN_IF_ERROR(
+      faultfs::WriteFile(vfs_, layout::Marker(dir_, id), msha + "\n", true));
   bytes_written += mtext.size() + msha.size() + 1;
 
   // 5. Directory entries of the checkpoint and of its files.
@@ -161,7 +180,8 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   Catalog next = catalog_;
   next.checkpoints.push_back(info);
   next.next_seq = *seq + 1;
-  CatalogWrite cw = WriteCatalog(vfs_, dir_, next, unsafe(UnsafeMode::kCatalogInPlace), sync_dirs);
+  CatalogWrite cw = WriteCatalog(
+      vfs_, dir_, next, unsafe(UnsafeMode::kCatalogInPlace), sync_dirs);
   if (!cw.status.ok()) {
     if (unsafe(UnsafeMode::kNoRollbackOnCommitError)) {
       // UNSAFE: callers now list a checkpoint no restart may find.
@@ -173,8 +193,8 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
     if (cw.maybe_replaced) {
       // The new catalog may be visible: put the old one back (new tmp file,
       // new fsyncs; nothing failed is retried).
-      CatalogWrite undo = WriteCatalog(vfs_, dir_, catalog_, unsafe(UnsafeMode::kCatalogInPlace),
-                                       sync_dirs);
+      CatalogWrite undo = WriteCatalog(
+          vfs_, dir_, catalog_, unsafe(UnsafeMode::kCatalogInPlace), sync_dirs);
       if (!undo.status.ok()) disk_catalog_uncertain_ = true;
     }
     return cw.status;
@@ -191,8 +211,10 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   // 7. After the commit: hint, GC, WAL truncation. The checkpoint stands
   // whatever happens here.
   {
-    Status st = faultfs::WriteFile(vfs_, layout::LatestTmp(dir_), id + "\n", /*sync=*/false);
-    if (st.ok()) st = vfs_.Rename(layout::LatestTmp(dir_), layout::Latest(dir_));
+    Status st = faultfs::WriteFile(vfs_, layout::LatestTmp(dir_), id + "\n",
+                                   /*sync=*/false);
+    if (st.ok())
+      st = vfs_.Rename(layout::LatestTmp(dir_), layout::Latest(dir_));
     if (!st.ok()) result.warnings.push_back("LATEST hint: " + st.ToString());
   }
   if (opt_.gc_after_checkpoint) {
@@ -200,8 +222,8 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
     if (gc.ok()) {
       auto wal_deleted = std::move(result.gc.wal_deleted);
       result.gc = std::move(*gc);
-      result.gc.wal_deleted.insert(result.gc.wal_deleted.begin(), wal_deleted.begin(),
-                                   wal_deleted.end());
+      result.gc.wal_deleted.insert(result.gc.wal_deleted.begin(),
+                                   wal_deleted.begin(), wal_deleted.end());
     } else {
       result.warnings.push_back("GC: " + gc.status().ToString());
     }

@@ -33,21 +33,22 @@ Result<GcResult> Engine::Impl::DoGc() {
 
   // Fail closed: every retained manifest must be readable before anything goes.
   References refs;
-  CRASHLAB_RETURN_IF_ERROR(CollectReferences(vfs_, dir_, retained,
-                                             unsafe(UnsafeMode::kGcIgnoresManifestErrors),
-                                             unsafe(UnsafeMode::kGcIgnoresChildren), &refs,
-                                             &out.problems));
+  CRASHLAB_RETURN_IF_ERROR(CollectReferences(
+      vfs_, dir_, retained, unsafe(UnsafeMode::kGcIgnoresManifestErrors),
+      unsafe(UnsafeMode::kGcIgnoresChildren), &refs, &out.problems));
 
   // The catalog without the removed entries must be durable before any file
   // of theirs is deleted.
   if (!out.removed.empty() || disk_catalog_uncertain_) {
     Catalog next = catalog_;
     next.checkpoints = retained;
-    CatalogWrite cw = WriteCatalog(vfs_, dir_, next, unsafe(UnsafeMode::kCatalogInPlace),
-                                   !unsafe(UnsafeMode::kSkipDirFsync));
+    CatalogWrite cw =
+        WriteCatalog(vfs_, dir_, next, unsafe(UnsafeMode::kCatalogInPlace),
+                     !unsafe(UnsafeMode::kSkipDirFsync));
     if (!cw.status.ok()) {
       if (cw.maybe_replaced) {
-        CatalogWrite undo = WriteCatalog(vfs_, dir_, catalog_, unsafe(UnsafeMode::kCatalogInPlace),
+        CatalogWrite undo = WriteCatalog(vfs_, dir_, catalog_,
+                                         unsafe(UnsafeMode::kCatalogInPlace),
                                          !unsafe(UnsafeMode::kSkipDirFsync));
         disk_catalog_uncertain_ = !undo.status.ok();
       }
@@ -59,8 +60,8 @@ Result<GcResult> Engine::Impl::DoGc() {
 
   std::set<std::string> keep_ids;
   for (const auto& c : catalog_.checkpoints) keep_ids.insert(c.id);
-  CRASHLAB_RETURN_IF_ERROR(
-      DeleteUnreferenced(vfs_, dir_, refs, keep_ids, &out.deleted, &out.kept_shared));
+  CRASHLAB_RETURN_IF_ERROR(DeleteUnreferenced(vfs_, dir_, refs, keep_ids,
+                                              &out.deleted, &out.kept_shared));
   CRASHLAB_RETURN_IF_ERROR(TruncateWal(&out.wal_deleted));
   return out;
 }

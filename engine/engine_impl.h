@@ -28,7 +28,8 @@ class Engine::Impl {
 
   // All below REQUIRE mu_ held, except Recover (before the engine is shared).
   Status Recover(RecoveryResult* res);
-  // Writes the replayed WAL bytes again and fdatasyncs them (engine_recover.cc).
+  // Writes the replayed WAL bytes again and fdatasyncs them
+  // (engine_recover.cc).
   Status RepersistWal(const WalReplay& replay, uint64_t* bytes);
   Result<Lsn> Append(WalRecord r);
   void Apply(const WalRecord& r);
@@ -57,7 +58,7 @@ class Engine::Impl {
   // --- checkpoints (GUARDED_BY(mu_)) ---
   Catalog catalog_;                 // the in-memory list: committed checkpoints
   std::optional<Manifest> newest_;  // manifest of catalog_.checkpoints.back()
-  uint64_t max_epoch_ = 0;          // highest epoch ever seen (incl. skipped ones)
+  uint64_t max_epoch_ = 0;  // highest epoch ever seen (incl. skipped ones)
   // A catalog write failed after the new file may have become visible and
   // could not be restored: the next GC rewrites the catalog first.
   bool disk_catalog_uncertain_ = false;

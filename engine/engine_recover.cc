@@ -24,7 +24,8 @@ using faultfs::JoinPath;
 Status CreateLayout(faultfs::Vfs& vfs, std::string_view dir) {
   CRASHLAB_RETURN_IF_ERROR(faultfs::MkdirAll(vfs, dir, /*sync=*/true));
   bool created = false;
-  for (const std::string& sub : {layout::WalDir(dir), layout::CheckpointsDir(dir)}) {
+  for (const std::string& sub :
+       {layout::WalDir(dir), layout::CheckpointsDir(dir)}) {
     auto ex = faultfs::Exists(vfs, sub);
     if (!ex.ok()) return ex.status();
     if (!*ex) {
@@ -36,7 +37,8 @@ Status CreateLayout(faultfs::Vfs& vfs, std::string_view dir) {
   auto ex = faultfs::Exists(vfs, layout::Catalog(dir));
   if (!ex.ok()) return ex.status();
   if (!*ex) {
-    CatalogWrite cw = WriteCatalog(vfs, dir, Catalog{}, /*in_place=*/false, /*sync_dir=*/true);
+    CatalogWrite cw = WriteCatalog(vfs, dir, Catalog{}, /*in_place=*/false,
+                                   /*sync_dir=*/true);
     return cw.status;
   }
   return Status::Ok();
@@ -64,26 +66,32 @@ Status Engine::Impl::RepersistWal(const WalReplay& replay, uint64_t* bytes) {
   return Status::Ok();
 }
 
-Status Engine::Init(faultfs::Vfs& vfs, std::string_view dir, const Options& options) {
+Status Engine::Init(faultfs::Vfs& vfs, std::string_view dir,
+                    const Options& options) {
   CRASHLAB_RETURN_IF_ERROR(options.Validate());
   auto ex = faultfs::Exists(vfs, layout::Catalog(dir));
   if (!ex.ok()) return ex.status();
-  if (*ex) return Status::IoError(EEXIST, layout::Catalog(dir), "engine directory already initialised");
+  if (*ex)
+    return Status::IoError(EEXIST, layout::Catalog(dir),
+                           "engine directory already initialised");
   auto entries = vfs.ListDir(layout::CheckpointsDir(dir));
   if (entries.ok()) {
     for (const auto& e : *entries) {
       if (layout::ParseId(e.name)) {
-        return Status::Corruption(layout::Catalog(dir),
-                                  "catalog-missing: checkpoint directories exist (e.g. " + e.name +
-                                      "); use rebuild-catalog, not init");
+        return Status::Corruption(
+            layout::Catalog(dir),
+            "catalog-missing: checkpoint directories exist (e.g. " + e.name +
+                "); use rebuild-catalog, not init");
       }
     }
   }
   return CreateLayout(vfs, dir);
 }
 
-Result<std::unique_ptr<Engine>> Engine::Open(faultfs::Vfs& vfs, std::string_view dir,
-                                             const Options& options, RecoveryResult* recovery) {
+Result<std::unique_ptr<Engine>> Engine::Open(faultfs::Vfs& vfs,
+                                             std::string_view dir,
+                                             const Options& options,
+                                             RecoveryResult* recovery) {
   RecoveryResult local;
   RecoveryResult& res = recovery ? *recovery : local;
   res = RecoveryResult{};
@@ -118,7 +126,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
   } else if (cat.status().err() != ENOENT) {
     if (!cat.status().is_corruption()) return io_problem(cat.status());
     Problem p{"catalog-corrupt", layout::Catalog(dir_),
-              cat.status().message() + "; nothing was deleted (see `ckpt rebuild-catalog`)"};
+              cat.status().message() +
+                  "; nothing was deleted (see `ckpt rebuild-catalog`)"};
     problems.push_back(p);
     return ProblemStatus(p);
   } else {
@@ -126,7 +135,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
     auto entries = vfs_.ListDir(layout::CheckpointsDir(dir_));
     if (entries.ok()) {
       for (const auto& e : *entries) {
-        if (layout::ParseId(e.name) && e.type == faultfs::FileType::kDirectory) orphans.push_back(e.name);
+        if (layout::ParseId(e.name) && e.type == faultfs::FileType::kDirectory)
+          orphans.push_back(e.name);
       }
     } else if (entries.status().err() != ENOENT) {
       return io_problem(entries.status());
@@ -145,18 +155,21 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
       } else {
         std::string names;
         for (const auto& o : orphans) names += (names.empty() ? "" : ", ") + o;
-        Problem p{"catalog-missing", layout::Catalog(dir_),
-                  "CATALOG.json is missing but " +
-                      (orphans.empty() ? "the WAL starts at lsn " +
-                                             std::to_string(segs->front().first_lsn)
-                                       : "checkpoint directories exist: " + names) +
-                      "; refusing to start, nothing was deleted (run `ckpt rebuild-catalog`)"};
+        Problem p{
+            "catalog-missing", layout::Catalog(dir_),
+            "CATALOG.json is missing but " +
+                (orphans.empty() ? "the WAL starts at lsn " +
+                                       std::to_string(segs->front().first_lsn)
+                                 : "checkpoint directories exist: " + names) +
+                "; refusing to start, nothing was deleted (run `ckpt "
+                "rebuild-catalog`)"};
         problems.push_back(p);
         return ProblemStatus(p);
       }
     }
     if (!opt_.create_if_missing) {
-      return Status::IoError(ENOENT, layout::Catalog(dir_), "no engine here (create_if_missing is off)");
+      return Status::IoError(ENOENT, layout::Catalog(dir_),
+                             "no engine here (create_if_missing is off)");
     }
     Status s = CreateLayout(vfs_, dir_);
     if (!s.ok()) return io_problem(s);
@@ -174,7 +187,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
       // UNSAFE: load whatever is there; absent files load as empty.
       std::string mpath = layout::Manifest(dir_, c.id);
       auto text = faultfs::ReadFile(vfs_, mpath);
-      auto m = text.ok() ? Manifest::Parse(*text, mpath) : Result<Manifest>(text.status());
+      auto m = text.ok() ? Manifest::Parse(*text, mpath)
+                         : Result<Manifest>(text.status());
       if (m.ok()) {
         std::map<std::string, std::string> contents;
         for (const auto& f : m->files) {
@@ -183,7 +197,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
           if (data.ok()) contents[path] = std::move(*data);
         }
         kv_.clear();
-        if (LoadCheckpointState(dir_, *m, contents, /*missing_is_empty=*/true, &kv_, &found)) {
+        if (LoadCheckpointState(dir_, *m, contents, /*missing_is_empty=*/true,
+                                &kv_, &found)) {
           chosen = i;
           manifest = std::move(*m);
           break;
@@ -192,12 +207,14 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
         found.push_back({"manifest-corrupt", mpath, m.status().message(), 0});
       }
     } else {
-      VerifiedCheckpoint v = VerifyCheckpoint(vfs_, dir_, c.id, c.manifest_sha256,
-                                              opt_.schema_fingerprint, /*keep_contents=*/true);
+      VerifiedCheckpoint v =
+          VerifyCheckpoint(vfs_, dir_, c.id, c.manifest_sha256,
+                           opt_.schema_fingerprint, /*keep_contents=*/true);
       found = v.report.problems;
       if (v.report.ok) {
         kv_.clear();
-        if (LoadCheckpointState(dir_, *v.manifest, v.contents, false, &kv_, &found)) {
+        if (LoadCheckpointState(dir_, *v.manifest, v.contents, false, &kv_,
+                                &found)) {
           chosen = i;
           manifest = std::move(v.manifest);
           break;
@@ -211,22 +228,25 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
       std::string msg = found.empty() ? std::string() : found.front().code;
       msg.append(msg.empty() ? "" : ": ").append("checkpoint ").append(c.id);
       msg.append(" failed verification:");
-      for (const auto& p : found) msg.append(" ").append(p.ToString()).append(";");
+      for (const auto& p : found)
+        msg.append(" ").append(p.ToString()).append(";");
       msg.append(" no fallback (policy none), nothing was deleted");
       return Status::Corruption(layout::CheckpointDir(dir_, c.id), msg);
     }
   }
   if (!list.empty() && chosen < 0) {
     kv_.clear();
-    return Status::Corruption(layout::Catalog(dir_),
-                              "no checkpoint in the catalog verifies; nothing was deleted");
+    return Status::Corruption(
+        layout::Catalog(dir_),
+        "no checkpoint in the catalog verifies; nothing was deleted");
   }
   res->fallback_used = chosen >= 0 && !res->skipped_checkpoints.empty();
 
   catalog_.next_seq = disk.next_seq;
   for (const auto& c : list) {
     max_epoch_ = std::max(max_epoch_, c.epoch);
-    if (auto s = layout::ParseId(c.id)) catalog_.next_seq = std::max(catalog_.next_seq, *s + 1);
+    if (auto s = layout::ParseId(c.id))
+      catalog_.next_seq = std::max(catalog_.next_seq, *s + 1);
   }
   uint64_t position = 0;
   if (chosen >= 0) {
@@ -244,14 +264,16 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
   // directories stay until then (evidence), and their epochs are never reused.
 
   // 3. WAL replay.
-  auto replay = ReadWal(vfs_, dir_, position, unsafe(UnsafeMode::kTrustTornWal), &problems);
+  auto replay = ReadWal(vfs_, dir_, position, unsafe(UnsafeMode::kTrustTornWal),
+                        &problems);
   if (!replay.ok() && tolerate_wal_gap) {
     // UNSAFE gc-when-catalog-missing: start from whatever the log still has.
     problems.clear();
     auto segs = ListWalSegments(vfs_, dir_);
     if (segs.ok() && !segs->empty()) {
       position = segs->front().first_lsn - 1;
-      replay = ReadWal(vfs_, dir_, position, unsafe(UnsafeMode::kTrustTornWal), &problems);
+      replay = ReadWal(vfs_, dir_, position, unsafe(UnsafeMode::kTrustTornWal),
+                       &problems);
     }
   }
   if (!replay.ok()) return replay.status();
@@ -285,8 +307,9 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
     auto tmp = faultfs::Exists(vfs_, layout::CatalogTmp(dir_));
     if (!tmp.ok()) return io_problem(tmp.status());
     if (*tmp) {
-      CatalogWrite cw = WriteCatalog(vfs_, dir_, disk, unsafe(UnsafeMode::kCatalogInPlace),
-                                     !unsafe(UnsafeMode::kSkipDirFsync));
+      CatalogWrite cw =
+          WriteCatalog(vfs_, dir_, disk, unsafe(UnsafeMode::kCatalogInPlace),
+                       !unsafe(UnsafeMode::kSkipDirFsync));
       if (!cw.status.ok()) return io_problem(cw.status);
       res->catalog_repersisted = true;
     }
@@ -299,7 +322,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
   }
   wal_ = std::make_unique<WalWriter>(
       vfs_, dir_,
-      WalWriter::Settings{opt_.wal_segment_bytes, unsafe(UnsafeMode::kAckBeforeFsync)},
+      WalWriter::Settings{opt_.wal_segment_bytes,
+                          unsafe(UnsafeMode::kAckBeforeFsync)},
       std::move(firsts), last_lsn_ + 1);
 
   // 4. Startup GC: only names the engine made, only what no catalog entry
@@ -307,14 +331,17 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
   if (opt_.startup_gc) {
     References refs;
     std::vector<Problem> gc_problems;
-    Status s = CollectReferences(vfs_, dir_, list, false, false, &refs, &gc_problems);
+    Status s =
+        CollectReferences(vfs_, dir_, list, false, false, &refs, &gc_problems);
     std::set<std::string> keep_ids;
     for (const auto& c : list) keep_ids.insert(c.id);
     std::vector<std::string> kept;
-    if (s.ok()) s = DeleteUnreferenced(vfs_, dir_, refs, keep_ids, &res->deleted, &kept);
+    if (s.ok())
+      s = DeleteUnreferenced(vfs_, dir_, refs, keep_ids, &res->deleted, &kept);
     if (s.ok() && !res->fallback_used) s = TruncateWal(&res->deleted);
     if (!s.ok()) {
-      problems.push_back({"startup-gc-skipped", s.path(), s.ToString(), s.err()});
+      problems.push_back(
+          {"startup-gc-skipped", s.path(), s.ToString(), s.err()});
     }
   }
 

@@ -9,26 +9,32 @@ using faultfs::JoinPath;
 using faultfs::Status;
 
 Status CollectReferences(faultfs::Vfs& vfs, std::string_view dir,
-                         const std::vector<CheckpointInfo>& keep, bool ignore_manifest_errors,
-                         bool ignore_children, References* refs, std::vector<Problem>* problems) {
+                         const std::vector<CheckpointInfo>& keep,
+                         bool ignore_manifest_errors, bool ignore_children,
+                         References* refs, std::vector<Problem>* problems) {
   for (const auto& c : keep) {
     std::string mpath = layout::Manifest(dir, c.id);
     refs->files.insert(mpath);
     refs->files.insert(layout::Marker(dir, c.id));
     auto text = faultfs::ReadFile(vfs, mpath);
     faultfs::Result<Manifest> m =
-        text.ok() ? Manifest::Parse(*text, mpath) : faultfs::Result<Manifest>(text.status());
+        text.ok() ? Manifest::Parse(*text, mpath)
+                  : faultfs::Result<Manifest>(text.status());
     if (!m.ok()) {
-      if (ignore_manifest_errors) continue;  // UNSAFE: its files become unprotected
-      Problem p{text.ok() ? "manifest-corrupt" : (text.status().err() == ENOENT ? "manifest-missing"
-                                                                                : "io-error"),
-                mpath, "GC aborted before deleting anything: " + m.status().message(),
+      if (ignore_manifest_errors)
+        continue;  // UNSAFE: its files become unprotected
+      Problem p{text.ok() ? "manifest-corrupt"
+                          : (text.status().err() == ENOENT ? "manifest-missing"
+                                                           : "io-error"),
+                mpath,
+                "GC aborted before deleting anything: " + m.status().message(),
                 text.ok() ? 0 : text.status().err()};
       problems->push_back(p);
       return ProblemStatus(p);
     }
     for (const auto& f : m->files) {
-      if (ignore_children && f.owner != c.id) continue;  // UNSAFE: parents' files unprotected
+      if (ignore_children && f.owner != c.id)
+        continue;  // UNSAFE: parents' files unprotected
       std::string path = layout::StateFile(dir, f.owner, f.name);
       refs->files.insert(path);
       refs->refcount[path]++;
@@ -46,7 +52,9 @@ bool IsEngineFileInCheckpoint(std::string_view rel) {
   size_t slash = rel.find('/', 10);
   if (slash == std::string_view::npos) return false;
   std::string_view file = rel.substr(slash + 1);
-  if (file.find('/') != std::string_view::npos || file.substr(0, 10) != "partition-") return false;
+  if (file.find('/') != std::string_view::npos ||
+      file.substr(0, 10) != "partition-")
+    return false;
   return file.ends_with(".snap") || file.ends_with(".delta");
 }
 
@@ -59,8 +67,10 @@ bool LeadsToReference(const References& refs, const std::string& path) {
 
 // Deletes the engine-named files below checkpoint dir `cdir` that are not
 // referenced, then the empty directories, deepest first.
-Status CleanCheckpointDir(faultfs::Vfs& vfs, const std::string& cdir, const References& refs,
-                          std::vector<std::string>* deleted, std::vector<std::string>* kept) {
+Status CleanCheckpointDir(faultfs::Vfs& vfs, const std::string& cdir,
+                          const References& refs,
+                          std::vector<std::string>* deleted,
+                          std::vector<std::string>* kept) {
   // Marker first: a directory without marker is never taken for committed.
   for (std::string_view name : {layout::kMarker, layout::kManifest}) {
     std::string path = JoinPath(cdir, name);
@@ -110,7 +120,8 @@ Status CleanCheckpointDir(faultfs::Vfs& vfs, const std::string& cdir, const Refe
     Status st = vfs.Rmdir(path);
     if (st.ok()) {
       deleted->push_back(path + "/");
-    } else if (st.err() != ENOENT && st.err() != ENOTEMPTY && st.err() != EEXIST) {
+    } else if (st.err() != ENOENT && st.err() != ENOTEMPTY &&
+               st.err() != EEXIST) {
       return st;
     }
   }
@@ -119,8 +130,10 @@ Status CleanCheckpointDir(faultfs::Vfs& vfs, const std::string& cdir, const Refe
 
 }  // namespace
 
-Status DeleteUnreferenced(faultfs::Vfs& vfs, std::string_view dir, const References& refs,
-                          const std::set<std::string>& keep_ids, std::vector<std::string>* deleted,
+Status DeleteUnreferenced(faultfs::Vfs& vfs, std::string_view dir,
+                          const References& refs,
+                          const std::set<std::string>& keep_ids,
+                          std::vector<std::string>* deleted,
                           std::vector<std::string>* kept) {
   std::string cdir = layout::CheckpointsDir(dir);
   auto entries = vfs.ListDir(cdir);
@@ -136,15 +149,18 @@ Status DeleteUnreferenced(faultfs::Vfs& vfs, std::string_view dir, const Referen
       continue;
     }
     if (!layout::ParseId(e.name) || keep_ids.count(e.name)) continue;
-    CRASHLAB_RETURN_IF_ERROR(CleanCheckpointDir(vfs, JoinPath(cdir, e.name), refs, deleted, kept));
+    CRASHLAB_RETURN_IF_ERROR(
+        CleanCheckpointDir(vfs, JoinPath(cdir, e.name), refs, deleted, kept));
   }
   return Status::Ok();
 }
 
-Status RemoveCheckpointDir(faultfs::Vfs& vfs, std::string_view dir, const std::string& id,
+Status RemoveCheckpointDir(faultfs::Vfs& vfs, std::string_view dir,
+                           const std::string& id,
                            std::vector<std::string>* deleted) {
   std::vector<std::string> kept;
-  return CleanCheckpointDir(vfs, layout::CheckpointDir(dir, id), References{}, deleted, &kept);
+  return CleanCheckpointDir(vfs, layout::CheckpointDir(dir, id), References{},
+                            deleted, &kept);
 }
 
 }  // namespace crashlab::engine

@@ -10,7 +10,8 @@
 
 namespace crashlab::engine {
 
-InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir, const Options& options) {
+InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir,
+                      const Options& options) {
   InspectReport rep;
   auto cat = ReadCatalog(vfs, dir);
   Catalog catalog;
@@ -18,17 +19,21 @@ InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir, const Options& op
     rep.catalog_present = rep.catalog_ok = true;
     catalog = std::move(*cat);
   } else if (cat.status().err() == ENOENT) {
-    rep.problems.push_back({"catalog-missing", layout::Catalog(dir), "no CATALOG.json"});
+    rep.problems.push_back(
+        {"catalog-missing", layout::Catalog(dir), "no CATALOG.json"});
   } else {
     rep.catalog_present = true;
-    rep.problems.push_back({cat.status().is_corruption() ? "catalog-corrupt" : "io-error",
-                            layout::Catalog(dir), cat.status().ToString(), cat.status().err()});
+    rep.problems.push_back(
+        {cat.status().is_corruption() ? "catalog-corrupt" : "io-error",
+         layout::Catalog(dir), cat.status().ToString(), cat.status().err()});
   }
   References refs;
   std::vector<Problem> ignored;
-  CollectReferences(vfs, dir, catalog.checkpoints, /*ignore_manifest_errors=*/true, false, &refs,
+  CollectReferences(vfs, dir, catalog.checkpoints,
+                    /*ignore_manifest_errors=*/true, false, &refs,
                     &ignored)
-      .IgnoreError();  // counting only; errors show up in the per-checkpoint verification
+      .IgnoreError();  // counting only; errors show up in the per-checkpoint
+                       // verification
   for (const auto& c : catalog.checkpoints) {
     VerifyReport v = VerifyCheckpoint(vfs, dir, c.id, c.manifest_sha256,
                                       options.schema_fingerprint, false)
@@ -40,28 +45,32 @@ InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir, const Options& op
   auto entries = vfs.ListDir(layout::CheckpointsDir(dir));
   if (entries.ok()) {
     for (const auto& e : *entries) {
-      if (layout::ParseId(e.name) && !catalog.Find(e.name)) rep.uncatalogued.push_back(e.name);
+      if (layout::ParseId(e.name) && !catalog.Find(e.name))
+        rep.uncatalogued.push_back(e.name);
     }
   } else if (entries.status().err() != ENOENT) {
-    rep.problems.push_back({"io-error", entries.status().path(), entries.status().ToString(),
+    rep.problems.push_back({"io-error", entries.status().path(),
+                            entries.status().ToString(),
                             entries.status().err()});
   }
   auto latest = faultfs::ReadFile(vfs, layout::Latest(dir));
   if (latest.ok()) {
     rep.latest_hint = *latest;
-    while (!rep.latest_hint.empty() && rep.latest_hint.back() == '\n') rep.latest_hint.pop_back();
+    while (!rep.latest_hint.empty() && rep.latest_hint.back() == '\n')
+      rep.latest_hint.pop_back();
   }
   auto segs = ListWalSegments(vfs, dir);
   if (!segs.ok()) {
-    rep.problems.push_back({"io-error", segs.status().path(), segs.status().ToString(),
-                            segs.status().err()});
+    rep.problems.push_back({"io-error", segs.status().path(),
+                            segs.status().ToString(), segs.status().err()});
     return rep;
   }
   for (const auto& s : *segs) {
     WalSegmentInfo w;
     w.path = s.path;
     w.first_lsn = s.first_lsn;
-    auto scan = ScanSegment(vfs, s.path, s.first_lsn, std::numeric_limits<uint64_t>::max(), false);
+    auto scan = ScanSegment(vfs, s.path, s.first_lsn,
+                            std::numeric_limits<uint64_t>::max(), false);
     if (!scan.ok()) {
       w.tail = "unreadable: " + scan.status().ToString();
     } else {
@@ -69,7 +78,7 @@ InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir, const Options& op
       w.valid_bytes = scan->valid_bytes;
       w.last_lsn = scan->last_lsn;
       w.records = scan->last_lsn + 1 - s.first_lsn;
-      w.tail = scan->tail == SegmentTail::kClean ? "clean"
+      w.tail = scan->tail == SegmentTail::kClean  ? "clean"
                : scan->tail == SegmentTail::kTorn ? "torn: " + scan->detail
                                                   : "corrupt: " + scan->detail;
     }
@@ -83,41 +92,58 @@ nlohmann::json InspectReport::ToJson() const {
   for (const auto& c : checkpoints) cps.push_back(c.ToJson());
   nlohmann::json wal_j = nlohmann::json::array();
   for (const auto& w : wal) {
-    wal_j.push_back({{"path", w.path}, {"size", w.size}, {"first_lsn", w.first_lsn},
-                     {"last_lsn", w.last_lsn}, {"records", w.records},
-                     {"valid_bytes", w.valid_bytes}, {"tail", w.tail}});
+    wal_j.push_back({{"path", w.path},
+                     {"size", w.size},
+                     {"first_lsn", w.first_lsn},
+                     {"last_lsn", w.last_lsn},
+                     {"records", w.records},
+                     {"valid_bytes", w.valid_bytes},
+                     {"tail", w.tail}});
   }
   nlohmann::json problems_j = nlohmann::json::array();
   for (const auto& p : problems) problems_j.push_back(p.ToJson());
-  return {{"catalog_present", catalog_present}, {"catalog_ok", catalog_ok},
-          {"checkpoints", cps}, {"uncatalogued", uncatalogued},
-          {"latest_hint", latest_hint}, {"wal", wal_j}, {"problems", problems_j}};
+  return {{"catalog_present", catalog_present},
+          {"catalog_ok", catalog_ok},
+          {"checkpoints", cps},
+          {"uncatalogued", uncatalogued},
+          {"latest_hint", latest_hint},
+          {"wal", wal_j},
+          {"problems", problems_j}};
 }
 
 std::string InspectReport::ToText() const {
   std::string s;
-  s += "catalog: " + std::string(!catalog_present ? "MISSING" : catalog_ok ? "ok" : "CORRUPT") + "\n";
+  s += "catalog: " +
+       std::string(!catalog_present ? "MISSING"
+                   : catalog_ok     ? "ok"
+                                    : "CORRUPT") +
+       "\n";
   for (const auto& p : problems) s += "  problem: " + p.ToString() + "\n";
-  s += "checkpoints (oldest first): " + std::to_string(checkpoints.size()) + "\n";
+  s += "checkpoints (oldest first): " + std::to_string(checkpoints.size()) +
+       "\n";
   for (const auto& c : checkpoints) {
     s += "  " + c.id + "  epoch " + std::to_string(c.info.epoch) + "  " +
          std::string(CheckpointKindName(c.info.kind)) +
-         (c.info.parent.empty() ? "" : " (parent " + c.info.parent + ")") + "  wal " +
-         std::to_string(c.info.wal_position) + "  state written " + std::to_string(c.info.bytes_written) +
-         " B, needed " + std::to_string(c.info.bytes_total) + " B  " +
+         (c.info.parent.empty() ? "" : " (parent " + c.info.parent + ")") +
+         "  wal " + std::to_string(c.info.wal_position) + "  state written " +
+         std::to_string(c.info.bytes_written) + " B, needed " +
+         std::to_string(c.info.bytes_total) + " B  " +
          (c.ok ? "VERIFIED" : "FAILED") + "\n";
     for (const auto& f : c.files) {
-      s += "      " + f.status + "  " + f.path + "  " + std::to_string(f.size) + " B  refs " +
-           std::to_string(f.refcount) + "\n";
+      s += "      " + f.status + "  " + f.path + "  " + std::to_string(f.size) +
+           " B  refs " + std::to_string(f.refcount) + "\n";
     }
-    for (const auto& p : c.problems) s += "      problem: " + p.ToString() + "\n";
+    for (const auto& p : c.problems)
+      s += "      problem: " + p.ToString() + "\n";
   }
   for (const auto& u : uncatalogued) s += "  not in catalog: " + u + "\n";
-  s += "LATEST hint: " + (latest_hint.empty() ? std::string("(none)") : latest_hint) + "\n";
+  s += "LATEST hint: " +
+       (latest_hint.empty() ? std::string("(none)") : latest_hint) + "\n";
   s += "wal segments: " + std::to_string(wal.size()) + "\n";
   for (const auto& w : wal) {
-    s += "  " + w.path + "  lsn " + std::to_string(w.first_lsn) + ".." + std::to_string(w.last_lsn) +
-         "  " + std::to_string(w.valid_bytes) + "/" + std::to_string(w.size) + " B  " + w.tail + "\n";
+    s += "  " + w.path + "  lsn " + std::to_string(w.first_lsn) + ".." +
+         std::to_string(w.last_lsn) + "  " + std::to_string(w.valid_bytes) +
+         "/" + std::to_string(w.size) + " B  " + w.tail + "\n";
   }
   return s;
 }

@@ -4,10 +4,9 @@
 // directories no catalog entry names, and the WAL extent. Never writes.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/options.h"
 #include "engine/problem.h"
@@ -19,11 +18,11 @@ namespace crashlab::engine {
 struct WalSegmentInfo {
   std::string path;
   uint64_t size = 0;
-  uint64_t first_lsn = 0;   // from the name
-  uint64_t last_lsn = 0;    // last valid record (0 = none)
+  uint64_t first_lsn = 0;  // from the name
+  uint64_t last_lsn = 0;   // last valid record (0 = none)
   uint64_t records = 0;
   uint64_t valid_bytes = 0;
-  std::string tail;         // "clean", "torn", "corrupt"
+  std::string tail;  // "clean", "torn", "corrupt"
 };
 
 struct InspectReport {
@@ -32,13 +31,14 @@ struct InspectReport {
   std::vector<VerifyReport> checkpoints;  // catalog order, oldest first
   std::vector<std::string> uncatalogued;  // checkpoint dirs not in the catalog
   std::vector<WalSegmentInfo> wal;
-  std::string latest_hint;                // content of LATEST, "" if absent
+  std::string latest_hint;  // content of LATEST, "" if absent
   std::vector<Problem> problems;
 
   nlohmann::json ToJson() const;
   std::string ToText() const;
 };
 
-InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir, const Options& options);
+InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir,
+                      const Options& options);
 
 }  // namespace crashlab::engine

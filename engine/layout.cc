@@ -24,7 +24,8 @@ std::string WalDir(std::string_view dir) { return JoinPath(dir, kWalDir); }
 
 std::string WalSegmentName(uint64_t first_lsn) {
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "wal-%020llu.log", static_cast<unsigned long long>(first_lsn));
+  std::snprintf(buf, sizeof(buf), "wal-%020llu.log",
+                static_cast<unsigned long long>(first_lsn));
   return buf;
 }
 
@@ -40,11 +41,21 @@ std::optional<uint64_t> ParseWalSegmentName(std::string_view name) {
   return ParseDigits(name.substr(4, 20), 20);
 }
 
-std::string CheckpointsDir(std::string_view dir) { return JoinPath(dir, kCheckpointsDir); }
-std::string Catalog(std::string_view dir) { return JoinPath(CheckpointsDir(dir), kCatalog); }
-std::string CatalogTmp(std::string_view dir) { return JoinPath(CheckpointsDir(dir), kCatalogTmp); }
-std::string Latest(std::string_view dir) { return JoinPath(CheckpointsDir(dir), kLatest); }
-std::string LatestTmp(std::string_view dir) { return JoinPath(CheckpointsDir(dir), kLatestTmp); }
+std::string CheckpointsDir(std::string_view dir) {
+  return JoinPath(dir, kCheckpointsDir);
+}
+std::string Catalog(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kCatalog);
+}
+std::string CatalogTmp(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kCatalogTmp);
+}
+std::string Latest(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kLatest);
+}
+std::string LatestTmp(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kLatestTmp);
+}
 std::string CheckpointDir(std::string_view dir, std::string_view id) {
   return JoinPath(CheckpointsDir(dir), id);
 }
@@ -57,7 +68,8 @@ std::string Marker(std::string_view dir, std::string_view id) {
 
 std::string FormatId(uint64_t seq) {
   char buf[32];
-  std::snprintf(buf, sizeof(buf), "ckpt-%010llu", static_cast<unsigned long long>(seq));
+  std::snprintf(buf, sizeof(buf), "ckpt-%010llu",
+                static_cast<unsigned long long>(seq));
   return buf;
 }
 
@@ -67,11 +79,12 @@ std::optional<uint64_t> ParseId(std::string_view name) {
 }
 
 std::string StateFileName(std::string_view op, uint32_t partition, bool delta) {
-  return "operators/" + std::string(op) + "/partition-" + std::to_string(partition) +
-         (delta ? ".delta" : ".snap");
+  return "operators/" + std::string(op) + "/partition-" +
+         std::to_string(partition) + (delta ? ".delta" : ".snap");
 }
 
-std::string StateFile(std::string_view dir, std::string_view owner, std::string_view name) {
+std::string StateFile(std::string_view dir, std::string_view owner,
+                      std::string_view name) {
   return JoinPath(CheckpointDir(dir, owner), name);
 }
 

@@ -42,9 +42,11 @@ std::string Marker(std::string_view dir, std::string_view id);
 std::string FormatId(uint64_t seq);
 std::optional<uint64_t> ParseId(std::string_view name);
 
-// "operators/<op>/partition-<n>.snap" or ".delta", relative to a checkpoint dir.
+// "operators/<op>/partition-<n>.snap" or ".delta", relative to a checkpoint
+// dir.
 std::string StateFileName(std::string_view op, uint32_t partition, bool delta);
 // A state file's path relative to the engine dir.
-std::string StateFile(std::string_view dir, std::string_view owner, std::string_view name);
+std::string StateFile(std::string_view dir, std::string_view owner,
+                      std::string_view name);
 
 }  // namespace crashlab::engine::layout

@@ -13,8 +13,11 @@ using nlohmann::json;
 std::string Manifest::Serialize() const {
   json files_j = json::array();
   for (const auto& f : files) {
-    files_j.push_back({{"name", f.name}, {"owner", f.owner}, {"partition", f.partition},
-                       {"kind", f.delta ? "delta" : "snap"}, {"size", f.size},
+    files_j.push_back({{"name", f.name},
+                       {"owner", f.owner},
+                       {"partition", f.partition},
+                       {"kind", f.delta ? "delta" : "snap"},
+                       {"size", f.size},
                        {"sha256", f.sha256}});
   }
   json body = {{"format", format},
@@ -35,27 +38,32 @@ std::string Manifest::Serialize() const {
   return doc.dump(1) + "\n";
 }
 
-Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path) {
+Result<Manifest> Manifest::Parse(std::string_view text,
+                                 const std::string& path) {
   try {
     json doc = json::parse(text);
     const json& body = doc.at("manifest");
     if (doc.at("sha256").get<std::string>() != Sha256Hex(body.dump())) {
-      return Status::Corruption(path, "manifest-corrupt: self-checksum mismatch");
+      return Status::Corruption(path,
+                                "manifest-corrupt: self-checksum mismatch");
     }
     Manifest m;
     m.format = body.at("format").get<int>();
     if (m.format != 1) {
-      return Status::Corruption(path, "manifest-corrupt: unknown format " + std::to_string(m.format));
+      return Status::Corruption(
+          path, "manifest-corrupt: unknown format " + std::to_string(m.format));
     }
     m.id = body.at("id").get<std::string>();
     m.epoch = body.at("epoch").get<uint64_t>();
     m.parent = body.at("parent").get<std::string>();
-    m.kind = body.at("kind").get<std::string>() == "incremental" ? CheckpointKind::kIncremental
-                                                                 : CheckpointKind::kFull;
+    m.kind = body.at("kind").get<std::string>() == "incremental"
+                 ? CheckpointKind::kIncremental
+                 : CheckpointKind::kFull;
     m.created_ms = body.at("created_ms").get<uint64_t>();
     m.wal_position = body.at("wal_position").get<uint64_t>();
     m.watermark = body.at("watermark").get<uint64_t>();
-    m.source_offsets = body.at("source_offsets").get<std::map<std::string, uint64_t>>();
+    m.source_offsets =
+        body.at("source_offsets").get<std::map<std::string, uint64_t>>();
     m.schema_fingerprint = body.at("schema_fingerprint").get<std::string>();
     m.op = body.at("operator").get<std::string>();
     m.partitions = body.at("partitions").get<uint32_t>();
@@ -69,16 +77,19 @@ Result<Manifest> Manifest::Parse(std::string_view text, const std::string& path)
       mf.size = f.at("size").get<uint64_t>();
       mf.sha256 = f.at("sha256").get<std::string>();
       // Names come from disk: refuse anything that could leave the owner's dir.
-      if (mf.name.find("..") != std::string::npos || mf.name.empty() || mf.name[0] == '/' ||
-          mf.owner.find('/') != std::string::npos || mf.owner.find("..") != std::string::npos ||
+      if (mf.name.find("..") != std::string::npos || mf.name.empty() ||
+          mf.name[0] == '/' || mf.owner.find('/') != std::string::npos ||
+          mf.owner.find("..") != std::string::npos ||
           mf.partition >= m.partitions) {
-        return Status::Corruption(path, "manifest-corrupt: bad file entry '" + mf.name + "'");
+        return Status::Corruption(
+            path, "manifest-corrupt: bad file entry '" + mf.name + "'");
       }
       m.files.push_back(std::move(mf));
     }
     return m;
   } catch (const json::exception& e) {
-    return Status::Corruption(path, std::string("manifest-corrupt: ") + e.what());
+    return Status::Corruption(path,
+                              std::string("manifest-corrupt: ") + e.what());
   }
 }
 

@@ -38,13 +38,15 @@ struct Manifest {
   std::string schema_fingerprint;
   std::string op;  // operator name
   uint32_t partitions = 0;
-  // Per partition in chain order (a .snap, then its .deltas), partitions ascending.
+  // Per partition in chain order (a .snap, then its .deltas), partitions
+  // ascending.
   std::vector<ManifestFile> files;
   uint64_t bytes_written = 0;
 
   std::string Serialize() const;
   // Parses and checks the self-checksum; errors are Corruption naming `path`.
-  static faultfs::Result<Manifest> Parse(std::string_view text, const std::string& path);
+  static faultfs::Result<Manifest> Parse(std::string_view text,
+                                         const std::string& path);
   // Files of one partition, in chain order.
   std::vector<ManifestFile> PartitionFiles(uint32_t p) const;
   uint64_t bytes_total() const;

@@ -18,7 +18,8 @@ enum class FallbackPolicy {
   kNone,           // refuse: recovery fails with the problems found (default)
   kOlderVerified,  // use the newest older checkpoint that verifies; reported
 };
-std::string_view FallbackPolicyName(FallbackPolicy p);  // "none", "older-verified"
+std::string_view FallbackPolicyName(
+    FallbackPolicy p);  // "none", "older-verified"
 faultfs::Result<FallbackPolicy> ParseFallbackPolicy(std::string_view text);
 
 struct Options {
@@ -83,7 +84,9 @@ struct Options {
   // calls give byte-identical files and the same trace in every run.
   static Options Deterministic();
   // max(2, max_retained).
-  uint32_t effective_max_retained() const { return max_retained < 2 ? 2 : max_retained; }
+  uint32_t effective_max_retained() const {
+    return max_retained < 2 ? 2 : max_retained;
+  }
   // Checks ranges; InvalidArgument names the field.
   faultfs::Status Validate() const;
 };

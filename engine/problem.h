@@ -19,10 +19,9 @@
 //   not-in-catalog       Verify() of an id the catalog does not list
 //   startup-gc-skipped   (informational) startup GC did not run to the end
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "faultfs/status.h"
 
@@ -34,7 +33,8 @@ struct Problem {
   std::string message;  // human detail
   int err = 0;          // errno when the problem came from an I/O error
 
-  std::string ToString() const;  // "state-missing: checkpoints/…/partition-1.snap: …"
+  std::string ToString()
+      const;  // "state-missing: checkpoints/…/partition-1.snap: …"
   nlohmann::json ToJson() const;
   bool operator==(const Problem&) const = default;
 };

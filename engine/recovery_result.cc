@@ -28,18 +28,27 @@ nlohmann::json RecoveryResult::ToJson() const {
 std::string RecoveryResult::ToText() const {
   std::string s;
   s += ok ? "recovery: ok\n" : "recovery: FAILED: " + error + "\n";
-  s += "  checkpoint: " + (checkpoint_id.empty() ? std::string("(none)") : checkpoint_id) +
-       " (epoch " + std::to_string(epoch) + ", wal position " + std::to_string(wal_position) + ")\n";
+  s += "  checkpoint: " +
+       (checkpoint_id.empty() ? std::string("(none)") : checkpoint_id) +
+       " (epoch " + std::to_string(epoch) + ", wal position " +
+       std::to_string(wal_position) + ")\n";
   if (fallback_used) {
     s += "  FALLBACK used: skipped";
     for (const auto& id : skipped_checkpoints) s += " " + id;
     s += "\n";
   }
   s += "  records replayed: " + std::to_string(records_replayed) +
-       ", last lsn: " + std::to_string(last_lsn) + ", keys: " + std::to_string(keys) + "\n";
-  if (bytes_repersisted) s += "  replayed WAL bytes re-persisted: " + std::to_string(bytes_repersisted) + "\n";
-  if (catalog_repersisted) s += "  catalog re-persisted (an interrupted catalog write left its tmp file)\n";
-  if (bytes_cut) s += "  torn WAL tail cut: " + std::to_string(bytes_cut) + " bytes of " + torn_segment + "\n";
+       ", last lsn: " + std::to_string(last_lsn) +
+       ", keys: " + std::to_string(keys) + "\n";
+  if (bytes_repersisted)
+    s += "  replayed WAL bytes re-persisted: " +
+         std::to_string(bytes_repersisted) + "\n";
+  if (catalog_repersisted)
+    s += "  catalog re-persisted (an interrupted catalog write left its tmp "
+         "file)\n";
+  if (bytes_cut)
+    s += "  torn WAL tail cut: " + std::to_string(bytes_cut) + " bytes of " +
+         torn_segment + "\n";
   for (const auto& p : problems) s += "  problem: " + p.ToString() + "\n";
   for (const auto& d : deleted) s += "  deleted: " + d + "\n";
   return s;

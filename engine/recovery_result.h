@@ -2,10 +2,9 @@
 // What Engine::Open found and did, filled in whether or not it succeeded.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/problem.h"
 
@@ -17,10 +16,11 @@ struct RecoveryResult {
   bool fresh = false;
   // Checkpoint the state was rebuilt from ("" = none, state started empty).
   std::string checkpoint_id;
-  uint64_t epoch = 0;          // of that checkpoint (0 = none)
-  uint64_t wal_position = 0;   // last LSN contained in that checkpoint
+  uint64_t epoch = 0;         // of that checkpoint (0 = none)
+  uint64_t wal_position = 0;  // last LSN contained in that checkpoint
   // Ids skipped before `checkpoint_id` was chosen (newest first), and
-  // whether that was a policy fallback (only with FallbackPolicy::kOlderVerified).
+  // whether that was a policy fallback (only with
+  // FallbackPolicy::kOlderVerified).
   std::vector<std::string> skipped_checkpoints;
   bool fallback_used = false;
   uint64_t records_replayed = 0;
@@ -30,14 +30,15 @@ struct RecoveryResult {
   // A catalog write had been interrupted (its tmp file was left), so the
   // catalog was written again before it was served.
   bool catalog_repersisted = false;
-  uint64_t last_lsn = 0;       // LSN of the last operation in the recovered state
-  uint64_t bytes_cut = 0;      // torn WAL tail bytes removed
-  std::string torn_segment;    // segment whose tail was cut, if any
-  uint64_t keys = 0;           // keys in the recovered state
-  std::vector<std::string> catalog;   // committed ids after recovery, oldest first
-  std::vector<Problem> problems;      // everything found, fatal or not
-  std::vector<std::string> deleted;   // files removed by startup GC
-  std::string error;                  // the failing status when !ok
+  uint64_t last_lsn = 0;     // LSN of the last operation in the recovered state
+  uint64_t bytes_cut = 0;    // torn WAL tail bytes removed
+  std::string torn_segment;  // segment whose tail was cut, if any
+  uint64_t keys = 0;         // keys in the recovered state
+  std::vector<std::string>
+      catalog;                    // committed ids after recovery, oldest first
+  std::vector<Problem> problems;  // everything found, fatal or not
+  std::vector<std::string> deleted;  // files removed by startup GC
+  std::string error;                 // the failing status when !ok
 
   nlohmann::json ToJson() const;
   std::string ToText() const;  // multi-line, for the ckpt CLI

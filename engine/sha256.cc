@@ -12,7 +12,8 @@ std::string Sha256Hex(std::string_view data) {
   unsigned int len = 0;
   // EVP_Digest is one-shot and allocation-free from our side; it only fails
   // on allocation failure inside OpenSSL, which we treat as fatal.
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(),
+                 nullptr) != 1) {
     std::abort();
   }
   static constexpr char kHex[] = "0123456789abcdef";

@@ -10,7 +10,8 @@ constexpr std::string_view kMagic = "CLSF";
 constexpr uint8_t kVersion = 1;
 }  // namespace
 
-std::string EncodeStateFile(bool delta, uint32_t partition, const std::vector<StateChange>& changes) {
+std::string EncodeStateFile(bool delta, uint32_t partition,
+                            const std::vector<StateChange>& changes) {
   std::string out(kMagic);
   out.push_back(static_cast<char>(kVersion));
   out.push_back(static_cast<char>(delta ? 2 : 1));
@@ -25,8 +26,10 @@ std::string EncodeStateFile(bool delta, uint32_t partition, const std::vector<St
   return out;
 }
 
-bool ApplyStateFile(std::string_view data, bool expect_delta, uint32_t expect_partition,
-                    std::map<std::string, std::string>* kv, std::string* error) {
+bool ApplyStateFile(std::string_view data, bool expect_delta,
+                    uint32_t expect_partition,
+                    std::map<std::string, std::string>* kv,
+                    std::string* error) {
   if (data.size() < kMagic.size() + 2 + 4 + 8 + 4) {
     *error = "file too short (" + std::to_string(data.size()) + " bytes)";
     return false;
@@ -44,13 +47,16 @@ bool ApplyStateFile(std::string_view data, bool expect_delta, uint32_t expect_pa
   uint8_t version = 0, kind = 0;
   uint32_t partition = 0;
   uint64_t count = 0;
-  if (!d.GetU8(&version) || !d.GetU8(&kind) || !d.GetFixed32(&partition) || !d.GetFixed64(&count)) {
+  if (!d.GetU8(&version) || !d.GetU8(&kind) || !d.GetFixed32(&partition) ||
+      !d.GetFixed64(&count)) {
     *error = "truncated header";
     return false;
   }
-  if (version != kVersion || kind != (expect_delta ? 2 : 1) || partition != expect_partition) {
-    *error = "header does not match (version " + std::to_string(version) + ", kind " +
-             std::to_string(kind) + ", partition " + std::to_string(partition) + ")";
+  if (version != kVersion || kind != (expect_delta ? 2 : 1) ||
+      partition != expect_partition) {
+    *error = "header does not match (version " + std::to_string(version) +
+             ", kind " + std::to_string(kind) + ", partition " +
+             std::to_string(partition) + ")";
     return false;
   }
   // Decode fully before applying, so a bad file leaves `kv` untouched.
@@ -67,7 +73,9 @@ bool ApplyStateFile(std::string_view data, bool expect_delta, uint32_t expect_pa
       *error = "delete entry in a snapshot";
       return false;
     }
-    changes.push_back({std::string(key), op == 1 ? std::optional<std::string>(value) : std::nullopt});
+    changes.push_back({std::string(key), op == 1
+                                             ? std::optional<std::string>(value)
+                                             : std::nullopt});
   }
   if (!d.empty()) {
     *error = "trailing bytes after " + std::to_string(count) + " entries";

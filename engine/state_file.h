@@ -21,11 +21,13 @@ struct StateChange {
   std::optional<std::string> value;  // nullopt: deleted
 };
 
-std::string EncodeStateFile(bool delta, uint32_t partition, const std::vector<StateChange>& changes);
+std::string EncodeStateFile(bool delta, uint32_t partition,
+                            const std::vector<StateChange>& changes);
 
 // Applies the file's changes to `kv`. Returns false with `error` set on any
 // malformation (bad magic, kind, partition, crc, truncation).
-bool ApplyStateFile(std::string_view data, bool expect_delta, uint32_t expect_partition,
+bool ApplyStateFile(std::string_view data, bool expect_delta,
+                    uint32_t expect_partition,
                     std::map<std::string, std::string>* kv, std::string* error);
 
 }  // namespace crashlab::engine

@@ -16,17 +16,22 @@ constexpr ModeInfo kModes[] = {
     {UnsafeMode::kNoRollbackOnCommitError, "no-rollback-on-commit-error",
      "a failed catalog write leaves the new checkpoint in the in-memory list"},
     {UnsafeMode::kGcWhenCatalogMissing, "gc-when-catalog-missing",
-     "a missing catalog is read as 'no checkpoints' and their directories are deleted"},
+     "a missing catalog is read as 'no checkpoints' and their directories are "
+     "deleted"},
     {UnsafeMode::kGcIgnoresManifestErrors, "gc-ignores-manifest-errors",
-     "GC skips a retained checkpoint whose manifest is unreadable instead of aborting"},
+     "GC skips a retained checkpoint whose manifest is unreadable instead of "
+     "aborting"},
     {UnsafeMode::kGcIgnoresChildren, "gc-ignores-children",
-     "GC keeps only each retained checkpoint's own files, not those it inherits"},
+     "GC keeps only each retained checkpoint's own files, not those it "
+     "inherits"},
     {UnsafeMode::kSkipVerify, "skip-verify",
-     "recovery does not verify marker, sizes or sha256; a missing state file loads empty"},
+     "recovery does not verify marker, sizes or sha256; a missing state file "
+     "loads empty"},
     {UnsafeMode::kTruncateWalEarly, "truncate-wal-early",
      "the WAL is truncated to the new checkpoint before the catalog commit"},
     {UnsafeMode::kAckBeforeFsync, "ack-before-fsync",
-     "a WAL group is acknowledged after write(), its fdatasync deferred to the next group"},
+     "a WAL group is acknowledged after write(), its fdatasync deferred to the "
+     "next group"},
     {UnsafeMode::kTrustTornWal, "trust-torn-wal",
      "WAL replay ignores CRCs and applies any record whose framing fits"},
 };
@@ -62,15 +67,17 @@ std::optional<UnsafeMode> UnsafeModeFromName(std::string_view name) {
   return std::nullopt;
 }
 
-faultfs::Result<UnsafeModes> UnsafeModes::Parse(const std::vector<std::string>& names) {
+faultfs::Result<UnsafeModes> UnsafeModes::Parse(
+    const std::vector<std::string>& names) {
   UnsafeModes out;
   for (const auto& n : names) {
     auto m = UnsafeModeFromName(n);
     if (!m) {
       std::string known;
-      for (const auto& k : kModes) known += (known.empty() ? "" : ", ") + std::string(k.name);
-      return faultfs::Status::InvalidArgument("unsafe", "unknown unsafe mode '" + n +
-                                                            "' (known: " + known + ")");
+      for (const auto& k : kModes)
+        known += (known.empty() ? "" : ", ") + std::string(k.name);
+      return faultfs::Status::InvalidArgument(
+          "unsafe", "unknown unsafe mode '" + n + "' (known: " + known + ")");
     }
     out.add(*m);
   }

@@ -15,16 +15,23 @@
 namespace crashlab::engine {
 
 enum class UnsafeMode {
-  kSkipDirFsync,              // "skip-dir-fsync": no directory fsyncs in commit/catalog
-  kCatalogInPlace,            // "catalog-in-place": catalog rewritten in place, no tmp+rename
-  kNoRollbackOnCommitError,   // "no-rollback-on-commit-error": failed commit stays listed
-  kGcWhenCatalogMissing,      // "gc-when-catalog-missing": lost catalog = "no checkpoints"
-  kGcIgnoresManifestErrors,   // "gc-ignores-manifest-errors": GC skips unreadable manifests
-  kGcIgnoresChildren,         // "gc-ignores-children": GC ignores files inherited by children
-  kSkipVerify,                // "skip-verify": recovery trusts files; missing state loads empty
-  kTruncateWalEarly,          // "truncate-wal-early": WAL cut before the catalog commit
-  kAckBeforeFsync,            // "ack-before-fsync": WAL group acknowledged before fdatasync
-  kTrustTornWal,              // "trust-torn-wal": replay ignores CRCs, applies torn records
+  kSkipDirFsync,    // "skip-dir-fsync": no directory fsyncs in commit/catalog
+  kCatalogInPlace,  // "catalog-in-place": catalog rewritten in place, no
+                    // tmp+rename
+  kNoRollbackOnCommitError,  // "no-rollback-on-commit-error": failed commit
+                             // stays listed
+  kGcWhenCatalogMissing,     // "gc-when-catalog-missing": lost catalog = "no
+                             // checkpoints"
+  kGcIgnoresManifestErrors,  // "gc-ignores-manifest-errors": GC skips
+                             // unreadable manifests
+  kGcIgnoresChildren,  // "gc-ignores-children": GC ignores files inherited by
+                       // children
+  kSkipVerify,  // "skip-verify": recovery trusts files; missing state loads
+                // empty
+  kTruncateWalEarly,  // "truncate-wal-early": WAL cut before the catalog commit
+  kAckBeforeFsync,    // "ack-before-fsync": WAL group acknowledged before
+                      // fdatasync
+  kTrustTornWal,  // "trust-torn-wal": replay ignores CRCs, applies torn records
 };
 
 // Every mode, in the order above.
@@ -40,7 +47,8 @@ class UnsafeModes {
   UnsafeModes() = default;
   UnsafeModes(std::initializer_list<UnsafeMode> modes) : modes_(modes) {}
   // Parses names; error (InvalidArgument) names the unknown mode.
-  static faultfs::Result<UnsafeModes> Parse(const std::vector<std::string>& names);
+  static faultfs::Result<UnsafeModes> Parse(
+      const std::vector<std::string>& names);
 
   bool has(UnsafeMode m) const { return modes_.count(m) != 0; }
   void add(UnsafeMode m) { modes_.insert(m); }

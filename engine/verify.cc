@@ -9,7 +9,9 @@ namespace crashlab::engine {
 namespace {
 
 std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  while (!s.empty() &&
+         (s.back() == '\n' || s.back() == ' ' || s.back() == '\r'))
+    s.pop_back();
   return s;
 }
 
@@ -20,9 +22,11 @@ Problem IoProblem(const faultfs::Status& st, const std::string& missing_code) {
 
 }  // namespace
 
-VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, const std::string& id,
+VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
+                                    const std::string& id,
                                     const std::string& expected_sha,
-                                    const std::string& fingerprint, bool keep_contents) {
+                                    const std::string& fingerprint,
+                                    bool keep_contents) {
   VerifiedCheckpoint out;
   VerifyReport& rep = out.report;
   rep.id = id;
@@ -34,7 +38,8 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, con
     return out;
   }
   auto marker = faultfs::ReadFile(vfs, layout::Marker(dir, id));
-  if (!marker.ok()) problems.push_back(IoProblem(marker.status(), "marker-missing"));
+  if (!marker.ok())
+    problems.push_back(IoProblem(marker.status(), "marker-missing"));
 
   std::string mpath = layout::Manifest(dir, id);
   auto text = faultfs::ReadFile(vfs, mpath);
@@ -48,8 +53,9 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, con
                         "marker does not name the manifest's sha256 " + sha});
   }
   if (!expected_sha.empty() && expected_sha != sha) {
-    problems.push_back({"manifest-corrupt", mpath,
-                        "sha256 " + sha + " differs from the catalog's " + expected_sha});
+    problems.push_back(
+        {"manifest-corrupt", mpath,
+         "sha256 " + sha + " differs from the catalog's " + expected_sha});
   }
   auto m = Manifest::Parse(*text, mpath);
   if (!m.ok()) {
@@ -57,7 +63,8 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, con
     return out;
   }
   if (m->id != id) {
-    problems.push_back({"manifest-corrupt", mpath, "manifest names id '" + m->id + "'"});
+    problems.push_back(
+        {"manifest-corrupt", mpath, "manifest names id '" + m->id + "'"});
   }
   rep.info.id = id;
   rep.info.epoch = m->epoch;
@@ -71,26 +78,33 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, con
   rep.info.manifest_sha256 = sha;
   if (!fingerprint.empty() && m->schema_fingerprint != fingerprint) {
     problems.push_back({"schema-mismatch", mpath,
-                        "checkpoint has schema '" + m->schema_fingerprint + "', engine expects '" +
-                            fingerprint + "'"});
+                        "checkpoint has schema '" + m->schema_fingerprint +
+                            "', engine expects '" + fingerprint + "'"});
   }
   for (const auto& f : m->files) {
-    FileCheck fc{layout::StateFile(dir, f.owner, f.name), f.owner, f.size, f.sha256, "ok", 0};
+    FileCheck fc{layout::StateFile(dir, f.owner, f.name),
+                 f.owner,
+                 f.size,
+                 f.sha256,
+                 "ok",
+                 0};
     auto data = faultfs::ReadFile(vfs, fc.path);
     if (!data.ok()) {
       Problem p = IoProblem(data.status(), "state-missing");
       p.path = fc.path;
-      if (p.code == "state-missing") p.message = "listed in " + mpath + " but absent";
+      if (p.code == "state-missing")
+        p.message = "listed in " + mpath + " but absent";
       fc.status = p.code;
       problems.push_back(p);
     } else if (data->size() != f.size) {
       fc.status = "state-size-mismatch";
       problems.push_back({fc.status, fc.path,
-                          "size " + std::to_string(data->size()) + ", manifest says " +
-                              std::to_string(f.size)});
+                          "size " + std::to_string(data->size()) +
+                              ", manifest says " + std::to_string(f.size)});
     } else if (Sha256Hex(*data) != f.sha256) {
       fc.status = "state-corrupt";
-      problems.push_back({fc.status, fc.path, "sha256 differs from the manifest"});
+      problems.push_back(
+          {fc.status, fc.path, "sha256 differs from the manifest"});
     } else if (keep_contents) {
       out.contents[fc.path] = std::move(*data);
     }
@@ -103,7 +117,8 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, con
 
 bool LoadCheckpointState(std::string_view dir, const Manifest& manifest,
                          const std::map<std::string, std::string>& contents,
-                         bool missing_is_empty, std::map<std::string, std::string>* kv,
+                         bool missing_is_empty,
+                         std::map<std::string, std::string>* kv,
                          std::vector<Problem>* problems) {
   for (uint32_t p = 0; p < manifest.partitions; ++p) {
     for (const auto& f : manifest.PartitionFiles(p)) {
@@ -111,7 +126,8 @@ bool LoadCheckpointState(std::string_view dir, const Manifest& manifest,
       auto it = contents.find(path);
       if (it == contents.end()) {
         if (missing_is_empty) continue;  // UNSAFE skip-verify: "new operator"
-        problems->push_back({"state-missing", path, "listed in the manifest but not loaded"});
+        problems->push_back(
+            {"state-missing", path, "listed in the manifest but not loaded"});
         return false;
       }
       std::string error;

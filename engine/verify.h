@@ -12,8 +12,8 @@
 namespace crashlab::engine {
 
 struct VerifiedCheckpoint {
-  VerifyReport report;              // report.ok: marker, manifest and all files good
-  std::optional<Manifest> manifest; // when the manifest parsed
+  VerifyReport report;  // report.ok: marker, manifest and all files good
+  std::optional<Manifest> manifest;             // when the manifest parsed
   std::map<std::string, std::string> contents;  // file path -> bytes (if kept)
 };
 
@@ -22,9 +22,11 @@ struct VerifiedCheckpoint {
 // from the catalog if not empty), the schema fingerprint (if `fingerprint`
 // is not empty), then every listed file's presence, size and sha256. Each
 // failure is one named Problem; I/O errors keep errno and path.
-VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, const std::string& id,
+VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
+                                    const std::string& id,
                                     const std::string& expected_sha,
-                                    const std::string& fingerprint, bool keep_contents);
+                                    const std::string& fingerprint,
+                                    bool keep_contents);
 
 // Rebuilds key/value state from a manifest's file chains. `contents` holds
 // the files' bytes; with `missing_is_empty` (unsafe skip-verify) an absent
@@ -32,7 +34,8 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir, con
 // state-corrupt.
 bool LoadCheckpointState(std::string_view dir, const Manifest& manifest,
                          const std::map<std::string, std::string>& contents,
-                         bool missing_is_empty, std::map<std::string, std::string>* kv,
+                         bool missing_is_empty,
+                         std::map<std::string, std::string>* kv,
                          std::vector<Problem>* problems);
 
 }  // namespace crashlab::engine

@@ -15,12 +15,15 @@ namespace {
 // After a bad frame at `bad_off`, looks for later well-formed records (valid
 // CRC, lsn >= expected). Returns the largest group_first_lsn among them, or
 // 0 if there is none.
-uint64_t FindLaterGoodRecord(std::string_view data, size_t bad_off, uint64_t expected) {
+uint64_t FindLaterGoodRecord(std::string_view data, size_t bad_off,
+                             uint64_t expected) {
   uint64_t best = 0;
-  for (size_t p = bad_off + 1; p + kRecordHeaderSize + kRecordFixedBody <= data.size();) {
+  for (size_t p = bad_off + 1;
+       p + kRecordHeaderSize + kRecordFixedBody <= data.size();) {
     WalRecord r;
     size_t n = 0;
-    if (DecodeFrame(data.substr(p), /*check_crc=*/true, &r, &n) == FrameStatus::kOk &&
+    if (DecodeFrame(data.substr(p), /*check_crc=*/true, &r, &n) ==
+            FrameStatus::kOk &&
         r.lsn >= expected) {
       best = std::max(best, r.group_first_lsn);
       p += n;
@@ -33,19 +36,25 @@ uint64_t FindLaterGoodRecord(std::string_view data, size_t bad_off, uint64_t exp
 
 const char* FrameStatusName(FrameStatus s) {
   switch (s) {
-    case FrameStatus::kOk: return "ok";
-    case FrameStatus::kIncomplete: return "incomplete record";
-    case FrameStatus::kBadLength: return "bad record length";
-    case FrameStatus::kBadCrc: return "crc mismatch";
-    case FrameStatus::kBadBody: return "malformed record body";
+    case FrameStatus::kOk:
+      return "ok";
+    case FrameStatus::kIncomplete:
+      return "incomplete record";
+    case FrameStatus::kBadLength:
+      return "bad record length";
+    case FrameStatus::kBadCrc:
+      return "crc mismatch";
+    case FrameStatus::kBadBody:
+      return "malformed record body";
   }
   return "?";
 }
 
 }  // namespace
 
-Result<SegmentScan> ScanSegment(faultfs::Vfs& vfs, const std::string& path, uint64_t first_lsn,
-                                uint64_t skip_upto, bool trust_torn) {
+Result<SegmentScan> ScanSegment(faultfs::Vfs& vfs, const std::string& path,
+                                uint64_t first_lsn, uint64_t skip_upto,
+                                bool trust_torn) {
   auto data = faultfs::ReadFile(vfs, path);
   if (!data.ok()) return data.status();
   SegmentScan scan;
@@ -65,13 +74,15 @@ Result<SegmentScan> ScanSegment(faultfs::Vfs& vfs, const std::string& path, uint
       if (trust_torn) break;  // trusting framing only: stop quietly
       scan.tail = SegmentTail::kCorrupt;
       scan.detail = "record at offset " + std::to_string(off) + " has lsn " +
-                    std::to_string(r.lsn) + ", expected " + std::to_string(expected);
+                    std::to_string(r.lsn) + ", expected " +
+                    std::to_string(expected);
       return scan;
     }
     if (fs != FrameStatus::kOk) {
       if (trust_torn) {
         scan.tail = SegmentTail::kTorn;
-        scan.detail = std::string(FrameStatusName(fs)) + " at offset " + std::to_string(off);
+        scan.detail = std::string(FrameStatusName(fs)) + " at offset " +
+                      std::to_string(off);
         break;
       }
       uint64_t later_group = FindLaterGoodRecord(in, off, expected);
@@ -79,12 +90,14 @@ Result<SegmentScan> ScanSegment(faultfs::Vfs& vfs, const std::string& path, uint
         // A later group was written after this one was synced: this record
         // was acknowledged-durable and is now damaged.
         scan.tail = SegmentTail::kCorrupt;
-        scan.detail = std::string(FrameStatusName(fs)) + " at offset " + std::to_string(off) +
-                      " (lsn " + std::to_string(expected) + ") followed by good records";
+        scan.detail = std::string(FrameStatusName(fs)) + " at offset " +
+                      std::to_string(off) + " (lsn " +
+                      std::to_string(expected) + ") followed by good records";
         return scan;
       }
       scan.tail = SegmentTail::kTorn;
-      scan.detail = std::string(FrameStatusName(fs)) + " at offset " + std::to_string(off) +
+      scan.detail = std::string(FrameStatusName(fs)) + " at offset " +
+                    std::to_string(off) +
                     (later_group ? " inside the last, unsynced group" : "");
       break;
     }
@@ -98,11 +111,13 @@ Result<SegmentScan> ScanSegment(faultfs::Vfs& vfs, const std::string& path, uint
     ++expected;
   }
   scan.replay_offset = replay_from.value_or(scan.valid_bytes);
-  scan.replay_bytes.assign(in.substr(scan.replay_offset, scan.valid_bytes - scan.replay_offset));
+  scan.replay_bytes.assign(
+      in.substr(scan.replay_offset, scan.valid_bytes - scan.replay_offset));
   return scan;
 }
 
-Result<std::vector<WalSegmentName>> ListWalSegments(faultfs::Vfs& vfs, std::string_view dir) {
+Result<std::vector<WalSegmentName>> ListWalSegments(faultfs::Vfs& vfs,
+                                                    std::string_view dir) {
   std::vector<WalSegmentName> out;
   auto entries = vfs.ListDir(layout::WalDir(dir));
   if (!entries.ok()) {
@@ -118,7 +133,8 @@ Result<std::vector<WalSegmentName>> ListWalSegments(faultfs::Vfs& vfs, std::stri
   return out;
 }
 
-Result<WalReplay> ReadWal(faultfs::Vfs& vfs, std::string_view dir, uint64_t from, bool trust_torn,
+Result<WalReplay> ReadWal(faultfs::Vfs& vfs, std::string_view dir,
+                          uint64_t from, bool trust_torn,
                           std::vector<Problem>* problems) {
   auto segs = ListWalSegments(vfs, dir);
   if (!segs.ok()) return segs.status();
@@ -126,23 +142,27 @@ Result<WalReplay> ReadWal(faultfs::Vfs& vfs, std::string_view dir, uint64_t from
   out.last_lsn = from;
   // Segments wholly at or below `from` are truncation leftovers: skipped.
   size_t start = 0;
-  while (start + 1 < segs->size() && (*segs)[start + 1].first_lsn <= from + 1) ++start;
+  while (start + 1 < segs->size() && (*segs)[start + 1].first_lsn <= from + 1)
+    ++start;
   for (size_t i = start; i < segs->size(); ++i) {
     const auto& seg = (*segs)[i];
     bool last = i + 1 == segs->size();
     if (seg.first_lsn > out.last_lsn + 1) {
       Problem p{"wal-gap", seg.path,
-                "segment starts at lsn " + std::to_string(seg.first_lsn) + " but lsn " +
-                    std::to_string(out.last_lsn + 1) + " is needed"};
+                "segment starts at lsn " + std::to_string(seg.first_lsn) +
+                    " but lsn " + std::to_string(out.last_lsn + 1) +
+                    " is needed"};
       problems->push_back(p);
       return ProblemStatus(p);
     }
     auto scan = ScanSegment(vfs, seg.path, seg.first_lsn, from, trust_torn);
     if (!scan.ok()) {
-      problems->push_back({"io-error", seg.path, scan.status().ToString(), scan.status().err()});
+      problems->push_back({"io-error", seg.path, scan.status().ToString(),
+                           scan.status().err()});
       return scan.status();
     }
-    if (scan->tail == SegmentTail::kCorrupt || (scan->tail == SegmentTail::kTorn && !last)) {
+    if (scan->tail == SegmentTail::kCorrupt ||
+        (scan->tail == SegmentTail::kTorn && !last)) {
       Problem p{"wal-corrupt", seg.path,
                 scan->detail + (last ? "" : " (not the last segment)")};
       problems->push_back(p);
@@ -152,14 +172,16 @@ Result<WalReplay> ReadWal(faultfs::Vfs& vfs, std::string_view dir, uint64_t from
     if (seg_last > out.last_lsn) out.last_lsn = seg_last;
     for (auto& r : scan->records) out.records.push_back(std::move(r));
     if (!scan->replay_bytes.empty()) {
-      out.ranges.push_back({seg.path, scan->replay_offset, std::move(scan->replay_bytes)});
+      out.ranges.push_back(
+          {seg.path, scan->replay_offset, std::move(scan->replay_bytes)});
     }
     if (scan->tail == SegmentTail::kTorn) {
       out.torn_segment = seg.path;
       out.torn_valid_bytes = scan->valid_bytes;
       out.bytes_cut = scan->file_size - scan->valid_bytes;
-      Problem p{"wal-torn-tail", seg.path,
-                scan->detail + "; " + std::to_string(out.bytes_cut) + " bytes cut"};
+      Problem p{
+          "wal-torn-tail", seg.path,
+          scan->detail + "; " + std::to_string(out.bytes_cut) + " bytes cut"};
       problems->push_back(p);
     }
   }

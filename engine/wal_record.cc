@@ -32,11 +32,13 @@ void EncodeRecord(const WalRecord& r, std::string* dst) {
   dst->append(body);
 }
 
-FrameStatus DecodeFrame(std::string_view in, bool check_crc, WalRecord* out, size_t* frame_size) {
+FrameStatus DecodeFrame(std::string_view in, bool check_crc, WalRecord* out,
+                        size_t* frame_size) {
   if (in.size() < kRecordHeaderSize) return FrameStatus::kIncomplete;
   uint32_t len = DecodeFixed32(in.data());
   uint32_t crc = DecodeFixed32(in.data() + 4);
-  if (len < kRecordFixedBody || len > kMaxRecordBody) return FrameStatus::kBadLength;
+  if (len < kRecordFixedBody || len > kMaxRecordBody)
+    return FrameStatus::kBadLength;
   if (in.size() - kRecordHeaderSize < len) return FrameStatus::kIncomplete;
   std::string_view body = in.substr(kRecordHeaderSize, len);
   if (check_crc && Crc32c(body) != crc) return FrameStatus::kBadCrc;
@@ -50,7 +52,8 @@ FrameStatus DecodeFrame(std::string_view in, bool check_crc, WalRecord* out, siz
   std::string_view a, b;
   switch (type) {
     case static_cast<uint8_t>(RecordType::kPut):
-      if (!d.GetLengthPrefixed(&a) || !d.GetLengthPrefixed(&b)) return FrameStatus::kBadBody;
+      if (!d.GetLengthPrefixed(&a) || !d.GetLengthPrefixed(&b))
+        return FrameStatus::kBadBody;
       r.key.assign(a);
       r.value.assign(b);
       break;
@@ -59,7 +62,8 @@ FrameStatus DecodeFrame(std::string_view in, bool check_crc, WalRecord* out, siz
       r.key.assign(a);
       break;
     case static_cast<uint8_t>(RecordType::kOffset):
-      if (!d.GetLengthPrefixed(&a) || !d.GetFixed64(&r.number)) return FrameStatus::kBadBody;
+      if (!d.GetLengthPrefixed(&a) || !d.GetFixed64(&r.number))
+        return FrameStatus::kBadBody;
       r.key.assign(a);
       break;
     case static_cast<uint8_t>(RecordType::kWatermark):
@@ -68,7 +72,8 @@ FrameStatus DecodeFrame(std::string_view in, bool check_crc, WalRecord* out, siz
     default:
       return FrameStatus::kBadBody;
   }
-  if (!d.empty() || r.lsn == 0 || r.group_first_lsn > r.lsn) return FrameStatus::kBadBody;
+  if (!d.empty() || r.lsn == 0 || r.group_first_lsn > r.lsn)
+    return FrameStatus::kBadBody;
   r.type = static_cast<RecordType>(type);
   *out = std::move(r);
   *frame_size = kRecordHeaderSize + len;

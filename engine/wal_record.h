@@ -2,7 +2,8 @@
 // WAL record framing:
 //   fixed32 length        bytes of the body
 //   fixed32 crc32c(body)
-//   body: u8 type | fixed64 epoch | fixed64 lsn | fixed64 group_first_lsn | payload
+//   body: u8 type | fixed64 epoch | fixed64 lsn | fixed64 group_first_lsn |
+//   payload
 // group_first_lsn is the LSN of the first record of the group commit the
 // record was written in; replay uses it to tell a torn, never-synced group
 // (cut, reported) from a damaged record followed by later groups (corruption).
@@ -26,8 +27,8 @@ struct WalRecord {
   uint64_t epoch = 0;
   uint64_t lsn = 0;
   uint64_t group_first_lsn = 0;
-  std::string key;    // key or source name
-  std::string value;  // value (put)
+  std::string key;      // key or source name
+  std::string value;    // value (put)
   uint64_t number = 0;  // offset or watermark
 };
 
@@ -41,6 +42,7 @@ void EncodeRecord(const WalRecord& r, std::string* dst);
 enum class FrameStatus { kOk, kIncomplete, kBadLength, kBadCrc, kBadBody };
 // Parses one frame at the start of `in`. On kOk fills `out` and `frame_size`.
 // With `check_crc` false (unsafe trust-torn-wal) the CRC is not checked.
-FrameStatus DecodeFrame(std::string_view in, bool check_crc, WalRecord* out, size_t* frame_size);
+FrameStatus DecodeFrame(std::string_view in, bool check_crc, WalRecord* out,
+                        size_t* frame_size);
 
 }  // namespace crashlab::engine

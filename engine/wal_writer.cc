@@ -10,8 +10,12 @@ using faultfs::Status;
 
 WalWriter::WalWriter(faultfs::Vfs& vfs, std::string dir, Settings settings,
                      std::vector<uint64_t> segments, uint64_t next_lsn)
-    : vfs_(vfs), dir_(std::move(dir)), settings_(settings), segments_(std::move(segments)),
-      written_lsn_(next_lsn - 1), durable_lsn_(next_lsn - 1) {}
+    : vfs_(vfs),
+      dir_(std::move(dir)),
+      settings_(settings),
+      segments_(std::move(segments)),
+      written_lsn_(next_lsn - 1),
+      durable_lsn_(next_lsn - 1) {}
 
 WalWriter::~WalWriter() {
   if (file_) file_->Close().IgnoreError();  // destructor: nothing to report to
@@ -20,8 +24,9 @@ WalWriter::~WalWriter() {
 void WalWriter::Add(const WalRecord& r) { pending_.push_back(r); }
 
 Status WalWriter::Poison(Status st) {
-  health_ = Status::IoError(st.err() ? st.err() : EIO, st.path(),
-                            "WAL failed, engine must be reopened: " + st.message());
+  health_ =
+      Status::IoError(st.err() ? st.err() : EIO, st.path(),
+                      "WAL failed, engine must be reopened: " + st.message());
   return st;
 }
 
@@ -36,7 +41,8 @@ Status WalWriter::StartSegment(uint64_t first_lsn) {
   // before its first LSN). It is replaced by a new file, not reused: its
   // directory entry may never become durable (a failed fsync of wal/ can
   // drop it for good), and the fsync below only persists pending entries.
-  if (std::find(segments_.begin(), segments_.end(), first_lsn) != segments_.end()) {
+  if (std::find(segments_.begin(), segments_.end(), first_lsn) !=
+      segments_.end()) {
     Status st = vfs_.Unlink(path);
     if (!st.ok() && st.err() != ENOENT) return st;
   }
@@ -46,7 +52,8 @@ Status WalWriter::StartSegment(uint64_t first_lsn) {
   file_size_ = 0;
   // The segment's name must be durable before any record in it is acknowledged.
   CRASHLAB_RETURN_IF_ERROR(vfs_.SyncDir(layout::WalDir(dir_)));
-  if (std::find(segments_.begin(), segments_.end(), first_lsn) == segments_.end()) {
+  if (std::find(segments_.begin(), segments_.end(), first_lsn) ==
+      segments_.end()) {
     segments_.push_back(first_lsn);
   }
   return Status::Ok();
@@ -87,7 +94,8 @@ Status WalWriter::Flush() {
   return Status::Ok();
 }
 
-Status WalWriter::TruncateUpTo(uint64_t upto, std::vector<std::string>* deleted) {
+Status WalWriter::TruncateUpTo(uint64_t upto,
+                               std::vector<std::string>* deleted) {
   if (file_ && written_lsn_ <= upto && pending_.empty() && !sync_owed_) {
     Status st = file_->Close();
     file_.reset();
@@ -98,7 +106,8 @@ Status WalWriter::TruncateUpTo(uint64_t upto, std::vector<std::string>* deleted)
   Status result;
   for (size_t i = 0; i < segments_.size(); ++i) {
     bool is_last = i + 1 == segments_.size();
-    bool all_below = is_last ? (!file_ && written_lsn_ <= upto) : segments_[i + 1] <= upto + 1;
+    bool all_below = is_last ? (!file_ && written_lsn_ <= upto)
+                             : segments_[i + 1] <= upto + 1;
     if (!all_below || !result.ok()) {
       keep.push_back(segments_[i]);
       continue;

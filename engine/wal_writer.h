@@ -21,7 +21,8 @@ class WalWriter {
  public:
   struct Settings {
     uint64_t segment_bytes = 4u << 20;
-    bool ack_before_fsync = false;  // unsafe: acknowledge, fdatasync at the next flush
+    bool ack_before_fsync =
+        false;  // unsafe: acknowledge, fdatasync at the next flush
   };
   // `segments`: first LSNs of the existing segments, ascending. `next_lsn`:
   // the LSN the next record will carry. No file is opened until the first
@@ -42,7 +43,8 @@ class WalWriter {
 
   // Deletes every segment all of whose records have LSN <= upto (closing the
   // open segment first if that holds for it). Deleted paths are appended.
-  faultfs::Status TruncateUpTo(uint64_t upto, std::vector<std::string>* deleted);
+  faultfs::Status TruncateUpTo(uint64_t upto,
+                               std::vector<std::string>* deleted);
   std::vector<uint64_t> segments() const { return segments_; }
 
   faultfs::Status Close();
@@ -61,7 +63,8 @@ class WalWriter {
   uint64_t written_lsn_ = 0;
   uint64_t durable_lsn_ = 0;
   uint64_t bytes_appended_ = 0;
-  bool sync_owed_ = false;  // ack-before-fsync: the last group is not synced yet
+  bool sync_owed_ =
+      false;  // ack-before-fsync: the last group is not synced yet
   faultfs::Status health_;
 };
 

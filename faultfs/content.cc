@@ -49,7 +49,8 @@ Content::Page& Content::MutablePage(uint64_t index) {
 
 Content::Page& Content::OverwritePage(uint64_t index) {
   auto& slot = pages_[index];
-  if (!slot || slot.use_count() > 1) slot = std::make_shared_for_overwrite<Page>();
+  if (!slot || slot.use_count() > 1)
+    slot = std::make_shared_for_overwrite<Page>();
   return const_cast<Page&>(*slot);
 }
 
@@ -67,8 +68,10 @@ void Content::Write(uint64_t offset, std::string_view data) {
     uint64_t pos = offset + done;
     size_t in_page = pos % kPageSize;
     size_t chunk = std::min<size_t>(data.size() - done, kPageSize - in_page);
-    // A page overwritten in full needs neither zeroing nor a copy of its old bytes.
-    Page& page = chunk == kPageSize ? OverwritePage(pos / kPageSize) : MutablePage(pos / kPageSize);
+    // A page overwritten in full needs neither zeroing nor a copy of its old
+    // bytes.
+    Page& page = chunk == kPageSize ? OverwritePage(pos / kPageSize)
+                                    : MutablePage(pos / kPageSize);
     std::memcpy(page.data() + in_page, data.data() + done, chunk);
     done += chunk;
   }
@@ -83,7 +86,8 @@ void Content::Resize(uint64_t size) {
       auto it = pages_.find(keep_pages - 1);
       if (it != pages_.end()) {
         Page& last = MutablePage(keep_pages - 1);
-        std::memset(last.data() + size % kPageSize, 0, kPageSize - size % kPageSize);
+        std::memset(last.data() + size % kPageSize, 0,
+                    kPageSize - size % kPageSize);
       }
     }
   }
@@ -94,7 +98,8 @@ void Content::FlipBit(uint64_t bit) {
   uint64_t byte = bit / 8;
   if (byte >= size_) return;
   Page& page = MutablePage(byte / kPageSize);
-  page[byte % kPageSize] = static_cast<char>(page[byte % kPageSize] ^ (1 << (bit % 8)));
+  page[byte % kPageSize] =
+      static_cast<char>(page[byte % kPageSize] ^ (1 << (bit % 8)));
 }
 
 bool Content::operator==(const Content& other) const {
@@ -109,7 +114,8 @@ bool Content::operator==(const Content& other) const {
     const Page* a = page_at(*this, index);
     const Page* b = page_at(other, index);
     if (a == b) return true;
-    size_t len = static_cast<size_t>(std::min<uint64_t>(kPageSize, size_ - index * kPageSize));
+    size_t len = static_cast<size_t>(
+        std::min<uint64_t>(kPageSize, size_ - index * kPageSize));
     return std::memcmp(a->data(), b->data(), len) == 0;
   };
   for (const auto& [index, page] : pages_) {
@@ -123,26 +129,31 @@ bool Content::operator==(const Content& other) const {
 
 // ---------------------------------------------------------------- WriteData
 
-WriteData WriteData::Capture(const Content& written, uint64_t offset, std::string_view data) {
+WriteData WriteData::Capture(const Content& written, uint64_t offset,
+                             std::string_view data) {
   constexpr uint64_t P = Content::kPageSize;
   WriteData w;
   w.offset_ = offset;
   w.size_ = data.size();
   uint64_t end = offset + data.size();
-  uint64_t first_full = (offset + P - 1) / P;  // first page the write covers in full
-  uint64_t end_full = end / P;                 // one past the last
+  uint64_t first_full =
+      (offset + P - 1) / P;     // first page the write covers in full
+  uint64_t end_full = end / P;  // one past the last
   if (first_full >= end_full) {
     w.head_ = std::string(data);
     return w;
   }
-  w.head_ = std::string(data.substr(0, static_cast<size_t>(first_full * P - offset)));
+  w.head_ =
+      std::string(data.substr(0, static_cast<size_t>(first_full * P - offset)));
   w.pages_.reserve(static_cast<size_t>(end_full - first_full));
   for (uint64_t i = first_full; i < end_full; ++i) {
     Content::PagePtr page = written.SharedPage(i);
-    if (!page) return FromBytes(offset, data);  // REQUIRES violated; stay correct
+    if (!page)
+      return FromBytes(offset, data);  // REQUIRES violated; stay correct
     w.pages_.push_back(std::move(page));
   }
-  w.tail_ = std::string(data.substr(static_cast<size_t>(end_full * P - offset)));
+  w.tail_ =
+      std::string(data.substr(static_cast<size_t>(end_full * P - offset)));
   return w;
 }
 
@@ -158,7 +169,9 @@ void WriteData::ApplyTo(Content& content, uint64_t len) const {
   uint64_t end = offset_ + std::min(len, size_);
   uint64_t pos = offset_;
   auto write = [&](std::string_view bytes) {
-    if (pos < end) content.Write(pos, bytes.substr(0, static_cast<size_t>(std::min<uint64_t>(bytes.size(), end - pos))));
+    if (pos < end)
+      content.Write(pos, bytes.substr(0, static_cast<size_t>(std::min<uint64_t>(
+                                             bytes.size(), end - pos))));
     pos += bytes.size();
   };
   write(head_);

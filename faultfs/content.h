@@ -73,7 +73,8 @@ class Content {
 class WriteData {
  public:
   // REQUIRES: `written` holds `data` at `offset` (Content::Write just ran).
-  static WriteData Capture(const Content& written, uint64_t offset, std::string_view data);
+  static WriteData Capture(const Content& written, uint64_t offset,
+                           std::string_view data);
   // From plain bytes (nothing shared).
   static WriteData FromBytes(uint64_t offset, std::string_view data);
 
@@ -91,9 +92,10 @@ class WriteData {
  private:
   uint64_t offset_ = 0;
   uint64_t size_ = 0;
-  std::string head_;                      // [offset, first full page) or all of a small write
-  std::vector<Content::PagePtr> pages_;   // whole pages from the first full page on
-  std::string tail_;                      // after the last whole page
+  std::string head_;  // [offset, first full page) or all of a small write
+  std::vector<Content::PagePtr>
+      pages_;         // whole pages from the first full page on
+  std::string tail_;  // after the last whole page
 };
 
 template <typename Fn>

@@ -15,26 +15,33 @@ Result<CrashMode> CrashMode::Parse(std::string_view text) {
   }
   uint64_t value = 0;
   if (has_arg) {
-    auto [ptr, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), value);
+    auto [ptr, ec] =
+        std::from_chars(arg.data(), arg.data() + arg.size(), value);
     if (ec != std::errc() || ptr != arg.data() + arg.size() || arg.empty()) {
-      return Status::InvalidArgument(std::string(text),
-                                     "crash mode argument must be a non-negative integer");
+      return Status::InvalidArgument(
+          std::string(text),
+          "crash mode argument must be a non-negative integer");
     }
   }
   if (name == "drop" && !has_arg) return CrashMode::Drop();
   if (name == "prefix" && has_arg) return CrashMode::Prefix(value);
   if (name == "torn") return CrashMode::Torn(value);
   if (name == "random" && has_arg) return CrashMode::Random(value);
-  return Status::InvalidArgument(
-      std::string(text), "unknown crash mode; expected drop, prefix:K, torn[:SEED] or random:SEED");
+  return Status::InvalidArgument(std::string(text),
+                                 "unknown crash mode; expected drop, prefix:K, "
+                                 "torn[:SEED] or random:SEED");
 }
 
 std::string CrashMode::ToString() const {
   switch (kind) {
-    case Kind::kDrop: return "drop";
-    case Kind::kPrefix: return "prefix:" + std::to_string(arg);
-    case Kind::kTorn: return arg == 0 ? "torn" : "torn:" + std::to_string(arg);
-    case Kind::kRandom: return "random:" + std::to_string(arg);
+    case Kind::kDrop:
+      return "drop";
+    case Kind::kPrefix:
+      return "prefix:" + std::to_string(arg);
+    case Kind::kTorn:
+      return arg == 0 ? "torn" : "torn:" + std::to_string(arg);
+    case Kind::kRandom:
+      return "random:" + std::to_string(arg);
   }
   return "drop";
 }

@@ -20,15 +20,24 @@ struct OpEntry {
   std::string_view name;
 };
 constexpr std::array kOps = {
-    OpEntry{OpKind::kOpen, "open"},         OpEntry{OpKind::kCreate, "create"},
-    OpEntry{OpKind::kRead, "read"},         OpEntry{OpKind::kWrite, "write"},
-    OpEntry{OpKind::kFsync, "fsync"},       OpEntry{OpKind::kFdatasync, "fdatasync"},
-    OpEntry{OpKind::kFsyncDir, "fsyncdir"}, OpEntry{OpKind::kRename, "rename"},
-    OpEntry{OpKind::kLink, "link"},         OpEntry{OpKind::kSymlink, "symlink"},
-    OpEntry{OpKind::kUnlink, "unlink"},     OpEntry{OpKind::kMkdir, "mkdir"},
-    OpEntry{OpKind::kRmdir, "rmdir"},       OpEntry{OpKind::kTruncate, "truncate"},
-    OpEntry{OpKind::kReaddir, "readdir"},   OpEntry{OpKind::kStat, "stat"},
-    OpEntry{OpKind::kClose, "close"},       OpEntry{OpKind::kSync, "sync"},
+    OpEntry{OpKind::kOpen, "open"},
+    OpEntry{OpKind::kCreate, "create"},
+    OpEntry{OpKind::kRead, "read"},
+    OpEntry{OpKind::kWrite, "write"},
+    OpEntry{OpKind::kFsync, "fsync"},
+    OpEntry{OpKind::kFdatasync, "fdatasync"},
+    OpEntry{OpKind::kFsyncDir, "fsyncdir"},
+    OpEntry{OpKind::kRename, "rename"},
+    OpEntry{OpKind::kLink, "link"},
+    OpEntry{OpKind::kSymlink, "symlink"},
+    OpEntry{OpKind::kUnlink, "unlink"},
+    OpEntry{OpKind::kMkdir, "mkdir"},
+    OpEntry{OpKind::kRmdir, "rmdir"},
+    OpEntry{OpKind::kTruncate, "truncate"},
+    OpEntry{OpKind::kReaddir, "readdir"},
+    OpEntry{OpKind::kStat, "stat"},
+    OpEntry{OpKind::kClose, "close"},
+    OpEntry{OpKind::kSync, "sync"},
     OpEntry{OpKind::kAny, "any"},
 };
 
@@ -64,8 +73,10 @@ std::string JoinNames(const Table& table) {
 // ---------------------------------------------------------------------------
 // JSON reading. Every error is InvalidArgument(where, "<field>: <problem>").
 
-Status Bad(std::string_view where, std::string_view field, const std::string& problem) {
-  return Status::InvalidArgument(std::string(where), std::string(field) + ": " + problem);
+Status Bad(std::string_view where, std::string_view field,
+           const std::string& problem) {
+  return Status::InvalidArgument(std::string(where),
+                                 std::string(field) + ": " + problem);
 }
 
 // A short description of a JSON value for error messages.
@@ -81,24 +92,31 @@ const json* Find(const json& obj, const char* key) {
   return it == obj.end() ? nullptr : &*it;
 }
 
-Result<uint64_t> ReadUint(const json& v, std::string_view where, std::string_view field) {
+Result<uint64_t> ReadUint(const json& v, std::string_view where,
+                          std::string_view field) {
   if (v.is_number_unsigned()) return v.get<uint64_t>();
-  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
-  return Bad(where, field, "must be a non-negative integer, got " + Describe(v));
+  if (v.is_number_integer() && v.get<int64_t>() >= 0)
+    return static_cast<uint64_t>(v.get<int64_t>());
+  return Bad(where, field,
+             "must be a non-negative integer, got " + Describe(v));
 }
 
-Result<uint64_t> ReadPositive(const json& v, std::string_view where, std::string_view field) {
+Result<uint64_t> ReadPositive(const json& v, std::string_view where,
+                              std::string_view field) {
   Result<uint64_t> n = ReadUint(v, where, field);
   if (n.ok() && *n == 0) return Bad(where, field, "must be at least 1");
   return n;
 }
 
-Result<std::string> ReadString(const json& v, std::string_view where, std::string_view field) {
-  if (!v.is_string()) return Bad(where, field, "must be a string, got " + Describe(v));
+Result<std::string> ReadString(const json& v, std::string_view where,
+                               std::string_view field) {
+  if (!v.is_string())
+    return Bad(where, field, "must be a string, got " + Describe(v));
   return v.get<std::string>();
 }
 
-Result<std::string> ReadGlob(const json& v, std::string_view where, std::string_view field) {
+Result<std::string> ReadGlob(const json& v, std::string_view where,
+                             std::string_view field) {
   Result<std::string> glob = ReadString(v, where, field);
   if (!glob.ok()) return glob;
   if (Status st = ValidateGlob(*glob); !st.ok()) {
@@ -108,8 +126,9 @@ Result<std::string> ReadGlob(const json& v, std::string_view where, std::string_
 }
 
 constexpr std::array<const char*, 16> kRuleFields = {
-    "op",     "path",  "dest",  "nth",  "after",    "times",   "probability", "always",
-    "action", "errno", "bytes", "size", "delay_ms", "corrupt", "persistent",  "mode"};
+    "op",          "path",    "dest",       "nth",   "after", "times",
+    "probability", "always",  "action",     "errno", "bytes", "size",
+    "delay_ms",    "corrupt", "persistent", "mode"};
 
 Status CheckKnownFields(const json& j, std::string_view where) {
   for (const auto& [key, value] : j.items()) {
@@ -117,7 +136,8 @@ Status CheckKnownFields(const json& j, std::string_view where) {
     for (const char* f : kRuleFields) known = known || key == f;
     if (known) continue;
     std::string all;
-    for (const char* f : kRuleFields) all += all.empty() ? f : std::string(", ") + f;
+    for (const char* f : kRuleFields)
+      all += all.empty() ? f : std::string(", ") + f;
     return Bad(where, key, "unknown field (known fields: " + all + ")");
   }
   return Status::Ok();
@@ -130,7 +150,9 @@ Status ReadMatch(const json& j, std::string_view where, FaultRule* r) {
   if (!op_name.ok()) return op_name.status();
   std::optional<OpKind> kind = OpFromName(*op_name);
   if (!kind) {
-    return Bad(where, "op", "unknown operation '" + *op_name + "' (expected " + JoinNames(kOps) + ")");
+    return Bad(where, "op",
+               "unknown operation '" + *op_name + "' (expected " +
+                   JoinNames(kOps) + ")");
   }
   r->op = *kind;
   if (const json* path = Find(j, "path")) {
@@ -139,10 +161,11 @@ Status ReadMatch(const json& j, std::string_view where, FaultRule* r) {
     r->path = *glob;
   }
   if (const json* dest = Find(j, "dest")) {
-    if (r->op != OpKind::kRename && r->op != OpKind::kLink && r->op != OpKind::kSymlink &&
-        r->op != OpKind::kAny) {
-      return Bad(where, "dest", "only rename, link, symlink or any have a destination, not '" +
-                                    *op_name + "'");
+    if (r->op != OpKind::kRename && r->op != OpKind::kLink &&
+        r->op != OpKind::kSymlink && r->op != OpKind::kAny) {
+      return Bad(where, "dest",
+                 "only rename, link, symlink or any have a destination, not '" +
+                     *op_name + "'");
     }
     Result<std::string> glob = ReadGlob(*dest, where, "dest");
     if (!glob.ok()) return glob.status();
@@ -152,7 +175,8 @@ Status ReadMatch(const json& j, std::string_view where, FaultRule* r) {
 }
 
 Status ReadProbability(const json& v, std::string_view where, FaultRule* r) {
-  if (!v.is_number()) return Bad(where, "probability", "must be a number, got " + Describe(v));
+  if (!v.is_number())
+    return Bad(where, "probability", "must be a number, got " + Describe(v));
   double p = v.get<double>();
   if (!(p >= 0.0 && p <= 1.0)) {
     return Bad(where, "probability", "must be in [0, 1], got " + v.dump());
@@ -165,18 +189,21 @@ Status ReadProbability(const json& v, std::string_view where, FaultRule* r) {
 Status CheckScheduleCombination(const json& j, std::string_view where) {
   if (const json* always = Find(j, "always")) {
     if (!always->is_boolean() || !always->get<bool>()) {
-      return Bad(where, "always", "must be true (omit it otherwise), got " + Describe(*always));
+      return Bad(where, "always",
+                 "must be true (omit it otherwise), got " + Describe(*always));
     }
     for (const char* other : {"nth", "after", "times", "probability"}) {
       if (Find(j, other) != nullptr) {
-        return Bad(where, "always", std::string("cannot be combined with ") + other);
+        return Bad(where, "always",
+                   std::string("cannot be combined with ") + other);
       }
     }
   }
   if (Find(j, "nth") != nullptr) {
     for (const char* other : {"after", "probability"}) {
       if (Find(j, other) != nullptr) {
-        return Bad(where, "nth", std::string("cannot be combined with ") + other);
+        return Bad(where, "nth",
+                   std::string("cannot be combined with ") + other);
       }
     }
   }
@@ -236,7 +263,8 @@ bool Contains(const std::vector<ActionKind>& v, ActionKind a) {
   return false;
 }
 
-Status CheckActionFields(const json& j, std::string_view where, ActionKind action) {
+Status CheckActionFields(const json& j, std::string_view where,
+                         ActionKind action) {
   std::string action_name(ActionName(action));
   for (const ActionField& f : ActionFields()) {
     bool present = Find(j, f.name) != nullptr;
@@ -244,7 +272,8 @@ Status CheckActionFields(const json& j, std::string_view where, ActionKind actio
       return Bad(where, f.name, "not used by action '" + action_name + "'");
     }
     if (!present && Contains(f.required_by, action)) {
-      return Bad(where, f.name, "missing (required by action '" + action_name + "')");
+      return Bad(where, f.name,
+                 "missing (required by action '" + action_name + "')");
     }
   }
   return Status::Ok();
@@ -254,7 +283,8 @@ Result<int> ReadErrno(const json& v, std::string_view where) {
   if (v.is_string()) {
     std::string name = v.get<std::string>();
     int err = ErrnoFromName(name);
-    if (err == 0) return Bad(where, "errno", "unknown errno name '" + name + "'");
+    if (err == 0)
+      return Bad(where, "errno", "unknown errno name '" + name + "'");
     return err;
   }
   if (v.is_number_integer()) {
@@ -264,17 +294,22 @@ Result<int> ReadErrno(const json& v, std::string_view where) {
     }
     return static_cast<int>(err);
   }
-  return Bad(where, "errno", "must be an errno name like \"EIO\" or a number, got " + Describe(v));
+  return Bad(
+      where, "errno",
+      "must be an errno name like \"EIO\" or a number, got " + Describe(v));
 }
 
-Result<std::pair<uint64_t, uint64_t>> ReadRange(const json& v, std::string_view where,
+Result<std::pair<uint64_t, uint64_t>> ReadRange(const json& v,
+                                                std::string_view where,
                                                 std::string_view field) {
   if (!v.is_array() || v.size() != 2) {
     return Bad(where, field, "must be [offset, length], got " + Describe(v));
   }
-  Result<uint64_t> offset = ReadUint(v[0], where, std::string(field) + "[0] (offset)");
+  Result<uint64_t> offset =
+      ReadUint(v[0], where, std::string(field) + "[0] (offset)");
   if (!offset.ok()) return offset.status();
-  Result<uint64_t> length = ReadPositive(v[1], where, std::string(field) + "[1] (length)");
+  Result<uint64_t> length =
+      ReadPositive(v[1], where, std::string(field) + "[1] (length)");
   if (!length.ok()) return length.status();
   if (*offset > std::numeric_limits<uint64_t>::max() - *length) {
     return Bad(where, field, "offset + length overflows");
@@ -283,25 +318,29 @@ Result<std::pair<uint64_t, uint64_t>> ReadRange(const json& v, std::string_view 
 }
 
 Result<CorruptSpec> ReadCorrupt(const json& v, std::string_view where) {
-  if (!v.is_object()) return Bad(where, "corrupt", "must be an object, got " + Describe(v));
+  if (!v.is_object())
+    return Bad(where, "corrupt", "must be an object, got " + Describe(v));
   CorruptSpec spec;
   for (const auto& [key, value] : v.items()) {
     std::string field = "corrupt." + key;
     if (key == "bitflips") {
       Result<uint64_t> n = ReadUint(value, where, field);
       if (!n.ok()) return n.status();
-      if (*n > std::numeric_limits<uint32_t>::max()) return Bad(where, field, "too large");
+      if (*n > std::numeric_limits<uint32_t>::max())
+        return Bad(where, field, "too large");
       spec.bitflips = static_cast<uint32_t>(*n);
     } else if (key == "zero" || key == "garbage") {
       auto range = ReadRange(value, where, field);
       if (!range.ok()) return range.status();
       (key == "zero" ? spec.zero : spec.garbage) = *range;
     } else {
-      return Bad(where, field, "unknown field (known fields: bitflips, zero, garbage)");
+      return Bad(where, field,
+                 "unknown field (known fields: bitflips, zero, garbage)");
     }
   }
   if (spec.bitflips == 0 && !spec.zero && !spec.garbage) {
-    return Bad(where, "corrupt", "needs at least one of bitflips (> 0), zero, garbage");
+    return Bad(where, "corrupt",
+               "needs at least one of bitflips (> 0), zero, garbage");
   }
   return spec;
 }
@@ -312,8 +351,9 @@ Status ReadActionFields(const json& j, std::string_view where, FaultRule* r) {
     if (!err.ok()) return err.status();
     r->err = *err;
   }
-  for (auto [name, out] : {std::pair{"bytes", &r->bytes}, std::pair{"size", &r->size},
-                           std::pair{"delay_ms", &r->delay_ms}}) {
+  for (auto [name, out] :
+       {std::pair{"bytes", &r->bytes}, std::pair{"size", &r->size},
+        std::pair{"delay_ms", &r->delay_ms}}) {
     if (const json* v = Find(j, name)) {
       Result<uint64_t> n = ReadUint(*v, where, name);
       if (!n.ok()) return n.status();
@@ -326,14 +366,17 @@ Status ReadActionFields(const json& j, std::string_view where, FaultRule* r) {
     r->corrupt = *spec;
   }
   if (const json* v = Find(j, "persistent")) {
-    if (!v->is_boolean()) return Bad(where, "persistent", "must be a boolean, got " + Describe(*v));
+    if (!v->is_boolean())
+      return Bad(where, "persistent", "must be a boolean, got " + Describe(*v));
     r->persistent = v->get<bool>();
   }
   if (const json* v = Find(j, "mode")) {
     Result<std::string> mode = ReadString(*v, where, "mode");
     if (!mode.ok()) return mode.status();
     if (Result<CrashMode> parsed = CrashMode::Parse(*mode); !parsed.ok()) {
-      return Bad(where, "mode", "bad crash mode '" + *mode + "': " + parsed.status().message());
+      return Bad(
+          where, "mode",
+          "bad crash mode '" + *mode + "': " + parsed.status().message());
     }
     r->crash_mode = *mode;
   }
@@ -348,7 +391,8 @@ Status ReadAction(const json& j, std::string_view where, FaultRule* r) {
   std::optional<ActionKind> kind = ActionFromName(*name);
   if (!kind) {
     return Bad(where, "action",
-               "unknown action '" + *name + "' (expected " + JoinNames(kActions) + ")");
+               "unknown action '" + *name + "' (expected " +
+                   JoinNames(kActions) + ")");
   }
   r->action = *kind;
   CRASHLAB_RETURN_IF_ERROR(CheckActionFields(j, where, r->action));
@@ -367,7 +411,8 @@ json CorruptToJson(const CorruptSpec& spec) {
   json out = json::object();
   if (spec.bitflips > 0) out["bitflips"] = spec.bitflips;
   if (spec.zero) out["zero"] = {spec.zero->first, spec.zero->second};
-  if (spec.garbage) out["garbage"] = {spec.garbage->first, spec.garbage->second};
+  if (spec.garbage)
+    out["garbage"] = {spec.garbage->first, spec.garbage->second};
   return out;
 }
 
@@ -375,22 +420,33 @@ void ActionFieldsToJson(const FaultRule& r, json* out) {
   json& j = *out;
   switch (r.action) {
     case ActionKind::kError:
-    case ActionKind::kErrorAfter: j["errno"] = ErrnoToJson(r.err); break;
+    case ActionKind::kErrorAfter:
+      j["errno"] = ErrnoToJson(r.err);
+      break;
     case ActionKind::kShortWrite:
-    case ActionKind::kEnospcAfterBytes: j["bytes"] = r.bytes; break;
+    case ActionKind::kEnospcAfterBytes:
+      j["bytes"] = r.bytes;
+      break;
     case ActionKind::kTorn:
       if (r.bytes != 0) j["bytes"] = r.bytes;
       break;
-    case ActionKind::kTruncate: j["size"] = r.size; break;
-    case ActionKind::kDelay: j["delay_ms"] = r.delay_ms; break;
+    case ActionKind::kTruncate:
+      j["size"] = r.size;
+      break;
+    case ActionKind::kDelay:
+      j["delay_ms"] = r.delay_ms;
+      break;
     case ActionKind::kCorrupt:
       j["corrupt"] = CorruptToJson(r.corrupt);
       if (r.persistent) j["persistent"] = true;
       break;
-    case ActionKind::kCrash: j["mode"] = r.crash_mode; break;
+    case ActionKind::kCrash:
+      j["mode"] = r.crash_mode;
+      break;
     case ActionKind::kFsyncLie:
     case ActionKind::kFsyncgate:
-    case ActionKind::kLose: break;
+    case ActionKind::kLose:
+      break;
   }
 }
 
@@ -399,13 +455,14 @@ void ActionFieldsToJson(const FaultRule& r, json* out) {
 // column 32: syntax error while ...".
 std::string DescribeParseError(const json::parse_error& e) {
   std::string what = e.what();
-  if (size_t close = what.find("] "); close != std::string::npos) what = what.substr(close + 2);
+  if (size_t close = what.find("] "); close != std::string::npos)
+    what = what.substr(close + 2);
   std::string out = "JSON syntax error at byte " + std::to_string(e.byte);
   constexpr std::string_view kPrefix = "parse error at ";
   size_t colon = what.find(": ");
   if (what.starts_with(kPrefix) && colon != std::string::npos) {
-    return out + " (" + what.substr(kPrefix.size(), colon - kPrefix.size()) + ")" +
-           what.substr(colon);
+    return out + " (" + what.substr(kPrefix.size(), colon - kPrefix.size()) +
+           ")" + what.substr(colon);
   }
   return out + ": " + what;
 }
@@ -425,11 +482,14 @@ bool RuleMatches(const FaultRule& r, const OpContext& ctx) {
 
 // A uniform double in [0, 1) from 53 random bits; unlike
 // std::uniform_real_distribution it is the same on every standard library.
-double Draw(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+double Draw(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
 
 // Whether the schedule lets the rule fire at its `matches`-th match, having
 // fired `fired` times so far (see the header for the rules).
-bool ScheduleArmed(const FaultRule& r, uint64_t matches, uint64_t fired, std::mt19937_64& rng) {
+bool ScheduleArmed(const FaultRule& r, uint64_t matches, uint64_t fired,
+                   std::mt19937_64& rng) {
   if (r.nth) return matches >= *r.nth && matches - *r.nth < r.times.value_or(1);
   if (r.times && fired >= *r.times) return false;
   if (r.after && matches <= *r.after) return false;
@@ -438,8 +498,9 @@ bool ScheduleArmed(const FaultRule& r, uint64_t matches, uint64_t fired, std::mt
 }
 
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
-  return a > std::numeric_limits<uint64_t>::max() - b ? std::numeric_limits<uint64_t>::max()
-                                                      : a + b;
+  return a > std::numeric_limits<uint64_t>::max() - b
+             ? std::numeric_limits<uint64_t>::max()
+             : a + b;
 }
 
 }  // namespace
@@ -462,8 +523,8 @@ std::optional<OpKind> OpFromName(std::string_view name) {
 }
 
 bool IsPersistencePoint(OpKind op) {
-  return op == OpKind::kFsync || op == OpKind::kFdatasync || op == OpKind::kFsyncDir ||
-         op == OpKind::kSync;
+  return op == OpKind::kFsync || op == OpKind::kFdatasync ||
+         op == OpKind::kFsyncDir || op == OpKind::kSync;
 }
 
 std::string_view ActionName(ActionKind action) {
@@ -495,7 +556,8 @@ nlohmann::json FaultRule::ToJson() const {
   return j;
 }
 
-Result<FaultRule> FaultRule::FromJson(const nlohmann::json& j, std::string_view where) {
+Result<FaultRule> FaultRule::FromJson(const nlohmann::json& j,
+                                      std::string_view where) {
   if (!j.is_object()) {
     return Bad(where, "rule", "must be a JSON object, got " + Describe(j));
   }
@@ -507,7 +569,8 @@ Result<FaultRule> FaultRule::FromJson(const nlohmann::json& j, std::string_view 
   return r;
 }
 
-Result<FaultRule> FaultRule::Parse(std::string_view json_text, std::string_view where) {
+Result<FaultRule> FaultRule::Parse(std::string_view json_text,
+                                   std::string_view where) {
   json j;
   try {
     j = json::parse(json_text);
@@ -564,7 +627,8 @@ std::optional<Firing> FaultInjector::Evaluate(const OpContext& ctx) {
     bool fires = ScheduleArmed(s.rule, s.matches, s.fired, rng_);
     uint64_t allowed = 0;
     if (s.rule.action == ActionKind::kEnospcAfterBytes) {
-      uint64_t budget = s.rule.bytes > s.bytes_written ? s.rule.bytes - s.bytes_written : 0;
+      uint64_t budget =
+          s.rule.bytes > s.bytes_written ? s.rule.bytes - s.bytes_written : 0;
       fires = fires && budget < ctx.length;
       if (fires) {
         allowed = budget;

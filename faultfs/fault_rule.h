@@ -3,9 +3,12 @@
 // scenario files, faultfs rule files (--rules) and on the control socket, and
 // the same FaultInjector decides for SimVfs and for the FUSE daemon.
 //
-//   {"op": "rename", "path": "**/CATALOG.json", "action": "error", "errno": "EIO", "times": 1}
-//   {"op": "write", "path": "wal/*.log", "action": "short_write", "bytes": 100, "nth": 3}
-//   {"op": "read", "path": "**/state-*", "action": "corrupt", "corrupt": {"bitflips": 8},
+//   {"op": "rename", "path": "**/CATALOG.json", "action": "error", "errno":
+//   "EIO", "times": 1}
+//   {"op": "write", "path": "wal/*.log", "action": "short_write", "bytes": 100,
+//   "nth": 3}
+//   {"op": "read", "path": "**/state-*", "action": "corrupt", "corrupt":
+//   {"bitflips": 8},
 //    "probability": 0.1}
 //   {"op": "fsync", "path": "**", "action": "crash", "nth": 17}
 //
@@ -49,14 +52,13 @@
 
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "faultfs/glob.h"
 #include "faultfs/status.h"
@@ -65,8 +67,25 @@ namespace crashlab::faultfs {
 
 // Operations a rule can match. kAny matches every operation.
 enum class OpKind {
-  kOpen, kCreate, kRead, kWrite, kFsync, kFdatasync, kFsyncDir, kRename, kLink,
-  kSymlink, kUnlink, kMkdir, kRmdir, kTruncate, kReaddir, kStat, kClose, kSync, kAny,
+  kOpen,
+  kCreate,
+  kRead,
+  kWrite,
+  kFsync,
+  kFdatasync,
+  kFsyncDir,
+  kRename,
+  kLink,
+  kSymlink,
+  kUnlink,
+  kMkdir,
+  kRmdir,
+  kTruncate,
+  kReaddir,
+  kStat,
+  kClose,
+  kSync,
+  kAny,
 };
 std::string_view OpName(OpKind op);  // "fsyncdir", "rename", ...
 std::optional<OpKind> OpFromName(std::string_view name);
@@ -75,52 +94,56 @@ std::optional<OpKind> OpFromName(std::string_view name);
 bool IsPersistencePoint(OpKind op);
 
 enum class ActionKind {
-  kError,             // fail with errno; the operation does not happen
-  kErrorAfter,        // the operation happens, then fails with errno (ambiguous)
-  kShortWrite,        // a write writes at most `bytes` bytes and returns the count
-  kEnospcAfterBytes,  // after `bytes` bytes in total were written by matching ops: ENOSPC
+  kError,       // fail with errno; the operation does not happen
+  kErrorAfter,  // the operation happens, then fails with errno (ambiguous)
+  kShortWrite,  // a write writes at most `bytes` bytes and returns the count
+  kEnospcAfterBytes,  // after `bytes` bytes in total were written by matching
+                      // ops: ENOSPC
   kFsyncLie,          // fsync returns 0 but persists nothing
-  kFsyncgate,         // fsync fails EIO once; the dirty data is dropped (never durable),
-                      // the next fsync returns 0
-  kCorrupt,           // read: the returned bytes are damaged (transient), or with
-                      // `persistent` the file's stored (visible and durable) content
-  kTruncate,          // the file is cut to `size` bytes (visible and durable)
-  kLose,              // the file is gone at the next crash
-  kTorn,              // a write that only partly reaches durable storage: when it
-                      // becomes durable, only its first `bytes` bytes (default: half,
-                      // rounded down to 512-byte sectors) do
-  kDelay,             // sleep `delay_ms`, then proceed
-  kCrash,             // power cut at this operation; it does not happen
+  kFsyncgate,         // fsync fails EIO once; the dirty data is dropped (never
+               // durable), the next fsync returns 0
+  kCorrupt,   // read: the returned bytes are damaged (transient), or with
+              // `persistent` the file's stored (visible and durable) content
+  kTruncate,  // the file is cut to `size` bytes (visible and durable)
+  kLose,      // the file is gone at the next crash
+  kTorn,      // a write that only partly reaches durable storage: when it
+              // becomes durable, only its first `bytes` bytes (default: half,
+              // rounded down to 512-byte sectors) do
+  kDelay,     // sleep `delay_ms`, then proceed
+  kCrash,     // power cut at this operation; it does not happen
 };
 std::string_view ActionName(ActionKind action);
 std::optional<ActionKind> ActionFromName(std::string_view name);
 
 struct CorruptSpec {
-  uint32_t bitflips = 0;                                // random bit flips (seeded)
-  std::optional<std::pair<uint64_t, uint64_t>> zero;    // [offset, length] zeroed
-  std::optional<std::pair<uint64_t, uint64_t>> garbage; // [offset, length] random bytes
+  uint32_t bitflips = 0;  // random bit flips (seeded)
+  std::optional<std::pair<uint64_t, uint64_t>> zero;  // [offset, length] zeroed
+  std::optional<std::pair<uint64_t, uint64_t>>
+      garbage;  // [offset, length] random bytes
   bool operator==(const CorruptSpec&) const = default;
 };
 
 struct FaultRule {
   // match
   OpKind op = OpKind::kAny;
-  std::string path = "**";          // glob over the Vfs-relative path
-  std::optional<std::string> dest;  // rename/link only: glob over the destination
+  std::string path = "**";  // glob over the Vfs-relative path
+  std::optional<std::string>
+      dest;  // rename/link only: glob over the destination
   // schedule (counts are over operations this rule matches, 1-based)
-  std::optional<uint64_t> nth;      // fire at the nth match (then `times` more-1 if set)
-  std::optional<uint64_t> after;    // fire at every match after the first `after`
-  std::optional<uint64_t> times;    // fire at most this many times
+  std::optional<uint64_t>
+      nth;  // fire at the nth match (then `times` more-1 if set)
+  std::optional<uint64_t> after;  // fire at every match after the first `after`
+  std::optional<uint64_t> times;  // fire at most this many times
   std::optional<double> probability;  // fire with this probability (seeded)
   // No schedule field at all means: every match ("always": true).
   // action
   ActionKind action = ActionKind::kError;
-  int err = EIO;                    // errno for error/error_after
-  uint64_t bytes = 0;               // short_write, enospc_after_bytes, torn
-  uint64_t size = 0;                // truncate
-  uint64_t delay_ms = 0;            // delay
-  CorruptSpec corrupt;              // corrupt
-  bool persistent = false;          // corrupt: damage stored content, not one read
+  int err = EIO;            // errno for error/error_after
+  uint64_t bytes = 0;       // short_write, enospc_after_bytes, torn
+  uint64_t size = 0;        // truncate
+  uint64_t delay_ms = 0;    // delay
+  CorruptSpec corrupt;      // corrupt
+  bool persistent = false;  // corrupt: damage stored content, not one read
   std::string crash_mode = "drop";  // crash: the crash mode applied
 
   bool operator==(const FaultRule&) const = default;
@@ -133,8 +156,10 @@ struct FaultRule {
   // e.g. path "scenario.faults[2]", message "errno: unknown errno name 'EFOO'".
   // Parse() reports JSON syntax errors as "JSON syntax error at byte N (line
   // L, column C): ...", N being the 1-based position where parsing stopped.
-  static Result<FaultRule> FromJson(const nlohmann::json& j, std::string_view where = "rule");
-  static Result<FaultRule> Parse(std::string_view json_text, std::string_view where = "rule");
+  static Result<FaultRule> FromJson(const nlohmann::json& j,
+                                    std::string_view where = "rule");
+  static Result<FaultRule> Parse(std::string_view json_text,
+                                 std::string_view where = "rule");
 };
 
 // GlobMatch and ValidateGlob: see faultfs/glob.h.
@@ -159,7 +184,8 @@ struct InjectedFault {
   ActionKind action = ActionKind::kError;
   int err = 0;
   size_t rule_index = 0;
-  std::string detail;  // e.g. "short write 100 of 4096 bytes", "3 bit flips at ..."
+  std::string
+      detail;  // e.g. "short write 100 of 4096 bytes", "3 bit flips at ..."
   // {"op_index", "op", "path", "offset", "length", "action", "errno" (name
   // string, null when err == 0), "rule" (rule_index), "detail"}.
   nlohmann::json ToJson() const;
@@ -232,8 +258,8 @@ class FaultInjector {
   };
   mutable std::mutex mu_;
   uint64_t seed_;
-  std::mt19937_64 rng_;  // GUARDED_BY(mu_)
-  std::vector<RuleState> rules_;  // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;             // GUARDED_BY(mu_)
+  std::vector<RuleState> rules_;    // GUARDED_BY(mu_)
   std::vector<InjectedFault> log_;  // GUARDED_BY(mu_)
 };
 

@@ -42,7 +42,8 @@ ClassScan ScanClass(std::string_view g, size_t i, unsigned char c) {
     ++j;
   }
   bool hit = false;
-  for (bool first = true; j < g.size() && (first || g[j] != ']'); first = false) {
+  for (bool first = true; j < g.size() && (first || g[j] != ']');
+       first = false) {
     auto lo = static_cast<unsigned char>(g[j]);
     if (j + 2 < g.size() && g[j + 1] == '-' && g[j + 2] != ']') {
       auto hi = static_cast<unsigned char>(g[j + 2]);
@@ -106,19 +107,23 @@ Status ValidateComponent(std::string_view glob, std::string_view comp) {
   for (size_t i = 0; i < comp.size();) {
     char c = comp[i];
     if (c == '\\') {
-      if (i + 1 == comp.size()) return Status::InvalidArgument(std::string(glob), "trailing '\\'");
+      if (i + 1 == comp.size())
+        return Status::InvalidArgument(std::string(glob), "trailing '\\'");
       i += 2;
     } else if (c == '[') {
       ClassScan scan = ScanClass(comp, i, 0);
-      if (scan.end == kNpos) return Status::InvalidArgument(std::string(glob), "unclosed '['");
+      if (scan.end == kNpos)
+        return Status::InvalidArgument(std::string(glob), "unclosed '['");
       if (scan.bad_range) {
-        return Status::InvalidArgument(std::string(glob), "reversed range in '[...]'");
+        return Status::InvalidArgument(std::string(glob),
+                                       "reversed range in '[...]'");
       }
       i = scan.end;
     } else if (c == '*' && i + 1 < comp.size() && comp[i + 1] == '*') {
-      return Status::InvalidArgument(std::string(glob),
-                                     "'**' must be a whole path component, not part of '" +
-                                         std::string(comp) + "'");
+      return Status::InvalidArgument(
+          std::string(glob),
+          "'**' must be a whole path component, not part of '" +
+              std::string(comp) + "'");
     } else {
       ++i;
     }
@@ -142,7 +147,8 @@ bool GlobMatch(std::string_view glob, std::string_view path) {
       bool any = false;
       for (size_t k = 0; k <= p.size(); ++k) next[k] = any = any || reach[k];
     } else {
-      for (size_t k = 0; k < p.size(); ++k) next[k + 1] = reach[k] && MatchComponent(comp, p[k]);
+      for (size_t k = 0; k < p.size(); ++k)
+        next[k + 1] = reach[k] && MatchComponent(comp, p[k]);
     }
     reach = std::move(next);
   }

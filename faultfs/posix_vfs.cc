@@ -33,15 +33,19 @@ int OpenBeneath(int dirfd, const std::string& path, int flags, mode_t mode) {
   how.flags = static_cast<uint64_t>(flags);
   how.mode = (flags & O_CREAT) ? mode : 0;
   how.resolve = RESOLVE_BENEATH;
-  int fd = static_cast<int>(syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof(how)));
+  int fd = static_cast<int>(
+      syscall(SYS_openat2, dirfd, path.c_str(), &how, sizeof(how)));
   if (fd < 0 && errno == ENOSYS) fd = openat(dirfd, path.c_str(), flags, mode);
   return fd;
 }
 
 class PosixFile final : public File {
  public:
-  PosixFile(int fd, std::string path, bool append) : fd_(fd), path_(std::move(path)), append_(append) {}
-  ~PosixFile() override { Close().IgnoreError(); }  // errors reported by explicit Close()
+  PosixFile(int fd, std::string path, bool append)
+      : fd_(fd), path_(std::move(path)), append_(append) {}
+  ~PosixFile() override {
+    Close().IgnoreError();
+  }  // errors reported by explicit Close()
 
   Result<size_t> Read(uint64_t offset, void* buf, size_t n) override {
     if (fd_ < 0) return Status::IoError(EBADF, path_, "read after close");
@@ -64,7 +68,8 @@ class PosixFile final : public File {
     if (fd_ < 0) return Status::IoError(EBADF, path_, "append after close");
     if (!append_) {
       struct stat st;
-      if (::fstat(fd_, &st) != 0) return Status::IoError(errno, path_, "fstat before append");
+      if (::fstat(fd_, &st) != 0)
+        return Status::IoError(errno, path_, "fstat before append");
       append_offset_ = static_cast<uint64_t>(st.st_size);
       for (;;) {
         ssize_t r = ::pwrite(fd_, buf, n, static_cast<off_t>(append_offset_));
@@ -80,7 +85,8 @@ class PosixFile final : public File {
   }
   Status Truncate(uint64_t size) override {
     if (fd_ < 0) return Status::IoError(EBADF, path_, "truncate after close");
-    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return Status::IoError(errno, path_, "ftruncate");
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0)
+      return Status::IoError(errno, path_, "ftruncate");
     return Status::Ok();
   }
   Status Sync() override {
@@ -90,7 +96,8 @@ class PosixFile final : public File {
   }
   Status DataSync() override {
     if (fd_ < 0) return Status::IoError(EBADF, path_, "fdatasync after close");
-    if (::fdatasync(fd_) != 0) return Status::IoError(errno, path_, "fdatasync");
+    if (::fdatasync(fd_) != 0)
+      return Status::IoError(errno, path_, "fdatasync");
     return Status::Ok();
   }
   Result<FileStat> Stat() override {
@@ -118,7 +125,8 @@ class PosixFile final : public File {
 }  // namespace
 
 Result<std::unique_ptr<PosixVfs>> PosixVfs::Create(std::string root) {
-  if (root.empty()) return Status::InvalidArgument(root, "empty root directory");
+  if (root.empty())
+    return Status::InvalidArgument(root, "empty root directory");
   int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(errno, root, "opening root directory");
   while (root.size() > 1 && root.back() == '/') root.pop_back();
@@ -134,7 +142,8 @@ Result<std::string> PosixVfs::Resolve(std::string_view path) const {
   return std::move(norm).value();
 }
 
-Result<std::unique_ptr<File>> PosixVfs::Open(std::string_view path, const OpenOptions& opts) {
+Result<std::unique_ptr<File>> PosixVfs::Open(std::string_view path,
+                                             const OpenOptions& opts) {
   auto rel = Resolve(path);
   if (!rel.ok()) return rel.status();
   int fd = OpenBeneath(root_fd_, *rel, opts.ToPosixFlags(), opts.mode);
@@ -176,21 +185,24 @@ Status PosixVfs::Symlink(std::string_view target, std::string_view link_path) {
 Status PosixVfs::Unlink(std::string_view path) {
   auto rel = Resolve(path);
   if (!rel.ok()) return rel.status();
-  if (::unlinkat(root_fd_, rel->c_str(), 0) != 0) return Status::IoError(errno, *rel, "unlink");
+  if (::unlinkat(root_fd_, rel->c_str(), 0) != 0)
+    return Status::IoError(errno, *rel, "unlink");
   return Status::Ok();
 }
 
 Status PosixVfs::Mkdir(std::string_view path, uint32_t mode) {
   auto rel = Resolve(path);
   if (!rel.ok()) return rel.status();
-  if (::mkdirat(root_fd_, rel->c_str(), mode) != 0) return Status::IoError(errno, *rel, "mkdir");
+  if (::mkdirat(root_fd_, rel->c_str(), mode) != 0)
+    return Status::IoError(errno, *rel, "mkdir");
   return Status::Ok();
 }
 
 Status PosixVfs::Rmdir(std::string_view path) {
   auto rel = Resolve(path);
   if (!rel.ok()) return rel.status();
-  if (::unlinkat(root_fd_, rel->c_str(), AT_REMOVEDIR) != 0) return Status::IoError(errno, *rel, "rmdir");
+  if (::unlinkat(root_fd_, rel->c_str(), AT_REMOVEDIR) != 0)
+    return Status::IoError(errno, *rel, "rmdir");
   return Status::Ok();
 }
 
@@ -219,12 +231,19 @@ Result<std::vector<DirEntry>> PosixVfs::ListDir(std::string_view path) {
     if (name == "." || name == "..") continue;
     FileType type = FileType::kOther;
     switch (de->d_type) {
-      case DT_REG: type = FileType::kRegular; break;
-      case DT_DIR: type = FileType::kDirectory; break;
-      case DT_LNK: type = FileType::kSymlink; break;
+      case DT_REG:
+        type = FileType::kRegular;
+        break;
+      case DT_DIR:
+        type = FileType::kDirectory;
+        break;
+      case DT_LNK:
+        type = FileType::kSymlink;
+        break;
       default: {
         struct stat st;
-        if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) type = TypeFromMode(st.st_mode);
+        if (::fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+          type = TypeFromMode(st.st_mode);
       }
     }
     out.push_back(DirEntry{std::move(name), type});
@@ -233,7 +252,9 @@ Result<std::vector<DirEntry>> PosixVfs::ListDir(std::string_view path) {
   int err = errno;
   ::closedir(dir);
   if (err != 0) return Status::IoError(err, *rel, "readdir");
-  std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) {
+    return a.name < b.name;
+  });
   return out;
 }
 

@@ -14,7 +14,8 @@ class PosixVfs final : public Vfs {
   static Result<std::unique_ptr<PosixVfs>> Create(std::string root);
   ~PosixVfs() override;
 
-  Result<std::unique_ptr<File>> Open(std::string_view path, const OpenOptions& opts) override;
+  Result<std::unique_ptr<File>> Open(std::string_view path,
+                                     const OpenOptions& opts) override;
   Status Rename(std::string_view from, std::string_view to) override;
   Status Link(std::string_view existing, std::string_view new_path) override;
   Status Symlink(std::string_view target, std::string_view link_path) override;
@@ -31,7 +32,8 @@ class PosixVfs final : public Vfs {
   const std::string& root() const { return root_; }
 
  private:
-  PosixVfs(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}
+  PosixVfs(std::string root, int root_fd)
+      : root_(std::move(root)), root_fd_(root_fd) {}
   // Normalised relative path for the *at() calls ("." for the root), or an
   // error for paths that would escape the root.
   Result<std::string> Resolve(std::string_view path) const;

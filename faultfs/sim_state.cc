@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <deque>
-#include <random>
-
 #include <nlohmann/json.hpp>
+#include <random>
 
 namespace crashlab::faultfs {
 
@@ -49,7 +48,8 @@ std::optional<Ino> Image::Lookup(std::string_view path) const {
     size_t slash = path.find('/', pos);
     if (slash == std::string_view::npos) slash = path.size();
     const Node* dir = Find(cur);
-    if (dir == nullptr || dir->type != FileType::kDirectory) return std::nullopt;
+    if (dir == nullptr || dir->type != FileType::kDirectory)
+      return std::nullopt;
     auto it = dir->entries.find(std::string(path.substr(pos, slash - pos)));
     if (it == dir->entries.end()) return std::nullopt;
     cur = it->second;
@@ -93,10 +93,12 @@ void Image::CollectGarbage() {
   for (const auto& [ino, node] : std::map<Ino, std::shared_ptr<Node>>(nodes_)) {
     if (node->type != FileType::kDirectory) continue;
     bool dangling = false;
-    for (const auto& [name, child] : node->entries) dangling |= Find(child) == nullptr;
+    for (const auto& [name, child] : node->entries)
+      dangling |= Find(child) == nullptr;
     if (!dangling) continue;
     auto& entries = Mut(ino).entries;
-    std::erase_if(entries, [&](const auto& e) { return Find(e.second) == nullptr; });
+    std::erase_if(entries,
+                  [&](const auto& e) { return Find(e.second) == nullptr; });
   }
 }
 
@@ -114,17 +116,22 @@ void ListInto(const Image& image, Ino dir, const std::string& prefix, Tree& out,
     if (c->type == FileType::kRegular) entry.data = c->data.ReadAll();
     if (c->type == FileType::kSymlink) entry.data = c->target;
     out[path] = std::move(entry);
-    if (c->type == FileType::kDirectory) ListInto(image, child, path, out, visiting);
+    if (c->type == FileType::kDirectory)
+      ListInto(image, child, path, out, visiting);
   }
   visiting.erase(dir);
 }
 
 const char* TypeName(FileType type) {
   switch (type) {
-    case FileType::kRegular: return "file";
-    case FileType::kDirectory: return "dir";
-    case FileType::kSymlink: return "symlink";
-    case FileType::kOther: return "other";
+    case FileType::kRegular:
+      return "file";
+    case FileType::kDirectory:
+      return "dir";
+    case FileType::kSymlink:
+      return "symlink";
+    case FileType::kOther:
+      return "other";
   }
   return "other";
 }
@@ -163,11 +170,15 @@ std::string PendingOp::Describe() const {
     case Kind::kWrite:
       return "write" + ino_s + " [" + std::to_string(offset) + ", " +
              std::to_string(offset + (bytes ? bytes->size() : 0)) + ")";
-    case Kind::kTruncate: return "truncate" + ino_s + " to " + std::to_string(size);
-    case Kind::kLinkEntry: return "link " + std::to_string(dir) + "/" + name + " ->" + ino_s;
-    case Kind::kUnlinkEntry: return "unlink " + std::to_string(dir) + "/" + name;
+    case Kind::kTruncate:
+      return "truncate" + ino_s + " to " + std::to_string(size);
+    case Kind::kLinkEntry:
+      return "link " + std::to_string(dir) + "/" + name + " ->" + ino_s;
+    case Kind::kUnlinkEntry:
+      return "unlink " + std::to_string(dir) + "/" + name;
     case Kind::kRename:
-      return "rename " + std::to_string(dir) + "/" + name + " -> " + std::to_string(dir2) + "/" + name2;
+      return "rename " + std::to_string(dir) + "/" + name + " -> " +
+             std::to_string(dir2) + "/" + name2;
   }
   return "?";
 }
@@ -182,7 +193,8 @@ void ApplyPendingOp(Image& image, const PendingOp& op) {
       return;
     }
     case PendingOp::Kind::kTruncate:
-      image.Ensure(op.ino, FileType::kRegular, op.new_mode).data.Resize(op.size);
+      image.Ensure(op.ino, FileType::kRegular, op.new_mode)
+          .data.Resize(op.size);
       return;
     case PendingOp::Kind::kLinkEntry: {
       if (image.Find(op.ino) == nullptr) {
@@ -191,21 +203,25 @@ void ApplyPendingOp(Image& image, const PendingOp& op) {
         node.uid = op.new_uid;
         node.gid = op.new_gid;
       }
-      image.Ensure(op.dir, FileType::kDirectory, 0755).entries[op.name] = op.ino;
+      image.Ensure(op.dir, FileType::kDirectory, 0755).entries[op.name] =
+          op.ino;
       return;
     }
     case PendingOp::Kind::kUnlinkEntry: {
       Node& dir = image.Ensure(op.dir, FileType::kDirectory, 0755);
       auto it = dir.entries.find(op.name);
-      if (it != dir.entries.end() && it->second == op.ino) dir.entries.erase(it);
+      if (it != dir.entries.end() && it->second == op.ino)
+        dir.entries.erase(it);
       return;
     }
     case PendingOp::Kind::kRename: {
       image.Ensure(op.ino, op.new_type, op.new_mode);
       Node& from = image.Ensure(op.dir, FileType::kDirectory, 0755);
       auto it = from.entries.find(op.name);
-      if (it != from.entries.end() && it->second == op.ino) from.entries.erase(it);
-      image.Ensure(op.dir2, FileType::kDirectory, 0755).entries[op.name2] = op.ino;
+      if (it != from.entries.end() && it->second == op.ino)
+        from.entries.erase(it);
+      image.Ensure(op.dir2, FileType::kDirectory, 0755).entries[op.name2] =
+          op.ino;
       return;
     }
   }
@@ -225,8 +241,10 @@ void ApplyTornWrite(Image& image, const PendingOp& op, std::mt19937_64& rng) {
   uint64_t pos = op.offset;
   uint64_t end = op.offset + data.size();
   while (pos < end) {
-    uint64_t sector_end = std::min<uint64_t>((pos / kSectorSize + 1) * kSectorSize, end);
-    if (rng() & 1) node.data.Write(pos, data.substr(pos - op.offset, sector_end - pos));
+    uint64_t sector_end =
+        std::min<uint64_t>((pos / kSectorSize + 1) * kSectorSize, end);
+    if (rng() & 1)
+      node.data.Write(pos, data.substr(pos - op.offset, sector_end - pos));
     pos = sector_end;
   }
 }
@@ -239,7 +257,8 @@ Image SimState::PostCrash(const CrashMode& mode) const {
     case CrashMode::Kind::kDrop:
       break;
     case CrashMode::Kind::kPrefix:
-      for (size_t i = 0; i < pending.size() && i < mode.arg; ++i) ApplyPendingOp(img, pending[i]);
+      for (size_t i = 0; i < pending.size() && i < mode.arg; ++i)
+        ApplyPendingOp(img, pending[i]);
       break;
     case CrashMode::Kind::kTorn: {
       std::mt19937_64 rng(mode.arg);
@@ -257,11 +276,15 @@ Image SimState::PostCrash(const CrashMode& mode) const {
     }
   }
   if (!lost.empty()) {
-    for (const auto& [ino, node] : std::map<Ino, std::shared_ptr<Node>>(img.nodes())) {
+    for (const auto& [ino, node] :
+         std::map<Ino, std::shared_ptr<Node>>(img.nodes())) {
       if (node->type != FileType::kDirectory) continue;
       bool hit = false;
-      for (const auto& [name, child] : node->entries) hit |= lost.count(child) != 0;
-      if (hit) std::erase_if(img.Mut(ino).entries, [&](const auto& e) { return lost.count(e.second) != 0; });
+      for (const auto& [name, child] : node->entries)
+        hit |= lost.count(child) != 0;
+      if (hit)
+        std::erase_if(img.Mut(ino).entries,
+                      [&](const auto& e) { return lost.count(e.second) != 0; });
     }
   }
   img.CollectGarbage();
@@ -273,7 +296,8 @@ namespace {
 // Removes the ops at `positions` (ascending), keeping the order of the rest.
 // Moves only the ops after the first removed one (usually few: recent ops
 // sync first).
-void Compact(std::vector<PendingOp>& pending, const std::vector<size_t>& positions) {
+void Compact(std::vector<PendingOp>& pending,
+             const std::vector<size_t>& positions) {
   if (positions.empty()) return;
   size_t w = positions.front();
   size_t next = 0;
@@ -316,7 +340,8 @@ void SimState::AddPending(PendingOp op) {
 
 void SimState::DropPendingData(Ino ino) {
   EnsureIndex();
-  std::erase_if(pending, [&](const PendingOp& p) { return p.is_data() && p.ino == ino; });
+  std::erase_if(
+      pending, [&](const PendingOp& p) { return p.is_data() && p.ino == ino; });
   pending_data_count.erase(ino);
   pending_indexed = pending.size();
 }
@@ -328,7 +353,8 @@ void SimState::SyncData(Ino ino) {
   // The ops of `ino`, found from the newest back (an fsync after each write
   // looks at one op, however long the pending list is).
   std::vector<size_t> positions;
-  for (size_t i = pending.size(); i-- > 0 && positions.size() < count->second;) {
+  for (size_t i = pending.size();
+       i-- > 0 && positions.size() < count->second;) {
     if (pending[i].is_data() && pending[i].ino == ino) positions.push_back(i);
   }
   std::reverse(positions.begin(), positions.end());
@@ -347,7 +373,8 @@ void SimState::SyncDirectory(Ino dir) {
   if (pending_namespace_count == 0) return;
   // The namespace ops, found from the newest back.
   std::vector<size_t> ns;
-  for (size_t i = pending.size(); i-- > 0 && ns.size() < pending_namespace_count;) {
+  for (size_t i = pending.size();
+       i-- > 0 && ns.size() < pending_namespace_count;) {
     if (!pending[i].is_data()) ns.push_back(i);
   }
   std::reverse(ns.begin(), ns.end());
@@ -378,7 +405,8 @@ void SimState::SyncDirectory(Ino dir) {
 
 void SimState::SyncEverything() {
   for (const auto& op : pending) ApplyPendingOp(durable, op);
-  if (log_durable) durable_log.insert(durable_log.end(), pending.begin(), pending.end());
+  if (log_durable)
+    durable_log.insert(durable_log.end(), pending.begin(), pending.end());
   pending.clear();
   pending_data_count.clear();
   pending_namespace_count = 0;

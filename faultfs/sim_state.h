@@ -16,13 +16,12 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "faultfs/content.h"
 #include "faultfs/crash_mode.h"
@@ -36,9 +35,9 @@ constexpr Ino kRootIno = 1;
 struct Node {
   FileType type = FileType::kRegular;
   uint32_t mode = 0644;
-  uint32_t nlink = 1;                  // names that refer to it (dirs: 2 + subdirs)
-  Content data;                        // regular files
-  std::string target;                  // symlinks
+  uint32_t nlink = 1;  // names that refer to it (dirs: 2 + subdirs)
+  Content data;        // regular files
+  std::string target;  // symlinks
   std::map<std::string, Ino> entries;  // directories
   // Attributes for the FUSE daemon. Not part of the crash model: owner and
   // mode changes reach the durable node at once, times are kept as they are.
@@ -81,7 +80,8 @@ struct TreeEntry {
 // (the root itself is not listed).
 using Tree = std::map<std::string, TreeEntry>;
 Tree ImageTree(const Image& image);
-nlohmann::json TreeToJson(const Tree& tree);  // {"path": {"type":..., "size":..., "data"...}}
+nlohmann::json TreeToJson(
+    const Tree& tree);  // {"path": {"type":..., "size":..., "data"...}}
 
 // A pending (visible, not yet durable) operation.
 struct PendingOp {
@@ -91,24 +91,28 @@ struct PendingOp {
   Ino ino = 0;            // target inode (data ops; linked/renamed inode)
   // data ops
   uint64_t offset = 0;
-  std::shared_ptr<const WriteData> bytes;    // kWrite payload (shares whole pages with the image it was written to)
-  uint64_t size = 0;                         // kTruncate new size
-  uint64_t torn_keep = UINT64_MAX;           // kWrite: bytes that really persist
-  // namespace ops: entry (dir, name) -> ino; rename moves (dir, name) to (dir2, name2)
+  std::shared_ptr<const WriteData> bytes;  // kWrite payload (shares whole pages
+                                           // with the image it was written to)
+  uint64_t size = 0;                       // kTruncate new size
+  uint64_t torn_keep = UINT64_MAX;         // kWrite: bytes that really persist
+  // namespace ops: entry (dir, name) -> ino; rename moves (dir, name) to (dir2,
+  // name2)
   Ino dir = 0;
   std::string name;
   Ino dir2 = 0;
   std::string name2;
   FileType new_type = FileType::kRegular;  // kLinkEntry of a new inode
   uint32_t new_mode = 0644;
-  uint32_t new_uid = 0;                    // owner of a node this op creates
+  uint32_t new_uid = 0;  // owner of a node this op creates
   uint32_t new_gid = 0;
-  std::string new_target;                  // symlink target
-  Ino replaced = 0;                        // rename/link: inode the target entry held
-  std::set<Ino> needs;                     // directories still to fsync
+  std::string new_target;  // symlink target
+  Ino replaced = 0;        // rename/link: inode the target entry held
+  std::set<Ino> needs;     // directories still to fsync
 
-  bool is_data() const { return kind == Kind::kWrite || kind == Kind::kTruncate; }
-  std::string Describe() const;            // "write ino 5 [0, 4096)" ...
+  bool is_data() const {
+    return kind == Kind::kWrite || kind == Kind::kTruncate;
+  }
+  std::string Describe() const;  // "write ino 5 [0, 4096)" ...
 };
 
 // Applies a pending op to an image (durable or post-crash).

@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace crashlab::faultfs {
 
@@ -19,8 +18,12 @@ struct Caller {
 };
 thread_local Caller tl_caller;
 
-uint32_t CallerUid() { return tl_caller.set ? tl_caller.uid : static_cast<uint32_t>(geteuid()); }
-uint32_t CallerGid() { return tl_caller.set ? tl_caller.gid : static_cast<uint32_t>(getegid()); }
+uint32_t CallerUid() {
+  return tl_caller.set ? tl_caller.uid : static_cast<uint32_t>(geteuid());
+}
+uint32_t CallerGid() {
+  return tl_caller.set ? tl_caller.gid : static_cast<uint32_t>(getegid());
+}
 
 timespec Now() {
   timespec now{};
@@ -32,19 +35,29 @@ timespec Now() {
 
 Result<MetadataModel> ParseMetadataModel(std::string_view text) {
   if (text == "strict") return MetadataModel::kStrict;
-  if (text == "immediate" || text == "metadata-immediate") return MetadataModel::kImmediate;
-  return Status::InvalidArgument(std::string(text),
-                                 "unknown metadata model; expected strict or immediate");
+  if (text == "immediate" || text == "metadata-immediate")
+    return MetadataModel::kImmediate;
+  return Status::InvalidArgument(
+      std::string(text),
+      "unknown metadata model; expected strict or immediate");
 }
 
 // ---------------------------------------------------------------- SimFile
 
 class SimVfs::SimFile final : public File {
  public:
-  SimFile(SimVfs* vfs, Ino ino, std::string path, const OpenOptions& opts, uint64_t generation)
-      : vfs_(vfs), ino_(ino), path_(std::move(path)), readable_(opts.read),
-        writable_(opts.write), append_(opts.append), generation_(generation) {}
-  ~SimFile() override { Close().IgnoreError(); }  // errors reported by explicit Close()
+  SimFile(SimVfs* vfs, Ino ino, std::string path, const OpenOptions& opts,
+          uint64_t generation)
+      : vfs_(vfs),
+        ino_(ino),
+        path_(std::move(path)),
+        readable_(opts.read),
+        writable_(opts.write),
+        append_(opts.append),
+        generation_(generation) {}
+  ~SimFile() override {
+    Close().IgnoreError();
+  }  // errors reported by explicit Close()
 
   Result<size_t> Read(uint64_t offset, void* buf, size_t n) override {
     std::lock_guard lock(vfs_->mu_);
@@ -52,7 +65,8 @@ class SimVfs::SimFile final : public File {
   }
   Result<size_t> Write(uint64_t offset, const void* buf, size_t n) override {
     std::lock_guard lock(vfs_->mu_);
-    return vfs_->FileWrite(*this, append_ ? std::nullopt : std::optional(offset), buf, n);
+    return vfs_->FileWrite(
+        *this, append_ ? std::nullopt : std::optional(offset), buf, n);
   }
   Result<size_t> Append(const void* buf, size_t n) override {
     std::lock_guard lock(vfs_->mu_);
@@ -108,22 +122,30 @@ Ino SimVfs::VisibleIno(std::string_view path) const {
   return state_.visible.Lookup(*norm).value_or(0);
 }
 
-Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino) {
+Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
+                     Ino ino) {
   entry.index = next_index_++;
   entry.persistence_point = IsPersistencePoint(entry.op);
   if (hook_) hook_(entry, state_);
   if (crashed_) {
-    return Finish(entry, Status::IoError(EIO, entry.path, "power cut: restart required"), std::nullopt);
+    return Finish(
+        entry, Status::IoError(EIO, entry.path, "power cut: restart required"),
+        std::nullopt);
   }
-  firing = faults_.Evaluate(OpContext{.op = entry.op, .path = entry.path, .dest = entry.path2,
-                                      .offset = entry.offset, .length = entry.length,
+  firing = faults_.Evaluate(OpContext{.op = entry.op,
+                                      .path = entry.path,
+                                      .dest = entry.path2,
+                                      .offset = entry.offset,
+                                      .length = entry.length,
                                       .index = entry.index});
   if (!firing) return Status::Ok();
   const FaultRule& rule = firing->rule;
   switch (rule.action) {
     case ActionKind::kError: {
       RecordFault(entry, *firing, "failed with " + ErrnoName(rule.err));
-      Status st = Status::IoError(rule.err, entry.path, "injected " + std::string(OpName(entry.op)) + " error");
+      Status st = Status::IoError(
+          rule.err, entry.path,
+          "injected " + std::string(OpName(entry.op)) + " error");
       return Finish(entry, st, std::nullopt);
     }
     case ActionKind::kCrash: {
@@ -132,16 +154,21 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino) 
       RecordFault(entry, *firing, "power cut (" + m.ToString() + ")");
       CrashLocked(m);
       crashed_ = true;
-      return Finish(entry, Status::IoError(EIO, entry.path, "power cut at this operation"), std::nullopt);
+      return Finish(
+          entry,
+          Status::IoError(EIO, entry.path, "power cut at this operation"),
+          std::nullopt);
     }
     case ActionKind::kDelay:
-      RecordFault(entry, *firing, "delayed " + std::to_string(rule.delay_ms) + " ms");
+      RecordFault(entry, *firing,
+                  "delayed " + std::to_string(rule.delay_ms) + " ms");
       std::this_thread::sleep_for(std::chrono::milliseconds(rule.delay_ms));
       firing.reset();
       return Status::Ok();
     case ActionKind::kLose:
     case ActionKind::kTruncate:
-      if (Ino target = ino != 0 ? ino : VisibleIno(entry.path); target != 0) Damage(target, *firing, entry);
+      if (Ino target = ino != 0 ? ino : VisibleIno(entry.path); target != 0)
+        Damage(target, *firing, entry);
       firing.reset();
       return Status::Ok();
     case ActionKind::kCorrupt:
@@ -157,11 +184,14 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino) 
   }
 }
 
-Status SimVfs::Finish(TraceEntry& entry, Status st, const std::optional<Firing>& firing) {
+Status SimVfs::Finish(TraceEntry& entry, Status st,
+                      const std::optional<Firing>& firing) {
   if (st.ok() && firing && firing->rule.action == ActionKind::kErrorAfter) {
-    RecordFault(entry, *firing, "took effect, then failed with " + ErrnoName(firing->rule.err));
+    RecordFault(entry, *firing,
+                "took effect, then failed with " + ErrnoName(firing->rule.err));
     st = Status::IoError(firing->rule.err, entry.path,
-                         "injected error after the " + std::string(OpName(entry.op)) + " took effect");
+                         "injected error after the " +
+                             std::string(OpName(entry.op)) + " took effect");
   }
   entry.result = st.err();
   if (options_.record_trace) trace_.push_back(entry);
@@ -171,9 +201,13 @@ Status SimVfs::Finish(TraceEntry& entry, Status st, const std::optional<Firing>&
 
 void SimVfs::NotifyDurable() {
   if (!durable_listener_) return;
-  if (state_.durable_log.empty() && durable_rewritten_.empty() && durable_attrs_.empty()) return;
-  durable_listener_(DurableChange{.applied = state_.durable_log, .rewritten = durable_rewritten_,
-                                  .attrs = durable_attrs_, .durable = state_.durable});
+  if (state_.durable_log.empty() && durable_rewritten_.empty() &&
+      durable_attrs_.empty())
+    return;
+  durable_listener_(DurableChange{.applied = state_.durable_log,
+                                  .rewritten = durable_rewritten_,
+                                  .attrs = durable_attrs_,
+                                  .durable = state_.durable});
   state_.durable_log.clear();
   durable_rewritten_.clear();
   durable_attrs_.clear();
@@ -186,7 +220,9 @@ void SimVfs::SetDurableListener(DurableListener listener) {
   state_.durable_log.clear();
 }
 
-void SimVfs::SetCaller(uint32_t uid, uint32_t gid) { tl_caller = Caller{true, uid, gid}; }
+void SimVfs::SetCaller(uint32_t uid, uint32_t gid) {
+  tl_caller = Caller{true, uid, gid};
+}
 
 void SimVfs::Touch(Ino ino) {
   if (state_.visible.Find(ino) == nullptr) return;
@@ -194,21 +230,28 @@ void SimVfs::Touch(Ino ino) {
   node.mtime = node.ctime = Now();
 }
 
-void SimVfs::RecordFault(TraceEntry& entry, const Firing& firing, std::string detail) {
-  faults_.Record(InjectedFault{.op_index = entry.index, .op = entry.op, .path = entry.path,
-                               .offset = entry.offset, .length = entry.length,
-                               .action = firing.rule.action, .err = firing.rule.err,
-                               .rule_index = firing.rule_index, .detail = std::move(detail)});
+void SimVfs::RecordFault(TraceEntry& entry, const Firing& firing,
+                         std::string detail) {
+  faults_.Record(InjectedFault{.op_index = entry.index,
+                               .op = entry.op,
+                               .path = entry.path,
+                               .offset = entry.offset,
+                               .length = entry.length,
+                               .action = firing.rule.action,
+                               .err = firing.rule.err,
+                               .rule_index = firing.rule_index,
+                               .detail = std::move(detail)});
   entry.fault = std::string(ActionName(firing.rule.action));
 }
 
 void SimVfs::Damage(Ino ino, const Firing& firing, TraceEntry& entry) {
-  std::optional<std::string> detail = DamageLocked(ino, firing.rule, [this] { return faults_.NextRandom(); });
+  std::optional<std::string> detail =
+      DamageLocked(ino, firing.rule, [this] { return faults_.NextRandom(); });
   if (detail) RecordFault(entry, firing, std::move(*detail));
 }
 
-std::optional<std::string> SimVfs::DamageLocked(Ino ino, const FaultRule& rule,
-                                                const std::function<uint64_t()>& draw) {
+std::optional<std::string> SimVfs::DamageLocked(
+    Ino ino, const FaultRule& rule, const std::function<uint64_t()>& draw) {
   const Node* node = state_.visible.Find(ino);
   if (node == nullptr || node->type != FileType::kRegular) return std::nullopt;
   if (rule.action == ActionKind::kLose) {
@@ -235,8 +278,10 @@ std::optional<std::string> SimVfs::DamageLocked(Ino ino, const FaultRule& rule,
     }
     if (rule.corrupt.zero) {
       auto [off, len] = *rule.corrupt.zero;
-      if (off < size) n.data.Write(off, std::string(std::min(len, size - off), '\0'));
-      what += "zeroed [" + std::to_string(off) + ", +" + std::to_string(len) + ") ";
+      if (off < size)
+        n.data.Write(off, std::string(std::min(len, size - off), '\0'));
+      what +=
+          "zeroed [" + std::to_string(off) + ", +" + std::to_string(len) + ") ";
     }
     if (rule.corrupt.garbage) {
       auto [off, len] = *rule.corrupt.garbage;
@@ -249,7 +294,8 @@ std::optional<std::string> SimVfs::DamageLocked(Ino ino, const FaultRule& rule,
         }
         n.data.Write(off, garbage_);
       }
-      what += "garbage [" + std::to_string(off) + ", +" + std::to_string(len) + ")";
+      what +=
+          "garbage [" + std::to_string(off) + ", +" + std::to_string(len) + ")";
     }
     return what;
   };
@@ -266,30 +312,38 @@ uint64_t SimVfs::DamageDraws(const FaultRule& rule, uint64_t size) {
   if (rule.action != ActionKind::kCorrupt) return 0;
   uint64_t n = size > 0 ? rule.corrupt.bitflips : 0;
   if (rule.corrupt.garbage && rule.corrupt.garbage->first < size) {
-    n += std::min(rule.corrupt.garbage->second, size - rule.corrupt.garbage->first);
+    n += std::min(rule.corrupt.garbage->second,
+                  size - rule.corrupt.garbage->first);
   }
   return n;
 }
 
-Result<std::string> SimVfs::ApplyDamage(Ino ino, const FaultRule& rule, const std::vector<uint64_t>& draws) {
-  bool damaging = rule.action == ActionKind::kLose || rule.action == ActionKind::kTruncate ||
+Result<std::string> SimVfs::ApplyDamage(Ino ino, const FaultRule& rule,
+                                        const std::vector<uint64_t>& draws) {
+  bool damaging = rule.action == ActionKind::kLose ||
+                  rule.action == ActionKind::kTruncate ||
                   (rule.action == ActionKind::kCorrupt && rule.persistent);
   if (!damaging) {
-    return Status::InvalidArgument("", "only lose, truncate and persistent corrupt damage a file");
+    return Status::InvalidArgument(
+        "", "only lose, truncate and persistent corrupt damage a file");
   }
   std::lock_guard lock(mu_);
   std::string where = "inode " + std::to_string(ino);
-  if (crashed_) return Status::IoError(EIO, where, "power cut: restart required");
+  if (crashed_)
+    return Status::IoError(EIO, where, "power cut: restart required");
   const Node* node = state_.visible.Find(ino);
   if (node == nullptr || node->type != FileType::kRegular) return std::string();
-  if (uint64_t need = DamageDraws(rule, node->data.size()); need != draws.size()) {
-    return Status::InvalidArgument(where, "the damage needs " + std::to_string(need) +
-                                              " random values for a file of " +
-                                              std::to_string(node->data.size()) + " bytes, got " +
-                                              std::to_string(draws.size()));
+  if (uint64_t need = DamageDraws(rule, node->data.size());
+      need != draws.size()) {
+    return Status::InvalidArgument(
+        where, "the damage needs " + std::to_string(need) +
+                   " random values for a file of " +
+                   std::to_string(node->data.size()) + " bytes, got " +
+                   std::to_string(draws.size()));
   }
   size_t next = 0;
-  std::optional<std::string> detail = DamageLocked(ino, rule, [&] { return draws[next++]; });
+  std::optional<std::string> detail =
+      DamageLocked(ino, rule, [&] { return draws[next++]; });
   NotifyDurable();
   return detail.value_or(std::string());
 }
@@ -311,7 +365,8 @@ void SimVfs::CrashLocked(const CrashMode& mode) {
   ++generation_;
   if (durable_listener_) {
     state_.durable_log.clear();
-    durable_listener_(DurableChange{.applied = state_.durable_log, .rewritten = durable_rewritten_,
+    durable_listener_(DurableChange{.applied = state_.durable_log,
+                                    .rewritten = durable_rewritten_,
                                     .attrs = durable_attrs_,
                                     .before_crash_durable = &*old_durable,
                                     .before_crash_visible = &*old_visible,
@@ -357,15 +412,18 @@ std::vector<PendingOp> SimVfs::PendingOps() const {
   return state_.pending;
 }
 
-std::vector<std::pair<CrashMode, Tree>> SimVfs::EnumerateCrashStates(uint64_t seed,
-                                                                     uint64_t random_samples) const {
+std::vector<std::pair<CrashMode, Tree>> SimVfs::EnumerateCrashStates(
+    uint64_t seed, uint64_t random_samples) const {
   std::lock_guard lock(mu_);
   std::vector<std::pair<CrashMode, Tree>> out;
-  out.emplace_back(CrashMode::Drop(), ImageTree(state_.PostCrash(CrashMode::Drop())));
+  out.emplace_back(CrashMode::Drop(),
+                   ImageTree(state_.PostCrash(CrashMode::Drop())));
   for (uint64_t k = 1; k <= state_.pending.size(); ++k) {
-    out.emplace_back(CrashMode::Prefix(k), ImageTree(state_.PostCrash(CrashMode::Prefix(k))));
+    out.emplace_back(CrashMode::Prefix(k),
+                     ImageTree(state_.PostCrash(CrashMode::Prefix(k))));
   }
-  out.emplace_back(CrashMode::Torn(seed), ImageTree(state_.PostCrash(CrashMode::Torn(seed))));
+  out.emplace_back(CrashMode::Torn(seed),
+                   ImageTree(state_.PostCrash(CrashMode::Torn(seed))));
   for (uint64_t i = 0; i < random_samples; ++i) {
     CrashMode m = CrashMode::Random(seed + i);
     out.emplace_back(m, ImageTree(state_.PostCrash(m)));
@@ -381,7 +439,8 @@ std::vector<TraceEntry> SimVfs::trace() const {
 std::vector<TraceEntry> SimVfs::TraceSince(size_t from) const {
   std::lock_guard lock(mu_);
   if (from >= trace_.size()) return {};
-  return std::vector<TraceEntry>(trace_.begin() + static_cast<std::ptrdiff_t>(from), trace_.end());
+  return std::vector<TraceEntry>(
+      trace_.begin() + static_cast<std::ptrdiff_t>(from), trace_.end());
 }
 
 size_t SimVfs::trace_size() const {
@@ -409,25 +468,32 @@ Result<Ino> SimVfs::LookupLocked(std::string_view norm_path) const {
     if (slash == std::string_view::npos) slash = norm_path.size();
     const Node* dir = state_.visible.Find(cur);
     if (dir->type != FileType::kDirectory) {
-      return Status::IoError(ENOTDIR, std::string(norm_path), "a path component is not a directory");
+      return Status::IoError(ENOTDIR, std::string(norm_path),
+                             "a path component is not a directory");
     }
-    auto it = dir->entries.find(std::string(norm_path.substr(pos, slash - pos)));
-    if (it == dir->entries.end()) return Status::IoError(ENOENT, std::string(norm_path));
+    auto it =
+        dir->entries.find(std::string(norm_path.substr(pos, slash - pos)));
+    if (it == dir->entries.end())
+      return Status::IoError(ENOENT, std::string(norm_path));
     cur = it->second;
     pos = slash + 1;
   }
   return cur;
 }
 
-Result<std::pair<Ino, std::string>> SimVfs::ParentLocked(std::string_view norm_path) const {
-  if (norm_path.empty()) return Status::IoError(EBUSY, "", "the root has no parent entry");
+Result<std::pair<Ino, std::string>> SimVfs::ParentLocked(
+    std::string_view norm_path) const {
+  if (norm_path.empty())
+    return Status::IoError(EBUSY, "", "the root has no parent entry");
   auto dir = LookupLocked(ParentPath(norm_path));
   if (!dir.ok()) return dir.status();
   if (state_.visible.Find(*dir)->type != FileType::kDirectory) {
-    return Status::IoError(ENOTDIR, std::string(norm_path), "parent is not a directory");
+    return Status::IoError(ENOTDIR, std::string(norm_path),
+                           "parent is not a directory");
   }
   std::string name = BaseName(norm_path);
-  if (name.size() > 255) return Status::IoError(ENAMETOOLONG, std::string(norm_path));
+  if (name.size() > 255)
+    return Status::IoError(ENAMETOOLONG, std::string(norm_path));
   return std::make_pair(*dir, name);
 }
 
@@ -460,14 +526,17 @@ Result<std::string> Norm(std::string_view path) { return NormalizePath(path); }
 
 }  // namespace
 
-// ---------------------------------------------------------------- namespace ops
+// ---------------------------------------------------------------- namespace
+// ops
 
-Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, const OpenOptions& opts) {
+Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path,
+                                           const OpenOptions& opts) {
   auto norm = Norm(path);
   if (!norm.ok()) return norm.status();
   std::lock_guard lock(mu_);
   auto existing = LookupLocked(*norm);
-  bool creating = opts.create && !existing.ok() && existing.status().err() == ENOENT;
+  bool creating =
+      opts.create && !existing.ok() && existing.status().err() == ENOENT;
   TraceEntry e{.op = creating ? OpKind::kCreate : OpKind::kOpen, .path = *norm};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, existing.ok() ? *existing : 0));
@@ -475,18 +544,25 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, const OpenOpti
   if (existing.ok()) {
     ino = *existing;
     const Node* node = state_.visible.Find(ino);
-    if (opts.create && opts.exclusive) return Finish(e, Status::IoError(EEXIST, *norm), firing);
+    if (opts.create && opts.exclusive)
+      return Finish(e, Status::IoError(EEXIST, *norm), firing);
     if (node->type == FileType::kDirectory && opts.write) {
       return Finish(e, Status::IoError(EISDIR, *norm), firing);
     }
     if (node->type == FileType::kSymlink) {
-      return Finish(e, Status::IoError(ELOOP, *norm, "symlinks are not followed"), firing);
+      return Finish(e,
+                    Status::IoError(ELOOP, *norm, "symlinks are not followed"),
+                    firing);
     }
     if (opts.truncate && opts.write && node->data.size() > 0) {
       state_.visible.Mut(ino).data.Resize(0);
       Touch(ino);
-      AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate, .op_index = e.index, .ino = ino,
-                          .size = 0, .new_mode = node->mode, .new_uid = node->uid,
+      AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate,
+                          .op_index = e.index,
+                          .ino = ino,
+                          .size = 0,
+                          .new_mode = node->mode,
+                          .new_uid = node->uid,
                           .new_gid = node->gid});
     }
   } else if (!creating) {
@@ -495,20 +571,28 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path, const OpenOpti
     auto parent = ParentLocked(*norm);
     if (!parent.ok()) return Finish(e, parent.status(), firing);
     ino = state_.next_ino++;
-    Node& created = state_.visible.Create(ino, FileType::kRegular, opts.mode & 07777);
+    Node& created =
+        state_.visible.Create(ino, FileType::kRegular, opts.mode & 07777);
     created.uid = CallerUid();
     created.gid = CallerGid();
     state_.visible.Mut(parent->first).entries[parent->second] = ino;
     Touch(parent->first);
-    AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry, .op_index = e.index, .ino = ino,
-                             .dir = parent->first, .name = parent->second,
-                             .new_type = FileType::kRegular, .new_mode = opts.mode & 07777,
-                             .new_uid = created.uid, .new_gid = created.gid});
+    AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry,
+                             .op_index = e.index,
+                             .ino = ino,
+                             .dir = parent->first,
+                             .name = parent->second,
+                             .new_type = FileType::kRegular,
+                             .new_mode = opts.mode & 07777,
+                             .new_uid = created.uid,
+                             .new_gid = created.gid});
   }
   Status st = Finish(e, Status::Ok(), firing);
-  if (!st.ok() && firing && firing->rule.action == ActionKind::kErrorAfter) return st;
+  if (!st.ok() && firing && firing->rule.action == ActionKind::kErrorAfter)
+    return st;
   ++open_count_[ino];
-  return std::unique_ptr<File>(new SimFile(this, ino, *norm, opts, generation_));
+  return std::unique_ptr<File>(
+      new SimFile(this, ino, *norm, opts, generation_));
 }
 
 Status SimVfs::Rename(std::string_view from, std::string_view to) {
@@ -516,15 +600,18 @@ Status SimVfs::Rename(std::string_view from, std::string_view to) {
   return RenameLocked(from, to, 0);
 }
 
-Status SimVfs::Rename(std::string_view from, std::string_view to, unsigned flags) {
+Status SimVfs::Rename(std::string_view from, std::string_view to,
+                      unsigned flags) {
   if ((flags & ~unsigned{kRenameNoReplace}) != 0) {
-    return Status::IoError(EINVAL, std::string(from), "unsupported rename flags");
+    return Status::IoError(EINVAL, std::string(from),
+                           "unsupported rename flags");
   }
   std::lock_guard lock(mu_);
   return RenameLocked(from, to, flags);
 }
 
-Status SimVfs::RenameLocked(std::string_view from, std::string_view to, unsigned flags) {
+Status SimVfs::RenameLocked(std::string_view from, std::string_view to,
+                            unsigned flags) {
   auto a = Norm(from);
   if (!a.ok()) return a.status();
   auto b = Norm(to);
@@ -542,18 +629,26 @@ Status SimVfs::RenameLocked(std::string_view from, std::string_view to, unsigned
   bool is_dir = node->type == FileType::kDirectory;
   if (is_dir && (*b == *a || b->starts_with(*a + "/"))) {
     if (*b == *a) return Finish(e, Status::Ok(), firing);
-    return Finish(e, Status::IoError(EINVAL, *a, "cannot move a directory into itself"), firing);
+    return Finish(
+        e, Status::IoError(EINVAL, *a, "cannot move a directory into itself"),
+        firing);
   }
   Ino replaced = 0;
   auto target = LookupLocked(*b);
   if (target.ok() && (flags & kRenameNoReplace) != 0) {
-    return Finish(e, Status::IoError(EEXIST, *b, "RENAME_NOREPLACE and the target exists"), firing);
+    return Finish(
+        e,
+        Status::IoError(EEXIST, *b, "RENAME_NOREPLACE and the target exists"),
+        firing);
   }
   if (target.ok()) {
-    if (*target == *ino) return Finish(e, Status::Ok(), firing);  // same file: nothing to do
+    if (*target == *ino)
+      return Finish(e, Status::Ok(), firing);  // same file: nothing to do
     const Node* t = state_.visible.Find(*target);
-    if (is_dir && t->type != FileType::kDirectory) return Finish(e, Status::IoError(ENOTDIR, *b), firing);
-    if (!is_dir && t->type == FileType::kDirectory) return Finish(e, Status::IoError(EISDIR, *b), firing);
+    if (is_dir && t->type != FileType::kDirectory)
+      return Finish(e, Status::IoError(ENOTDIR, *b), firing);
+    if (!is_dir && t->type == FileType::kDirectory)
+      return Finish(e, Status::IoError(EISDIR, *b), firing);
     if (t->type == FileType::kDirectory && !t->entries.empty()) {
       return Finish(e, Status::IoError(ENOTEMPTY, *b), firing);
     }
@@ -564,9 +659,15 @@ Status SimVfs::RenameLocked(std::string_view from, std::string_view to, unsigned
   Touch(src->first);
   Touch(dst->first);
   if (replaced != 0) DropLink(replaced);
-  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kRename, .op_index = e.index, .ino = *ino,
-                           .dir = src->first, .name = src->second, .dir2 = dst->first,
-                           .name2 = dst->second, .new_type = node->type, .new_mode = node->mode,
+  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kRename,
+                           .op_index = e.index,
+                           .ino = *ino,
+                           .dir = src->first,
+                           .name = src->second,
+                           .dir2 = dst->first,
+                           .name2 = dst->second,
+                           .new_type = node->type,
+                           .new_mode = node->mode,
                            .replaced = replaced});
   return Finish(e, Status::Ok(), firing);
 }
@@ -583,16 +684,24 @@ Status SimVfs::Link(std::string_view existing, std::string_view new_path) {
   auto ino = LookupLocked(*a);
   if (!ino.ok()) return Finish(e, ino.status(), firing);
   if (state_.visible.Find(*ino)->type == FileType::kDirectory) {
-    return Finish(e, Status::IoError(EPERM, *a, "hard links to directories are not allowed"), firing);
+    return Finish(
+        e,
+        Status::IoError(EPERM, *a, "hard links to directories are not allowed"),
+        firing);
   }
   auto dst = ParentLocked(*b);
   if (!dst.ok()) return Finish(e, dst.status(), firing);
-  if (LookupLocked(*b).ok()) return Finish(e, Status::IoError(EEXIST, *b), firing);
+  if (LookupLocked(*b).ok())
+    return Finish(e, Status::IoError(EEXIST, *b), firing);
   state_.visible.Mut(dst->first).entries[dst->second] = *ino;
   Node& node = state_.visible.Mut(*ino);
   ++node.nlink;
-  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry, .op_index = e.index, .ino = *ino,
-                           .dir = dst->first, .name = dst->second, .new_type = node.type,
+  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry,
+                           .op_index = e.index,
+                           .ino = *ino,
+                           .dir = dst->first,
+                           .name = dst->second,
+                           .new_type = node.type,
                            .new_mode = node.mode});
   return Finish(e, Status::Ok(), firing);
 }
@@ -601,12 +710,14 @@ Status SimVfs::Symlink(std::string_view target, std::string_view link_path) {
   auto b = Norm(link_path);
   if (!b.ok()) return b.status();
   std::lock_guard lock(mu_);
-  TraceEntry e{.op = OpKind::kSymlink, .path = *b, .path2 = std::string(target)};
+  TraceEntry e{
+      .op = OpKind::kSymlink, .path = *b, .path2 = std::string(target)};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing));
   auto dst = ParentLocked(*b);
   if (!dst.ok()) return Finish(e, dst.status(), firing);
-  if (LookupLocked(*b).ok()) return Finish(e, Status::IoError(EEXIST, *b), firing);
+  if (LookupLocked(*b).ok())
+    return Finish(e, Status::IoError(EEXIST, *b), firing);
   Ino ino = state_.next_ino++;
   Node& created = state_.visible.Create(ino, FileType::kSymlink, 0777);
   created.target = std::string(target);
@@ -614,9 +725,15 @@ Status SimVfs::Symlink(std::string_view target, std::string_view link_path) {
   created.gid = CallerGid();
   state_.visible.Mut(dst->first).entries[dst->second] = ino;
   Touch(dst->first);
-  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry, .op_index = e.index, .ino = ino,
-                           .dir = dst->first, .name = dst->second, .new_type = FileType::kSymlink,
-                           .new_mode = 0777, .new_uid = created.uid, .new_gid = created.gid,
+  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry,
+                           .op_index = e.index,
+                           .ino = ino,
+                           .dir = dst->first,
+                           .name = dst->second,
+                           .new_type = FileType::kSymlink,
+                           .new_mode = 0777,
+                           .new_uid = created.uid,
+                           .new_gid = created.gid,
                            .new_target = std::string(target)});
   return Finish(e, Status::Ok(), firing);
 }
@@ -633,19 +750,25 @@ Status SimVfs::Unlink(std::string_view path) {
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return Finish(e, ino.status(), firing);
   if (state_.visible.Find(*ino)->type == FileType::kDirectory) {
-    return Finish(e, Status::IoError(EISDIR, *norm, "unlink of a directory"), firing);
+    return Finish(e, Status::IoError(EISDIR, *norm, "unlink of a directory"),
+                  firing);
   }
   RemoveEntryLocked(e.index, parent->first, parent->second, *ino);
   return Finish(e, Status::Ok(), firing);
 }
 
-void SimVfs::RemoveEntryLocked(uint64_t op_index, Ino dir, const std::string& name, Ino ino) {
+void SimVfs::RemoveEntryLocked(uint64_t op_index, Ino dir,
+                               const std::string& name, Ino ino) {
   state_.visible.Mut(dir).entries.erase(name);
   Touch(dir);
-  if (state_.visible.Find(ino) != nullptr) state_.visible.Mut(ino).ctime = Now();
+  if (state_.visible.Find(ino) != nullptr)
+    state_.visible.Mut(ino).ctime = Now();
   DropLink(ino);
-  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry, .op_index = op_index, .ino = ino,
-                           .dir = dir, .name = name});
+  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry,
+                           .op_index = op_index,
+                           .ino = ino,
+                           .dir = dir,
+                           .name = name});
 }
 
 Status SimVfs::Mkdir(std::string_view path, uint32_t mode) {
@@ -657,17 +780,24 @@ Status SimVfs::Mkdir(std::string_view path, uint32_t mode) {
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing));
   auto parent = ParentLocked(*norm);
   if (!parent.ok()) return Finish(e, parent.status(), firing);
-  if (LookupLocked(*norm).ok()) return Finish(e, Status::IoError(EEXIST, *norm), firing);
+  if (LookupLocked(*norm).ok())
+    return Finish(e, Status::IoError(EEXIST, *norm), firing);
   Ino ino = state_.next_ino++;
-  Node& created = state_.visible.Create(ino, FileType::kDirectory, mode & 07777);
+  Node& created =
+      state_.visible.Create(ino, FileType::kDirectory, mode & 07777);
   created.uid = CallerUid();
   created.gid = CallerGid();
   state_.visible.Mut(parent->first).entries[parent->second] = ino;
   Touch(parent->first);
-  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry, .op_index = e.index, .ino = ino,
-                           .dir = parent->first, .name = parent->second,
-                           .new_type = FileType::kDirectory, .new_mode = mode & 07777,
-                           .new_uid = created.uid, .new_gid = created.gid});
+  AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kLinkEntry,
+                           .op_index = e.index,
+                           .ino = ino,
+                           .dir = parent->first,
+                           .name = parent->second,
+                           .new_type = FileType::kDirectory,
+                           .new_mode = mode & 07777,
+                           .new_uid = created.uid,
+                           .new_gid = created.gid});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -683,8 +813,10 @@ Status SimVfs::Rmdir(std::string_view path) {
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return Finish(e, ino.status(), firing);
   const Node* node = state_.visible.Find(*ino);
-  if (node->type != FileType::kDirectory) return Finish(e, Status::IoError(ENOTDIR, *norm), firing);
-  if (!node->entries.empty()) return Finish(e, Status::IoError(ENOTEMPTY, *norm), firing);
+  if (node->type != FileType::kDirectory)
+    return Finish(e, Status::IoError(ENOTDIR, *norm), firing);
+  if (!node->entries.empty())
+    return Finish(e, Status::IoError(ENOTEMPTY, *norm), firing);
   RemoveEntryLocked(e.index, parent->first, parent->second, *ino);
   return Finish(e, Status::Ok(), firing);
 }
@@ -699,12 +831,19 @@ Status SimVfs::Truncate(std::string_view path, uint64_t size) {
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, ino.ok() ? *ino : 0));
   if (!ino.ok()) return Finish(e, ino.status(), firing);
   const Node* node = state_.visible.Find(*ino);
-  if (node->type == FileType::kDirectory) return Finish(e, Status::IoError(EISDIR, *norm), firing);
-  if (size > options_.max_file_size) return Finish(e, Status::IoError(EFBIG, *norm), firing);
+  if (node->type == FileType::kDirectory)
+    return Finish(e, Status::IoError(EISDIR, *norm), firing);
+  if (size > options_.max_file_size)
+    return Finish(e, Status::IoError(EFBIG, *norm), firing);
   state_.visible.Mut(*ino).data.Resize(size);
   Touch(*ino);
-  AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate, .op_index = e.index, .ino = *ino,
-                      .size = size, .new_mode = node->mode, .new_uid = node->uid, .new_gid = node->gid});
+  AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate,
+                      .op_index = e.index,
+                      .ino = *ino,
+                      .size = size,
+                      .new_mode = node->mode,
+                      .new_uid = node->uid,
+                      .new_gid = node->gid});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -720,22 +859,26 @@ Result<std::vector<DirEntry>> SimVfs::ListDir(std::string_view path) {
   return ListDirLocked(e, firing, *ino);
 }
 
-Result<std::vector<DirEntry>> SimVfs::ListDir(File& dir, std::vector<NodeAttr>* attrs) {
+Result<std::vector<DirEntry>> SimVfs::ListDir(File& dir,
+                                              std::vector<NodeAttr>* attrs) {
   auto& f = static_cast<SimFile&>(dir);
   std::lock_guard lock(mu_);
   CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
   TraceEntry e{.op = OpKind::kReaddir, .path = f.path_};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, f.ino_));
-  if (state_.visible.Find(f.ino_) == nullptr) return Finish(e, Status::IoError(ENOENT, f.path_), firing);
+  if (state_.visible.Find(f.ino_) == nullptr)
+    return Finish(e, Status::IoError(ENOENT, f.path_), firing);
   return ListDirLocked(e, firing, f.ino_, attrs);
 }
 
-Result<std::vector<DirEntry>> SimVfs::ListDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino,
-                                                    std::vector<NodeAttr>* attrs) {
+Result<std::vector<DirEntry>> SimVfs::ListDirLocked(
+    TraceEntry& e, std::optional<Firing>& firing, Ino ino,
+    std::vector<NodeAttr>* attrs) {
   const std::string norm = e.path;
   const Node* node = state_.visible.Find(ino);
-  if (node->type != FileType::kDirectory) return Finish(e, Status::IoError(ENOTDIR, norm), firing);
+  if (node->type != FileType::kDirectory)
+    return Finish(e, Status::IoError(ENOTDIR, norm), firing);
   std::vector<DirEntry> out;
   out.reserve(node->entries.size());
   for (const auto& [name, child] : node->entries) {
@@ -757,8 +900,12 @@ Result<FileStat> SimVfs::Stat(std::string_view path) {
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return Finish(e, ino.status(), firing);
   const Node* node = state_.visible.Find(*ino);
-  FileStat st{.type = node->type, .size = node->type == FileType::kSymlink ? node->target.size() : node->data.size(),
-              .mode = node->mode, .nlink = node->nlink, .ino = *ino};
+  FileStat st{.type = node->type,
+              .size = node->type == FileType::kSymlink ? node->target.size()
+                                                       : node->data.size(),
+              .mode = node->mode,
+              .nlink = node->nlink,
+              .ino = *ino};
   Status s = Finish(e, Status::Ok(), firing);
   if (!s.ok()) return s;
   return st;
@@ -783,24 +930,32 @@ Status SimVfs::SyncDir(File& dir) {
   TraceEntry e{.op = OpKind::kFsyncDir, .path = f.path_};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, f.ino_));
-  if (state_.visible.Find(f.ino_) == nullptr) return Finish(e, Status::Ok(), firing);  // removed: nothing to do
+  if (state_.visible.Find(f.ino_) == nullptr)
+    return Finish(e, Status::Ok(), firing);  // removed: nothing to do
   return SyncDirLocked(e, firing, f.ino_);
 }
 
-Status SimVfs::SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino) {
+Status SimVfs::SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing,
+                             Ino ino) {
   const std::string norm = e.path;
   if (state_.visible.Find(ino)->type != FileType::kDirectory) {
     return Finish(e, Status::IoError(ENOTDIR, norm), firing);
   }
   if (firing && firing->rule.action == ActionKind::kFsyncLie) {
-    RecordFault(e, *firing, "fsync of the directory returned 0 but persisted nothing");
+    RecordFault(e, *firing,
+                "fsync of the directory returned 0 but persisted nothing");
     return Finish(e, Status::Ok(), std::nullopt);
   }
   if (firing && firing->rule.action == ActionKind::kFsyncgate) {
     // The pending entries of this directory are dropped: never durable.
-    std::erase_if(state_.pending, [&](const PendingOp& op) { return !op.is_data() && op.needs.count(ino); });
-    RecordFault(e, *firing, "fsync of the directory failed; its pending entries were dropped");
-    return Finish(e, Status::IoError(EIO, norm, "injected fsyncgate"), std::nullopt);
+    std::erase_if(state_.pending, [&](const PendingOp& op) {
+      return !op.is_data() && op.needs.count(ino);
+    });
+    RecordFault(
+        e, *firing,
+        "fsync of the directory failed; its pending entries were dropped");
+    return Finish(e, Status::IoError(EIO, norm, "injected fsyncgate"),
+                  std::nullopt);
   }
   state_.SyncDirectory(ino);
   return Finish(e, Status::Ok(), firing);
@@ -826,7 +981,8 @@ Result<std::string> SimVfs::ReadLink(std::string_view path) {
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return ino.status();
   const Node* node = state_.visible.Find(*ino);
-  if (node->type != FileType::kSymlink) return Status::IoError(EINVAL, *norm, "not a symlink");
+  if (node->type != FileType::kSymlink)
+    return Status::IoError(EINVAL, *norm, "not a symlink");
   return node->target;
 }
 
@@ -842,18 +998,27 @@ Status SimVfs::Chmod(std::string_view path, uint32_t mode) {
 
 NodeAttr SimVfs::AttrOf(Ino ino) const {
   const Node* node = state_.visible.Find(ino);
-  uint64_t size = node->type == FileType::kSymlink ? node->target.size() : node->data.size();
+  uint64_t size = node->type == FileType::kSymlink ? node->target.size()
+                                                   : node->data.size();
   if (node->type == FileType::kDirectory) size = 4096;
-  return NodeAttr{.type = node->type, .size = size, .mode = node->mode, .nlink = node->nlink,
-                  .uid = node->uid, .gid = node->gid, .ino = ino, .atime = node->atime,
-                  .mtime = node->mtime, .ctime = node->ctime};
+  return NodeAttr{.type = node->type,
+                  .size = size,
+                  .mode = node->mode,
+                  .nlink = node->nlink,
+                  .uid = node->uid,
+                  .gid = node->gid,
+                  .ino = ino,
+                  .atime = node->atime,
+                  .mtime = node->mtime,
+                  .ctime = node->ctime};
 }
 
 Result<NodeAttr> SimVfs::GetAttr(std::string_view path) {
   auto norm = Norm(path);
   if (!norm.ok()) return norm.status();
   std::lock_guard lock(mu_);
-  if (crashed_) return Status::IoError(EIO, *norm, "power cut: restart required");
+  if (crashed_)
+    return Status::IoError(EIO, *norm, "power cut: restart required");
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return ino.status();
   return AttrOf(*ino);
@@ -862,13 +1027,16 @@ Result<NodeAttr> SimVfs::GetAttr(std::string_view path) {
 Result<NodeAttr> SimVfs::GetAttr(File& file) {
   auto& f = static_cast<SimFile&>(file);
   std::lock_guard lock(mu_);
-  if (crashed_) return Status::IoError(EIO, f.path_, "power cut: restart required");
+  if (crashed_)
+    return Status::IoError(EIO, f.path_, "power cut: restart required");
   CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
-  if (state_.visible.Find(f.ino_) == nullptr) return Status::IoError(ESTALE, f.path_);
+  if (state_.visible.Find(f.ino_) == nullptr)
+    return Status::IoError(ESTALE, f.path_);
   return AttrOf(f.ino_);
 }
 
-Status SimVfs::SetAttr(std::string_view path, File* file, const AttrChange& change) {
+Status SimVfs::SetAttr(std::string_view path, File* file,
+                       const AttrChange& change) {
   std::lock_guard lock(mu_);
   Ino ino = 0;
   std::string where(path);
@@ -884,21 +1052,28 @@ Status SimVfs::SetAttr(std::string_view path, File* file, const AttrChange& chan
     if (!found.ok()) return found.status();
     ino = *found;
   }
-  if (crashed_) return Status::IoError(EIO, where, "power cut: restart required");
-  if (state_.visible.Find(ino) == nullptr) return Status::IoError(ESTALE, where);
+  if (crashed_)
+    return Status::IoError(EIO, where, "power cut: restart required");
+  if (state_.visible.Find(ino) == nullptr)
+    return Status::IoError(ESTALE, where);
   timespec now = Now();
-  auto resolve = [&](const timespec& t) { return t.tv_nsec == UTIME_NOW ? now : t; };
+  auto resolve = [&](const timespec& t) {
+    return t.tv_nsec == UTIME_NOW ? now : t;
+  };
   auto apply = [&](Node& node, bool durable) {
     if (change.mode) node.mode = *change.mode & 07777;
     if (change.uid) node.uid = *change.uid;
     if (change.gid) node.gid = *change.gid;
     if (durable) return;
-    if (change.atime && change.atime->tv_nsec != UTIME_OMIT) node.atime = resolve(*change.atime);
-    if (change.mtime && change.mtime->tv_nsec != UTIME_OMIT) node.mtime = resolve(*change.mtime);
+    if (change.atime && change.atime->tv_nsec != UTIME_OMIT)
+      node.atime = resolve(*change.atime);
+    if (change.mtime && change.mtime->tv_nsec != UTIME_OMIT)
+      node.mtime = resolve(*change.mtime);
     node.ctime = now;
   };
   apply(state_.visible.Mut(ino), false);
-  if ((change.mode || change.uid || change.gid) && state_.durable.Find(ino) != nullptr) {
+  if ((change.mode || change.uid || change.gid) &&
+      state_.durable.Find(ino) != nullptr) {
     apply(state_.durable.Mut(ino), true);
     durable_attrs_.insert(ino);
     NotifyDurable();
@@ -913,18 +1088,23 @@ Status SimVfs::CheckHandle(const SimFile& f, bool want_write) const {
   if (f.generation_ != generation_) {
     return Status::IoError(EIO, f.path_, "file was opened before a crash");
   }
-  if (want_write && !f.writable_) return Status::IoError(EBADF, f.path_, "file not open for writing");
+  if (want_write && !f.writable_)
+    return Status::IoError(EBADF, f.path_, "file not open for writing");
   return Status::Ok();
 }
 
-Result<size_t> SimVfs::FileRead(SimFile& f, uint64_t offset, void* buf, size_t n) {
+Result<size_t> SimVfs::FileRead(SimFile& f, uint64_t offset, void* buf,
+                                size_t n) {
   CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
-  if (!f.readable_) return Status::IoError(EBADF, f.path_, "file not open for reading");
-  TraceEntry e{.op = OpKind::kRead, .path = f.path_, .offset = offset, .length = n};
+  if (!f.readable_)
+    return Status::IoError(EBADF, f.path_, "file not open for reading");
+  TraceEntry e{
+      .op = OpKind::kRead, .path = f.path_, .offset = offset, .length = n};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, f.ino_));
   const Node* node = state_.visible.Find(f.ino_);
-  if (node->type == FileType::kDirectory) return Finish(e, Status::IoError(EISDIR, f.path_), firing);
+  if (node->type == FileType::kDirectory)
+    return Finish(e, Status::IoError(EISDIR, f.path_), firing);
   size_t got = node->data.Read(offset, buf, n);
   if (firing && firing->rule.action == ActionKind::kCorrupt && got > 0) {
     // Transient: only the bytes handed back are damaged.
@@ -934,11 +1114,13 @@ Result<size_t> SimVfs::FileRead(SimFile& f, uint64_t offset, void* buf, size_t n
       uint64_t bit = faults_.NextRandom() % (uint64_t{got} * 8);
       bytes[bit / 8] = static_cast<char>(bytes[bit / 8] ^ (1 << (bit % 8)));
     }
-    auto damage_range = [&](const std::pair<uint64_t, uint64_t>& range, bool garbage) {
+    auto damage_range = [&](const std::pair<uint64_t, uint64_t>& range,
+                            bool garbage) {
       uint64_t lo = std::max(range.first, offset);
       uint64_t hi = std::min(range.first + range.second, offset + got);
       for (uint64_t pos = lo; pos < hi; ++pos) {
-        bytes[pos - offset] = garbage ? static_cast<char>(faults_.NextRandom()) : '\0';
+        bytes[pos - offset] =
+            garbage ? static_cast<char>(faults_.NextRandom()) : '\0';
       }
     };
     if (spec.zero) damage_range(*spec.zero, false);
@@ -950,17 +1132,23 @@ Result<size_t> SimVfs::FileRead(SimFile& f, uint64_t offset, void* buf, size_t n
   return got;
 }
 
-Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset, const void* buf, size_t n) {
+Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset,
+                                 const void* buf, size_t n) {
   CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, true));
   const Node* node = state_.visible.Find(f.ino_);
   uint64_t off = offset.value_or(node->data.size());
-  TraceEntry e{.op = OpKind::kWrite, .path = f.path_, .offset = off, .length = n};
+  TraceEntry e{
+      .op = OpKind::kWrite, .path = f.path_, .offset = off, .length = n};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, f.ino_));
   node = state_.visible.Find(f.ino_);
-  if (node->type == FileType::kDirectory) return Finish(e, Status::IoError(EISDIR, f.path_), firing);
+  if (node->type == FileType::kDirectory)
+    return Finish(e, Status::IoError(EISDIR, f.path_), firing);
   if (off + n > options_.max_file_size || off + n < off) {
-    return Finish(e, Status::IoError(EFBIG, f.path_, "write beyond the maximum file size"), firing);
+    return Finish(
+        e,
+        Status::IoError(EFBIG, f.path_, "write beyond the maximum file size"),
+        firing);
   }
   size_t count = n;
   uint64_t torn_keep = UINT64_MAX;
@@ -969,18 +1157,30 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset, con
     switch (rule.action) {
       case ActionKind::kShortWrite:
         count = static_cast<size_t>(std::min<uint64_t>(n, rule.bytes));
-        RecordFault(e, *firing, "short write: " + std::to_string(count) + " of " + std::to_string(n) + " bytes");
+        RecordFault(e, *firing,
+                    "short write: " + std::to_string(count) + " of " +
+                        std::to_string(n) + " bytes");
         break;
       case ActionKind::kEnospcAfterBytes:
-        count = static_cast<size_t>(std::min<uint64_t>(n, firing->bytes_allowed));
+        count =
+            static_cast<size_t>(std::min<uint64_t>(n, firing->bytes_allowed));
         faults_.ConsumeBytes(firing->rule_index, count);
-        RecordFault(e, *firing, count == 0 ? "ENOSPC" : "wrote " + std::to_string(count) + " bytes before ENOSPC");
-        if (count == 0) return Finish(e, Status::IoError(ENOSPC, f.path_, "injected: no space left"), std::nullopt);
+        RecordFault(e, *firing,
+                    count == 0 ? "ENOSPC"
+                               : "wrote " + std::to_string(count) +
+                                     " bytes before ENOSPC");
+        if (count == 0)
+          return Finish(
+              e, Status::IoError(ENOSPC, f.path_, "injected: no space left"),
+              std::nullopt);
         break;
       case ActionKind::kTorn:
-        torn_keep = rule.bytes != 0 ? rule.bytes : (n / 2) / kSectorSize * kSectorSize;
-        RecordFault(e, *firing, "torn: only " + std::to_string(std::min<uint64_t>(torn_keep, n)) +
-                                    " bytes will reach durable storage");
+        torn_keep =
+            rule.bytes != 0 ? rule.bytes : (n / 2) / kSectorSize * kSectorSize;
+        RecordFault(e, *firing,
+                    "torn: only " +
+                        std::to_string(std::min<uint64_t>(torn_keep, n)) +
+                        " bytes will reach durable storage");
         break;
       default:
         break;
@@ -991,10 +1191,15 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset, con
   wnode.data.Write(off, data);
   wnode.mtime = wnode.ctime = Now();
   if (count > 0) {
-    AddDataOp(PendingOp{.kind = PendingOp::Kind::kWrite, .op_index = e.index, .ino = f.ino_,
+    AddDataOp(PendingOp{.kind = PendingOp::Kind::kWrite,
+                        .op_index = e.index,
+                        .ino = f.ino_,
                         .offset = off,
-                        .bytes = std::make_shared<const WriteData>(WriteData::Capture(wnode.data, off, data)),
-                        .torn_keep = torn_keep, .new_mode = wnode.mode, .new_uid = wnode.uid,
+                        .bytes = std::make_shared<const WriteData>(
+                            WriteData::Capture(wnode.data, off, data)),
+                        .torn_keep = torn_keep,
+                        .new_mode = wnode.mode,
+                        .new_uid = wnode.uid,
                         .new_gid = wnode.gid});
   }
   Status st = Finish(e, Status::Ok(), firing);
@@ -1007,12 +1212,18 @@ Status SimVfs::FileTruncate(SimFile& f, uint64_t size) {
   TraceEntry e{.op = OpKind::kTruncate, .path = f.path_, .offset = size};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, f.ino_));
-  if (size > options_.max_file_size) return Finish(e, Status::IoError(EFBIG, f.path_), firing);
+  if (size > options_.max_file_size)
+    return Finish(e, Status::IoError(EFBIG, f.path_), firing);
   Node& node = state_.visible.Mut(f.ino_);
   node.data.Resize(size);
   node.mtime = node.ctime = Now();
-  AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate, .op_index = e.index, .ino = f.ino_,
-                      .size = size, .new_mode = node.mode, .new_uid = node.uid, .new_gid = node.gid});
+  AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate,
+                      .op_index = e.index,
+                      .ino = f.ino_,
+                      .size = size,
+                      .new_mode = node.mode,
+                      .new_uid = node.uid,
+                      .new_gid = node.gid});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -1027,8 +1238,11 @@ Status SimVfs::FileSync(SimFile& f, OpKind op) {
   }
   if (firing && firing->rule.action == ActionKind::kFsyncgate) {
     state_.DropPendingData(f.ino_);
-    RecordFault(e, *firing, "failed with EIO; the dirty data was dropped and will never be durable");
-    return Finish(e, Status::IoError(EIO, f.path_, "injected fsyncgate"), std::nullopt);
+    RecordFault(e, *firing,
+                "failed with EIO; the dirty data was dropped and will never be "
+                "durable");
+    return Finish(e, Status::IoError(EIO, f.path_, "injected fsyncgate"),
+                  std::nullopt);
   }
   if (state_.visible.Find(f.ino_)->type == FileType::kDirectory) {
     state_.SyncDirectory(f.ino_);
@@ -1041,13 +1255,17 @@ Status SimVfs::FileSync(SimFile& f, OpKind op) {
 Result<FileStat> SimVfs::FileStatLocked(SimFile& f) {
   CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
   const Node* node = state_.visible.Find(f.ino_);
-  return FileStat{.type = node->type, .size = node->data.size(), .mode = node->mode,
-                  .nlink = node->nlink, .ino = f.ino_};
+  return FileStat{.type = node->type,
+                  .size = node->data.size(),
+                  .mode = node->mode,
+                  .nlink = node->nlink,
+                  .ino = f.ino_};
 }
 
 Status SimVfs::FileClose(SimFile& f) {
   f.closed_ = true;
-  if (f.generation_ != generation_) return Status::Ok();  // opened before a crash
+  if (f.generation_ != generation_)
+    return Status::Ok();  // opened before a crash
   TraceEntry e{.op = OpKind::kClose, .path = f.path_};
   std::optional<Firing> firing;
   Status st = Begin(e, firing, f.ino_);

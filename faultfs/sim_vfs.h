@@ -28,7 +28,8 @@ enum class MetadataModel {
   kStrict,     // namespace ops durable when the parent directory is fsync'd
   kImmediate,  // namespace ops durable at once (some journaling file systems)
 };
-Result<MetadataModel> ParseMetadataModel(std::string_view text);  // "strict", "immediate"
+Result<MetadataModel> ParseMetadataModel(
+    std::string_view text);  // "strict", "immediate"
 
 // Everything stat(2) needs about a node (for the FUSE daemon).
 struct NodeAttr {
@@ -56,9 +57,11 @@ struct AttrChange {
 
 // What became durable since the last notification (see SetDurableListener).
 struct DurableChange {
-  const std::vector<PendingOp>& applied;  // ops applied to the durable image, in order
-  const std::set<Ino>& rewritten;  // durable content changed in place (persistent damage)
-  const std::set<Ino>& attrs;      // mode or owner changed (durable at once)
+  const std::vector<PendingOp>&
+      applied;  // ops applied to the durable image, in order
+  const std::set<Ino>&
+      rewritten;  // durable content changed in place (persistent damage)
+  const std::set<Ino>& attrs;  // mode or owner changed (durable at once)
   // Set when a crash replaced the durable image: the image before the crash
   // (the listener diffs it against `durable`) and the visible image before
   // the crash (whose paths the kernel may have cached).
@@ -69,16 +72,18 @@ struct DurableChange {
 
 // rename(2) flags for SimVfs::Rename.
 enum RenameFlags : unsigned {
-  kRenameNoReplace = 1,  // RENAME_NOREPLACE: fail with EEXIST if the target exists
+  kRenameNoReplace =
+      1,  // RENAME_NOREPLACE: fail with EEXIST if the target exists
 };
 
 class SimVfs final : public Vfs {
  public:
   struct Options {
     MetadataModel model = MetadataModel::kStrict;
-    uint64_t seed = 0;          // for probabilistic rules and corruption
+    uint64_t seed = 0;  // for probabilistic rules and corruption
     bool record_trace = true;
-    uint64_t max_file_size = uint64_t{1} << 44;  // 16 TiB, as ext4; larger: EFBIG
+    uint64_t max_file_size = uint64_t{1}
+                             << 44;  // 16 TiB, as ext4; larger: EFBIG
   };
 
   SimVfs() : SimVfs(Options{}) {}
@@ -88,7 +93,8 @@ class SimVfs final : public Vfs {
   ~SimVfs() override;
 
   // --- Vfs ---
-  Result<std::unique_ptr<File>> Open(std::string_view path, const OpenOptions& opts) override;
+  Result<std::unique_ptr<File>> Open(std::string_view path,
+                                     const OpenOptions& opts) override;
   Status Rename(std::string_view from, std::string_view to) override;
   Status Link(std::string_view existing, std::string_view new_path) override;
   Status Symlink(std::string_view target, std::string_view link_path) override;
@@ -108,7 +114,8 @@ class SimVfs final : public Vfs {
   // readdir and fsync on an open directory (opened read-only with Open()):
   // they follow the directory through renames. Traced as readdir/fsyncdir.
   // With `attrs`, also each entry's attributes (same order).
-  Result<std::vector<DirEntry>> ListDir(File& dir, std::vector<NodeAttr>* attrs = nullptr);
+  Result<std::vector<DirEntry>> ListDir(File& dir,
+                                        std::vector<NodeAttr>* attrs = nullptr);
   Status SyncDir(File& dir);
   // rename(2) with `flags` (RenameFlags); unknown flags give EINVAL.
   Status Rename(std::string_view from, std::string_view to, unsigned flags);
@@ -116,7 +123,8 @@ class SimVfs final : public Vfs {
   // unlink). Not traced and not matched by rules (the kernel asks for them
   // constantly); EIO while crashed().
   Result<NodeAttr> GetAttr(std::string_view path);
-  Result<NodeAttr> GetAttr(File& file);  // REQUIRES: `file` was opened by this SimVfs
+  Result<NodeAttr> GetAttr(
+      File& file);  // REQUIRES: `file` was opened by this SimVfs
   // chmod/chown/utimens on a path, or on `file` when it is not null.
   // Mode and owner changes reach the durable node at once (they are not
   // part of the crash model). Not traced.
@@ -154,7 +162,8 @@ class SimVfs final : public Vfs {
   // of them. Applied to inode `ino` like a firing rule (visible and durable
   // copy); returns the fault detail, or "" when `ino` is not a regular file
   // (nothing happens, as with a firing rule). Not traced, not logged.
-  Result<std::string> ApplyDamage(Ino ino, const FaultRule& rule, const std::vector<uint64_t>& draws);
+  Result<std::string> ApplyDamage(Ino ino, const FaultRule& rule,
+                                  const std::vector<uint64_t>& draws);
   // How many random values damaging a file of `size` bytes with `rule` takes.
   static uint64_t DamageDraws(const FaultRule& rule, uint64_t size);
 
@@ -165,8 +174,8 @@ class SimVfs final : public Vfs {
   std::vector<PendingOp> PendingOps() const;
   // Post-crash trees for every prefix:K (K = 0..pending), drop, torn:seed and
   // random:seed — the states reachable at this point under each mode.
-  std::vector<std::pair<CrashMode, Tree>> EnumerateCrashStates(uint64_t seed,
-                                                               uint64_t random_samples = 4) const;
+  std::vector<std::pair<CrashMode, Tree>> EnumerateCrashStates(
+      uint64_t seed, uint64_t random_samples = 4) const;
 
   // --- faults and trace ---
   FaultInjector& faults() { return faults_; }
@@ -178,7 +187,8 @@ class SimVfs final : public Vfs {
   uint64_t op_count() const;  // index the next operation will get
   // Called before every operation with its would-be trace entry (result not
   // yet known) and the state before it: the crash point "just before op N".
-  using Hook = std::function<void(const TraceEntry& next_op, const SimState& state)>;
+  using Hook =
+      std::function<void(const TraceEntry& next_op, const SimState& state)>;
   void SetHook(Hook hook);
 
  private:
@@ -194,35 +204,41 @@ class SimVfs final : public Vfs {
   // firings are left in `firing` for the operation to carry out.
   Status Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino = 0);
   // Ends an operation: applies error_after, records the trace entry.
-  Status Finish(TraceEntry& entry, Status st, const std::optional<Firing>& firing);
+  Status Finish(TraceEntry& entry, Status st,
+                const std::optional<Firing>& firing);
   void RecordFault(TraceEntry& entry, const Firing& firing, std::string detail);
   void CrashLocked(const CrashMode& mode);
   Result<Ino> LookupLocked(std::string_view norm_path) const;
   // The directory inode holding `norm_path` and the final name.
-  Result<std::pair<Ino, std::string>> ParentLocked(std::string_view norm_path) const;
+  Result<std::pair<Ino, std::string>> ParentLocked(
+      std::string_view norm_path) const;
   void AddNamespaceOp(PendingOp op);
   void AddDataOp(PendingOp op);
   void DropLink(Ino ino);  // one name fewer; frees the node when unused
   Ino VisibleIno(std::string_view path) const;  // 0 if absent
   // Unlink/rmdir: removes dir/name -> ino from the visible image and records
   // the pending namespace op.
-  void RemoveEntryLocked(uint64_t op_index, Ino dir, const std::string& name, Ino ino);
-  void NotifyDurable();    // runs the durable listener if something changed
-  Status RenameLocked(std::string_view from, std::string_view to, unsigned flags);
+  void RemoveEntryLocked(uint64_t op_index, Ino dir, const std::string& name,
+                         Ino ino);
+  void NotifyDurable();  // runs the durable listener if something changed
+  Status RenameLocked(std::string_view from, std::string_view to,
+                      unsigned flags);
   NodeAttr AttrOf(Ino ino) const;
   // The bodies of ListDir/SyncDir after Begin(); `e.path` names the directory.
-  Result<std::vector<DirEntry>> ListDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino,
-                                              std::vector<NodeAttr>* attrs = nullptr);
+  Result<std::vector<DirEntry>> ListDirLocked(
+      TraceEntry& e, std::optional<Firing>& firing, Ino ino,
+      std::vector<NodeAttr>* attrs = nullptr);
   Status SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing, Ino ino);
-  void Touch(Ino ino);     // mtime = ctime = now on the visible node
+  void Touch(Ino ino);  // mtime = ctime = now on the visible node
   void Damage(Ino ino, const Firing& firing, TraceEntry& entry);
   // The damage itself, random values from `draw`; nullopt when `ino` is not
   // a regular file. Returns the detail for the fault log.
-  std::optional<std::string> DamageLocked(Ino ino, const FaultRule& rule,
-                                          const std::function<uint64_t()>& draw);
+  std::optional<std::string> DamageLocked(
+      Ino ino, const FaultRule& rule, const std::function<uint64_t()>& draw);
   // File operations, called by SimFile with mu_ held.
   Result<size_t> FileRead(SimFile& f, uint64_t offset, void* buf, size_t n);
-  Result<size_t> FileWrite(SimFile& f, std::optional<uint64_t> offset, const void* buf, size_t n);
+  Result<size_t> FileWrite(SimFile& f, std::optional<uint64_t> offset,
+                           const void* buf, size_t n);
   Status FileTruncate(SimFile& f, uint64_t size);
   Status FileSync(SimFile& f, OpKind op);
   Result<FileStat> FileStatLocked(SimFile& f);
@@ -231,15 +247,15 @@ class SimVfs final : public Vfs {
 
   Options options_;
   mutable std::mutex mu_;
-  SimState state_;                  // GUARDED_BY(mu_)
-  std::vector<TraceEntry> trace_;   // GUARDED_BY(mu_)
-  uint64_t next_index_ = 0;         // GUARDED_BY(mu_)
-  uint64_t generation_ = 0;         // GUARDED_BY(mu_); bumped by every crash
-  bool crashed_ = false;            // GUARDED_BY(mu_)
-  std::map<Ino, int> open_count_;   // GUARDED_BY(mu_)
-  std::vector<uint64_t> flip_bits_; // GUARDED_BY(mu_); scratch for Damage()
-  std::string garbage_;             // GUARDED_BY(mu_); scratch for Damage()
-  Hook hook_;                       // GUARDED_BY(mu_)
+  SimState state_;                    // GUARDED_BY(mu_)
+  std::vector<TraceEntry> trace_;     // GUARDED_BY(mu_)
+  uint64_t next_index_ = 0;           // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;           // GUARDED_BY(mu_); bumped by every crash
+  bool crashed_ = false;              // GUARDED_BY(mu_)
+  std::map<Ino, int> open_count_;     // GUARDED_BY(mu_)
+  std::vector<uint64_t> flip_bits_;   // GUARDED_BY(mu_); scratch for Damage()
+  std::string garbage_;               // GUARDED_BY(mu_); scratch for Damage()
+  Hook hook_;                         // GUARDED_BY(mu_)
   DurableListener durable_listener_;  // GUARDED_BY(mu_)
   std::set<Ino> durable_rewritten_;   // GUARDED_BY(mu_); pending notification
   std::set<Ino> durable_attrs_;       // GUARDED_BY(mu_); pending notification

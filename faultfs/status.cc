@@ -12,23 +12,44 @@ struct ErrnoEntry {
 };
 
 constexpr std::array kErrnos = {
-    ErrnoEntry{EPERM, "EPERM"},     ErrnoEntry{ENOENT, "ENOENT"},   ErrnoEntry{EIO, "EIO"},
-    ErrnoEntry{EBADF, "EBADF"},     ErrnoEntry{EAGAIN, "EAGAIN"},   ErrnoEntry{ENOMEM, "ENOMEM"},
-    ErrnoEntry{EACCES, "EACCES"},   ErrnoEntry{EBUSY, "EBUSY"},     ErrnoEntry{EEXIST, "EEXIST"},
-    ErrnoEntry{EXDEV, "EXDEV"},     ErrnoEntry{ENOTDIR, "ENOTDIR"}, ErrnoEntry{EISDIR, "EISDIR"},
-    ErrnoEntry{EINVAL, "EINVAL"},   ErrnoEntry{EMFILE, "EMFILE"},   ErrnoEntry{EFBIG, "EFBIG"},
-    ErrnoEntry{ENOSPC, "ENOSPC"},   ErrnoEntry{EROFS, "EROFS"},     ErrnoEntry{EMLINK, "EMLINK"},
-    ErrnoEntry{ENAMETOOLONG, "ENAMETOOLONG"}, ErrnoEntry{ENOTEMPTY, "ENOTEMPTY"},
-    ErrnoEntry{ELOOP, "ELOOP"},     ErrnoEntry{EDQUOT, "EDQUOT"},   ErrnoEntry{ENOSYS, "ENOSYS"},
-    ErrnoEntry{EINTR, "EINTR"},     ErrnoEntry{ENXIO, "ENXIO"},     ErrnoEntry{ETIMEDOUT, "ETIMEDOUT"},
-    ErrnoEntry{ESTALE, "ESTALE"},   ErrnoEntry{EOVERFLOW, "EOVERFLOW"}, ErrnoEntry{ENODATA, "ENODATA"},
-    ErrnoEntry{ENOTSUP, "ENOTSUP"}, ErrnoEntry{ECANCELED, "ECANCELED"},
+    ErrnoEntry{EPERM, "EPERM"},
+    ErrnoEntry{ENOENT, "ENOENT"},
+    ErrnoEntry{EIO, "EIO"},
+    ErrnoEntry{EBADF, "EBADF"},
+    ErrnoEntry{EAGAIN, "EAGAIN"},
+    ErrnoEntry{ENOMEM, "ENOMEM"},
+    ErrnoEntry{EACCES, "EACCES"},
+    ErrnoEntry{EBUSY, "EBUSY"},
+    ErrnoEntry{EEXIST, "EEXIST"},
+    ErrnoEntry{EXDEV, "EXDEV"},
+    ErrnoEntry{ENOTDIR, "ENOTDIR"},
+    ErrnoEntry{EISDIR, "EISDIR"},
+    ErrnoEntry{EINVAL, "EINVAL"},
+    ErrnoEntry{EMFILE, "EMFILE"},
+    ErrnoEntry{EFBIG, "EFBIG"},
+    ErrnoEntry{ENOSPC, "ENOSPC"},
+    ErrnoEntry{EROFS, "EROFS"},
+    ErrnoEntry{EMLINK, "EMLINK"},
+    ErrnoEntry{ENAMETOOLONG, "ENAMETOOLONG"},
+    ErrnoEntry{ENOTEMPTY, "ENOTEMPTY"},
+    ErrnoEntry{ELOOP, "ELOOP"},
+    ErrnoEntry{EDQUOT, "EDQUOT"},
+    ErrnoEntry{ENOSYS, "ENOSYS"},
+    ErrnoEntry{EINTR, "EINTR"},
+    ErrnoEntry{ENXIO, "ENXIO"},
+    ErrnoEntry{ETIMEDOUT, "ETIMEDOUT"},
+    ErrnoEntry{ESTALE, "ESTALE"},
+    ErrnoEntry{EOVERFLOW, "EOVERFLOW"},
+    ErrnoEntry{ENODATA, "ENODATA"},
+    ErrnoEntry{ENOTSUP, "ENOTSUP"},
+    ErrnoEntry{ECANCELED, "ECANCELED"},
 };
 
 }  // namespace
 
 Status Status::IoError(int err, std::string path, std::string message) {
-  return Status(err == 0 ? EIO : err, Kind::kIo, std::move(path), std::move(message));
+  return Status(err == 0 ? EIO : err, Kind::kIo, std::move(path),
+                std::move(message));
 }
 
 Status Status::Corruption(std::string path, std::string message) {

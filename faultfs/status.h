@@ -38,7 +38,10 @@ class [[nodiscard]] Status {
  private:
   enum class Kind { kIo, kCorruption, kInvalid };
   Status(int err, Kind kind, std::string path, std::string message)
-      : err_(err), kind_(kind), path_(std::move(path)), message_(std::move(message)) {}
+      : err_(err),
+        kind_(kind),
+        path_(std::move(path)),
+        message_(std::move(message)) {}
 
   int err_ = 0;
   Kind kind_ = Kind::kIo;
@@ -54,8 +57,8 @@ int ErrnoFromName(std::string_view name);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit on purpose
-  Result(Status status) : v_(std::move(status)) {}   // NOLINT: must not be ok
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: must not be ok
 
   bool ok() const { return v_.index() == 0; }
   const T& value() const& { return std::get<0>(v_); }
@@ -75,8 +78,8 @@ class [[nodiscard]] Result {
 }  // namespace crashlab::faultfs
 
 // Returns early from the enclosing function if `expr` is not ok.
-#define CRASHLAB_RETURN_IF_ERROR(expr)                        \
-  do {                                                        \
-    ::crashlab::faultfs::Status _crashlab_st = (expr);        \
-    if (!_crashlab_st.ok()) return _crashlab_st;              \
+#define CRASHLAB_RETURN_IF_ERROR(expr)                 \
+  do {                                                 \
+    ::crashlab::faultfs::Status _crashlab_st = (expr); \
+    if (!_crashlab_st.ok()) return _crashlab_st;       \
   } while (0)

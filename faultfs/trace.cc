@@ -5,7 +5,8 @@
 namespace crashlab::faultfs {
 
 nlohmann::json TraceEntry::ToJson() const {
-  nlohmann::json j = {{"index", index}, {"op", std::string(OpName(op))}, {"path", path}};
+  nlohmann::json j = {
+      {"index", index}, {"op", std::string(OpName(op))}, {"path", path}};
   if (!path2.empty()) j["path2"] = path2;
   if (op == OpKind::kRead || op == OpKind::kWrite || op == OpKind::kTruncate) {
     j["offset"] = offset;

@@ -3,10 +3,9 @@
 // lines. Shared by SimVfs and the FUSE daemon.
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "faultfs/fault_rule.h"
 

@@ -42,7 +42,8 @@ Status WriteAll(File& file, uint64_t offset, std::string_view data) {
   while (done < data.size()) {
     auto n = file.Write(offset + done, data.data() + done, data.size() - done);
     if (!n.ok()) return n.status();
-    if (*n == 0) return Status::IoError(EIO, file.path(), "write made no progress");
+    if (*n == 0)
+      return Status::IoError(EIO, file.path(), "write made no progress");
     done += *n;
   }
   return Status::Ok();
@@ -53,13 +54,15 @@ Status AppendAll(File& file, std::string_view data) {
   while (done < data.size()) {
     auto n = file.Append(data.data() + done, data.size() - done);
     if (!n.ok()) return n.status();
-    if (*n == 0) return Status::IoError(EIO, file.path(), "append made no progress");
+    if (*n == 0)
+      return Status::IoError(EIO, file.path(), "append made no progress");
     done += *n;
   }
   return Status::Ok();
 }
 
-Status WriteFile(Vfs& vfs, std::string_view path, std::string_view data, bool sync) {
+Status WriteFile(Vfs& vfs, std::string_view path, std::string_view data,
+                 bool sync) {
   auto file = vfs.Open(path, OpenOptions::CreateTruncate());
   if (!file.ok()) return file.status();
   Status st = WriteAll(**file, 0, data);
@@ -96,7 +99,8 @@ Status MkdirAll(Vfs& vfs, std::string_view path, bool sync) {
     if (!*exists) {
       Status st = vfs.Mkdir(prefix);
       if (!st.ok() && st.err() != EEXIST) return st;
-      if (st.ok() && sync) CRASHLAB_RETURN_IF_ERROR(vfs.SyncDir(ParentPath(prefix)));
+      if (st.ok() && sync)
+        CRASHLAB_RETURN_IF_ERROR(vfs.SyncDir(ParentPath(prefix)));
     }
     if (slash == std::string::npos) break;
     pos = slash + 1;
@@ -106,7 +110,8 @@ Status MkdirAll(Vfs& vfs, std::string_view path, bool sync) {
 
 Result<std::string> NormalizePath(std::string_view path) {
   if (!path.empty() && path.front() == '/') {
-    return Status::InvalidArgument(std::string(path), "absolute paths are not allowed");
+    return Status::InvalidArgument(std::string(path),
+                                   "absolute paths are not allowed");
   }
   std::string out;
   size_t pos = 0;

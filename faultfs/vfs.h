@@ -96,10 +96,12 @@ class Vfs {
  public:
   virtual ~Vfs() = default;
 
-  virtual Result<std::unique_ptr<File>> Open(std::string_view path, const OpenOptions& opts) = 0;
+  virtual Result<std::unique_ptr<File>> Open(std::string_view path,
+                                             const OpenOptions& opts) = 0;
   virtual Status Rename(std::string_view from, std::string_view to) = 0;
   virtual Status Link(std::string_view existing, std::string_view new_path) = 0;
-  virtual Status Symlink(std::string_view target, std::string_view link_path) = 0;
+  virtual Status Symlink(std::string_view target,
+                         std::string_view link_path) = 0;
   virtual Status Unlink(std::string_view path) = 0;
   virtual Status Mkdir(std::string_view path, uint32_t mode = 0755) = 0;
   virtual Status Rmdir(std::string_view path) = 0;
@@ -121,7 +123,8 @@ class Vfs {
 Result<std::string> ReadFile(Vfs& vfs, std::string_view path);
 // Creates/truncates `path`, writes `data` (retrying short writes), optionally
 // fsyncs, closes. Does not fsync the parent directory.
-Status WriteFile(Vfs& vfs, std::string_view path, std::string_view data, bool sync);
+Status WriteFile(Vfs& vfs, std::string_view path, std::string_view data,
+                 bool sync);
 // Writes `data` to `path`.tmp, fsyncs it, renames over `path`, fsyncs the
 // parent directory: the classic atomic replace.
 Status WriteFileAtomic(Vfs& vfs, std::string_view path, std::string_view data);

@@ -25,7 +25,8 @@ std::string Join(const std::string& dir, const std::string& name) {
   return dir.empty() ? name : dir + "/" + name;
 }
 
-Result<std::string> ReadAll(int dirfd, const std::string& name, const std::string& shown) {
+Result<std::string> ReadAll(int dirfd, const std::string& name,
+                            const std::string& shown) {
   int fd = openat(dirfd, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return Status::IoError(errno, shown, "reading the backing dir");
   std::string out;
@@ -47,8 +48,9 @@ Result<std::string> ReadAll(int dirfd, const std::string& name, const std::strin
 
 // Adds the entries of directory `dirfd` (path `rel` in the image, inode
 // `ino`) to `image`, recursively.
-Status ReadDir(int dirfd, const std::string& root, const std::string& rel, Ino ino, Image* image,
-               Ino* next_ino, std::vector<std::string>* skipped) {
+Status ReadDir(int dirfd, const std::string& root, const std::string& rel,
+               Ino ino, Image* image, Ino* next_ino,
+               std::vector<std::string>* skipped) {
   int dup_fd = dup(dirfd);
   if (dup_fd < 0) return Status::IoError(errno, Join(root, rel), "dup");
   DIR* d = fdopendir(dup_fd);
@@ -62,7 +64,8 @@ Status ReadDir(int dirfd, const std::string& root, const std::string& rel, Ino i
   while (dirent* e = readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
-    if (rel.empty() && name == ".faultfs") continue;  // the daemon's own journal and temp files
+    if (rel.empty() && name == ".faultfs")
+      continue;  // the daemon's own journal and temp files
     names.push_back(name);
   }
   closedir(d);
@@ -78,19 +81,25 @@ Status ReadDir(int dirfd, const std::string& root, const std::string& rel, Ino i
     if (S_ISREG(st.st_mode)) {
       auto data = ReadAll(dirfd, name, shown);
       if (!data.ok()) return data.status();
-      faultfs::Node& n = image->Create(child, FileType::kRegular, st.st_mode & 07777);
+      faultfs::Node& n =
+          image->Create(child, FileType::kRegular, st.st_mode & 07777);
       n.data.Write(0, *data);
     } else if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-      ssize_t len = readlinkat(dirfd, name.c_str(), target.data(), target.size());
-      if (len < 0) return Status::IoError(errno, shown, "readlink in the backing dir");
+      ssize_t len =
+          readlinkat(dirfd, name.c_str(), target.data(), target.size());
+      if (len < 0)
+        return Status::IoError(errno, shown, "readlink in the backing dir");
       target.resize(static_cast<size_t>(len));
       faultfs::Node& n = image->Create(child, FileType::kSymlink, 0777);
       n.target = target;
     } else if (S_ISDIR(st.st_mode)) {
       image->Create(child, FileType::kDirectory, st.st_mode & 07777);
-      int sub = openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-      if (sub < 0) return Status::IoError(errno, shown, "opening a directory of the backing dir");
+      int sub = openat(dirfd, name.c_str(),
+                       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (sub < 0)
+        return Status::IoError(errno, shown,
+                               "opening a directory of the backing dir");
       Status s = ReadDir(sub, root, path, child, image, next_ino, skipped);
       close(sub);
       if (!s.ok()) return s;
@@ -106,10 +115,14 @@ Status ReadDir(int dirfd, const std::string& root, const std::string& rel, Ino i
 
 std::string TypeName(FileType t) {
   switch (t) {
-    case FileType::kRegular: return "file";
-    case FileType::kDirectory: return "dir";
-    case FileType::kSymlink: return "symlink";
-    case FileType::kOther: return "other";
+    case FileType::kRegular:
+      return "file";
+    case FileType::kDirectory:
+      return "dir";
+    case FileType::kSymlink:
+      return "symlink";
+    case FileType::kOther:
+      return "other";
   }
   return "?";
 }
@@ -123,27 +136,33 @@ std::string Hex8(uint32_t v) {
 std::string Describe(const faultfs::TreeEntry& e) {
   switch (e.type) {
     case FileType::kRegular:
-      return "file " + std::to_string(e.data.size()) + " bytes crc32c " + Hex8(engine::Crc32c(e.data));
-    case FileType::kSymlink: return "symlink -> " + e.data;
-    default: return TypeName(e.type);
+      return "file " + std::to_string(e.data.size()) + " bytes crc32c " +
+             Hex8(engine::Crc32c(e.data));
+    case FileType::kSymlink:
+      return "symlink -> " + e.data;
+    default:
+      return TypeName(e.type);
   }
 }
 
 }  // namespace
 
-Result<Image> ReadBackingImage(const std::string& backing, std::vector<std::string>* skipped) {
+Result<Image> ReadBackingImage(const std::string& backing,
+                               std::vector<std::string>* skipped) {
   int fd = open(backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::IoError(errno, backing, "opening the backing dir");
   Image image;
   Ino next = faultfs::kRootIno + 1;
-  Status s = ReadDir(fd, backing, "", faultfs::kRootIno, &image, &next, skipped);
+  Status s =
+      ReadDir(fd, backing, "", faultfs::kRootIno, &image, &next, skipped);
   close(fd);
   if (!s.ok()) return s;
   image.CollectGarbage();  // link counts
   return image;
 }
 
-std::vector<ImageDifference> CompareImages(const Image& sim, const Image& fuse) {
+std::vector<ImageDifference> CompareImages(const Image& sim,
+                                           const Image& fuse) {
   faultfs::Tree a = faultfs::ImageTree(sim);
   faultfs::Tree b = faultfs::ImageTree(fuse);
   std::set<std::string> paths;
@@ -158,7 +177,8 @@ std::vector<ImageDifference> CompareImages(const Image& sim, const Image& fuse) 
     } else if (ia == a.end()) {
       out.push_back({p, "only in fuse (" + Describe(ib->second) + ")"});
     } else if (ia->second.type != ib->second.type) {
-      out.push_back({p, "type differs: sim " + TypeName(ia->second.type) + ", fuse " + TypeName(ib->second.type)});
+      out.push_back({p, "type differs: sim " + TypeName(ia->second.type) +
+                            ", fuse " + TypeName(ib->second.type)});
     } else if (ia->second.data != ib->second.data) {
       const std::string& x = ia->second.data;
       const std::string& y = ib->second.data;
@@ -167,8 +187,9 @@ std::vector<ImageDifference> CompareImages(const Image& sim, const Image& fuse) 
       } else {
         size_t i = 0;
         while (i < x.size() && i < y.size() && x[i] == y[i]) ++i;
-        out.push_back({p, "content differs (sim " + std::to_string(x.size()) + " bytes, fuse " +
-                              std::to_string(y.size()) + " bytes; first difference at byte " +
+        out.push_back({p, "content differs (sim " + std::to_string(x.size()) +
+                              " bytes, fuse " + std::to_string(y.size()) +
+                              " bytes; first difference at byte " +
                               std::to_string(i) + ")"});
       }
     }
@@ -176,7 +197,8 @@ std::vector<ImageDifference> CompareImages(const Image& sim, const Image& fuse) 
   return out;
 }
 
-std::string DescribeImages(const Image& sim, const Image& fuse, size_t max_lines) {
+std::string DescribeImages(const Image& sim, const Image& fuse,
+                           size_t max_lines) {
   faultfs::Tree a = faultfs::ImageTree(sim);
   faultfs::Tree b = faultfs::ImageTree(fuse);
   std::set<std::string> paths;
@@ -197,7 +219,8 @@ std::string DescribeImages(const Image& sim, const Image& fuse, size_t max_lines
     if (same) {
       o << "  " << p << ": " << ds << "\n";
     } else {
-      o << "! " << p << "\n      sim:  " << ds << "\n      fuse: " << df << "\n";
+      o << "! " << p << "\n      sim:  " << ds << "\n      fuse: " << df
+        << "\n";
     }
   }
   return o.str();

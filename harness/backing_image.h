@@ -20,11 +20,12 @@ namespace crashlab::harness {
 // directory in the root is skipped; so is anything not a regular file,
 // directory or symlink (named in *skipped when given). An unreadable entry
 // is an error naming its path.
-faultfs::Result<faultfs::Image> ReadBackingImage(const std::string& backing,
-                                                 std::vector<std::string>* skipped = nullptr);
+faultfs::Result<faultfs::Image> ReadBackingImage(
+    const std::string& backing, std::vector<std::string>* skipped = nullptr);
 
 // One difference between two images, e.g.
-//   "wal/wal-1.log: content differs (sim 4096 bytes, fuse 3584 bytes; first difference at byte 3584)".
+//   "wal/wal-1.log: content differs (sim 4096 bytes, fuse 3584 bytes; first
+//   difference at byte 3584)".
 struct ImageDifference {
   std::string path;
   std::string what;
@@ -32,11 +33,13 @@ struct ImageDifference {
 
 // Differences between `sim` and `fuse` (the names used in the messages), in
 // path order; empty when they hold the same paths, types and contents.
-std::vector<ImageDifference> CompareImages(const faultfs::Image& sim, const faultfs::Image& fuse);
+std::vector<ImageDifference> CompareImages(const faultfs::Image& sim,
+                                           const faultfs::Image& fuse);
 
 // Both images side by side as text (path, type, size, a short digest of the
 // content or the symlink target), marking the paths that differ; at most
 // `max_lines` lines.
-std::string DescribeImages(const faultfs::Image& sim, const faultfs::Image& fuse, size_t max_lines = 60);
+std::string DescribeImages(const faultfs::Image& sim,
+                           const faultfs::Image& fuse, size_t max_lines = 60);
 
 }  // namespace crashlab::harness

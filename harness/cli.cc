@@ -12,19 +12,28 @@ constexpr const char* kUsage =
     "usage: crashlab COMMAND [ARGS...]\n"
     "\n"
     "commands:\n"
-    "  run [PATH...]        run scenario files (default scenarios/) and check the invariants\n"
+    "  run [PATH...]        run scenario files (default scenarios/) and check "
+    "the invariants\n"
     "  validate FILE...     check scenario files (file:line:column errors)\n"
-    "  explore SCENARIO     every crash point x crash mode of one scenario, as a table\n"
-    "  replay REPRO.json    reproduce one violation and print the trace around the crash\n"
-    "  shrink REPRO.json    minimise a reproducer while the same invariant still fails\n"
-    "  fuzz                 random workloads + fault schedules; shrinks the first violation\n"
-    "  report merge|render  merge shard reports, render report.json (see crashlab report --help)\n"
+    "  explore SCENARIO     every crash point x crash mode of one scenario, as "
+    "a table\n"
+    "  replay REPRO.json    reproduce one violation and print the trace around "
+    "the crash\n"
+    "  shrink REPRO.json    minimise a reproducer while the same invariant "
+    "still fails\n"
+    "  fuzz                 random workloads + fault schedules; shrinks the "
+    "first violation\n"
+    "  report merge|render  merge shard reports, render report.json (see "
+    "crashlab report --help)\n"
     "\n"
-    "exit codes: 0 all held, 1 a violation or unmet expectation, 2 bad input or usage,\n"
-    "3 environment problem. `crashlab COMMAND --help` describes each command.\n";
+    "exit codes: 0 all held, 1 a violation or unmet expectation, 2 bad input "
+    "or usage,\n"
+    "3 environment problem. `crashlab COMMAND --help` describes each "
+    "command.\n";
 }  // namespace
 
-int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int Main(int argc, const char* const* argv, std::ostream& out,
+         std::ostream& err) {
   if (argc < 2) {
     err << kUsage;
     return kExitBadInput;

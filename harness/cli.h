@@ -12,15 +12,23 @@ inline constexpr int kExitViolation = 1;
 inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitEnvironment = 3;
 
-int RunCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
-int ValidateCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
-int ExploreCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
-int ReplayCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
-int ShrinkCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
-int FuzzCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
-int WorkerCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);  // internal (fuse mode)
+int RunCommand(int argc, const char* const* argv, std::ostream& out,
+               std::ostream& err);
+int ValidateCommand(int argc, const char* const* argv, std::ostream& out,
+                    std::ostream& err);
+int ExploreCommand(int argc, const char* const* argv, std::ostream& out,
+                   std::ostream& err);
+int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
+                  std::ostream& err);
+int ShrinkCommand(int argc, const char* const* argv, std::ostream& out,
+                  std::ostream& err);
+int FuzzCommand(int argc, const char* const* argv, std::ostream& out,
+                std::ostream& err);
+int WorkerCommand(int argc, const char* const* argv, std::ostream& out,
+                  std::ostream& err);  // internal (fuse mode)
 
 // `crashlab ARGS...`: dispatches on argv[1].
-int Main(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int Main(int argc, const char* const* argv, std::ostream& out,
+         std::ostream& err);
 
 }  // namespace crashlab::harness

@@ -12,12 +12,14 @@ namespace crashlab::harness {
 using faultfs::Result;
 using faultfs::Status;
 
-Result<std::unique_ptr<ControlClient>> ControlClient::Connect(const std::string& socket_path) {
+Result<std::unique_ptr<ControlClient>> ControlClient::Connect(
+    const std::string& socket_path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (socket_path.empty() || socket_path.size() >= sizeof(addr.sun_path)) {
-    return Status::InvalidArgument(socket_path, "control socket path empty or longer than " +
-                                                    std::to_string(sizeof(addr.sun_path) - 1) + " bytes");
+    return Status::InvalidArgument(
+        socket_path, "control socket path empty or longer than " +
+                         std::to_string(sizeof(addr.sun_path) - 1) + " bytes");
   }
   std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -25,7 +27,8 @@ Result<std::unique_ptr<ControlClient>> ControlClient::Connect(const std::string&
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     int err = errno;
     close(fd);
-    return Status::IoError(err, socket_path, "connecting to the faultfs control socket");
+    return Status::IoError(err, socket_path,
+                           "connecting to the faultfs control socket");
   }
   return std::unique_ptr<ControlClient>(new ControlClient(socket_path, fd));
 }
@@ -33,12 +36,16 @@ Result<std::unique_ptr<ControlClient>> ControlClient::Connect(const std::string&
 ControlClient::~ControlClient() { close(fd_); }
 
 Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
-  std::string line = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  std::string line =
+      request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      "\n";
   size_t done = 0;
   while (done < line.size()) {
     ssize_t n = send(fd_, line.data() + done, line.size() - done, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::IoError(n < 0 ? errno : EPIPE, path_, "sending a control request");
+    if (n <= 0)
+      return Status::IoError(n < 0 ? errno : EPIPE, path_,
+                             "sending a control request");
     done += static_cast<size_t>(n);
   }
   size_t nl;
@@ -47,7 +54,10 @@ Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
     ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::IoError(errno, path_, "reading a control reply");
-    if (n == 0) return Status::IoError(ECONNRESET, path_, "the faultfs daemon closed the control connection");
+    if (n == 0)
+      return Status::IoError(
+          ECONNRESET, path_,
+          "the faultfs daemon closed the control connection");
     buffer_.append(chunk, static_cast<size_t>(n));
   }
   std::string reply = buffer_.substr(0, nl);
@@ -56,12 +66,16 @@ Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
   try {
     j = nlohmann::json::parse(reply);
   } catch (const nlohmann::json::exception& e) {
-    return Status::IoError(EIO, path_, std::string("control reply is not JSON: ") + e.what());
+    return Status::IoError(
+        EIO, path_, std::string("control reply is not JSON: ") + e.what());
   }
-  if (!j.is_object()) return Status::IoError(EIO, path_, "control reply is not a JSON object");
+  if (!j.is_object())
+    return Status::IoError(EIO, path_, "control reply is not a JSON object");
   if (!j.value("ok", false)) {
     std::string cmd = request.value("cmd", std::string("?"));
-    return Status::IoError(EIO, path_, "faultfs refused " + cmd + ": " + j.value("error", std::string("no error text")));
+    return Status::IoError(EIO, path_,
+                           "faultfs refused " + cmd + ": " +
+                               j.value("error", std::string("no error text")));
   }
   return j;
 }

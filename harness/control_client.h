@@ -7,9 +7,8 @@
 // Thread safety: one thread at a time.
 
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "faultfs/status.h"
 
@@ -18,7 +17,8 @@ namespace crashlab::harness {
 class ControlClient {
  public:
   // Connects; an error names the socket path and errno (ENOENT: no daemon).
-  static faultfs::Result<std::unique_ptr<ControlClient>> Connect(const std::string& socket_path);
+  static faultfs::Result<std::unique_ptr<ControlClient>> Connect(
+      const std::string& socket_path);
   ~ControlClient();
   ControlClient(const ControlClient&) = delete;
   ControlClient& operator=(const ControlClient&) = delete;
@@ -33,7 +33,7 @@ class ControlClient {
  private:
   ControlClient(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
   std::string path_;
-  int fd_;             // owned
+  int fd_;              // owned
   std::string buffer_;  // bytes received after the last reply line
 };
 

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "faultfs/sim_vfs.h"
 
@@ -36,7 +35,8 @@ bool ActsAfterBegin(ActionKind action, OpKind op) {
       return op == OpKind::kWrite;
     case ActionKind::kFsyncLie:
     case ActionKind::kFsyncgate:
-      return op == OpKind::kFsync || op == OpKind::kFdatasync || op == OpKind::kFsyncDir;
+      return op == OpKind::kFsync || op == OpKind::kFdatasync ||
+             op == OpKind::kFsyncDir;
     default:
       return false;
   }
@@ -45,7 +45,8 @@ bool ActsAfterBegin(ActionKind action, OpKind op) {
 }  // namespace
 
 std::string ExactGlob(std::string_view path) {
-  if (path.empty()) return "**";  // only the root's own operations: the one in flight
+  if (path.empty())
+    return "**";  // only the root's own operations: the one in flight
   std::string out;
   for (char c : path) {
     if (c == '\\' || c == '*' || c == '?' || c == '[') out.push_back('\\');
@@ -60,18 +61,29 @@ class CountingVfs::CountingFile final : public File {
  public:
   CountingFile(CountingVfs* vfs, std::unique_ptr<File> inner, std::string path,
                const faultfs::OpenOptions& opts, uint64_t generation)
-      : vfs_(vfs), inner_(std::move(inner)), path_(std::move(path)), readable_(opts.read),
-        writable_(opts.write), append_(opts.append), generation_(generation) {}
-  ~CountingFile() override { Close().IgnoreError(); }  // as SimFile: errors reported by explicit Close()
+      : vfs_(vfs),
+        inner_(std::move(inner)),
+        path_(std::move(path)),
+        readable_(opts.read),
+        writable_(opts.write),
+        append_(opts.append),
+        generation_(generation) {}
+  ~CountingFile() override {
+    Close().IgnoreError();
+  }  // as SimFile: errors reported by explicit Close()
 
   Result<size_t> Read(uint64_t offset, void* buf, size_t n) override {
     CRASHLAB_RETURN_IF_ERROR(vfs_->CheckHandle(*this, false));
-    if (!readable_) return Status::IoError(EBADF, path_, "file not open for reading");
+    if (!readable_)
+      return Status::IoError(EBADF, path_, "file not open for reading");
     Op op;
-    op.e = TraceEntry{.op = OpKind::kRead, .path = path_, .offset = offset, .length = n};
-    CRASHLAB_RETURN_IF_ERROR(vfs_->Begin(op, Target{.file = inner_.get()}, true));
+    op.e = TraceEntry{
+        .op = OpKind::kRead, .path = path_, .offset = offset, .length = n};
+    CRASHLAB_RETURN_IF_ERROR(
+        vfs_->Begin(op, Target{.file = inner_.get()}, true));
     auto got = inner_->Read(offset, buf, n);
-    if (got.ok() && *got > 0 && op.firing && op.firing->rule.action == ActionKind::kCorrupt) {
+    if (got.ok() && *got > 0 && op.firing &&
+        op.firing->rule.action == ActionKind::kCorrupt) {
       DamageRead(op, offset, static_cast<char*>(buf), *got);
     }
     Status st = vfs_->Finish(op, got.ok() ? Status::Ok() : got.status());
@@ -81,12 +93,15 @@ class CountingVfs::CountingFile final : public File {
   Result<size_t> Write(uint64_t offset, const void* buf, size_t n) override {
     return DoWrite(append_ ? std::nullopt : std::optional(offset), buf, n);
   }
-  Result<size_t> Append(const void* buf, size_t n) override { return DoWrite(std::nullopt, buf, n); }
+  Result<size_t> Append(const void* buf, size_t n) override {
+    return DoWrite(std::nullopt, buf, n);
+  }
   Status Truncate(uint64_t size) override {
     CRASHLAB_RETURN_IF_ERROR(vfs_->CheckHandle(*this, true));
     Op op;
     op.e = TraceEntry{.op = OpKind::kTruncate, .path = path_, .offset = size};
-    CRASHLAB_RETURN_IF_ERROR(vfs_->Begin(op, Target{.file = inner_.get()}, true));
+    CRASHLAB_RETURN_IF_ERROR(
+        vfs_->Begin(op, Target{.file = inner_.get()}, true));
     return vfs_->Finish(op, inner_->Truncate(size));
   }
   Status Sync() override { return DoSync(OpKind::kFsync); }
@@ -116,7 +131,8 @@ class CountingVfs::CountingFile final : public File {
  private:
   friend class CountingVfs;
 
-  Result<size_t> DoWrite(std::optional<uint64_t> offset, const void* buf, size_t n) {
+  Result<size_t> DoWrite(std::optional<uint64_t> offset, const void* buf,
+                         size_t n) {
     CRASHLAB_RETURN_IF_ERROR(vfs_->CheckHandle(*this, true));
     uint64_t off = 0;
     if (offset) {
@@ -127,9 +143,12 @@ class CountingVfs::CountingFile final : public File {
       off = st->size;
     }
     Op op;
-    op.e = TraceEntry{.op = OpKind::kWrite, .path = path_, .offset = off, .length = n};
-    CRASHLAB_RETURN_IF_ERROR(vfs_->Begin(op, Target{.file = inner_.get()}, true));
-    auto wrote = offset ? inner_->Write(*offset, buf, n) : inner_->Append(buf, n);
+    op.e = TraceEntry{
+        .op = OpKind::kWrite, .path = path_, .offset = off, .length = n};
+    CRASHLAB_RETURN_IF_ERROR(
+        vfs_->Begin(op, Target{.file = inner_.get()}, true));
+    auto wrote =
+        offset ? inner_->Write(*offset, buf, n) : inner_->Append(buf, n);
     Status st = vfs_->Finish(op, wrote.ok() ? Status::Ok() : wrote.status());
     if (!st.ok()) return st;
     return *wrote;
@@ -139,8 +158,10 @@ class CountingVfs::CountingFile final : public File {
     CRASHLAB_RETURN_IF_ERROR(vfs_->CheckHandle(*this, false));
     Op op;
     op.e = TraceEntry{.op = kind, .path = path_};
-    CRASHLAB_RETURN_IF_ERROR(vfs_->Begin(op, Target{.file = inner_.get()}, true));
-    return vfs_->Finish(op, kind == OpKind::kFsync ? inner_->Sync() : inner_->DataSync());
+    CRASHLAB_RETURN_IF_ERROR(
+        vfs_->Begin(op, Target{.file = inner_.get()}, true));
+    return vfs_->Finish(
+        op, kind == OpKind::kFsync ? inner_->Sync() : inner_->DataSync());
   }
 
   // A transient read corruption, exactly as SimVfs::FileRead: the bytes
@@ -151,11 +172,13 @@ class CountingVfs::CountingFile final : public File {
       uint64_t bit = vfs_->faults_.NextRandom() % (uint64_t{got} * 8);
       bytes[bit / 8] = static_cast<char>(bytes[bit / 8] ^ (1 << (bit % 8)));
     }
-    auto damage_range = [&](const std::pair<uint64_t, uint64_t>& range, bool garbage) {
+    auto damage_range = [&](const std::pair<uint64_t, uint64_t>& range,
+                            bool garbage) {
       uint64_t lo = std::max(range.first, offset);
       uint64_t hi = std::min(range.first + range.second, offset + got);
       for (uint64_t pos = lo; pos < hi; ++pos) {
-        bytes[pos - offset] = garbage ? static_cast<char>(vfs_->faults_.NextRandom()) : '\0';
+        bytes[pos - offset] =
+            garbage ? static_cast<char>(vfs_->faults_.NextRandom()) : '\0';
       }
     };
     if (spec.zero) damage_range(*spec.zero, false);
@@ -177,8 +200,12 @@ class CountingVfs::CountingFile final : public File {
 
 // ---------------------------------------------------------------- core
 
-CountingVfs::CountingVfs(faultfs::Vfs& inner, ControlClient& control, uint64_t seed, Listener listener)
-    : inner_(inner), control_(control), listener_(std::move(listener)), faults_(seed) {}
+CountingVfs::CountingVfs(faultfs::Vfs& inner, ControlClient& control,
+                         uint64_t seed, Listener listener)
+    : inner_(inner),
+      control_(control),
+      listener_(std::move(listener)),
+      faults_(seed) {}
 
 CountingVfs::~CountingVfs() = default;
 
@@ -189,16 +216,23 @@ Status CountingVfs::Fail(const Status& st) {
 
 Status CountingVfs::CheckHandle(const CountingFile& f, bool want_write) const {
   if (f.closed_) return Status::IoError(EBADF, f.path_, "file is closed");
-  if (f.generation_ != generation_) return Status::IoError(EIO, f.path_, "file was opened before a crash");
-  if (want_write && !f.writable_) return Status::IoError(EBADF, f.path_, "file not open for writing");
+  if (f.generation_ != generation_)
+    return Status::IoError(EIO, f.path_, "file was opened before a crash");
+  if (want_write && !f.writable_)
+    return Status::IoError(EBADF, f.path_, "file not open for writing");
   return Status::Ok();
 }
 
 void CountingVfs::Record(Op& op, const Firing& firing, std::string detail) {
-  faultfs::InjectedFault fault{.op_index = op.e.index, .op = op.e.op, .path = op.e.path,
-                               .offset = op.e.offset, .length = op.e.length,
-                               .action = firing.rule.action, .err = firing.rule.err,
-                               .rule_index = firing.rule_index, .detail = std::move(detail)};
+  faultfs::InjectedFault fault{.op_index = op.e.index,
+                               .op = op.e.op,
+                               .path = op.e.path,
+                               .offset = op.e.offset,
+                               .length = op.e.length,
+                               .action = firing.rule.action,
+                               .err = firing.rule.err,
+                               .rule_index = firing.rule_index,
+                               .detail = std::move(detail)};
   op.e.fault = std::string(faultfs::ActionName(firing.rule.action));
   if (listener_.on_fault) listener_.on_fault(fault);
   faults_.Record(std::move(fault));
@@ -209,9 +243,14 @@ Status CountingVfs::Begin(Op& op, const Target& target, bool daemon_sees) {
   e.index = next_index_++;
   e.persistence_point = faultfs::IsPersistencePoint(e.op);
   if (listener_.on_begin) listener_.on_begin(e.index);
-  if (crashed_) return FinishEntry(op, Status::IoError(EIO, e.path, "power cut: restart required"));
-  op.firing = faults_.Evaluate(faultfs::OpContext{.op = e.op, .path = e.path, .dest = e.path2,
-                                                  .offset = e.offset, .length = e.length,
+  if (crashed_)
+    return FinishEntry(
+        op, Status::IoError(EIO, e.path, "power cut: restart required"));
+  op.firing = faults_.Evaluate(faultfs::OpContext{.op = e.op,
+                                                  .path = e.path,
+                                                  .dest = e.path2,
+                                                  .offset = e.offset,
+                                                  .length = e.length,
                                                   .index = e.index});
   if (!op.firing) return Status::Ok();
   const FaultRule& rule = op.firing->rule;
@@ -224,13 +263,16 @@ Status CountingVfs::Begin(Op& op, const Target& target, bool daemon_sees) {
       Record(op, firing, "power cut (" + m.ToString() + ")");
       if (Status st = Crash(m); !st.ok()) return FinishEntry(op, st);
       crashed_ = true;
-      return FinishEntry(op, Status::IoError(EIO, e.path, "power cut at this operation"));
+      return FinishEntry(
+          op, Status::IoError(EIO, e.path, "power cut at this operation"));
     }
     case ActionKind::kDelay: {
       Firing firing = *op.firing;
       op.firing.reset();
-      Record(op, firing, "delayed " + std::to_string(firing.rule.delay_ms) + " ms");
-      std::this_thread::sleep_for(std::chrono::milliseconds(firing.rule.delay_ms));
+      Record(op, firing,
+             "delayed " + std::to_string(firing.rule.delay_ms) + " ms");
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(firing.rule.delay_ms));
       return Status::Ok();
     }
     case ActionKind::kLose:
@@ -245,13 +287,16 @@ Status CountingVfs::Begin(Op& op, const Target& target, bool daemon_sees) {
         op.firing.reset();
         return Damage(op, firing, target);
       }
-      return Status::Ok();  // a read damages what it returns (CountingFile::Read)
+      return Status::Ok();  // a read damages what it returns
+                            // (CountingFile::Read)
     case ActionKind::kError:
       if (!daemon_sees) {
         Firing firing = *op.firing;
         op.firing.reset();
         Record(op, firing, "failed with " + faultfs::ErrnoName(rule.err));
-        return FinishEntry(op, Status::IoError(rule.err, e.path, "injected " + OpText(e.op) + " error"));
+        return FinishEntry(
+            op, Status::IoError(rule.err, e.path,
+                                "injected " + OpText(e.op) + " error"));
       }
       return Forward(op);
     default:
@@ -263,19 +308,24 @@ Status CountingVfs::Begin(Op& op, const Target& target, bool daemon_sees) {
 Status CountingVfs::Forward(Op& op) {
   const Firing& firing = *op.firing;
   FaultRule r = firing.rule;
-  r.op = op.e.op == OpKind::kCreate ? OpKind::kOpen : op.e.op;  // an open rule matches both
+  r.op = op.e.op == OpKind::kCreate ? OpKind::kOpen
+                                    : op.e.op;  // an open rule matches both
   r.path = ExactGlob(op.e.path);
   r.dest.reset();
-  if (op.e.op == OpKind::kRename || op.e.op == OpKind::kLink) r.dest = ExactGlob(op.e.path2);
+  if (op.e.op == OpKind::kRename || op.e.op == OpKind::kLink)
+    r.dest = ExactGlob(op.e.path2);
   r.nth = 1;
   r.after.reset();
   r.times.reset();
   r.probability.reset();
-  if (r.action == ActionKind::kEnospcAfterBytes) r.bytes = firing.bytes_allowed;  // the budget left
+  if (r.action == ActionKind::kEnospcAfterBytes)
+    r.bytes = firing.bytes_allowed;  // the budget left
   if (Status st = faultfs::ValidateGlob(r.path); !st.ok()) {
     op.firing.reset();
-    return FinishEntry(op, Fail(Status::InvalidArgument(op.e.path, "cannot forward a fault rule for this path: " +
-                                                                       st.message())));
+    return FinishEntry(
+        op, Fail(Status::InvalidArgument(
+                op.e.path,
+                "cannot forward a fault rule for this path: " + st.message())));
   }
   auto reply = control_.Request({{"cmd", "inject"}, {"rule", r.ToJson()}});
   if (!reply.ok()) {
@@ -288,15 +338,19 @@ Status CountingVfs::Forward(Op& op) {
 }
 
 Status CountingVfs::Damage(Op& op, const Firing& firing, const Target& target) {
-  auto st = target.file != nullptr ? target.file->Stat() : inner_.Stat(op.e.path);
+  auto st =
+      target.file != nullptr ? target.file->Stat() : inner_.Stat(op.e.path);
   // No such file, or not a regular one: SimVfs does nothing (and logs nothing).
   if (!st.ok() || st->type != faultfs::FileType::kRegular) return Status::Ok();
   std::vector<uint64_t> draws;
-  for (uint64_t i = faultfs::SimVfs::DamageDraws(firing.rule, st->size); i > 0; --i) {
+  for (uint64_t i = faultfs::SimVfs::DamageDraws(firing.rule, st->size); i > 0;
+       --i) {
     draws.push_back(faults_.NextRandom());
   }
-  auto reply = control_.Request(
-      {{"cmd", "damage"}, {"ino", st->ino}, {"rule", firing.rule.ToJson()}, {"draws", draws}});
+  auto reply = control_.Request({{"cmd", "damage"},
+                                 {"ino", st->ino},
+                                 {"rule", firing.rule.ToJson()},
+                                 {"draws", draws}});
   if (!reply.ok()) return FinishEntry(op, Fail(reply.status()));
   std::string detail = reply->value("detail", std::string());
   if (!detail.empty()) Record(op, firing, std::move(detail));
@@ -313,11 +367,14 @@ Status CountingVfs::Finish(Op& op, Status st) {
   std::optional<faultfs::InjectedFault> daemon;
   if (op.forwarded) {
     op.forwarded = false;
-    auto reply = control_.Request({{"cmd", "faults"}, {"since", op.daemon_faults}, {"clear", true}});
+    auto reply = control_.Request(
+        {{"cmd", "faults"}, {"since", op.daemon_faults}, {"clear", true}});
     if (!reply.ok()) {
       st = Fail(reply.status());
-    } else if (const auto& list = (*reply)["faults"]; list.is_array() && !list.empty()) {
-      daemon = faultfs::InjectedFault{.detail = list[0].value("detail", std::string())};
+    } else if (const auto& list = (*reply)["faults"];
+               list.is_array() && !list.empty()) {
+      daemon = faultfs::InjectedFault{
+          .detail = list[0].value("detail", std::string())};
     }
   }
   if (op.firing) {
@@ -329,20 +386,27 @@ Status CountingVfs::Finish(Op& op, Status st) {
       // The daemon carried the action out; say it as SimVfs does.
       Record(op, firing, daemon->detail);
       if (rule.action == ActionKind::kEnospcAfterBytes) {
-        faults_.ConsumeBytes(firing.rule_index, std::min<uint64_t>(e.length, firing.bytes_allowed));
+        faults_.ConsumeBytes(
+            firing.rule_index,
+            std::min<uint64_t>(e.length, firing.bytes_allowed));
       }
       if (rule.action == ActionKind::kError && st.err() == rule.err) {
-        return FinishEntry(op, Status::IoError(rule.err, e.path, "injected " + op_name + " error"));
+        return FinishEntry(op,
+                           Status::IoError(rule.err, e.path,
+                                           "injected " + op_name + " error"));
       }
       if (rule.action == ActionKind::kErrorAfter && st.err() == rule.err) {
         return FinishEntry(op, Status::IoError(rule.err, e.path,
-                                               "injected error after the " + op_name + " took effect"));
+                                               "injected error after the " +
+                                                   op_name + " took effect"));
       }
       if (rule.action == ActionKind::kEnospcAfterBytes && st.err() == ENOSPC) {
-        return FinishEntry(op, Status::IoError(ENOSPC, e.path, "injected: no space left"));
+        return FinishEntry(
+            op, Status::IoError(ENOSPC, e.path, "injected: no space left"));
       }
       if (rule.action == ActionKind::kFsyncgate && st.err() == EIO) {
-        return FinishEntry(op, Status::IoError(EIO, e.path, "injected fsyncgate"));
+        return FinishEntry(op,
+                           Status::IoError(EIO, e.path, "injected fsyncgate"));
       }
       return FinishEntry(op, SimError(op, st));
     }
@@ -350,12 +414,15 @@ Status CountingVfs::Finish(Op& op, Status st) {
     // it is one the daemon never sees): results only, as SimVfs.
     if (rule.action == ActionKind::kError) {
       Record(op, firing, "failed with " + faultfs::ErrnoName(rule.err));
-      return FinishEntry(op, Status::IoError(rule.err, e.path, "injected " + op_name + " error"));
+      return FinishEntry(op, Status::IoError(rule.err, e.path,
+                                             "injected " + op_name + " error"));
     }
     if (rule.action == ActionKind::kErrorAfter && st.ok()) {
-      Record(op, firing, "took effect, then failed with " + faultfs::ErrnoName(rule.err));
+      Record(op, firing,
+             "took effect, then failed with " + faultfs::ErrnoName(rule.err));
       return FinishEntry(op, Status::IoError(rule.err, e.path,
-                                             "injected error after the " + op_name + " took effect"));
+                                             "injected error after the " +
+                                                 op_name + " took effect"));
     }
   }
   return FinishEntry(op, SimError(op, st));
@@ -385,18 +452,25 @@ Status CountingVfs::Restart() {
 
 // ---------------------------------------------------------------- Vfs calls
 
-Result<std::unique_ptr<File>> CountingVfs::Open(std::string_view path, const faultfs::OpenOptions& opts) {
+Result<std::unique_ptr<File>> CountingVfs::Open(
+    std::string_view path, const faultfs::OpenOptions& opts) {
   auto norm = faultfs::NormalizePath(path);
   if (!norm.ok()) return norm.status();
-  auto existing = inner_.Stat(*norm);  // SimVfs names the op by whether the file exists
-  bool creating = opts.create && !existing.ok() && existing.status().err() == ENOENT;
+  auto existing =
+      inner_.Stat(*norm);  // SimVfs names the op by whether the file exists
+  bool creating =
+      opts.create && !existing.ok() && existing.status().err() == ENOENT;
   Op op;
-  op.e = TraceEntry{.op = creating ? OpKind::kCreate : OpKind::kOpen, .path = *norm};
+  op.e = TraceEntry{.op = creating ? OpKind::kCreate : OpKind::kOpen,
+                    .path = *norm};
   CRASHLAB_RETURN_IF_ERROR(Begin(op, Target{.path = *norm}, true));
   auto file = inner_.Open(*norm, opts);
   Status st = Finish(op, file.ok() ? Status::Ok() : file.status());
-  if (!st.ok()) return st;  // a handle opened anyway (error_after) is closed here, uncounted
-  return std::unique_ptr<File>(new CountingFile(this, std::move(file).value(), *norm, opts, generation_));
+  if (!st.ok())
+    return st;  // a handle opened anyway (error_after) is closed here,
+                // uncounted
+  return std::unique_ptr<File>(new CountingFile(this, std::move(file).value(),
+                                                *norm, opts, generation_));
 }
 
 Status CountingVfs::Rename(std::string_view from, std::string_view to) {
@@ -421,11 +495,13 @@ Status CountingVfs::Link(std::string_view existing, std::string_view new_path) {
   return Finish(op, inner_.Link(*a, *b));
 }
 
-Status CountingVfs::Symlink(std::string_view target, std::string_view link_path) {
+Status CountingVfs::Symlink(std::string_view target,
+                            std::string_view link_path) {
   auto b = faultfs::NormalizePath(link_path);
   if (!b.ok()) return b.status();
   Op op;
-  op.e = TraceEntry{.op = OpKind::kSymlink, .path = *b, .path2 = std::string(target)};
+  op.e = TraceEntry{
+      .op = OpKind::kSymlink, .path = *b, .path2 = std::string(target)};
   CRASHLAB_RETURN_IF_ERROR(Begin(op, Target{.path = *b}, true));
   return Finish(op, inner_.Symlink(target, *b));
 }
@@ -466,7 +542,8 @@ Status CountingVfs::Truncate(std::string_view path, uint64_t size) {
   return Finish(op, inner_.Truncate(*norm, size));
 }
 
-Result<std::vector<faultfs::DirEntry>> CountingVfs::ListDir(std::string_view path) {
+Result<std::vector<faultfs::DirEntry>> CountingVfs::ListDir(
+    std::string_view path) {
   auto norm = faultfs::NormalizePath(path);
   if (!norm.ok()) return norm.status();
   Op op;
@@ -483,7 +560,8 @@ Result<faultfs::FileStat> CountingVfs::Stat(std::string_view path) {
   if (!norm.ok()) return norm.status();
   Op op;
   op.e = TraceEntry{.op = OpKind::kStat, .path = *norm};
-  CRASHLAB_RETURN_IF_ERROR(Begin(op, Target{.path = *norm}, false));  // a FUSE getattr is no daemon op
+  CRASHLAB_RETURN_IF_ERROR(Begin(op, Target{.path = *norm},
+                                 false));  // a FUSE getattr is no daemon op
   auto st = inner_.Stat(*norm);
   Status s = Finish(op, st.ok() ? Status::Ok() : st.status());
   if (!s.ok()) return s;

@@ -73,24 +73,30 @@ class CountingVfs final : public faultfs::Vfs {
   // `inner`: a PosixVfs rooted at the mount (not owned; must outlive this).
   // `control`: the daemon's control connection (not owned). `seed`: the
   // simulator's seed (SimOptions(...).seed).
-  CountingVfs(faultfs::Vfs& inner, ControlClient& control, uint64_t seed, Listener listener = {});
+  CountingVfs(faultfs::Vfs& inner, ControlClient& control, uint64_t seed,
+              Listener listener = {});
   ~CountingVfs() override;
 
   // --- Vfs ---
-  faultfs::Result<std::unique_ptr<faultfs::File>> Open(std::string_view path,
-                                                       const faultfs::OpenOptions& opts) override;
+  faultfs::Result<std::unique_ptr<faultfs::File>> Open(
+      std::string_view path, const faultfs::OpenOptions& opts) override;
   faultfs::Status Rename(std::string_view from, std::string_view to) override;
-  faultfs::Status Link(std::string_view existing, std::string_view new_path) override;
-  faultfs::Status Symlink(std::string_view target, std::string_view link_path) override;
+  faultfs::Status Link(std::string_view existing,
+                       std::string_view new_path) override;
+  faultfs::Status Symlink(std::string_view target,
+                          std::string_view link_path) override;
   faultfs::Status Unlink(std::string_view path) override;
   faultfs::Status Mkdir(std::string_view path, uint32_t mode = 0755) override;
   faultfs::Status Rmdir(std::string_view path) override;
   faultfs::Status Truncate(std::string_view path, uint64_t size) override;
-  faultfs::Result<std::vector<faultfs::DirEntry>> ListDir(std::string_view path) override;
+  faultfs::Result<std::vector<faultfs::DirEntry>> ListDir(
+      std::string_view path) override;
   faultfs::Result<faultfs::FileStat> Stat(std::string_view path) override;
   faultfs::Status SyncDir(std::string_view path) override;
   faultfs::Status SyncAll() override;
-  std::string Describe() const override { return "counting " + inner_.Describe(); }
+  std::string Describe() const override {
+    return "counting " + inner_.Describe();
+  }
 
   // --- rules and power ---
   faultfs::FaultInjector& faults() { return faults_; }
@@ -119,7 +125,7 @@ class CountingVfs final : public faultfs::Vfs {
     faultfs::TraceEntry e;
     std::optional<faultfs::Firing> firing;  // op-level action left to carry out
     bool forwarded = false;                 // a one-shot rule is on the daemon
-    uint64_t daemon_faults = 0;             // daemon's fault log length before it
+    uint64_t daemon_faults = 0;  // daemon's fault log length before it
     std::optional<faultfs::InjectedFault> daemon_fault;  // what the daemon did
   };
 
@@ -133,7 +139,8 @@ class CountingVfs final : public faultfs::Vfs {
   // Records the trace entry with `st`'s errno and returns `st` unchanged.
   faultfs::Status FinishEntry(Op& op, faultfs::Status st);
   void Record(Op& op, const faultfs::Firing& firing, std::string detail);
-  faultfs::Status Damage(Op& op, const faultfs::Firing& firing, const Target& target);
+  faultfs::Status Damage(Op& op, const faultfs::Firing& firing,
+                         const Target& target);
   faultfs::Status Forward(Op& op);
   faultfs::Status Fail(const faultfs::Status& st);  // notes a control failure
   // SimVfs's form of an error of the inner call.

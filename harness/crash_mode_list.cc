@@ -12,7 +12,8 @@ uint64_t MixSeed(uint64_t a, uint64_t b) {
 }
 
 std::string CheckCrashModeSpec(const std::string& spec) {
-  if (spec == "drop" || spec == "prefix" || spec == "torn" || spec == "random") return "";
+  if (spec == "drop" || spec == "prefix" || spec == "torn" || spec == "random")
+    return "";
   auto m = faultfs::CrashMode::Parse(spec);
   if (!m.ok()) {
     return "unknown crash mode '" + spec +
@@ -21,9 +22,9 @@ std::string CheckCrashModeSpec(const std::string& spec) {
   return "";
 }
 
-std::vector<faultfs::CrashMode> ExpandCrashModes(const std::vector<std::string>& specs,
-                                                 uint64_t pending_ops, bool pending_writes,
-                                                 uint64_t seed, uint64_t crash_point) {
+std::vector<faultfs::CrashMode> ExpandCrashModes(
+    const std::vector<std::string>& specs, uint64_t pending_ops,
+    bool pending_writes, uint64_t seed, uint64_t crash_point) {
   using faultfs::CrashMode;
   std::vector<CrashMode> out;
   auto add = [&](CrashMode m) {
@@ -39,13 +40,16 @@ std::vector<faultfs::CrashMode> ExpandCrashModes(const std::vector<std::string>&
     } else if (spec == "prefix") {
       for (uint64_t k = 1; k <= pending_ops; ++k) add(CrashMode::Prefix(k));
     } else if (spec == "torn") {
-      if (pending_writes) add(CrashMode::Torn(MixSeed(seed, crash_point) % 1000000));
+      if (pending_writes)
+        add(CrashMode::Torn(MixSeed(seed, crash_point) % 1000000));
     } else if (spec == "random") {
       add(CrashMode::Random(MixSeed(seed ^ 0x5bd1e995, crash_point) % 1000000));
     } else {
       auto m = CrashMode::Parse(spec);
       if (!m.ok()) continue;
-      if (m->kind == CrashMode::Kind::kPrefix && (m->arg == 0 || m->arg > pending_ops)) continue;
+      if (m->kind == CrashMode::Kind::kPrefix &&
+          (m->arg == 0 || m->arg > pending_ops))
+        continue;
       if (m->kind == CrashMode::Kind::kTorn && !pending_writes) continue;
       add(*m);
     }

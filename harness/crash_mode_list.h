@@ -19,9 +19,9 @@ namespace crashlab::harness {
 std::string CheckCrashModeSpec(const std::string& spec);
 
 // Concrete modes for one crash point, in spec order, without duplicates.
-std::vector<faultfs::CrashMode> ExpandCrashModes(const std::vector<std::string>& specs,
-                                                 uint64_t pending_ops, bool pending_writes,
-                                                 uint64_t seed, uint64_t crash_point);
+std::vector<faultfs::CrashMode> ExpandCrashModes(
+    const std::vector<std::string>& specs, uint64_t pending_ops,
+    bool pending_writes, uint64_t seed, uint64_t crash_point);
 
 // A well-mixed 64-bit value (splitmix64 finaliser), for deriving seeds.
 uint64_t MixSeed(uint64_t a, uint64_t b);

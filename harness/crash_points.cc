@@ -8,8 +8,8 @@
 
 namespace crashlab::harness {
 
-std::vector<uint64_t> SelectCrashPoints(const CrashPoints& cp, const WorkloadRun& run,
-                                        uint64_t seed) {
+std::vector<uint64_t> SelectCrashPoints(const CrashPoints& cp,
+                                        const WorkloadRun& run, uint64_t seed) {
   const uint64_t n = run.op_count();
   std::set<uint64_t> pts;
   switch (cp.strategy) {
@@ -35,7 +35,9 @@ std::vector<uint64_t> SelectCrashPoints(const CrashPoints& cp, const WorkloadRun
     std::set<uint64_t> keep;
     for (const auto& span : run.steps) {
       if (span.step < 0) continue;
-      if (std::find(cp.steps.begin(), cp.steps.end(), static_cast<uint64_t>(span.step)) == cp.steps.end()) continue;
+      if (std::find(cp.steps.begin(), cp.steps.end(),
+                    static_cast<uint64_t>(span.step)) == cp.steps.end())
+        continue;
       for (uint64_t p : pts) {
         if (p >= span.begin && p < span.end) keep.insert(p);
       }
@@ -52,7 +54,8 @@ std::vector<uint64_t> SelectCrashPoints(const CrashPoints& cp, const WorkloadRun
   return out;
 }
 
-std::vector<uint64_t> ShardPoints(const std::vector<uint64_t>& points, ShardSpec shard) {
+std::vector<uint64_t> ShardPoints(const std::vector<uint64_t>& points,
+                                  ShardSpec shard) {
   if (shard.count <= 1) return points;
   std::vector<uint64_t> out;
   for (size_t i = 0; i < points.size(); ++i) {

@@ -17,14 +17,15 @@ namespace crashlab::harness {
 //   list                      the given ops that exist
 //   sample                    `count` of every-op, seeded (cp.seed, or `seed`)
 // restricted to the ops of `cp.steps` when given.
-std::vector<uint64_t> SelectCrashPoints(const CrashPoints& cp, const WorkloadRun& run,
-                                        uint64_t seed);
+std::vector<uint64_t> SelectCrashPoints(const CrashPoints& cp,
+                                        const WorkloadRun& run, uint64_t seed);
 
 struct ShardSpec {
   uint32_t index = 1;  // 1-based
   uint32_t count = 1;
 };
 // The points of shard `shard`: every count-th one, starting at index-1.
-std::vector<uint64_t> ShardPoints(const std::vector<uint64_t>& points, ShardSpec shard);
+std::vector<uint64_t> ShardPoints(const std::vector<uint64_t>& points,
+                                  ShardSpec shard);
 
 }  // namespace crashlab::harness

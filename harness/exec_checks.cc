@@ -42,24 +42,30 @@ CheckVerdict FileExists(faultfs::Vfs& vfs, const Step& s) {
     if (st.status().err() == ENOENT) return {false, path + " does not exist"};
     return {false, "cannot stat " + path + ": " + st.status().ToString()};
   }
-  if (st->type != faultfs::FileType::kRegular) return {false, path + " is not a regular file"};
+  if (st->type != faultfs::FileType::kRegular)
+    return {false, path + " is not a regular file"};
   if (!s.content && s.content_sha256.empty()) {
     return {true, path + " exists (" + std::to_string(st->size) + " bytes)"};
   }
   auto data = faultfs::ReadFile(vfs, path);
-  if (!data.ok()) return {false, "cannot read " + path + ": " + data.status().ToString()};
+  if (!data.ok())
+    return {false, "cannot read " + path + ": " + data.status().ToString()};
   if (s.content && *data != *s.content) {
-    return {false, path + " holds " + std::to_string(data->size()) + " bytes " + Quote(*data) + ", expected " +
-                       std::to_string(s.content->size()) + " bytes " + Quote(*s.content)};
+    return {false, path + " holds " + std::to_string(data->size()) + " bytes " +
+                       Quote(*data) + ", expected " +
+                       std::to_string(s.content->size()) + " bytes " +
+                       Quote(*s.content)};
   }
   if (!s.content_sha256.empty()) {
     std::string sum = engine::Sha256Hex(*data);
     if (sum != s.content_sha256) {
-      return {false, path + " has sha256 " + sum + " (" + std::to_string(data->size()) + " bytes), expected " +
+      return {false, path + " has sha256 " + sum + " (" +
+                         std::to_string(data->size()) + " bytes), expected " +
                          s.content_sha256};
     }
   }
-  return {true, path + " exists with the expected content (" + std::to_string(data->size()) + " bytes)"};
+  return {true, path + " exists with the expected content (" +
+                    std::to_string(data->size()) + " bytes)"};
 }
 
 CheckVerdict FileAbsent(faultfs::Vfs& vfs, const Step& s) {
@@ -67,30 +73,40 @@ CheckVerdict FileAbsent(faultfs::Vfs& vfs, const Step& s) {
   auto st = vfs.Stat(path);
   if (st.ok()) {
     std::string what = st->type == faultfs::FileType::kDirectory ? "a directory"
-                       : st->type == faultfs::FileType::kSymlink ? "a symlink"
-                                                                  : "a file of " + std::to_string(st->size) + " bytes";
+                       : st->type == faultfs::FileType::kSymlink
+                           ? "a symlink"
+                           : "a file of " + std::to_string(st->size) + " bytes";
     return {false, path + " exists (" + what + ")"};
   }
   if (st.status().err() == ENOENT) return {true, path + " is absent"};
-  return {false, "cannot tell whether " + path + " exists: " + st.status().ToString()};
+  return {false,
+          "cannot tell whether " + path + " exists: " + st.status().ToString()};
 }
 
 CheckVerdict Listing(faultfs::Vfs& vfs, const Step& s) {
   const std::string& dir = *s.listing_dir;
   std::string shown = dir.empty() ? "." : dir;
   auto entries = vfs.ListDir(dir);
-  if (!entries.ok()) return {false, "cannot list " + shown + ": " + entries.status().ToString()};
-  std::set<std::string> have, want(s.listing_entries.begin(), s.listing_entries.end());
+  if (!entries.ok())
+    return {false, "cannot list " + shown + ": " + entries.status().ToString()};
+  std::set<std::string> have,
+      want(s.listing_entries.begin(), s.listing_entries.end());
   for (const auto& e : *entries) {
     if (e.name != "." && e.name != "..") have.insert(e.name);
   }
-  if (have == want) return {true, shown + " holds exactly [" + Join({want.begin(), want.end()}) + "]"};
+  if (have == want)
+    return {true, shown + " holds exactly [" +
+                      Join({want.begin(), want.end()}) + "]"};
   std::vector<std::string> missing, extra;
-  std::set_difference(want.begin(), want.end(), have.begin(), have.end(), std::back_inserter(missing));
-  std::set_difference(have.begin(), have.end(), want.begin(), want.end(), std::back_inserter(extra));
+  std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
+                      std::back_inserter(missing));
+  std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
+                      std::back_inserter(extra));
   std::string d = shown + ":";
   if (!missing.empty()) d += " missing [" + Join(missing) + "]";
-  if (!extra.empty()) d += std::string(missing.empty() ? "" : ";") + " unexpected [" + Join(extra) + "]";
+  if (!extra.empty())
+    d += std::string(missing.empty() ? "" : ";") + " unexpected [" +
+         Join(extra) + "]";
   return {false, d};
 }
 
@@ -107,13 +123,15 @@ std::string DescribeBuiltinCheck(const Step& step) {
   if (step.file_exists) {
     std::string d = "file_exists " + *step.file_exists;
     if (step.content) d += " content " + Quote(*step.content);
-    if (!step.content_sha256.empty()) d += " sha256 " + step.content_sha256.substr(0, 12) + "...";
+    if (!step.content_sha256.empty())
+      d += " sha256 " + step.content_sha256.substr(0, 12) + "...";
     return d;
   }
   if (step.file_absent) return "file_absent " + *step.file_absent;
   if (step.listing_dir) {
-    return "listing " + (step.listing_dir->empty() ? std::string(".") : *step.listing_dir) + " [" +
-           Join(step.listing_entries) + "]";
+    return "listing " +
+           (step.listing_dir->empty() ? std::string(".") : *step.listing_dir) +
+           " [" + Join(step.listing_entries) + "]";
   }
   return "?";
 }

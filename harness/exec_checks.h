@@ -20,7 +20,8 @@ struct CheckVerdict {
   std::string detail;  // one line: what was found
 };
 
-// REQUIRES: `step` is a built-in check (file_exists, file_absent or listing_dir set).
+// REQUIRES: `step` is a built-in check (file_exists, file_absent or listing_dir
+// set).
 CheckVerdict EvaluateBuiltinCheck(faultfs::Vfs& mount, const Step& step);
 
 // "file_exists test.db", "listing d", ...: what a built-in check looks at.

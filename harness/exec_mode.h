@@ -5,11 +5,11 @@
 // One *run* of a scenario: a fresh faultfs mount (harness/fuse_mount.h) with
 // the scenario's fault rules, then the workload's steps in order:
 //   exec     runs `command` (argv) or `shell` (/bin/sh -c) with cwd = the
-//            mount and CRASHLAB_MOUNT, CRASHLAB_STATE_DIR, CRASHLAB_SCENARIO_DIR,
-//            CRASHLAB_SEED set; stdout/stderr captured; after `timeout_ms` the
-//            process group is killed. An exit status other than expect_exit
-//            (default 0), or a timeout, ends the run with an error unless
-//            allow_failure.
+//            mount and CRASHLAB_MOUNT, CRASHLAB_STATE_DIR,
+//            CRASHLAB_SCENARIO_DIR, CRASHLAB_SEED set; stdout/stderr captured;
+//            after `timeout_ms` the process group is killed. An exit status
+//            other than expect_exit (default 0), or a timeout, ends the run
+//            with an error unless allow_failure.
 //   crash    power cut (`ctl crash --mode M`) after the previous steps.
 //   sync     `ctl sync`: everything becomes durable (like sync(1)).
 //   inject / clear   add a fault rule / remove all, on the daemon.
@@ -39,11 +39,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/crash_points.h"
 #include "harness/scenario.h"
@@ -51,34 +50,38 @@
 namespace crashlab::harness {
 
 struct ExecOptions {
-  std::optional<uint64_t> seed;    // replaces the scenario's seed
-  ShardSpec shard;                 // splits the crash point runs; the first run counts in shard 1
-  std::string work_root;           // per-run work dirs go here ("" = the temporary directory, $TMPDIR)
-  std::string faultfs_binary;      // "" = FindFaultfsBinary()
-  bool fail_fast = false;          // stop after the first run with a violated check
-  bool keep_work_dirs = false;     // keep backing dirs and state dirs for inspection
+  std::optional<uint64_t> seed;  // replaces the scenario's seed
+  ShardSpec
+      shard;  // splits the crash point runs; the first run counts in shard 1
+  std::string work_root;       // per-run work dirs go here ("" = the temporary
+                               // directory, $TMPDIR)
+  std::string faultfs_binary;  // "" = FindFaultfsBinary()
+  bool fail_fast = false;      // stop after the first run with a violated check
+  bool keep_work_dirs =
+      false;  // keep backing dirs and state dirs for inspection
   // Called after each run with a one-line summary (progress); may be empty.
   std::function<void(const std::string&)> on_run;
 };
 
 // One workload step of one run.
 struct ExecStepOutcome {
-  size_t step = 0;               // index in the workload
-  std::string op;                // "exec", "check", "crash", "sync", "inject", "clear"
+  size_t step = 0;  // index in the workload
+  std::string op;   // "exec", "check", "crash", "sync", "inject", "clear"
   std::string name;
-  std::vector<std::string> command;  // as run (a shell step: /bin/sh -c ...); empty for built-ins
+  std::vector<std::string>
+      command;  // as run (a shell step: /bin/sh -c ...); empty for built-ins
   // "ok", "failed", "failed (allowed)", "timed out", "crashed", "held",
   // "violated", "skipped", "error"
   std::string outcome;
-  std::string detail;            // what happened, one line
-  int exit_code = -1;            // commands: exit status, -1 if none
+  std::string detail;  // what happened, one line
+  int exit_code = -1;  // commands: exit status, -1 if none
   bool timed_out = false;
-  std::string out, err;          // commands: captured output (bounded)
-  uint64_t ops_begin = 0;        // daemon op indices this step issued: [begin, end)
+  std::string out, err;    // commands: captured output (bounded)
+  uint64_t ops_begin = 0;  // daemon op indices this step issued: [begin, end)
   uint64_t ops_end = 0;
   double seconds = 0;
-  std::string invariant;         // checks
-  bool violated = false;         // checks
+  std::string invariant;  // checks
+  bool violated = false;  // checks
 };
 
 struct ExecRun {
@@ -87,11 +90,11 @@ struct ExecRun {
   std::string label;                    // "as written", "crash point 57 (drop)"
   // The first power cut: right after this op (nullopt: none happened), how.
   std::optional<uint64_t> crash_after;
-  std::string crash;                    // e.g. "crash step 3 (drop) after op 211"
+  std::string crash;  // e.g. "crash step 3 (drop) after op 211"
   std::vector<ExecStepOutcome> steps;
   std::vector<std::string> notes;
-  std::string error;                    // the run could not complete
-  uint64_t ops = 0;                     // daemon ops issued in all
+  std::string error;  // the run could not complete
+  uint64_t ops = 0;   // daemon ops issued in all
   double seconds = 0;
   // Around the first crash (or the end), from the daemon: trace window and
   // every injected fault; fetched only when a check was violated.
@@ -100,18 +103,22 @@ struct ExecRun {
 
   // Per invariant of the scenario: violated in this run? (nullopt: no check
   // with that id ran). The message is the first violated check's detail.
-  std::optional<bool> Violated(const std::string& invariant, std::string* message = nullptr) const;
+  std::optional<bool> Violated(const std::string& invariant,
+                               std::string* message = nullptr) const;
 };
 
 struct ExecResult {
   Scenario scenario;
-  uint64_t seed = 0;                    // effective
-  std::vector<ExecRun> runs;            // the first run, then the crash point runs of this shard
-  std::vector<uint64_t> points;         // crash points of this shard
-  std::string error;                    // first run error ("" = every run completed)
-  bool environment_error = false;       // the error is the environment's (no mount possible)
-  bool count_first_run = true;          // false in shards other than 1: reported, not counted
-  bool stopped = false;                 // fail_fast left crash point runs out
+  uint64_t seed = 0;  // effective
+  std::vector<ExecRun>
+      runs;  // the first run, then the crash point runs of this shard
+  std::vector<uint64_t> points;  // crash points of this shard
+  std::string error;             // first run error ("" = every run completed)
+  bool environment_error =
+      false;  // the error is the environment's (no mount possible)
+  bool count_first_run =
+      true;              // false in shards other than 1: reported, not counted
+  bool stopped = false;  // fail_fast left crash point runs out
   double seconds = 0;
 };
 
@@ -119,6 +126,7 @@ struct ExecResult {
 std::string DescribeRun(const ExecRun& run);
 
 // Runs an exec scenario. REQUIRES: scenario.has_exec(), validated.
-ExecResult RunExecScenario(const Scenario& scenario, const ExecOptions& options);
+ExecResult RunExecScenario(const Scenario& scenario,
+                           const ExecOptions& options);
 
 }  // namespace crashlab::harness

@@ -24,9 +24,11 @@ using Clock = std::chrono::steady_clock;
 // Keeps the head and the tail of a stream, counting what falls between.
 class BoundedText {
  public:
-  explicit BoundedText(size_t limit) : head_limit_(limit / 4), tail_limit_(limit - limit / 4) {}
+  explicit BoundedText(size_t limit)
+      : head_limit_(limit / 4), tail_limit_(limit - limit / 4) {}
   void Append(const char* data, size_t n) {
-    size_t take = std::min(n, head_limit_ - std::min(head_limit_, head_.size()));
+    size_t take =
+        std::min(n, head_limit_ - std::min(head_limit_, head_.size()));
     head_.append(data, take);
     data += take;
     n -= take;
@@ -40,7 +42,8 @@ class BoundedText {
   }
   std::string Text() const {
     if (cut_ == 0) return head_ + tail_;
-    return head_ + "\n[... " + std::to_string(cut_) + " bytes cut ...]\n" + tail_;
+    return head_ + "\n[... " + std::to_string(cut_) + " bytes cut ...]\n" +
+           tail_;
   }
 
  private:
@@ -62,7 +65,8 @@ struct Pipe {
   }
 };
 
-std::vector<std::string> Environment(const std::vector<std::pair<std::string, std::string>>& extra) {
+std::vector<std::string> Environment(
+    const std::vector<std::pair<std::string, std::string>>& extra) {
   std::map<std::string, std::string> env;
   std::vector<std::string> order;
   for (char** e = environ; e && *e; ++e) {
@@ -112,10 +116,13 @@ bool Drain(int* fds, BoundedText* texts[2], int timeout_ms) {
 }  // namespace
 
 std::string ProcessResult::Describe(uint64_t timeout_ms) const {
-  if (timed_out) return "timed out after " + std::to_string(timeout_ms) + " ms (process group killed)";
+  if (timed_out)
+    return "timed out after " + std::to_string(timeout_ms) +
+           " ms (process group killed)";
   if (stopped) return "killed at the power cut";
   if (exit_code >= 0) return "exit " + std::to_string(exit_code);
-  return "killed by signal " + std::to_string(signal) + " (" + strsignal(signal) + ")";
+  return "killed by signal " + std::to_string(signal) + " (" +
+         strsignal(signal) + ")";
 }
 
 std::string TailLines(const std::string& text, size_t max_lines) {
@@ -123,22 +130,28 @@ std::string TailLines(const std::string& text, size_t max_lines) {
   size_t start = 0;
   while (start <= text.size()) {
     size_t nl = text.find('\n', start);
-    std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-    if (line.find_first_not_of(" \t\r") != std::string::npos) lines.push_back(line);
+    std::string line = text.substr(
+        start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (line.find_first_not_of(" \t\r") != std::string::npos)
+      lines.push_back(line);
     if (nl == std::string::npos) break;
     start = nl + 1;
   }
   std::string out;
   size_t from = lines.size() > max_lines ? lines.size() - max_lines : 0;
-  for (size_t i = from; i < lines.size(); ++i) out += (out.empty() ? "" : " | ") + lines[i];
+  for (size_t i = from; i < lines.size(); ++i)
+    out += (out.empty() ? "" : " | ") + lines[i];
   return out;
 }
 
 faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
-  if (spec.argv.empty()) return faultfs::Status::InvalidArgument("", "no command to run");
+  if (spec.argv.empty())
+    return faultfs::Status::InvalidArgument("", "no command to run");
   Pipe out_pipe, err_pipe;
-  if (::pipe2(out_pipe.fd, O_CLOEXEC) != 0 || ::pipe2(err_pipe.fd, O_CLOEXEC) != 0) {
-    return faultfs::Status::IoError(errno, "", "creating a pipe for the command's output");
+  if (::pipe2(out_pipe.fd, O_CLOEXEC) != 0 ||
+      ::pipe2(err_pipe.fd, O_CLOEXEC) != 0) {
+    return faultfs::Status::IoError(errno, "",
+                                    "creating a pipe for the command's output");
   }
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
@@ -147,15 +160,19 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_pipe.fd[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe.fd[1], 2);
-  if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
+  if (!spec.cwd.empty())
+    posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
   sigset_t none, defaults;
   sigemptyset(&none);
   sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&defaults, sig);
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD})
+    sigaddset(&defaults, sig);
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+                                      POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -174,11 +191,12 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
     // Like a shell: 127 not found, 126 found but not runnable. A bad cwd
     // (the mount gone) is an error of the run, not of the command.
     if (!spec.cwd.empty() && ::access(spec.cwd.c_str(), X_OK) != 0) {
-      return faultfs::Status::IoError(errno, spec.cwd, "cannot enter the working directory");
+      return faultfs::Status::IoError(errno, spec.cwd,
+                                      "cannot enter the working directory");
     }
     r.exit_code = (rc == ENOENT || rc == ENOTDIR) ? 127 : 126;
-    r.err = "crashlab: cannot execute '" + spec.argv[0] + "': " + faultfs::ErrnoName(rc) + " (" +
-            strerror(rc) + ")\n";
+    r.err = "crashlab: cannot execute '" + spec.argv[0] +
+            "': " + faultfs::ErrnoName(rc) + " (" + strerror(rc) + ")\n";
     return r;
   }
   RegisterChild(pid);
@@ -195,8 +213,9 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   while (!exited) {
     auto now = Clock::now();
     int wait_ms = static_cast<int>(std::clamp<int64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count(), 0,
-        static_cast<int64_t>(spec.poll_ms)));
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
+            .count(),
+        0, static_cast<int64_t>(spec.poll_ms)));
     if (!Drain(fds, texts, wait_ms) && wait_ms > 0) {
       // Both streams closed (the command may still run): just wait a little.
       ::usleep(static_cast<useconds_t>(wait_ms) * 1000);

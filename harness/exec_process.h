@@ -6,10 +6,10 @@
 // the stop condition — the whole process group is then SIGKILLed, so no
 // background process it started outlives it (and keeps a mount busy).
 //
-//   ProcessSpec spec{.argv = {"sqlite3", "test.db", "SELECT 1;"}, .cwd = mnt, .timeout_ms = 5000};
-//   auto r = RunProcess(spec);
-//   if (!r.ok()) ...            // could not even start: spawn error with errno
-//   r->exit_code, r->timed_out, r->out, r->err
+//   ProcessSpec spec{.argv = {"sqlite3", "test.db", "SELECT 1;"}, .cwd = mnt,
+//   .timeout_ms = 5000}; auto r = RunProcess(spec); if (!r.ok()) ... // could
+//   not even start: spawn error with errno r->exit_code, r->timed_out, r->out,
+//   r->err
 //
 // A program that cannot be executed (not found, not executable) is not an
 // error of RunProcess: it is reported like a shell does, exit code 127 (126
@@ -32,7 +32,8 @@ namespace crashlab::harness {
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH
   std::string cwd;                // "" = crashlab's own
-  std::vector<std::pair<std::string, std::string>> env;  // added to (or replacing in) crashlab's
+  std::vector<std::pair<std::string, std::string>>
+      env;  // added to (or replacing in) crashlab's
   uint64_t timeout_ms = 10000;
   // Bytes of each stream kept: the first quarter and the last three
   // quarters of this limit, with a note of how many bytes were cut between.
@@ -44,11 +45,11 @@ struct ProcessSpec {
 };
 
 struct ProcessResult {
-  int exit_code = -1;      // exit status, or -1 when ended by a signal
-  int signal = 0;          // the signal that ended it (SIGKILL after a timeout or stop)
+  int exit_code = -1;  // exit status, or -1 when ended by a signal
+  int signal = 0;  // the signal that ended it (SIGKILL after a timeout or stop)
   bool timed_out = false;
-  bool stopped = false;    // ended because `stop` returned true
-  std::string out, err;    // captured, possibly cut (see output_limit)
+  bool stopped = false;  // ended because `stop` returned true
+  std::string out, err;  // captured, possibly cut (see output_limit)
   double seconds = 0;
 
   // "exit 0", "exit 1", "killed by signal 9", "timed out after 200 ms", ...

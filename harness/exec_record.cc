@@ -13,7 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-bool Counted(const ExecResult& r, size_t run_index) { return run_index > 0 || r.count_first_run; }
+bool Counted(const ExecResult& r, size_t run_index) {
+  return run_index > 0 || r.count_first_run;
+}
 
 std::set<std::string> ViolatedIds(const ExecResult& r, const ExecRun& run) {
   std::set<std::string> out;
@@ -45,7 +47,9 @@ reports::FaultEvent ToFaultEvent(const json& f) {
   e.offset = f.value("offset", uint64_t{0});
   e.length = f.value("length", uint64_t{0});
   e.kind = f.value("action", "");
-  e.errno_name = f.contains("errno") && f["errno"].is_string() ? f["errno"].get<std::string>() : "";
+  e.errno_name = f.contains("errno") && f["errno"].is_string()
+                     ? f["errno"].get<std::string>()
+                     : "";
   e.detail = f.value("detail", "");
   return e;
 }
@@ -55,8 +59,12 @@ reports::FaultEvent ToFaultEvent(const json& f) {
 json ExecRunToJson(const ExecRun& run) {
   json steps = json::array();
   for (const auto& o : run.steps) {
-    json s = {{"step", o.step}, {"op", o.op}, {"outcome", o.outcome}, {"detail", o.detail},
-              {"ops", {o.ops_begin, o.ops_end}}, {"seconds", o.seconds}};
+    json s = {{"step", o.step},
+              {"op", o.op},
+              {"outcome", o.outcome},
+              {"detail", o.detail},
+              {"ops", {o.ops_begin, o.ops_end}},
+              {"seconds", o.seconds}};
     if (!o.name.empty()) s["name"] = o.name;
     if (!o.command.empty()) {
       s["command"] = o.command;
@@ -71,16 +79,19 @@ json ExecRunToJson(const ExecRun& run) {
     }
     steps.push_back(std::move(s));
   }
-  return {{"run", run.label},
-          {"crash_point", run.crash_point ? json(*run.crash_point) : json(nullptr)},
-          {"crash_mode", run.crash_mode.empty() ? json(nullptr) : json(run.crash_mode)},
-          {"power_cut_after_op", run.crash_after ? json(*run.crash_after) : json(nullptr)},
-          {"power_cut", run.crash},
-          {"ops", run.ops},
-          {"notes", run.notes},
-          {"error", run.error.empty() ? json(nullptr) : json(run.error)},
-          {"steps", steps},
-          {"seconds", run.seconds}};
+  return {
+      {"run", run.label},
+      {"crash_point", run.crash_point ? json(*run.crash_point) : json(nullptr)},
+      {"crash_mode",
+       run.crash_mode.empty() ? json(nullptr) : json(run.crash_mode)},
+      {"power_cut_after_op",
+       run.crash_after ? json(*run.crash_after) : json(nullptr)},
+      {"power_cut", run.crash},
+      {"ops", run.ops},
+      {"notes", run.notes},
+      {"error", run.error.empty() ? json(nullptr) : json(run.error)},
+      {"steps", steps},
+      {"seconds", run.seconds}};
 }
 
 reports::ScenarioResult ToExecScenarioResult(const ExecResult& r) {
@@ -88,10 +99,13 @@ reports::ScenarioResult ToExecScenarioResult(const ExecResult& r) {
   s.file = r.scenario.file;
   s.name = r.scenario.name;
   s.mode = "exec";
-  s.expected.verdict = r.scenario.expect_violated.empty() ? reports::Verdict::kPass : reports::Verdict::kFail;
+  s.expected.verdict = r.scenario.expect_violated.empty()
+                           ? reports::Verdict::kPass
+                           : reports::Verdict::kFail;
   s.expected.violated = r.scenario.expect_violated;
   s.duration_seconds = r.seconds;
-  for (const auto& id : r.scenario.invariants) s.invariants.push_back(reports::InvariantCount{.id = id});
+  for (const auto& id : r.scenario.invariants)
+    s.invariants.push_back(reports::InvariantCount{.id = id});
   std::set<uint64_t> points;
   s.runs = json::array();
   for (size_t i = 0; i < r.runs.size(); ++i) {
@@ -103,13 +117,16 @@ reports::ScenarioResult ToExecScenarioResult(const ExecResult& r) {
     for (auto& c : s.invariants) {
       auto v = run.Violated(c.id);
       if (!v) continue;
-      if (*v) ++c.violated;
-      else ++c.held;
+      if (*v)
+        ++c.violated;
+      else
+        ++c.held;
     }
   }
   s.crash_points.assign(points.begin(), points.end());
-  bool violated = std::any_of(s.invariants.begin(), s.invariants.end(),
-                              [](const reports::InvariantCount& c) { return c.violated > 0; });
+  bool violated = std::any_of(
+      s.invariants.begin(), s.invariants.end(),
+      [](const reports::InvariantCount& c) { return c.violated > 0; });
   s.verdict = violated ? reports::Verdict::kFail : reports::Verdict::kPass;
   if (!r.error.empty()) {
     s.verdict = reports::Verdict::kError;
@@ -127,7 +144,8 @@ Scenario MakeExecReproducer(const ExecResult& result, const ExecRun& run) {
   sc.seed = result.seed;
   std::set<std::string> expect = ViolatedIds(result, result.runs.front());
   if (run.crash_point) {
-    sc.crash_points = CrashPoints{.strategy = CrashPointStrategy::kList, .ops = {*run.crash_point}};
+    sc.crash_points = CrashPoints{.strategy = CrashPointStrategy::kList,
+                                  .ops = {*run.crash_point}};
     sc.crash_modes = {run.crash_mode};
     auto more = ViolatedIds(result, run);
     expect.insert(more.begin(), more.end());
@@ -140,19 +158,25 @@ Scenario MakeExecReproducer(const ExecResult& result, const ExecRun& run) {
     if (expect.count(id)) sc.expect_violated.push_back(id);
   }
   if (!sc.expect_violated.empty()) {
-    sc.reproduce = ReproTarget{.crash_point = run.crash_after.value_or(0),
-                               .crash_mode = run.crash_mode.empty() ? "drop" : run.crash_mode,
-                               .invariant = *ViolatedIds(result, run).begin()};
+    sc.reproduce = ReproTarget{
+        .crash_point = run.crash_after.value_or(0),
+        .crash_mode = run.crash_mode.empty() ? "drop" : run.crash_mode,
+        .invariant = *ViolatedIds(result, run).begin()};
   }
-  sc.description = "Reproducer: " + run.label + " of exec scenario " + result.scenario.name + " (" +
-                   (run.crash.empty() ? "no power cut" : run.crash) + "). Run: crashlab run --mode fuse FILE";
+  sc.description = "Reproducer: " + run.label + " of exec scenario " +
+                   result.scenario.name + " (" +
+                   (run.crash.empty() ? "no power cut" : run.crash) +
+                   "). Run: crashlab run --mode fuse FILE";
   return sc;
 }
 
-std::string ExecReproducerFileName(const ExecResult& result, const ExecRun& run) {
+std::string ExecReproducerFileName(const ExecResult& result,
+                                   const ExecRun& run) {
   std::string name = result.scenario.name;
   for (auto& ch : name) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') ch = '_';
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' &&
+        ch != '_' && ch != '.')
+      ch = '_';
   }
   if (!run.crash_point) return name + "--as-written.json";
   std::string mode = run.crash_mode;
@@ -160,7 +184,8 @@ std::string ExecReproducerFileName(const ExecResult& result, const ExecRun& run)
   return name + "--p" + std::to_string(*run.crash_point) + "-" + mode + ".json";
 }
 
-void AddExecResult(const ExecResult& result, const std::string& repro_dir, reports::RunRecord* record,
+void AddExecResult(const ExecResult& result, const std::string& repro_dir,
+                   reports::RunRecord* record,
                    std::vector<std::string>* errors) {
   record->scenarios.push_back(ToExecScenarioResult(result));
   for (size_t i = 0; i < result.runs.size(); ++i) {
@@ -170,7 +195,9 @@ void AddExecResult(const ExecResult& result, const std::string& repro_dir, repor
     if (ids.empty()) continue;
     std::string path;
     if (!repro_dir.empty()) {
-      path = (std::filesystem::path(repro_dir) / ExecReproducerFileName(result, run)).string();
+      path = (std::filesystem::path(repro_dir) /
+              ExecReproducerFileName(result, run))
+                 .string();
       std::error_code ec;
       std::filesystem::create_directories(repro_dir, ec);
       std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -188,12 +215,15 @@ void AddExecResult(const ExecResult& result, const std::string& repro_dir, repor
       run.Violated(id, &message);
       v.message = run.label + ": " + message;
       v.crash_point = run.crash_after.value_or(run.ops ? run.ops - 1 : 0);
-      v.crash_mode = run.crash_mode.empty() ? "drop" : run.crash_mode;  // no power cut: the state as left
+      v.crash_mode = run.crash_mode.empty()
+                         ? "drop"
+                         : run.crash_mode;  // no power cut: the state as left
       for (const auto& e : run.trace) v.trace.push_back(ToTraceOp(e));
       for (const auto& f : run.faults) v.faults.push_back(ToFaultEvent(f));
       v.recovery_result = ExecRunToJson(run);
       v.reproducer = path;
-      if (!path.empty()) v.reproduce_command = "crashlab run --mode fuse " + path;
+      if (!path.empty())
+        v.reproduce_command = "crashlab run --mode fuse " + path;
       record->violations.push_back(std::move(v));
     }
   }

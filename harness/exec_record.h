@@ -7,10 +7,9 @@
 // recovery_result. Each violating run gets a reproducer scenario: the
 // scenario with exactly that crash point and mode.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/exec_mode.h"
 #include "reports/run_record.h"
@@ -29,12 +28,14 @@ nlohmann::json ExecRunToJson(const ExecRun& run);
 // run and this one violated.
 Scenario MakeExecReproducer(const ExecResult& result, const ExecRun& run);
 // "<scenario>--as-written.json" or "<scenario>--p57-drop.json".
-std::string ExecReproducerFileName(const ExecResult& result, const ExecRun& run);
+std::string ExecReproducerFileName(const ExecResult& result,
+                                   const ExecRun& run);
 
 // Adds the scenario result and its violations to `record`, writing
 // reproducers into `repro_dir` ("" = none written). Files that cannot be
 // written are reported in `errors`.
-void AddExecResult(const ExecResult& result, const std::string& repro_dir, reports::RunRecord* record,
+void AddExecResult(const ExecResult& result, const std::string& repro_dir,
+                   reports::RunRecord* record,
                    std::vector<std::string>* errors);
 
 }  // namespace crashlab::harness

@@ -20,12 +20,15 @@ std::string Seconds(double s) {
 }  // namespace
 
 size_t CountExecScenarios(const std::vector<Scenario>& scenarios) {
-  return static_cast<size_t>(std::count_if(scenarios.begin(), scenarios.end(),
-                                           [](const Scenario& s) { return s.has_exec(); }));
+  return static_cast<size_t>(
+      std::count_if(scenarios.begin(), scenarios.end(),
+                    [](const Scenario& s) { return s.has_exec(); }));
 }
 
-ExecSuiteResult RunExecSuite(const std::vector<Scenario>& scenarios, const ExecOptions& options,
-                             const std::string& repro_dir, reports::RunRecord* record, std::ostream* live) {
+ExecSuiteResult RunExecSuite(const std::vector<Scenario>& scenarios,
+                             const ExecOptions& options,
+                             const std::string& repro_dir,
+                             reports::RunRecord* record, std::ostream* live) {
   ExecSuiteResult out;
   for (const auto& sc : scenarios) {
     if (!sc.has_exec()) continue;
@@ -37,13 +40,15 @@ ExecSuiteResult RunExecSuite(const std::vector<Scenario>& scenarios, const ExecO
       };
     }
     ExecResult r = RunExecScenario(sc, o);
-    if (r.environment_error) out.environment_errors.push_back(sc.name + ": " + r.error);
+    if (r.environment_error)
+      out.environment_errors.push_back(sc.name + ": " + r.error);
     AddExecResult(r, repro_dir, record, &out.errors);
     record->run.duration_seconds += r.seconds;
     out.results.push_back(std::move(r));
   }
   if (!out.results.empty() &&
-      std::find(record->run.modes.begin(), record->run.modes.end(), "exec") == record->run.modes.end()) {
+      std::find(record->run.modes.begin(), record->run.modes.end(), "exec") ==
+          record->run.modes.end()) {
     record->run.modes.push_back("exec");
     std::sort(record->run.modes.begin(), record->run.modes.end());
   }
@@ -51,41 +56,51 @@ ExecSuiteResult RunExecSuite(const std::vector<Scenario>& scenarios, const ExecO
   return out;
 }
 
-void PrintExecSuite(const ExecSuiteResult& suite, const reports::RunRecord& record, std::ostream& out) {
+void PrintExecSuite(const ExecSuiteResult& suite,
+                    const reports::RunRecord& record, std::ostream& out) {
   for (const auto& r : suite.results) {
     const reports::ScenarioResult* sr = nullptr;
     for (const auto& s : record.scenarios) {
-      if (s.mode == "exec" && s.file == r.scenario.file && s.name == r.scenario.name) sr = &s;
+      if (s.mode == "exec" && s.file == r.scenario.file &&
+          s.name == r.scenario.name)
+        sr = &s;
     }
     if (!sr) continue;
     std::string tag = !sr->error.empty() ? "ERROR"
-                      : sr->expectation_met() ? (sr->expected.violated.empty() ? "PASS" : "CAUGHT")
-                                              : "FAIL";
+                      : sr->expectation_met()
+                          ? (sr->expected.violated.empty() ? "PASS" : "CAUGHT")
+                          : "FAIL";
     size_t points = r.runs.size() > 0 ? r.runs.size() - 1 : 0;
-    out << std::left << std::setw(7) << tag << r.scenario.name << "  (exec, seed " << r.seed << ", "
-        << r.runs.size() << " run(s): as written" << (points ? " + " + std::to_string(points) + " crash point(s)" : "")
+    out << std::left << std::setw(7) << tag << r.scenario.name
+        << "  (exec, seed " << r.seed << ", " << r.runs.size()
+        << " run(s): as written"
+        << (points ? " + " + std::to_string(points) + " crash point(s)" : "")
         << ", " << Seconds(r.seconds) << ")";
     if (!sr->error.empty()) out << ": " << sr->error;
     out << "\n";
     for (const auto& ic : sr->invariants) {
-      bool expected = std::find(sr->expected.violated.begin(), sr->expected.violated.end(), ic.id) !=
-                      sr->expected.violated.end();
+      bool expected =
+          std::find(sr->expected.violated.begin(), sr->expected.violated.end(),
+                    ic.id) != sr->expected.violated.end();
       if (ic.violated > 0 || expected) {
-        out << "         " << ic.id << ": violated in " << ic.violated << " of " << (ic.held + ic.violated)
-            << " run(s)" << (expected ? " (expected)" : " (UNEXPECTED)") << "\n";
+        out << "         " << ic.id << ": violated in " << ic.violated << " of "
+            << (ic.held + ic.violated) << " run(s)"
+            << (expected ? " (expected)" : " (UNEXPECTED)") << "\n";
       }
     }
     std::set<std::string> shown;  // the first violation of each invariant
     for (const auto& v : record.violations) {
-      if (v.mode != "exec" || v.scenario_file != r.scenario.file || v.scenario != r.scenario.name ||
-          !shown.insert(v.invariant).second) {
+      if (v.mode != "exec" || v.scenario_file != r.scenario.file ||
+          v.scenario != r.scenario.name || !shown.insert(v.invariant).second) {
         continue;
       }
       out << "         " << v.invariant << ": " << v.message << "\n";
-      if (!v.reproducer.empty()) out << "         reproduce: " << v.reproduce_command << "\n";
+      if (!v.reproducer.empty())
+        out << "         reproduce: " << v.reproduce_command << "\n";
     }
     for (const auto& run : r.runs) {
-      for (const auto& n : run.notes) out << "         note (" << run.label << "): " << n << "\n";
+      for (const auto& n : run.notes)
+        out << "         note (" << run.label << "): " << n << "\n";
     }
   }
 }

@@ -1,8 +1,7 @@
 // crashlab explore SCENARIO
+#include <boost/program_options.hpp>
 #include <iomanip>
 #include <map>
-
-#include <boost/program_options.hpp>
 
 #include "harness/cli.h"
 #include "harness/explorer.h"
@@ -12,28 +11,32 @@
 namespace crashlab::harness {
 namespace po = boost::program_options;
 
-int ExploreCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int ExploreCommand(int argc, const char* const* argv, std::ostream& out,
+                   std::ostream& err) {
   po::options_description desc("crashlab explore options");
   std::string file;
   unsigned jobs = 1;
-  desc.add_options()
-      ("help,h", "show this help")
-      ("jobs,j", po::value(&jobs), "worker threads")
-      ("as-written", "use the scenario's own crash points and modes instead of every op x "
-                     "drop, prefix, torn, random")
-      ("scenario", po::value(&file), "scenario file");
+  desc.add_options()("help,h", "show this help")("jobs,j", po::value(&jobs),
+                                                 "worker threads")(
+      "as-written",
+      "use the scenario's own crash points and modes instead of every op x "
+      "drop, prefix, torn, random")("scenario", po::value(&file),
+                                    "scenario file");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::store(
+        po::command_line_parser(argc, argv).options(desc).positional(pos).run(),
+        vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     err << "crashlab explore: " << e.what() << "\n";
     return kExitBadInput;
   }
   if (vm.count("help")) {
-    out << "usage: crashlab explore SCENARIO [--jobs N] [--as-written]\n" << desc;
+    out << "usage: crashlab explore SCENARIO [--jobs N] [--as-written]\n"
+        << desc;
     return kExitOk;
   }
   if (file.empty()) {
@@ -59,10 +62,12 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out, std::os
   }
   ExplorePlans(&plans, opts, nullptr);
   const ScenarioPlan& plan = plans[0];
-  out << "scenario " << sc.name << " (seed " << plan.seed << "): " << plan.workload->op_count()
-      << " operations, " << plan.points.size() << " crash points, " << plan.cases.size()
+  out << "scenario " << sc.name << " (seed " << plan.seed
+      << "): " << plan.workload->op_count() << " operations, "
+      << plan.points.size() << " crash points, " << plan.cases.size()
       << " crash states\n\n";
-  out << std::left << std::setw(7) << "op" << std::setw(48) << "operation" << std::setw(8) << "states"
+  out << std::left << std::setw(7) << "op" << std::setw(48) << "operation"
+      << std::setw(8) << "states"
       << "outcome\n";
   bool any = false;
   size_t i = 0;
@@ -70,10 +75,12 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out, std::os
     uint64_t point = plan.cases[i].point;
     size_t states = 0;
     std::map<std::string, std::vector<std::string>> bad;  // invariant -> modes
-    for (; i < plan.cases.size() && plan.cases[i].point == point; ++i, ++states) {
+    for (; i < plan.cases.size() && plan.cases[i].point == point;
+         ++i, ++states) {
       const auto& c = plan.cases[i];
       for (size_t k = 0; k < c.findings.size(); ++k) {
-        if (c.findings[k].violated) bad[sc.invariants[k]].push_back(c.mode.ToString());
+        if (c.findings[k].violated)
+          bad[sc.invariants[k]].push_back(c.mode.ToString());
       }
     }
     std::string op = DescribeOp(plan.workload->trace[point]);
@@ -84,11 +91,14 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out, std::os
     } else {
       any = true;
       for (const auto& [id, modes] : bad) {
-        outcome += (outcome.empty() ? "" : "; ") + id + " [" + modes.front() +
-                   (modes.size() > 1 ? " +" + std::to_string(modes.size() - 1) : "") + "]";
+        outcome +=
+            (outcome.empty() ? "" : "; ") + id + " [" + modes.front() +
+            (modes.size() > 1 ? " +" + std::to_string(modes.size() - 1) : "") +
+            "]";
       }
     }
-    out << std::setw(7) << point << std::setw(48) << op << std::setw(8) << states << outcome << "\n";
+    out << std::setw(7) << point << std::setw(48) << op << std::setw(8)
+        << states << outcome << "\n";
   }
   return any ? kExitViolation : kExitOk;
 }

@@ -16,8 +16,10 @@ namespace crashlab::harness {
 namespace {
 
 std::string DescribeFault(const faultfs::InjectedFault& f, bool in_recovery) {
-  return std::string(faultfs::ActionName(f.action)) + " on " + std::string(faultfs::OpName(f.op)) +
-         " " + f.path + (in_recovery ? " during recovery" : " at op " + std::to_string(f.op_index));
+  return std::string(faultfs::ActionName(f.action)) + " on " +
+         std::string(faultfs::OpName(f.op)) + " " + f.path +
+         (in_recovery ? " during recovery"
+                      : " at op " + std::to_string(f.op_index));
 }
 
 bool PendingWrites(const faultfs::SimState& s) {
@@ -30,7 +32,8 @@ bool PendingWrites(const faultfs::SimState& s) {
 // Recovery outcomes by post-crash image, shared by the workers of one scenario.
 class RecoveryCache {
  public:
-  std::shared_ptr<const RecoveryOutcome> Get(const RecoveryRequest& req, const faultfs::SimState& post) {
+  std::shared_ptr<const RecoveryOutcome> Get(const RecoveryRequest& req,
+                                             const faultfs::SimState& post) {
     Fingerprint fp = ImageFingerprint(post.visible);
     {
       std::lock_guard lock(mu_);
@@ -48,7 +51,8 @@ class RecoveryCache {
 };
 
 bool Checks(const Scenario& sc, std::string_view id) {
-  return std::find(sc.invariants.begin(), sc.invariants.end(), id) != sc.invariants.end();
+  return std::find(sc.invariants.begin(), sc.invariants.end(), id) !=
+         sc.invariants.end();
 }
 
 }  // namespace
@@ -81,7 +85,8 @@ ScenarioPlan PlanScenario(const Scenario& scenario, const ExploreOptions& opts,
   ScenarioPlan plan;
   plan.scenario = scenario;
   plan.seed = EffectiveSeed(scenario, opts);
-  if (std::find(scenario.modes.begin(), scenario.modes.end(), "sim") == scenario.modes.end()) {
+  if (std::find(scenario.modes.begin(), scenario.modes.end(), "sim") ==
+      scenario.modes.end()) {
     plan.skipped = "the scenario does not run in sim mode";
     return plan;
   }
@@ -96,26 +101,32 @@ ScenarioPlan PlanScenario(const Scenario& scenario, const ExploreOptions& opts,
     if (only->crash_point < run->op_count()) {
       plan.points = {only->crash_point};
       auto m = faultfs::CrashMode::Parse(only->crash_mode);
-      plan.cases.push_back(CaseResult{.point = only->crash_point,
-                                      .mode = m.ok() ? *m : faultfs::CrashMode::Drop()});
+      plan.cases.push_back(
+          CaseResult{.point = only->crash_point,
+                     .mode = m.ok() ? *m : faultfs::CrashMode::Drop()});
     }
   } else {
-    plan.points = ShardPoints(SelectCrashPoints(scenario.crash_points, *run, plan.seed), opts.shard);
+    plan.points = ShardPoints(
+        SelectCrashPoints(scenario.crash_points, *run, plan.seed), opts.shard);
     for (uint64_t p : plan.points) {
       const auto& st = run->StateAfter(p);
-      for (const auto& m : ExpandCrashModes(scenario.crash_modes, st.pending.size(),
-                                            PendingWrites(st), plan.seed, p)) {
+      for (const auto& m :
+           ExpandCrashModes(scenario.crash_modes, st.pending.size(),
+                            PendingWrites(st), plan.seed, p)) {
         plan.cases.push_back(CaseResult{.point = p, .mode = m});
       }
     }
   }
-  plan.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  plan.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   return plan;
 }
 
 CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
                          faultfs::Image* post_storage) {
-  *post_storage = plan.workload->StateAfter(result.point).PostCrash(result.mode);
+  *post_storage =
+      plan.workload->StateAfter(result.point).PostCrash(result.mode);
   return BuildCrashCase(plan, result, *post_storage);
 }
 
@@ -146,12 +157,14 @@ CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
   for (const auto& d : run.bad_deletions) {
     if (d.op <= result.point) c.bad_deletions.push_back(d);
   }
-  if (run.exception && run.exception->first <= result.point + 1) c.workload_exception = run.exception;
+  if (run.exception && run.exception->first <= result.point + 1)
+    c.workload_exception = run.exception;
   c.recovery_faults = !plan.scenario.recovery.faults.empty();
   return c;
 }
 
-void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts, Progress* progress) {
+void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts,
+                  Progress* progress) {
   // One task per crash point: the cases [begin, end) of one plan, which
   // share the oracle view and the state before the crash.
   struct Task {
@@ -187,33 +200,38 @@ void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts, 
       ScenarioPlan& plan = (*plans)[tasks[t].plan];
       const Scenario& sc = plan.scenario;
       const WorkloadRun& run = *plan.workload;
-      RecoveryRequest req{.scenario = &sc, .seed = plan.seed,
+      RecoveryRequest req{.scenario = &sc,
+                          .seed = plan.seed,
                           .check_idempotence = Checks(sc, kRecoveryIdempotent)};
       // Findings are a function of the crash point and the recovery outcome
       // (which the cache shares only between identical post-crash images;
       // no checker looks at the crash mode), so the modes of one point that
       // lead to one recovery share their findings.
-      std::vector<std::pair<const RecoveryOutcome*, size_t>> seen;  // outcome -> case index
+      std::vector<std::pair<const RecoveryOutcome*, size_t>>
+          seen;  // outcome -> case index
       for (size_t i = tasks[t].begin; i < tasks[t].end && !stop; ++i) {
         CaseResult& cr = plan.cases[i];
-        faultfs::SimState post = PostCrashState(run.StateAfter(cr.point), cr.mode);
+        faultfs::SimState post =
+            PostCrashState(run.StateAfter(cr.point), cr.mode);
         cr.recovery = caches[tasks[t].plan]->Get(req, post);
-        auto same = std::find_if(seen.begin(), seen.end(),
-                                 [&](const auto& s) { return s.first == cr.recovery.get(); });
+        auto same = std::find_if(seen.begin(), seen.end(), [&](const auto& s) {
+          return s.first == cr.recovery.get();
+        });
         if (same != seen.end()) {
           cr.findings = plan.cases[same->second].findings;
         } else {
           CrashCase c = BuildCrashCase(plan, cr, post.visible);
           c.facts = facts[tasks[t].plan].get();
-          for (const auto& id : sc.invariants) cr.findings.push_back(CheckInvariant(id, c));
+          for (const auto& id : sc.invariants)
+            cr.findings.push_back(CheckInvariant(id, c));
           seen.emplace_back(cr.recovery.get(), i);
         }
         bool unexpected = false;
         for (size_t k = 0; k < cr.findings.size(); ++k) {
           if (!cr.findings[k].violated) continue;
           if (progress) ++progress->violations;
-          if (std::find(sc.expect_violated.begin(), sc.expect_violated.end(), sc.invariants[k]) ==
-              sc.expect_violated.end()) {
+          if (std::find(sc.expect_violated.begin(), sc.expect_violated.end(),
+                        sc.invariants[k]) == sc.expect_violated.end()) {
             unexpected = true;
           }
         }

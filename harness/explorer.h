@@ -45,7 +45,7 @@ struct CaseResult {
 
 struct ScenarioPlan {
   Scenario scenario;
-  uint64_t seed = 0;  // effective
+  uint64_t seed = 0;    // effective
   std::string skipped;  // why it does not run in sim mode ("" = it runs)
   std::shared_ptr<const WorkloadRun> workload;
   std::vector<uint64_t> points;   // this shard's
@@ -58,11 +58,13 @@ struct ScenarioPlan {
 
 // Runs the workload and lists the crash states. If `only` is set, exactly
 // that crash point and mode (reproducers).
-ScenarioPlan PlanScenario(const Scenario& scenario, const ExploreOptions& opts,
-                          const std::optional<ReproTarget>& only = std::nullopt);
+ScenarioPlan PlanScenario(
+    const Scenario& scenario, const ExploreOptions& opts,
+    const std::optional<ReproTarget>& only = std::nullopt);
 
 // Explores every case of every plan.
-void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts, Progress* progress);
+void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts,
+                  Progress* progress);
 
 // The CrashCase of one explored case (for reports and replay); builds the
 // post-crash image into *post_storage.

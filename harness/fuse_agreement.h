@@ -24,23 +24,29 @@ inline constexpr const char* kSimFuseAgreement = "sim-fuse-agreement";
 // The durable state after the crash: the simulator's post-crash image vs
 // the one read from faultfs's backing directory. The message lists the
 // differing paths and then both states side by side.
-std::vector<std::string> CompareDurableState(const faultfs::Image& sim, const faultfs::Image& fuse);
+std::vector<std::string> CompareDurableState(const faultfs::Image& sim,
+                                             const faultfs::Image& fuse);
 
 // What the worker reported up to its crash point `point` vs the simulator's
 // run: every operation 0..point (op, path, destination, offset, length,
 // result), acknowledgements, checkpoint acknowledgements, finished steps and
 // injected faults (events at or before the crash), and an exception.
-std::vector<std::string> CompareWorkerReport(const WorkloadRun& sim, const WorkerReport& fuse, uint64_t point);
+std::vector<std::string> CompareWorkerReport(const WorkloadRun& sim,
+                                             const WorkerReport& fuse,
+                                             uint64_t point);
 
 // The two recoveries (from what must be the same durable image): success,
 // exception, state, catalog and the files they deleted.
-std::vector<std::string> CompareRecoveries(const RecoveryOutcome& sim, const RecoveryOutcome& fuse);
+std::vector<std::string> CompareRecoveries(const RecoveryOutcome& sim,
+                                           const RecoveryOutcome& fuse);
 
 // The verdict: per invariant of `invariants`, held or violated on both sides.
-std::vector<std::string> CompareVerdicts(const std::vector<std::string>& invariants,
-                                         const std::vector<Finding>& sim, const std::vector<Finding>& fuse);
+std::vector<std::string> CompareVerdicts(
+    const std::vector<std::string>& invariants, const std::vector<Finding>& sim,
+    const std::vector<Finding>& fuse);
 
-// One line for a recovery: "ok, 12 keys, catalog [ckpt-1, ckpt-2]", "failed: ...".
+// One line for a recovery: "ok, 12 keys, catalog [ckpt-1, ckpt-2]", "failed:
+// ...".
 std::string RecoverySummary(const RecoveryOutcome& o);
 
 }  // namespace crashlab::harness

@@ -29,7 +29,10 @@ constexpr uint64_t kSampleSalt = 0xf05e;
 std::string DirName(size_t index, const std::string& name) {
   std::string s;
   for (char ch : name) {
-    s.push_back(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ? ch : '_');
+    s.push_back(std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ||
+                        ch == '_'
+                    ? ch
+                    : '_');
     if (s.size() == 24) break;
   }
   return std::to_string(index) + "-" + s;
@@ -38,7 +41,8 @@ std::string DirName(size_t index, const std::string& name) {
 bool IsUnexpected(const Scenario& sc, const std::vector<Finding>& findings) {
   for (size_t k = 0; k < findings.size() && k < sc.invariants.size(); ++k) {
     if (findings[k].violated &&
-        std::find(sc.expect_violated.begin(), sc.expect_violated.end(), sc.invariants[k]) == sc.expect_violated.end()) {
+        std::find(sc.expect_violated.begin(), sc.expect_violated.end(),
+                  sc.invariants[k]) == sc.expect_violated.end()) {
       return true;
     }
   }
@@ -65,16 +69,19 @@ FuseSupport CheckFuseSupport(const std::string& faultfs_binary) {
 }
 
 const CaseResult& FusePlan::SimCase(uint64_t point) const {
-  auto it = std::lower_bound(ref.cases.begin(), ref.cases.end(), point,
-                             [](const CaseResult& c, uint64_t p) { return c.point < p; });
+  auto it = std::lower_bound(
+      ref.cases.begin(), ref.cases.end(), point,
+      [](const CaseResult& c, uint64_t p) { return c.point < p; });
   return *it;
 }
 
 bool FusePlan::stopped() const {
-  return std::any_of(cases.begin(), cases.end(), [](const FuseCase& c) { return !c.done; });
+  return std::any_of(cases.begin(), cases.end(),
+                     [](const FuseCase& c) { return !c.done; });
 }
 
-Result<std::vector<FusePlan>> PlanFuse(const std::vector<Scenario>& scenarios, const FuseModeSettings& settings) {
+Result<std::vector<FusePlan>> PlanFuse(const std::vector<Scenario>& scenarios,
+                                       const FuseModeSettings& settings) {
   std::vector<FusePlan> plans;
   std::vector<ScenarioPlan> refs;
   for (size_t i = 0; i < scenarios.size(); ++i) {
@@ -96,7 +103,9 @@ Result<std::vector<FusePlan>> PlanFuse(const std::vector<Scenario>& scenarios, c
     }
     if (p.skipped.empty()) {
       ref.cases.clear();
-      for (uint64_t pt : ref.points) ref.cases.push_back(CaseResult{.point = pt, .mode = faultfs::CrashMode::Drop()});
+      for (uint64_t pt : ref.points)
+        ref.cases.push_back(
+            CaseResult{.point = pt, .mode = faultfs::CrashMode::Drop()});
     }
     plans.push_back(std::move(p));
     refs.push_back(std::move(ref));
@@ -109,15 +118,20 @@ Result<std::vector<FusePlan>> PlanFuse(const std::vector<Scenario>& scenarios, c
     FusePlan& p = plans[i];
     p.ref = std::move(refs[i]);
     if (!p.skipped.empty()) continue;
-    p.dir = (fs::path(settings.work_dir) / DirName(i, p.scenario.name)).string();
+    p.dir =
+        (fs::path(settings.work_dir) / DirName(i, p.scenario.name)).string();
     std::error_code ec;
     fs::create_directories(p.dir, ec);
-    if (ec) return Status::IoError(ec.value(), p.dir, "creating a scenario directory in the work dir");
+    if (ec)
+      return Status::IoError(ec.value(), p.dir,
+                             "creating a scenario directory in the work dir");
     p.scenario_file = p.dir + "/scenario.json";
     {
       std::ofstream f(p.scenario_file, std::ios::binary | std::ios::trunc);
       f << WriteScenario(p.scenario);
-      if (!f) return Status::IoError(EIO, p.scenario_file, "writing the scenario for the workers");
+      if (!f)
+        return Status::IoError(EIO, p.scenario_file,
+                               "writing the scenario for the workers");
     }
     std::set<uint64_t> chosen;
     const std::vector<uint64_t>& all = p.ref.points;
@@ -128,7 +142,8 @@ Result<std::vector<FusePlan>> PlanFuse(const std::vector<Scenario>& scenarios, c
       std::vector<uint64_t> pool = all;
       std::mt19937_64 rng(p.sample_seed);
       std::shuffle(pool.begin(), pool.end(), rng);
-      for (size_t k = 0; k < pool.size() && k < settings.sample; ++k) chosen.insert(pool[k]);
+      for (size_t k = 0; k < pool.size() && k < settings.sample; ++k)
+        chosen.insert(pool[k]);
       // The first point of each invariant the simulator finds violated.
       for (size_t k = 0; k < p.scenario.invariants.size(); ++k) {
         for (const auto& c : p.ref.cases) {
@@ -143,22 +158,26 @@ Result<std::vector<FusePlan>> PlanFuse(const std::vector<Scenario>& scenarios, c
     for (uint64_t pt : chosen) {
       FuseCase fc;
       fc.point = pt;
-      fc.targeted = std::binary_search(p.targeted.begin(), p.targeted.end(), pt);
+      fc.targeted =
+          std::binary_search(p.targeted.begin(), p.targeted.end(), pt);
       p.cases.push_back(std::move(fc));
     }
   }
   return plans;
 }
 
-void RunFusePlans(std::vector<FusePlan>* plans, const FuseModeSettings& settings, Progress* progress,
-                  const std::function<void(const FusePlan&, const FuseCase&)>& on_case) {
+void RunFusePlans(
+    std::vector<FusePlan>* plans, const FuseModeSettings& settings,
+    Progress* progress,
+    const std::function<void(const FusePlan&, const FuseCase&)>& on_case) {
   struct Task {
     size_t plan;
     size_t c;
   };
   std::vector<Task> tasks;
   for (size_t p = 0; p < plans->size(); ++p) {
-    for (size_t c = 0; c < (*plans)[p].cases.size(); ++c) tasks.push_back({p, c});
+    for (size_t c = 0; c < (*plans)[p].cases.size(); ++c)
+      tasks.push_back({p, c});
   }
   if (progress) progress->total += tasks.size();
   std::atomic<size_t> next{0};
@@ -173,15 +192,18 @@ void RunFusePlans(std::vector<FusePlan>* plans, const FuseModeSettings& settings
       FuseCase& slot = plan.cases[tasks[t].c];
       bool targeted = slot.targeted;
       std::string dir = plan.dir + "/p" + std::to_string(slot.point);
-      FuseCase result = RunFuseCase(plan.ref, plan.SimCase(slot.point), plan.scenario_file, dir, settings.fuse);
+      FuseCase result = RunFuseCase(plan.ref, plan.SimCase(slot.point),
+                                    plan.scenario_file, dir, settings.fuse);
       result.targeted = targeted;
-      bool bad = !result.error.empty() || !result.agrees() || IsUnexpected(plan.scenario, result.findings);
+      bool bad = !result.error.empty() || !result.agrees() ||
+                 IsUnexpected(plan.scenario, result.findings);
       std::lock_guard lock(mu);
       slot = std::move(result);
       plan.seconds += slot.seconds;
       if (progress) {
         ++progress->done;
-        for (const auto& f : slot.findings) progress->violations += f.violated ? 1 : 0;
+        for (const auto& f : slot.findings)
+          progress->violations += f.violated ? 1 : 0;
       }
       if (on_case) on_case(plan, slot);
       if (bad && settings.explore.fail_fast) stop = true;
@@ -201,7 +223,8 @@ std::string DescribeFuseCase(const FusePlan& plan, const FuseCase& c) {
     o << "ERROR " << c.error;
     return o.str();
   }
-  o << (c.recovery ? "recovery " + RecoverySummary(*c.recovery) : std::string("no recovery"));
+  o << (c.recovery ? "recovery " + RecoverySummary(*c.recovery)
+                   : std::string("no recovery"));
   size_t held = 0;
   std::string violated;
   for (size_t k = 0; k < c.findings.size(); ++k) {
@@ -213,7 +236,10 @@ std::string DescribeFuseCase(const FusePlan& plan, const FuseCase& c) {
   }
   o << "; " << held << " held";
   if (!violated.empty()) o << ", violated: " << violated;
-  o << "; " << (c.agrees() ? "agrees with sim" : "DISAGREES with sim (" + std::to_string(c.disagreements.size()) + ")");
+  o << "; "
+    << (c.agrees() ? "agrees with sim"
+                   : "DISAGREES with sim (" +
+                         std::to_string(c.disagreements.size()) + ")");
   o << " (" << std::fixed << std::setprecision(1) << c.seconds << "s)";
   return o.str();
 }

@@ -39,24 +39,26 @@ struct FuseSupport {
 FuseSupport CheckFuseSupport(const std::string& faultfs_binary = "");
 
 struct FuseModeSettings {
-  ExploreOptions explore;  // jobs (cases run in parallel), shard, seed, fail_fast
-  uint64_t sample = 3;     // sampled crash points per scenario (--fuse-sample)
+  ExploreOptions
+      explore;          // jobs (cases run in parallel), shard, seed, fail_fast
+  uint64_t sample = 3;  // sampled crash points per scenario (--fuse-sample)
   FuseOptions fuse;
-  std::string work_dir;    // an existing directory; one subdirectory per scenario
+  std::string work_dir;  // an existing directory; one subdirectory per scenario
 };
 
 struct FusePlan {
-  Scenario scenario;  // as given
-  uint64_t seed = 0;  // effective
+  Scenario scenario;    // as given
+  uint64_t seed = 0;    // effective
   std::string skipped;  // why it does not run in fuse mode ("" = it runs)
   // The simulator reference: FuseReferenceScenario, its workload, and one
   // explored case per sim crash point in drop mode.
   ScenarioPlan ref;
   uint64_t sample_seed = 0;
-  std::vector<uint64_t> targeted;  // points added for a violation the simulator found
-  std::vector<FuseCase> cases;     // by point, ascending
-  std::string dir;                 // this scenario's directory under the work dir
-  std::string scenario_file;       // the scenario as the workers read it
+  std::vector<uint64_t>
+      targeted;  // points added for a violation the simulator found
+  std::vector<FuseCase> cases;  // by point, ascending
+  std::string dir;              // this scenario's directory under the work dir
+  std::string scenario_file;    // the scenario as the workers read it
   double seconds = 0;
 
   // The sim reference case for `point`. REQUIRES: point is a sim crash point.
@@ -67,13 +69,15 @@ struct FusePlan {
 // Runs each workload in the simulator, explores its crash points in drop
 // mode and picks the fuse crash points; writes the scenario files the
 // workers read into `settings.work_dir`. An error: the work dir is unusable.
-faultfs::Result<std::vector<FusePlan>> PlanFuse(const std::vector<Scenario>& scenarios,
-                                                const FuseModeSettings& settings);
+faultfs::Result<std::vector<FusePlan>> PlanFuse(
+    const std::vector<Scenario>& scenarios, const FuseModeSettings& settings);
 
 // Runs every fuse case (settings.explore.jobs at a time). `on_case`, if set,
 // is called after each case (one call at a time). `progress` may be null.
-void RunFusePlans(std::vector<FusePlan>* plans, const FuseModeSettings& settings, Progress* progress,
-                  const std::function<void(const FusePlan&, const FuseCase&)>& on_case = {});
+void RunFusePlans(
+    std::vector<FusePlan>* plans, const FuseModeSettings& settings,
+    Progress* progress,
+    const std::function<void(const FusePlan&, const FuseCase&)>& on_case = {});
 
 // "p17: recovered ok, 12 keys, catalog [..]; 7 held; agrees (1.4s)" and the
 // like, for progress output.

@@ -61,8 +61,10 @@ std::string RealPathOr(const std::string& path) {
 std::string Unescape(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+    if (s[i] == '\\' && i + 3 < s.size() &&
+        std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
+      out.push_back(
+          static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
       i += 3;
     } else {
       out.push_back(s[i]);
@@ -96,7 +98,9 @@ std::vector<MountInfo> ReadMountInfo() {
   return out;
 }
 
-bool IsFaultfsType(const std::string& fstype) { return fstype == "fuse.faultfs"; }
+bool IsFaultfsType(const std::string& fstype) {
+  return fstype == "fuse.faultfs";
+}
 
 bool IsMounted(const std::string& path) {
   for (const auto& m : ReadMountInfo()) {
@@ -156,7 +160,8 @@ bool Unmount(const std::string& mountpoint, int log_fd = -1) {
 // Waits up to `seconds` for child `pid` to exit, then (if `kill_it`)
 // SIGKILLs and reaps it. Returns true if it exited on its own.
 bool ReapDaemon(int pid, double seconds, bool kill_it = true) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   for (;;) {
     int status = 0;
     pid_t r = waitpid(pid, &status, WNOHANG);
@@ -174,7 +179,8 @@ bool ReapDaemon(int pid, double seconds, bool kill_it = true) {
 
 std::string Tail(const std::string& path, size_t max_bytes = 2000) {
   std::ifstream in(path, std::ios::binary);
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string s((std::istreambuf_iterator<char>(in)),
+                std::istreambuf_iterator<char>());
   if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -186,12 +192,14 @@ std::string FuseUnavailableReason() {
   int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fd < 0) {
     return std::string("no usable /dev/fuse (") + std::strerror(errno) +
-           "): install fuse3 and load the fuse module (modprobe fuse); in a container run with "
+           "): install fuse3 and load the fuse module (modprobe fuse); in a "
+           "container run with "
            "--device /dev/fuse --cap-add SYS_ADMIN";
   }
   close(fd);
   if (RunQuiet({"fusermount3", "-V"}) == 127) {
-    return "fusermount3 is not installed: apt-get install fuse3 (or your system's fuse3 package)";
+    return "fusermount3 is not installed: apt-get install fuse3 (or your "
+           "system's fuse3 package)";
   }
   return {};
 }
@@ -200,10 +208,12 @@ namespace {
 
 bool IsExecutable(const std::string& path) {
   struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), X_OK) == 0;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+         access(path.c_str(), X_OK) == 0;
 }
 
-// ------------------------------------------------------------ interrupt cleanup
+// ------------------------------------------------------------ interrupt
+// cleanup
 
 int g_signal_pipe[2] = {-1, -1};
 
@@ -245,8 +255,9 @@ void CleanupLoop() {
   for (const auto& m : mounts) {
     if (!Unmount(m.mountpoint)) {
       all_unmounted = false;
-      std::cerr << "crashlab: could not unmount " << m.mountpoint << "; remove it with: fusermount3 -u -z "
-                << m.mountpoint << "\n";
+      std::cerr << "crashlab: could not unmount " << m.mountpoint
+                << "; remove it with: fusermount3 -u -z " << m.mountpoint
+                << "\n";
     }
   }
   for (const auto& m : mounts) {
@@ -261,8 +272,9 @@ void CleanupLoop() {
       }
     }
   }
-  std::cerr << "crashlab: interrupted (" << strsignal(sig) << "); cleaned up " << mounts.size()
-            << " mount(s) and " << children.size() << " process(es)\n";
+  std::cerr << "crashlab: interrupted (" << strsignal(sig) << "); cleaned up "
+            << mounts.size() << " mount(s) and " << children.size()
+            << " process(es)\n";
   std::cerr.flush();
   struct sigaction sa {};
   sa.sa_handler = SIG_DFL;
@@ -277,16 +289,19 @@ void CleanupLoop() {
 // ------------------------------------------------------------ public API
 
 Result<std::string> FindFaultfsBinary() {
-  if (const char* env = std::getenv("CRASHLAB_FAULTFS"); env != nullptr && *env != '\0') {
+  if (const char* env = std::getenv("CRASHLAB_FAULTFS");
+      env != nullptr && *env != '\0') {
     if (IsExecutable(env)) return std::string(env);
-    return Status::IoError(ENOENT, env, "CRASHLAB_FAULTFS names no executable faultfs binary");
+    return Status::IoError(
+        ENOENT, env, "CRASHLAB_FAULTFS names no executable faultfs binary");
   }
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n > 0) {
     self[n] = '\0';
     fs::path dir = fs::path(self).parent_path();
-    for (const fs::path& p : {dir / ".." / "faultfs" / "faultfs", dir / "faultfs"}) {
+    for (const fs::path& p :
+         {dir / ".." / "faultfs" / "faultfs", dir / "faultfs"}) {
       if (IsExecutable(p.string())) return p.lexically_normal().string();
     }
   }
@@ -300,8 +315,10 @@ Result<std::string> FindFaultfsBinary() {
     }
   }
   return Status::IoError(ENOENT, "faultfs",
-                         "the faultfs binary was not found next to crashlab, in ../faultfs/ or on PATH; "
-                         "build it (cmake --build BUILD --target faultfs) or set CRASHLAB_FAULTFS=/path/to/faultfs");
+                         "the faultfs binary was not found next to crashlab, "
+                         "in ../faultfs/ or on PATH; "
+                         "build it (cmake --build BUILD --target faultfs) or "
+                         "set CRASHLAB_FAULTFS=/path/to/faultfs");
 }
 
 std::vector<StaleMount> FindStaleMounts(const std::string& dir) {
@@ -311,7 +328,8 @@ std::vector<StaleMount> FindStaleMounts(const std::string& dir) {
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   for (const auto& m : ReadMountInfo()) {
     if (!IsFaultfsType(m.fstype)) continue;
-    if (m.mountpoint == base || m.mountpoint.starts_with(base == "/" ? base : base + "/")) {
+    if (m.mountpoint == base ||
+        m.mountpoint.starts_with(base == "/" ? base : base + "/")) {
       out.push_back(StaleMount{m.mountpoint, "fusermount3 -u " + m.mountpoint});
     }
   }
@@ -322,7 +340,8 @@ void InstallInterruptCleanup() {
   static std::once_flag once;
   std::call_once(once, [] {
     if (pipe2(g_signal_pipe, O_CLOEXEC) != 0) {
-      std::cerr << "crashlab: cannot install the interrupt cleanup: " << std::strerror(errno) << "\n";
+      std::cerr << "crashlab: cannot install the interrupt cleanup: "
+                << std::strerror(errno) << "\n";
       return;
     }
     std::thread(CleanupLoop).detach();
@@ -362,13 +381,17 @@ void UnregisterTempDir(const std::string& dir) {
 
 void ResetChildSignals() { ChildSignalsDefault(); }
 
-Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& options) {
-  if (options.work_dir.empty()) return Status::InvalidArgument("", "FuseMountOptions.work_dir is empty");
+Result<std::unique_ptr<FuseMount>> FuseMount::Start(
+    const FuseMountOptions& options) {
+  if (options.work_dir.empty())
+    return Status::InvalidArgument("", "FuseMountOptions.work_dir is empty");
   if (options.metadata != "strict" && options.metadata != "immediate") {
-    return Status::InvalidArgument(options.work_dir, "metadata must be strict or immediate, got '" +
-                                                         options.metadata + "'");
+    return Status::InvalidArgument(
+        options.work_dir,
+        "metadata must be strict or immediate, got '" + options.metadata + "'");
   }
-  if (std::string why = FuseUnavailableReason(); !why.empty()) return Status::IoError(ENODEV, "/dev/fuse", why);
+  if (std::string why = FuseUnavailableReason(); !why.empty())
+    return Status::IoError(ENODEV, "/dev/fuse", why);
   std::string binary = options.faultfs_binary;
   if (binary.empty()) {
     auto found = FindFaultfsBinary();
@@ -379,15 +402,20 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
   }
   std::error_code ec;
   fs::create_directories(options.work_dir, ec);
-  if (ec) return Status::IoError(ec.value(), options.work_dir, "creating the work dir");
+  if (ec)
+    return Status::IoError(ec.value(), options.work_dir,
+                           "creating the work dir");
   std::unique_ptr<FuseMount> m(new FuseMount());
   m->work_dir_ = RealPathOr(options.work_dir);
   if (auto stale = FindStaleMounts(m->work_dir_); !stale.empty()) {
     std::string cmds;
-    for (const auto& s : stale) cmds += (cmds.empty() ? "" : "; ") + s.remove_command;
+    for (const auto& s : stale)
+      cmds += (cmds.empty() ? "" : "; ") + s.remove_command;
     m->stopped_ = true;
-    return Status::IoError(EBUSY, stale.front().path,
-                           "a faultfs mount of an earlier run is still there; remove it with: " + cmds);
+    return Status::IoError(
+        EBUSY, stale.front().path,
+        "a faultfs mount of an earlier run is still there; remove it with: " +
+            cmds);
   }
   m->backing_ = m->work_dir_ + "/backing";
   m->mountpoint_ = m->work_dir_ + "/mnt";
@@ -395,7 +423,9 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
   const std::string log = m->work_dir_ + "/daemon.log";
   if (fs::exists(m->backing_) && !fs::is_empty(m->backing_, ec)) {
     m->stopped_ = true;
-    return Status::IoError(EEXIST, m->backing_, "the work dir already holds a backing dir; use a fresh work dir");
+    return Status::IoError(
+        EEXIST, m->backing_,
+        "the work dir already holds a backing dir; use a fresh work dir");
   }
   for (const auto& d : {m->backing_, m->mountpoint_}) {
     fs::create_directories(d, ec);
@@ -404,17 +434,27 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
       return Status::IoError(ec.value(), d, "creating a directory");
     }
   }
-  unlink(m->control_.c_str());  // a socket left by a SIGKILLed daemon (no mount: checked above)
+  unlink(m->control_.c_str());  // a socket left by a SIGKILLed daemon (no
+                                // mount: checked above)
 
-  std::vector<std::string> argv = {binary, "mount", m->backing_, m->mountpoint_, "--control", m->control_,
-                                   "--seed", std::to_string(options.seed), "--model",
-                                   options.metadata == "strict" ? "strict" : "metadata-immediate",
-                                   "--foreground"};
+  std::vector<std::string> argv = {
+      binary,
+      "mount",
+      m->backing_,
+      m->mountpoint_,
+      "--control",
+      m->control_,
+      "--seed",
+      std::to_string(options.seed),
+      "--model",
+      options.metadata == "strict" ? "strict" : "metadata-immediate",
+      "--foreground"};
   if (options.direct_io) argv.push_back("--direct-io");
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
-  int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  int log_fd =
+      open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
     m->stopped_ = true;
     return Status::IoError(errno, log, "creating the daemon log");
@@ -429,7 +469,9 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
     pid = fork();
     if (pid == 0) {
       ChildSignalsDefault();
-      setpgid(0, 0);  // a terminal's Ctrl-C reaches crashlab, which unmounts in order
+      setpgid(
+          0,
+          0);  // a terminal's Ctrl-C reaches crashlab, which unmounts in order
       int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
       if (devnull >= 0) dup2(devnull, 0);
       dup2(log_fd, 1);
@@ -439,7 +481,8 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
     }
     if (pid > 0) {
       reg_id = reg.next_id++;
-      reg.mounts[reg_id] = Registry::MountEntry{m->mountpoint_, m->control_, pid};
+      reg.mounts[reg_id] =
+          Registry::MountEntry{m->mountpoint_, m->control_, pid};
     }
   }
   int fork_err = errno;
@@ -452,7 +495,8 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
   m->registry_id_ = reg_id;
 
   // Wait for the mount and for the control socket to answer.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(options.start_timeout_s);
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::duration<double>(options.start_timeout_s);
   std::string why;
   for (;;) {
     int status = 0;
@@ -460,8 +504,9 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
     if (r == pid) {
       m->daemon_pid_ = -1;
       why = "faultfs mount exited " +
-            (WIFEXITED(status) ? "with code " + std::to_string(WEXITSTATUS(status))
-                               : "on signal " + std::to_string(WTERMSIG(status))) +
+            (WIFEXITED(status)
+                 ? "with code " + std::to_string(WEXITSTATUS(status))
+                 : "on signal " + std::to_string(WTERMSIG(status))) +
             ": " + Tail(log);
       break;
     }
@@ -470,7 +515,8 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
       if (st.ok()) break;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      why = "faultfs did not mount within " + std::to_string(options.start_timeout_s) + " s: " + Tail(log);
+      why = "faultfs did not mount within " +
+            std::to_string(options.start_timeout_s) + " s: " + Tail(log);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -493,7 +539,9 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(const FuseMountOptions& opti
 
 FuseMount::~FuseMount() {
   Status st = Stop();
-  if (!st.ok()) std::cerr << "crashlab: stopping faultfs at " << mountpoint_ << ": " << st.ToString() << "\n";
+  if (!st.ok())
+    std::cerr << "crashlab: stopping faultfs at " << mountpoint_ << ": "
+              << st.ToString() << "\n";
 }
 
 Result<nlohmann::json> FuseMount::Control(const nlohmann::json& request) {
@@ -503,7 +551,8 @@ Result<nlohmann::json> FuseMount::Control(const nlohmann::json& request) {
   if (!reply.ok()) {
     const Status& st = reply.status();
     return Status::IoError(st.err(), control_,
-                           "faultfs " + request.value("cmd", std::string("?")) + ": " + st.message());
+                           "faultfs " + request.value("cmd", std::string("?")) +
+                               ": " + st.message());
   }
   return reply;
 }
@@ -532,17 +581,22 @@ Status FuseMount::Stop() {
   if (stopped_) return Status::Ok();
   stopped_ = true;
   std::string problem;
-  int log_fd = open((work_dir_ + "/daemon.log").c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (!Unmount(mountpoint_, log_fd)) problem = "still mounted after fusermount3 -u and -u -z";
+  int log_fd = open((work_dir_ + "/daemon.log").c_str(),
+                    O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (!Unmount(mountpoint_, log_fd))
+    problem = "still mounted after fusermount3 -u and -u -z";
   if (log_fd >= 0) close(log_fd);
   if (daemon_pid_ > 0) {
     // Unmounted, the daemon ends by itself; one that never mounted (or hangs)
     // is asked to stop, then killed.
     if (!ReapDaemon(daemon_pid_, 0.5, false)) kill(daemon_pid_, SIGTERM);
     if (!ReapDaemon(daemon_pid_, 4.5)) {
-      problem += std::string(problem.empty() ? "" : "; ") + "the daemon did not exit after the unmount and SIGTERM (SIGKILLed)";
+      problem +=
+          std::string(problem.empty() ? "" : "; ") +
+          "the daemon did not exit after the unmount and SIGTERM (SIGKILLed)";
       // A killed daemon leaves a dead mount behind: clear it.
-      if (!Unmount(mountpoint_)) problem += "; the dead mount could not be removed";
+      if (!Unmount(mountpoint_))
+        problem += "; the dead mount could not be removed";
     }
     daemon_pid_ = -1;
   }
@@ -553,7 +607,9 @@ Status FuseMount::Stop() {
     reg.mounts.erase(registry_id_);
   }
   if (!problem.empty()) {
-    return Status::IoError(EBUSY, mountpoint_, problem + "; remove it with: fusermount3 -u -z " + mountpoint_);
+    return Status::IoError(
+        EBUSY, mountpoint_,
+        problem + "; remove it with: fusermount3 -u -z " + mountpoint_);
   }
   return Status::Ok();
 }

@@ -6,9 +6,10 @@
 // (InstallInterruptCleanup) unmounts it before the process exits.
 //
 //   auto m = FuseMount::Start({.work_dir = dir, .seed = 7});
-//   if (!m.ok()) ...                       // errno + path, or a message saying what to do
-//   run programs under (*m)->mountpoint();
-//   (*m)->Crash("drop"); (*m)->Restart();  // power cut, then the machine comes back
+//   if (!m.ok()) ...                       // errno + path, or a message saying
+//   what to do run programs under (*m)->mountpoint();
+//   (*m)->Crash("drop"); (*m)->Restart();  // power cut, then the machine comes
+//   back
 //   (*m)->Stop();                          // also done by the destructor
 //
 // Layout under work_dir: backing/ (the durable state after a crash: what a
@@ -20,11 +21,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "faultfs/fault_rule.h"
 #include "faultfs/status.h"
@@ -32,20 +32,22 @@
 namespace crashlab::harness {
 
 struct FuseMountOptions {
-  std::string work_dir;                   // created if missing; must be empty of a previous mount
-  uint64_t seed = 0;                      // faultfs --seed
-  std::string metadata = "strict";        // "strict" | "immediate" (faultfs --model)
+  std::string
+      work_dir;       // created if missing; must be empty of a previous mount
+  uint64_t seed = 0;  // faultfs --seed
+  std::string metadata = "strict";  // "strict" | "immediate" (faultfs --model)
   std::vector<faultfs::FaultRule> rules;  // active from mount time
-  bool direct_io = true;                  // every file direct I/O: one FUSE op per syscall
-  std::string faultfs_binary;             // "" = FindFaultfsBinary()
-  double start_timeout_s = 10;            // waiting for the mount to appear
+  bool direct_io = true;       // every file direct I/O: one FUSE op per syscall
+  std::string faultfs_binary;  // "" = FindFaultfsBinary()
+  double start_timeout_s = 10;  // waiting for the mount to appear
 };
 
 class FuseMount {
  public:
   // Mounts; fails with a Status naming errno and path (or saying what to do,
   // e.g. "no /dev/fuse: ...") without leaving a mount or a daemon behind.
-  static faultfs::Result<std::unique_ptr<FuseMount>> Start(const FuseMountOptions& options);
+  static faultfs::Result<std::unique_ptr<FuseMount>> Start(
+      const FuseMountOptions& options);
   ~FuseMount();  // Stop(), errors reported to stderr
   FuseMount(const FuseMount&) = delete;
   FuseMount& operator=(const FuseMount&) = delete;

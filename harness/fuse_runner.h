@@ -24,9 +24,9 @@
 namespace crashlab::harness {
 
 struct FuseOptions {
-  std::string crashlab_binary;  // "" = this executable (/proc/self/exe)
-  std::string faultfs_binary;   // "" = FindFaultfsBinary()
-  bool direct_io = true;        // faultfs mount --direct-io
+  std::string crashlab_binary;    // "" = this executable (/proc/self/exe)
+  std::string faultfs_binary;     // "" = FindFaultfsBinary()
+  bool direct_io = true;          // faultfs mount --direct-io
   double worker_timeout_s = 120;  // per worker process
 };
 
@@ -35,10 +35,12 @@ struct FuseCase {
   bool targeted = false;  // chosen because the simulator found a violation here
   std::vector<Finding> findings;      // fuse: one per scenario invariant
   std::vector<Finding> sim_findings;  // the simulator's, same point, drop
-  std::shared_ptr<const RecoveryOutcome> recovery;      // fuse (first recovery)
+  std::shared_ptr<const RecoveryOutcome> recovery;  // fuse (first recovery)
   std::shared_ptr<const RecoveryOutcome> sim_recovery;
-  std::vector<std::string> disagreements;  // sim-fuse-agreement, each showing both sides
-  std::string error;   // the case could not run (environment); findings are empty
+  std::vector<std::string>
+      disagreements;  // sim-fuse-agreement, each showing both sides
+  std::string
+      error;  // the case could not run (environment); findings are empty
   uint64_t worker_ops = 0;  // operations the workload worker reported
   double seconds = 0;
   bool done = false;
@@ -54,7 +56,8 @@ Scenario FuseReferenceScenario(const Scenario& scenario);
 // whose case `sim` was explored in drop mode) in fuse mode. `scenario_file`
 // is the scenario as the worker reads it; `work_dir` a fresh directory for
 // this case (backing dir, mount point, control socket, logs).
-FuseCase RunFuseCase(const ScenarioPlan& ref, const CaseResult& sim, const std::string& scenario_file,
+FuseCase RunFuseCase(const ScenarioPlan& ref, const CaseResult& sim,
+                     const std::string& scenario_file,
                      const std::string& work_dir, const FuseOptions& options);
 
 // This executable (/proc/self/exe), for spawning `crashlab worker`;

@@ -13,18 +13,22 @@
 #include "harness/cli.h"
 #include "harness/control_client.h"
 #include "harness/counting_vfs.h"
-#include "harness/workload_run.h"
 #include "harness/worker_protocol.h"
+#include "harness/workload_run.h"
 
 namespace crashlab::harness {
 namespace {
 
-constexpr long kFuseSuperMagic = 0x65735546;  // statfs(2) f_type of a FUSE mount
+constexpr long kFuseSuperMagic =
+    0x65735546;  // statfs(2) f_type of a FUSE mount
 
 // One event line, flushed: the worker may be SIGKILLed right after.
-void Emit(std::ostream& out, const std::string& line) { out << line << '\n' << std::flush; }
+void Emit(std::ostream& out, const std::string& line) {
+  out << line << '\n' << std::flush;
+}
 
-int EnvError(std::ostream& out, std::ostream& diag, const std::string& message) {
+int EnvError(std::ostream& out, std::ostream& diag,
+             const std::string& message) {
   Emit(out, ErrorEventLine(message));
   diag << "crashlab worker: " << message << "\n";
   return kExitEnvironment;
@@ -40,10 +44,12 @@ struct Connection {
 faultfs::Result<Connection> Connect(const WorkerArgs& args) {
   struct statfs fs {};
   if (statfs(args.root.c_str(), &fs) != 0) {
-    return faultfs::Status::IoError(errno, args.root, "the mount is not reachable");
+    return faultfs::Status::IoError(errno, args.root,
+                                    "the mount is not reachable");
   }
   if (fs.f_type != kFuseSuperMagic) {
-    return faultfs::Status::IoError(EINVAL, args.root, "not a FUSE mount: mount faultfs there first");
+    return faultfs::Status::IoError(
+        EINVAL, args.root, "not a FUSE mount: mount faultfs there first");
   }
   Connection c;
   auto posix = faultfs::PosixVfs::Create(args.root);
@@ -55,10 +61,11 @@ faultfs::Result<Connection> Connect(const WorkerArgs& args) {
   auto status = c.control->Request({{"cmd", "status"}});
   if (!status.ok()) return status.status();
   if (uint64_t rules = status->value("rules", uint64_t{0}); rules != 0) {
-    return faultfs::Status::IoError(EINVAL, args.control,
-                                    "the daemon has " + std::to_string(rules) +
-                                        " fault rule(s) of its own; in fuse mode the worker counts "
-                                        "the scenario's rules and forwards each firing");
+    return faultfs::Status::IoError(
+        EINVAL, args.control,
+        "the daemon has " + std::to_string(rules) +
+            " fault rule(s) of its own; in fuse mode the worker counts "
+            "the scenario's rules and forwards each firing");
   }
   return c;
 }
@@ -69,10 +76,16 @@ class FuseEnv final : public WorkloadEnv {
   explicit FuseEnv(CountingVfs& vfs) : vfs_(vfs) {}
   faultfs::Vfs& vfs() override { return vfs_; }
   uint64_t op_count() const override { return vfs_.op_count(); }
-  void AddRule(const faultfs::FaultRule& rule) override { vfs_.faults().Add(rule); }
+  void AddRule(const faultfs::FaultRule& rule) override {
+    vfs_.faults().Add(rule);
+  }
   void ClearRules() override { vfs_.faults().Clear(); }
-  std::vector<faultfs::InjectedFault> faults() override { return vfs_.faults().log(); }
-  faultfs::Status PowerCut(const faultfs::CrashMode& mode) override { return vfs_.Crash(mode); }
+  std::vector<faultfs::InjectedFault> faults() override {
+    return vfs_.faults().log();
+  }
+  faultfs::Status PowerCut(const faultfs::CrashMode& mode) override {
+    return vfs_.Crash(mode);
+  }
   bool crashed() const override { return vfs_.crashed(); }
   faultfs::Status Restart() override { return vfs_.Restart(); }
 
@@ -85,8 +98,12 @@ class EventObserver final : public WorkloadObserver {
  public:
   explicit EventObserver(std::ostream& out) : out_(out) {}
   void OnAck(const AckEvent& ack) override { Emit(out_, AckEventLine(ack)); }
-  void OnCheckpointAck(const CheckpointAck& ack) override { Emit(out_, CheckpointAckEventLine(ack)); }
-  void OnStep(const StepSpan& span) override { Emit(out_, StepEventLine(span)); }
+  void OnCheckpointAck(const CheckpointAck& ack) override {
+    Emit(out_, CheckpointAckEventLine(ack));
+  }
+  void OnStep(const StepSpan& span) override {
+    Emit(out_, StepEventLine(span));
+  }
 
  private:
   std::ostream& out_;
@@ -106,15 +123,19 @@ class EventObserver final : public WorkloadObserver {
 CountingVfs::Listener EventListener(std::ostream& out) {
   return CountingVfs::Listener{
       .on_begin = nullptr,
-      .on_op = [&out](const faultfs::TraceEntry& e) { Emit(out, OpEventLine(e)); },
-      .on_fault = [&out](const faultfs::InjectedFault& f) { Emit(out, FaultEventLine(f)); },
+      .on_op =
+          [&out](const faultfs::TraceEntry& e) { Emit(out, OpEventLine(e)); },
+      .on_fault =
+          [&out](const faultfs::InjectedFault& f) {
+            Emit(out, FaultEventLine(f));
+          },
   };
 }
 
 }  // namespace
 
-int RunWorkloadWorker(const Scenario& scenario, const WorkerArgs& args, std::ostream& out,
-                      std::istream& in, std::ostream& diag) {
+int RunWorkloadWorker(const Scenario& scenario, const WorkerArgs& args,
+                      std::ostream& out, std::istream& in, std::ostream& diag) {
   auto conn = Connect(args);
   if (!conn.ok()) return EnvError(out, diag, conn.status().ToString());
   CountingVfs::Listener listener = EventListener(out);
@@ -124,28 +145,35 @@ int RunWorkloadWorker(const Scenario& scenario, const WorkerArgs& args, std::ost
       if (index == point + 1) StopAt(point, out, in);
     };
   }
-  CountingVfs vfs(*conn->posix, *conn->control, SimOptions(scenario, args.seed).seed, std::move(listener));
+  CountingVfs vfs(*conn->posix, *conn->control,
+                  SimOptions(scenario, args.seed).seed, std::move(listener));
   FuseEnv env(vfs);
   EventObserver observer(out);
   WorkloadRun run = RunWorkloadOn(scenario, args.seed, env, &observer);
   if (!vfs.control_error().ok()) {
-    return EnvError(out, diag, "the faultfs daemon failed: " + vfs.control_error().ToString());
+    return EnvError(
+        out, diag,
+        "the faultfs daemon failed: " + vfs.control_error().ToString());
   }
   if (!run.env_error.empty()) return EnvError(out, diag, run.env_error);
   // A daemon that died without a control request in between only shows as
   // failed operations (ENOTCONN): ask it before calling the run complete.
   if (auto alive = conn->control->Request({{"cmd", "status"}}); !alive.ok()) {
-    return EnvError(out, diag, "the faultfs daemon went away: " + alive.status().ToString());
+    return EnvError(
+        out, diag,
+        "the faultfs daemon went away: " + alive.status().ToString());
   }
   for (const auto& note : run.notes) Emit(out, NoteEventLine(note));
-  if (run.exception) Emit(out, ExceptionEventLine(run.exception->first, run.exception->second));
-  if (args.stop_after && *args.stop_after < vfs.op_count()) StopAt(*args.stop_after, out, in);
+  if (run.exception)
+    Emit(out, ExceptionEventLine(run.exception->first, run.exception->second));
+  if (args.stop_after && *args.stop_after < vfs.op_count())
+    StopAt(*args.stop_after, out, in);
   Emit(out, DoneEventLine(vfs.op_count()));
   return kExitOk;
 }
 
-int RunRecoverWorker(const Scenario& scenario, const WorkerArgs& args, std::ostream& out,
-                     std::ostream& diag) {
+int RunRecoverWorker(const Scenario& scenario, const WorkerArgs& args,
+                     std::ostream& out, std::ostream& diag) {
   auto conn = Connect(args);
   if (!conn.ok()) return EnvError(out, diag, conn.status().ToString());
   engine::Options options = scenario.engine.ToOptions();
@@ -154,7 +182,8 @@ int RunRecoverWorker(const Scenario& scenario, const WorkerArgs& args, std::ostr
   engine::InspectReport inspect = engine::Inspect(*conn->posix, "", options);
 
   RecoveryOutcome o;
-  CountingVfs vfs(*conn->posix, *conn->control, SimOptions(scenario, args.seed).seed, EventListener(out));
+  CountingVfs vfs(*conn->posix, *conn->control,
+                  SimOptions(scenario, args.seed).seed, EventListener(out));
   for (const auto& rule : scenario.recovery.faults) vfs.faults().Add(rule);
   try {
     auto r = engine::Engine::Open(vfs, "", options, &o.result);
@@ -174,15 +203,20 @@ int RunRecoverWorker(const Scenario& scenario, const WorkerArgs& args, std::ostr
     o.exception = "unknown exception";
   }
   if (!vfs.control_error().ok()) {
-    return EnvError(out, diag, "the faultfs daemon failed: " + vfs.control_error().ToString());
+    return EnvError(
+        out, diag,
+        "the faultfs daemon failed: " + vfs.control_error().ToString());
   }
   if (auto alive = conn->control->Request({{"cmd", "status"}}); !alive.ok()) {
-    return EnvError(out, diag, "the faultfs daemon went away: " + alive.status().ToString());
+    return EnvError(
+        out, diag,
+        "the faultfs daemon went away: " + alive.status().ToString());
   }
   o.trace = vfs.trace();
   o.faults = vfs.faults().log();
   for (const auto& e : o.trace) {
-    if ((e.op == faultfs::OpKind::kUnlink || e.op == faultfs::OpKind::kRmdir) && e.result == 0) {
+    if ((e.op == faultfs::OpKind::kUnlink || e.op == faultfs::OpKind::kRmdir) &&
+        e.result == 0) {
       o.deleted.push_back(e.path);
     }
   }

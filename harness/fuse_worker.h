@@ -19,9 +19,9 @@ struct WorkerArgs {
   enum class Kind { kWorkload, kRecover };
   Kind kind = Kind::kWorkload;
   std::string scenario_file;
-  uint64_t seed = 1;                   // the effective scenario seed
-  std::string root;                    // the faultfs mount (engine dir = its root)
-  std::string control;                 // the daemon's control socket
+  uint64_t seed = 1;    // the effective scenario seed
+  std::string root;     // the faultfs mount (engine dir = its root)
+  std::string control;  // the daemon's control socket
   std::optional<uint64_t> stop_after;  // workload only: the crash point P
 };
 
@@ -31,14 +31,14 @@ struct WorkerArgs {
 // `in`; EOF on `in` returns 0 without another operation. Returns the exit
 // code: 0, 3 (environment: mount or socket unusable, the daemon went away or
 // has rules of its own). `diag` gets a message for every error.
-int RunWorkloadWorker(const Scenario& scenario, const WorkerArgs& args, std::ostream& out,
-                      std::istream& in, std::ostream& diag);
+int RunWorkloadWorker(const Scenario& scenario, const WorkerArgs& args,
+                      std::ostream& out, std::istream& in, std::ostream& diag);
 
 // Runs one recovery (WorkerArgs::Kind::kRecover): engine::Inspect of the
 // image (plain PosixVfs: not counted, no faults), then Engine::Open on a
 // CountingVfs with the scenario's recovery faults, Dump and checkpoints();
 // op and fault events, then the recovery event. Returns 0, or 3.
-int RunRecoverWorker(const Scenario& scenario, const WorkerArgs& args, std::ostream& out,
-                     std::ostream& diag);
+int RunRecoverWorker(const Scenario& scenario, const WorkerArgs& args,
+                     std::ostream& out, std::ostream& diag);
 
 }  // namespace crashlab::harness

@@ -23,20 +23,21 @@ uint64_t FuzzScenarioSeed(uint64_t run_seed, uint64_t index);
 // injected faults, every-op crash points, drop plus sometimes prefix/torn
 // crash modes, every invariant, expected verdict pass) with these unsafe
 // modes enabled. Deterministic in `seed`.
-Scenario GenerateScenario(uint64_t seed, const std::vector<std::string>& unsafe);
+Scenario GenerateScenario(uint64_t seed,
+                          const std::vector<std::string>& unsafe);
 
 struct FuzzOptions {
-  double seconds = 60;            // time budget
+  double seconds = 60;  // time budget
   uint64_t seed = 1;
   std::vector<std::string> unsafe;
   std::string out_dir = "crashlab-fuzz";
   unsigned jobs = 1;
-  uint64_t max_scenarios = 0;     // 0 = no limit besides time
+  uint64_t max_scenarios = 0;  // 0 = no limit besides time
   uint64_t shrink_candidates = 200;
 };
 
 struct FuzzFinding {
-  uint64_t index = 0;         // which generated scenario
+  uint64_t index = 0;  // which generated scenario
   uint64_t scenario_seed = 0;
   std::string invariant;
   std::string message;
@@ -61,6 +62,7 @@ struct FuzzResult {
 
 // Runs until the time budget, max_scenarios, or the first violation.
 // `progress` is called after every scenario (may be empty).
-FuzzResult RunFuzz(const FuzzOptions& opts, const std::function<void(const FuzzStats&)>& progress);
+FuzzResult RunFuzz(const FuzzOptions& opts,
+                   const std::function<void(const FuzzStats&)>& progress);
 
 }  // namespace crashlab::harness

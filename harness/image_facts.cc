@@ -11,7 +11,8 @@ namespace crashlab::harness {
 using faultfs::FileType;
 using faultfs::Image;
 
-std::optional<std::string> ReadImageFile(const Image& image, std::string_view path) {
+std::optional<std::string> ReadImageFile(const Image& image,
+                                         std::string_view path) {
   auto ino = image.Lookup(path);
   if (!ino) return std::nullopt;
   const faultfs::Node* node = image.Find(*ino);
@@ -22,7 +23,8 @@ std::optional<std::string> ReadImageFile(const Image& image, std::string_view pa
 namespace {
 
 // The node at `path` (shared), null if absent.
-std::shared_ptr<faultfs::Node> NodeAt(const Image& image, std::string_view path) {
+std::shared_ptr<faultfs::Node> NodeAt(const Image& image,
+                                      std::string_view path) {
   auto ino = image.Lookup(path);
   if (!ino) return nullptr;
   auto it = image.nodes().find(*ino);
@@ -31,7 +33,8 @@ std::shared_ptr<faultfs::Node> NodeAt(const Image& image, std::string_view path)
 
 enum CacheKind { kCatalogIds = 0, kManifestPaths = 1 };
 
-FactsCache::Paths ParseCatalogIds(const faultfs::Node& node, const std::string& path) {
+FactsCache::Paths ParseCatalogIds(const faultfs::Node& node,
+                                  const std::string& path) {
   if (node.type != FileType::kRegular) return nullptr;
   auto cat = engine::Catalog::Parse(node.data.ReadAll(), path);
   if (!cat.ok()) return nullptr;
@@ -42,7 +45,8 @@ FactsCache::Paths ParseCatalogIds(const faultfs::Node& node, const std::string& 
 
 // The state files a manifest lists and every directory on the way inside
 // their owners' checkpoint dirs; null if it is not a parseable manifest.
-FactsCache::Paths ParseManifestPaths(const faultfs::Node& node, const std::string& path) {
+FactsCache::Paths ParseManifestPaths(const faultfs::Node& node,
+                                     const std::string& path) {
   namespace layout = engine::layout;
   if (node.type != FileType::kRegular) return nullptr;
   auto m = engine::Manifest::Parse(node.data.ReadAll(), path);
@@ -64,19 +68,21 @@ FactsCache::Paths ParseManifestPaths(const faultfs::Node& node, const std::strin
 }
 
 // The parse of the file at `path` as `kind` (the path only names errors).
-FactsCache::Paths Parsed(const Image& image, const std::string& path, CacheKind kind,
-                         FactsCache* cache) {
+FactsCache::Paths Parsed(const Image& image, const std::string& path,
+                         CacheKind kind, FactsCache* cache) {
   auto node = NodeAt(image, path);
   if (!node) return nullptr;
   auto parse = kind == kCatalogIds ? ParseCatalogIds : ParseManifestPaths;
   if (!cache) return parse(*node, path);
-  return cache->Get(node, kind, [&](const faultfs::Node& n) { return parse(n, path); });
+  return cache->Get(node, kind,
+                    [&](const faultfs::Node& n) { return parse(n, path); });
 }
 
 }  // namespace
 
-FactsCache::Paths FactsCache::Get(const std::shared_ptr<faultfs::Node>& node, int kind,
-                                  const std::function<Paths(const faultfs::Node&)>& parse) {
+FactsCache::Paths FactsCache::Get(
+    const std::shared_ptr<faultfs::Node>& node, int kind,
+    const std::function<Paths(const faultfs::Node&)>& parse) {
   std::pair<const faultfs::Node*, int> key{node.get(), kind};
   {
     std::lock_guard lock(mu_);
@@ -89,13 +95,15 @@ FactsCache::Paths FactsCache::Get(const std::shared_ptr<faultfs::Node>& node, in
   return value;
 }
 
-std::optional<std::vector<std::string>> CatalogIds(const Image& image, FactsCache* cache) {
+std::optional<std::vector<std::string>> CatalogIds(const Image& image,
+                                                   FactsCache* cache) {
   auto ids = Parsed(image, engine::layout::Catalog(""), kCatalogIds, cache);
   if (!ids) return std::nullopt;
   return *ids;
 }
 
-std::set<std::string> ProtectedPaths(const Image& image, const std::vector<std::string>& ids,
+std::set<std::string> ProtectedPaths(const Image& image,
+                                     const std::vector<std::string>& ids,
                                      FactsCache* cache) {
   namespace layout = engine::layout;
   std::set<std::string> out;
@@ -126,9 +134,11 @@ std::vector<std::string> CommittedDirs(const Image& image) {
 
 namespace {
 
-// Like faultfs::ImageTree, but with the nodes rather than copies of their bytes.
+// Like faultfs::ImageTree, but with the nodes rather than copies of their
+// bytes.
 void ListNodes(const Image& image, faultfs::Ino dir, const std::string& prefix,
-               std::map<std::string, const faultfs::Node*>& out, std::set<faultfs::Ino>& visiting) {
+               std::map<std::string, const faultfs::Node*>& out,
+               std::set<faultfs::Ino>& visiting) {
   const faultfs::Node* node = image.Find(dir);
   if (node == nullptr || !visiting.insert(dir).second) return;
   for (const auto& [name, child] : node->entries) {
@@ -136,7 +146,8 @@ void ListNodes(const Image& image, faultfs::Ino dir, const std::string& prefix,
     if (c == nullptr) continue;
     std::string path = prefix.empty() ? name : prefix + "/" + name;
     out[path] = c;
-    if (c->type == FileType::kDirectory) ListNodes(image, child, path, out, visiting);
+    if (c->type == FileType::kDirectory)
+      ListNodes(image, child, path, out, visiting);
   }
   visiting.erase(dir);
 }
@@ -174,7 +185,8 @@ Fingerprint ImageFingerprint(const Image& image) {
       uint64_t done = 0;  // bytes fed
       auto zeros = [&](uint64_t upto) {
         while (done < upto) {
-          uint64_t n = std::min<uint64_t>(upto - done, faultfs::Content::kPageSize);
+          uint64_t n =
+              std::min<uint64_t>(upto - done, faultfs::Content::kPageSize);
           bytes(kZeros.data(), n);
           done += n;
         }
@@ -183,7 +195,8 @@ Fingerprint ImageFingerprint(const Image& image) {
         uint64_t at = index * faultfs::Content::kPageSize;
         if (at >= data.size()) return;
         zeros(at);
-        uint64_t n = std::min<uint64_t>(faultfs::Content::kPageSize, data.size() - at);
+        uint64_t n =
+            std::min<uint64_t>(faultfs::Content::kPageSize, data.size() - at);
         bytes(page, n);
         done = at + n;
       });
@@ -198,7 +211,8 @@ Fingerprint ImageFingerprint(const Image& image) {
   return {a, b};
 }
 
-faultfs::SimState PostCrashState(const faultfs::SimState& state, const faultfs::CrashMode& mode) {
+faultfs::SimState PostCrashState(const faultfs::SimState& state,
+                                 const faultfs::CrashMode& mode) {
   // Built field by field: copying `state` whole would copy its pending ops
   // and their index only to clear them.
   faultfs::SimState out;

@@ -20,7 +20,8 @@
 namespace crashlab::harness {
 
 // Content of a regular file; nullopt if absent or not a regular file.
-std::optional<std::string> ReadImageFile(const faultfs::Image& image, std::string_view path);
+std::optional<std::string> ReadImageFile(const faultfs::Image& image,
+                                         std::string_view path);
 
 // What the engine's catalog and manifest files parse to, memoised by node:
 // images share nodes copy-on-write and never change a shared node, and the
@@ -66,6 +67,7 @@ Fingerprint ImageFingerprint(const faultfs::Image& image);
 
 // The state right after a power cut in `mode` at `state`: visible = durable =
 // the post-crash image, nothing pending.
-faultfs::SimState PostCrashState(const faultfs::SimState& state, const faultfs::CrashMode& mode);
+faultfs::SimState PostCrashState(const faultfs::SimState& state,
+                                 const faultfs::CrashMode& mode);
 
 }  // namespace crashlab::harness

@@ -4,7 +4,8 @@ namespace crashlab::harness {
 
 std::string InputError::ToString() const {
   std::string out = file;
-  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  if (line > 0)
+    out += ":" + std::to_string(line) + ":" + std::to_string(column);
   out += ": ";
   if (!field.empty()) out += field + ": ";
   out += message;

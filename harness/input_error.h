@@ -1,6 +1,7 @@
 #pragma once
-// An error in an input file, located: "scenarios/x.json:12:7: /workload/3/count:
-// must be a positive integer". Every scenario problem is reported this way.
+// An error in an input file, located: "scenarios/x.json:12:7:
+// /workload/3/count: must be a positive integer". Every scenario problem is
+// reported this way.
 
 #include <cstddef>
 #include <string>

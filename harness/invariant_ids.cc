@@ -6,7 +6,7 @@ namespace crashlab::harness {
 
 const std::vector<std::string>& AllInvariantIds() {
   static const std::vector<std::string> ids{
-      std::string(kNoPhantomCheckpoint), std::string(kNoOrphanDeletion),
+      std::string(kNoPhantomCheckpoint),  std::string(kNoOrphanDeletion),
       std::string(kMissingStateDetected), std::string(kAcknowledgedDurable),
       std::string(kStateMatchesOracle),   std::string(kRecoveryIdempotent),
       std::string(kErrorsNotCrashes)};

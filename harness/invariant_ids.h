@@ -7,9 +7,11 @@
 
 namespace crashlab::harness {
 
-inline constexpr std::string_view kNoPhantomCheckpoint = "no-phantom-checkpoint";
+inline constexpr std::string_view kNoPhantomCheckpoint =
+    "no-phantom-checkpoint";
 inline constexpr std::string_view kNoOrphanDeletion = "no-orphan-deletion";
-inline constexpr std::string_view kMissingStateDetected = "missing-state-detected";
+inline constexpr std::string_view kMissingStateDetected =
+    "missing-state-detected";
 inline constexpr std::string_view kAcknowledgedDurable = "acknowledged-durable";
 inline constexpr std::string_view kStateMatchesOracle = "state-matches-oracle";
 inline constexpr std::string_view kRecoveryIdempotent = "recovery-idempotent";

@@ -23,8 +23,12 @@ uint64_t Fnv(std::string_view a, std::string_view b, uint64_t tag) {
   return h;
 }
 
-uint64_t KvHash(const std::string& k, const std::string& v) { return Fnv(k, v, 1); }
-uint64_t OffsetHash(const std::string& s, uint64_t o) { return Fnv(s, std::to_string(o), 2); }
+uint64_t KvHash(const std::string& k, const std::string& v) {
+  return Fnv(k, v, 1);
+}
+uint64_t OffsetHash(const std::string& s, uint64_t o) {
+  return Fnv(s, std::to_string(o), 2);
+}
 uint64_t WatermarkHash(uint64_t w) { return Fnv(std::to_string(w), "", 3); }
 
 }  // namespace
@@ -93,10 +97,12 @@ StateDump ModelAfter(const Session& ses, size_t j) {
   // Start from the nearest snapshot at or below j (a hand-built session
   // without snapshots: from base).
   const auto& snaps = ses.model_every;
-  size_t k = snaps.empty() ? 0 : std::min(j / Session::kModelStride, snaps.size() - 1);
+  size_t k =
+      snaps.empty() ? 0 : std::min(j / Session::kModelStride, snaps.size() - 1);
   StateDump d = snaps.empty() ? ses.base : snaps[k];
   uint64_t h = 0;
-  for (size_t i = k * Session::kModelStride; i < j; ++i) ApplyOp(ses.ops[i], &d, &h);
+  for (size_t i = k * Session::kModelStride; i < j; ++i)
+    ApplyOp(ses.ops[i], &d, &h);
   return d;
 }
 
@@ -114,7 +120,9 @@ std::vector<std::string> OracleView::RetainedAcked() const {
   std::vector<std::string> out;
   for (const auto& id : listed) {
     if (!acked_checkpoints.count(id)) continue;
-    if (std::find(listed_next.begin(), listed_next.end(), id) == listed_next.end()) continue;
+    if (std::find(listed_next.begin(), listed_next.end(), id) ==
+        listed_next.end())
+      continue;
     out.push_back(id);
   }
   return out;
@@ -147,7 +155,8 @@ OracleView Oracle::SessionView(size_t s, uint64_t done) const {
   }
   if (!have_next) v.listed_next = v.listed;
   if (!ses.catalogs.empty()) {
-    for (const auto& id : ses.catalogs.front().ids) v.acked_checkpoints.insert(id);
+    for (const auto& id : ses.catalogs.front().ids)
+      v.acked_checkpoints.insert(id);
   }
   for (const auto& a : ses.checkpoint_acks) {
     if (a.at <= done) v.acked_checkpoints.insert(a.id);

@@ -26,10 +26,10 @@ enum class OpType { kPut, kDelete, kSetOffset, kSetWatermark };
 struct IssuedOp {
   Lsn lsn = 0;
   OpType type = OpType::kPut;
-  std::string key;     // key, or source for set_offset
-  std::string value;   // put
-  uint64_t number = 0; // offset or watermark
-  uint64_t at = 0;     // ops done when the call began
+  std::string key;      // key, or source for set_offset
+  std::string value;    // put
+  uint64_t number = 0;  // offset or watermark
+  uint64_t at = 0;      // ops done when the call began
   size_t step = 0;
 };
 
@@ -59,7 +59,8 @@ struct Session {
   std::vector<AckEvent> acks;
   std::vector<CatalogEvent> catalogs;  // the first: right after Open
   std::vector<CheckpointAck> checkpoint_acks;
-  std::vector<uint64_t> prefix_hash;   // HashDump(model after j ops), j = 0..ops.size()
+  std::vector<uint64_t>
+      prefix_hash;  // HashDump(model after j ops), j = 0..ops.size()
   // The model after every kModelStride-th op (k * kModelStride ops), so that
   // the model after any prefix costs one copy and fewer than kModelStride ops.
   static constexpr size_t kModelStride = 32;
@@ -72,12 +73,14 @@ struct Session {
 // What the oracle says about one crash point.
 struct OracleView {
   const Session* session = nullptr;  // null: before the first Open finished
-  size_t issued = 0;                 // ops of the session issued before the crash
-  size_t acked = 0;                  // of those, the acknowledged prefix length
-  bool in_recovery = false;          // the crash hit an Open of the workload
-  std::vector<std::string> listed;       // checkpoints() last seen by the caller
-  std::vector<std::string> listed_next;  // ... after the call in progress returned
-  std::set<std::string> acked_checkpoints;  // Checkpoint() returned ok, or recovered
+  size_t issued = 0;         // ops of the session issued before the crash
+  size_t acked = 0;          // of those, the acknowledged prefix length
+  bool in_recovery = false;  // the crash hit an Open of the workload
+  std::vector<std::string> listed;  // checkpoints() last seen by the caller
+  std::vector<std::string>
+      listed_next;  // ... after the call in progress returned
+  std::set<std::string>
+      acked_checkpoints;  // Checkpoint() returned ok, or recovered
   // The sessions before `session` whose Open succeeded, oldest first. After a
   // damaging fault the durable state may be older than what a later Open
   // served (damage destroys durable data), so it may equal one of their models.

@@ -62,7 +62,8 @@ RecoveryOutcome OpenOnce(const RecoveryRequest& req, const SimState& state,
   out.trace = vfs.trace();
   out.faults = vfs.faults().log();
   for (const auto& e : out.trace) {
-    if ((e.op == faultfs::OpKind::kUnlink || e.op == faultfs::OpKind::kRmdir) && e.result == 0) {
+    if ((e.op == faultfs::OpKind::kUnlink || e.op == faultfs::OpKind::kRmdir) &&
+        e.result == 0) {
       out.deleted.push_back(e.path);
     }
   }
@@ -73,9 +74,11 @@ RecoveryOutcome OpenOnce(const RecoveryRequest& req, const SimState& state,
   return out;
 }
 
-void InspectImage(const RecoveryRequest& req, const SimState& state, RecoveryOutcome* out) {
+void InspectImage(const RecoveryRequest& req, const SimState& state,
+                  RecoveryOutcome* out) {
   SimVfs vfs(SimOptions(*req.scenario, req.seed, false), state);
-  engine::InspectReport rep = engine::Inspect(vfs, "", req.scenario->engine.ToOptions());
+  engine::InspectReport rep =
+      engine::Inspect(vfs, "", req.scenario->engine.ToOptions());
   out->catalog_present = rep.catalog_present;
   out->catalog_ok = rep.catalog_ok;
   if (!rep.checkpoints.empty()) {
@@ -88,23 +91,24 @@ void InspectImage(const RecoveryRequest& req, const SimState& state, RecoveryOut
 std::string Summary(const RecoveryOutcome& o) {
   if (o.threw) return "exception: " + o.exception;
   if (!o.ok) return "failed: " + o.status;
-  return "ok, " + std::to_string(o.dump.kv.size()) + " keys, catalog [" +
-         [&] {
-           std::string s;
-           for (const auto& id : o.catalog) s += (s.empty() ? "" : ", ") + id;
-           return s;
-         }() + "]";
+  return "ok, " + std::to_string(o.dump.kv.size()) + " keys, catalog [" + [&] {
+    std::string s;
+    for (const auto& id : o.catalog) s += (s.empty() ? "" : ", ") + id;
+    return s;
+  }() + "]";
 }
 
 }  // namespace
 
 bool RecoveryOutcome::damaged() const {
-  return std::any_of(faults.begin(), faults.end(), [](const faultfs::InjectedFault& f) {
-    return f.action == faultfs::ActionKind::kCorrupt || IsDamagingFault(f);
-  });
+  return std::any_of(
+      faults.begin(), faults.end(), [](const faultfs::InjectedFault& f) {
+        return f.action == faultfs::ActionKind::kCorrupt || IsDamagingFault(f);
+      });
 }
 
-std::vector<uint64_t> NestedCrashPoints(const CrashPoints& cp, uint64_t ops, uint64_t seed) {
+std::vector<uint64_t> NestedCrashPoints(const CrashPoints& cp, uint64_t ops,
+                                        uint64_t seed) {
   std::vector<uint64_t> all;
   for (uint64_t i = 0; i < ops; ++i) all.push_back(i);
   if (cp.strategy == CrashPointStrategy::kSample && cp.count < all.size()) {
@@ -114,7 +118,8 @@ std::vector<uint64_t> NestedCrashPoints(const CrashPoints& cp, uint64_t ops, uin
     pick.push_back(ops - 1);
     all.pop_back();
     std::shuffle(all.begin(), all.end(), rng);
-    for (uint64_t i = 0; pick.size() < cp.count && i < all.size(); ++i) pick.push_back(all[i]);
+    for (uint64_t i = 0; pick.size() < cp.count && i < all.size(); ++i)
+      pick.push_back(all[i]);
     std::sort(pick.begin(), pick.end());
     return pick;
   }
@@ -127,17 +132,20 @@ RecoveryOutcome RunRecovery(const RecoveryRequest& req, const SimState& state) {
   RecoveryOutcome out = OpenOnce(req, state, nested ? &states : nullptr);
   if (out.ok) InspectImage(req, state, &out);
   if (!nested || out.threw || out.trace.empty()) return out;
-  for (uint64_t r : NestedCrashPoints(req.scenario->recovery.crash_points, out.trace.size(), req.seed)) {
+  for (uint64_t r : NestedCrashPoints(req.scenario->recovery.crash_points,
+                                      out.trace.size(), req.seed)) {
     SimState post = PostCrashState(states[r + 1], faultfs::CrashMode::Drop());
     RecoveryOutcome again = OpenOnce(req, post, nullptr);
     ++out.nested_states;
-    bool same = again.threw == out.threw && again.ok == out.ok &&
-                (!out.ok || (again.dump == out.dump && again.catalog == out.catalog));
+    bool same =
+        again.threw == out.threw && again.ok == out.ok &&
+        (!out.ok || (again.dump == out.dump && again.catalog == out.catalog));
     if (!same) {
-      out.idempotence_failure = "a crash after recovery op " + std::to_string(r) + " (" +
-                                std::string(faultfs::OpName(out.trace[r].op)) + " " +
-                                out.trace[r].path + ") and a second recovery gave " +
-                                Summary(again) + "; the uninterrupted recovery gave " + Summary(out);
+      out.idempotence_failure =
+          "a crash after recovery op " + std::to_string(r) + " (" +
+          std::string(faultfs::OpName(out.trace[r].op)) + " " +
+          out.trace[r].path + ") and a second recovery gave " + Summary(again) +
+          "; the uninterrupted recovery gave " + Summary(out);
       break;
     }
   }

@@ -11,27 +11,31 @@
 namespace crashlab::harness {
 namespace po = boost::program_options;
 
-int ReplayCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
+                  std::ostream& err) {
   po::options_description desc("crashlab replay options");
   std::string file;
   uint64_t context = 12;
-  desc.add_options()
-      ("help,h", "show this help")
-      ("context", po::value(&context), "operations shown before the crash point (default 12)")
-      ("json", "print only the violation as JSON")
-      ("reproducer", po::value(&file), "reproducer scenario");
+  desc.add_options()("help,h", "show this help")(
+      "context", po::value(&context),
+      "operations shown before the crash point (default 12)")(
+      "json", "print only the violation as JSON")(
+      "reproducer", po::value(&file), "reproducer scenario");
   po::positional_options_description pos;
   pos.add("reproducer", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv).options(desc).positional(pos).run(), vm);
+    po::store(
+        po::command_line_parser(argc, argv).options(desc).positional(pos).run(),
+        vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     err << "crashlab replay: " << e.what() << "\n";
     return kExitBadInput;
   }
   if (vm.count("help") || file.empty()) {
-    (file.empty() && !vm.count("help") ? err : out) << "usage: crashlab replay REPRO.json [--context N] [--json]\n";
+    (file.empty() && !vm.count("help") ? err : out)
+        << "usage: crashlab replay REPRO.json [--context N] [--json]\n";
     return vm.count("help") ? kExitOk : kExitBadInput;
   }
   ParseOutcome p = LoadScenario(file);
@@ -41,7 +45,9 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out, std::ost
   }
   const Scenario& sc = p.scenario;
   if (!sc.reproduce) {
-    err << file << ": not a reproducer (no \"reproduce\" block); run it with crashlab run\n";
+    err << file
+        << ": not a reproducer (no \"reproduce\" block); run it with crashlab "
+           "run\n";
     return kExitBadInput;
   }
   ExploreOptions opts;
@@ -52,8 +58,9 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out, std::ost
     return kExitEnvironment;
   }
   if (plan.cases.empty()) {
-    err << file << ": crash point " << sc.reproduce->crash_point << " does not exist: the workload has "
-        << plan.workload->op_count() << " operations\n";
+    err << file << ": crash point " << sc.reproduce->crash_point
+        << " does not exist: the workload has " << plan.workload->op_count()
+        << " operations\n";
     return kExitBadInput;
   }
   ExplorePlans(&plans, opts, nullptr);
@@ -64,25 +71,33 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out, std::ost
   }
   bool violated = inv < c.findings.size() && c.findings[inv].violated;
   if (vm.count("json")) {
-    if (violated) out << reports::ToJson(ToViolation(plan, c, inv, file)).dump(2) << "\n";
+    if (violated)
+      out << reports::ToJson(ToViolation(plan, c, inv, file)).dump(2) << "\n";
     return violated ? kExitViolation : kExitOk;
   }
-  out << "replaying " << sc.name << " (seed " << plan.seed << "): crash right after op "
-      << c.point << ", mode " << c.mode.ToString() << "\n\n";
+  out << "replaying " << sc.name << " (seed " << plan.seed
+      << "): crash right after op " << c.point << ", mode " << c.mode.ToString()
+      << "\n\n";
   PrintTraceWindow(plan.workload->trace, c.point, context, 3, out);
   out << "\nrecovery: "
       << (c.recovery->threw ? "exception: " + c.recovery->exception
-          : c.recovery->ok ? "ok (" + std::to_string(c.recovery->dump.kv.size()) + " keys, from " +
-                                 (c.recovery->result.checkpoint_id.empty() ? std::string("no checkpoint")
-                                                                           : c.recovery->result.checkpoint_id) +
-                                 ")"
-                           : "failed: " + c.recovery->status)
+          : c.recovery->ok
+              ? "ok (" + std::to_string(c.recovery->dump.kv.size()) +
+                    " keys, from " +
+                    (c.recovery->result.checkpoint_id.empty()
+                         ? std::string("no checkpoint")
+                         : c.recovery->result.checkpoint_id) +
+                    ")"
+              : "failed: " + c.recovery->status)
       << "\n";
   if (!violated) {
-    out << "\n" << sc.reproduce->invariant << " held: the violation did not reproduce\n";
+    out << "\n"
+        << sc.reproduce->invariant
+        << " held: the violation did not reproduce\n";
     return kExitOk;
   }
-  out << "\nVIOLATED " << sc.invariants[inv] << ": " << c.findings[inv].message << "\n\n";
+  out << "\nVIOLATED " << sc.invariants[inv] << ": " << c.findings[inv].message
+      << "\n\n";
   out << reports::ToJson(ToViolation(plan, c, inv, file)).dump(2) << "\n";
   return kExitViolation;
 }

@@ -40,10 +40,12 @@ reports::MachineInfo Machine() {
 namespace {
 
 // Writes `scenario` as a reproducer file; its path ("" when not written).
-std::string WriteReproducer(const SuiteSettings& settings, const std::string& file_name, const Scenario& scenario,
-                            SuiteResult* out) {
+std::string WriteReproducer(const SuiteSettings& settings,
+                            const std::string& file_name,
+                            const Scenario& scenario, SuiteResult* out) {
   if (settings.repro_dir.empty()) return "";
-  std::filesystem::path p = std::filesystem::path(settings.repro_dir) / file_name;
+  std::filesystem::path p =
+      std::filesystem::path(settings.repro_dir) / file_name;
   std::error_code ec;
   std::filesystem::create_directories(settings.repro_dir, ec);
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
@@ -53,19 +55,25 @@ std::string WriteReproducer(const SuiteSettings& settings, const std::string& fi
 }
 
 // sim mode: explores every plan and adds its results to the record.
-double RunSim(const std::vector<Scenario>& scenarios, const SuiteSettings& settings, Progress* progress,
+double RunSim(const std::vector<Scenario>& scenarios,
+              const SuiteSettings& settings, Progress* progress,
               SuiteResult* out) {
   auto t0 = std::chrono::steady_clock::now();
-  for (const auto& sc : scenarios) out->plans.push_back(PlanScenario(sc, settings.explore));
+  for (const auto& sc : scenarios)
+    out->plans.push_back(PlanScenario(sc, settings.explore));
   ExplorePlans(&out->plans, settings.explore, progress);
-  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   // Scenario time: its workload plus its share of the exploration.
   uint64_t all_cases = 0;
   for (const auto& p : out->plans) all_cases += p.cases.size();
   double planning = 0;
   for (const auto& p : out->plans) planning += p.seconds;
   for (auto& p : out->plans) {
-    if (all_cases) p.seconds += (total - planning) * static_cast<double>(p.cases.size()) / all_cases;
+    if (all_cases)
+      p.seconds +=
+          (total - planning) * static_cast<double>(p.cases.size()) / all_cases;
   }
   reports::RunRecord& rec = out->record;
   for (const auto& plan : out->plans) {
@@ -76,7 +84,9 @@ double RunSim(const std::vector<Scenario>& scenarios, const SuiteSettings& setti
     for (const auto& [ci, inv] : FirstViolations(plan)) {
       const CaseResult& c = plan.cases[ci];
       const std::string& id = plan.scenario.invariants[inv];
-      std::string path = WriteReproducer(settings, ReproducerFileName(plan, c, id), MakeReproducer(plan, c, id), out);
+      std::string path =
+          WriteReproducer(settings, ReproducerFileName(plan, c, id),
+                          MakeReproducer(plan, c, id), out);
       rec.violations.push_back(ToViolation(plan, c, inv, path));
     }
   }
@@ -84,15 +94,19 @@ double RunSim(const std::vector<Scenario>& scenarios, const SuiteSettings& setti
 }
 
 // fuse mode: plans (simulator reference), runs every case, adds the results.
-double RunFuse(const std::vector<Scenario>& scenarios, const SuiteSettings& settings, Progress* progress,
+double RunFuse(const std::vector<Scenario>& scenarios,
+               const SuiteSettings& settings, Progress* progress,
                SuiteResult* out) {
   auto t0 = std::chrono::steady_clock::now();
-  FuseModeSettings fs{.explore = settings.explore, .sample = settings.fuse_sample, .fuse = settings.fuse,
+  FuseModeSettings fs{.explore = settings.explore,
+                      .sample = settings.fuse_sample,
+                      .fuse = settings.fuse,
                       .work_dir = settings.work_dir};
   auto planned = PlanFuse(scenarios, fs);
   if (!planned.ok()) {
     out->environment_errors.push_back(planned.status().ToString());
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+        .count();
   }
   out->fuse_plans = std::move(planned).value();
   RunFusePlans(&out->fuse_plans, fs, progress, settings.on_fuse_case);
@@ -102,24 +116,27 @@ double RunFuse(const std::vector<Scenario>& scenarios, const SuiteSettings& sett
     rec.scenarios.push_back(ToFuseScenarioResult(plan));
     for (const auto& c : plan.cases) {
       if (c.done && !c.error.empty()) {
-        out->environment_errors.push_back(plan.scenario.name + " crash point " + std::to_string(c.point) + ": " +
+        out->environment_errors.push_back(plan.scenario.name + " crash point " +
+                                          std::to_string(c.point) + ": " +
                                           c.error);
       }
     }
     for (const auto& [ci, inv] : FuseViolations(plan)) {
       const FuseCase& c = plan.cases[ci];
-      std::string path = WriteReproducer(settings, FuseReproducerFileName(plan, c, inv),
-                                         MakeFuseReproducer(plan, c, inv), out);
+      std::string path =
+          WriteReproducer(settings, FuseReproducerFileName(plan, c, inv),
+                          MakeFuseReproducer(plan, c, inv), out);
       rec.violations.push_back(ToFuseViolation(plan, c, inv, path));
     }
   }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+      .count();
 }
 
 }  // namespace
 
-SuiteResult RunSuite(const std::vector<Scenario>& scenarios, const SuiteSettings& settings,
-                     Progress* progress) {
+SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
+                     const SuiteSettings& settings, Progress* progress) {
   SuiteResult out;
   auto started = std::chrono::system_clock::now();
   bool sim = settings.mode == "sim" || settings.mode == "all";
@@ -132,7 +149,8 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios, const SuiteSettings
   rec.run.seed = settings.explore.seed.value_or(0);
   if (sim) rec.run.modes.push_back("sim");
   if (fuse) rec.run.modes.push_back("fuse");
-  rec.run.shard = reports::Shard{settings.explore.shard.index, settings.explore.shard.count};
+  rec.run.shard = reports::Shard{settings.explore.shard.index,
+                                 settings.explore.shard.count};
   rec.run.machine = Machine();
   rec.run.started = Rfc3339(started);
   rec.run.finished = Rfc3339(std::chrono::system_clock::now());

@@ -32,17 +32,17 @@ struct SuiteSettings {
 };
 
 struct SuiteResult {
-  reports::RunRecord record;        // canonical order; skipped plans are left out
-  std::vector<ScenarioPlan> plans;  // sim mode, in input order
+  reports::RunRecord record;  // canonical order; skipped plans are left out
+  std::vector<ScenarioPlan> plans;   // sim mode, in input order
   std::vector<FusePlan> fuse_plans;  // fuse mode, in input order
-  std::vector<std::string> errors;  // reproducers that could not be written
+  std::vector<std::string> errors;   // reproducers that could not be written
   // fuse mode could not run or finish a case (mount, daemon, worker): what
   // went wrong, first problem first. Empty when every case ran.
   std::vector<std::string> environment_errors;
 };
 
 // `progress` may be null.
-SuiteResult RunSuite(const std::vector<Scenario>& scenarios, const SuiteSettings& settings,
-                     Progress* progress);
+SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
+                     const SuiteSettings& settings, Progress* progress);
 
 }  // namespace crashlab::harness

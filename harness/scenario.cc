@@ -21,26 +21,40 @@ engine::Options EngineSettings::ToOptions() const {
 
 std::string_view StepKindName(StepKind kind) {
   switch (kind) {
-    case StepKind::kPut: return "put";
-    case StepKind::kDelete: return "delete";
-    case StepKind::kCheckpoint: return "checkpoint";
-    case StepKind::kGc: return "gc";
-    case StepKind::kSync: return "sync";
-    case StepKind::kSetOffset: return "set_offset";
-    case StepKind::kSetWatermark: return "set_watermark";
-    case StepKind::kRecover: return "recover";
-    case StepKind::kCrash: return "crash";
-    case StepKind::kInject: return "inject";
-    case StepKind::kClear: return "clear";
-    case StepKind::kExec: return "exec";
-    case StepKind::kCheck: return "check";
+    case StepKind::kPut:
+      return "put";
+    case StepKind::kDelete:
+      return "delete";
+    case StepKind::kCheckpoint:
+      return "checkpoint";
+    case StepKind::kGc:
+      return "gc";
+    case StepKind::kSync:
+      return "sync";
+    case StepKind::kSetOffset:
+      return "set_offset";
+    case StepKind::kSetWatermark:
+      return "set_watermark";
+    case StepKind::kRecover:
+      return "recover";
+    case StepKind::kCrash:
+      return "crash";
+    case StepKind::kInject:
+      return "inject";
+    case StepKind::kClear:
+      return "clear";
+    case StepKind::kExec:
+      return "exec";
+    case StepKind::kCheck:
+      return "check";
   }
   return "?";
 }
 
 bool Scenario::has_exec() const {
-  return std::any_of(workload.begin(), workload.end(),
-                     [](const Step& s) { return s.kind == StepKind::kExec || s.kind == StepKind::kCheck; });
+  return std::any_of(workload.begin(), workload.end(), [](const Step& s) {
+    return s.kind == StepKind::kExec || s.kind == StepKind::kCheck;
+  });
 }
 
 }  // namespace crashlab::harness

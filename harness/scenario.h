@@ -24,8 +24,8 @@ struct EngineSettings {
   uint64_t wal_segment_bytes = 4u << 20;
   bool gc_after_checkpoint = true;
   bool startup_gc = true;
-  std::string fallback = "none";      // engine::FallbackPolicy name
-  std::vector<std::string> unsafe;    // engine::UnsafeMode names
+  std::string fallback = "none";    // engine::FallbackPolicy name
+  std::vector<std::string> unsafe;  // engine::UnsafeMode names
   bool operator==(const EngineSettings&) const = default;
 
   // Deterministic engine options with these settings. REQUIRES: validated.
@@ -33,8 +33,19 @@ struct EngineSettings {
 };
 
 enum class StepKind {
-  kPut, kDelete, kCheckpoint, kGc, kSync, kSetOffset, kSetWatermark, kRecover, kCrash,
-  kInject, kClear, kExec, kCheck,
+  kPut,
+  kDelete,
+  kCheckpoint,
+  kGc,
+  kSync,
+  kSetOffset,
+  kSetWatermark,
+  kRecover,
+  kCrash,
+  kInject,
+  kClear,
+  kExec,
+  kCheck,
 };
 std::string_view StepKindName(StepKind kind);  // "put", "set_offset", ...
 
@@ -47,12 +58,13 @@ struct Step {
   std::optional<std::string> value;  // explicit value (put)
   uint32_t key_size = 8;             // generated keys: "k" + digits, this long
   uint32_t value_size = 16;          // generated values: seeded letters
-  uint64_t key_space = 0;            // generated keys drawn from [0, key_space); 0 = fresh keys
+  uint64_t key_space =
+      0;  // generated keys drawn from [0, key_space); 0 = fresh keys
   // checkpoint
-  std::string checkpoint_kind;       // "", "full" or "incremental"
+  std::string checkpoint_kind;  // "", "full" or "incremental"
   // set_offset / set_watermark
   std::string source;
-  uint64_t number = 0;               // offset or watermark
+  uint64_t number = 0;  // offset or watermark
   // crash
   std::string crash_mode = "drop";
   // inject
@@ -60,7 +72,7 @@ struct Step {
   // exec and check (exec mode only: user commands on a faultfs mount; see
   // exec_mode.h). A command is `command` (argv, PATH lookup) or `shell`
   // (run as /bin/sh -c SHELL); never both.
-  std::string name;                  // shown in results; a check's default invariant
+  std::string name;  // shown in results; a check's default invariant
   std::vector<std::string> command;
   std::string shell;
   uint64_t timeout_ms = 10000;
@@ -77,21 +89,27 @@ struct Step {
   // content_sha256), file_absent, listing_dir + listing_entries (exact set).
   std::optional<std::string> file_exists;
   std::optional<std::string> content;
-  std::string content_sha256;        // 64 lowercase hex digits, or ""
+  std::string content_sha256;  // 64 lowercase hex digits, or ""
   std::optional<std::string> file_absent;
   std::optional<std::string> listing_dir;
   std::vector<std::string> listing_entries;
   bool operator==(const Step&) const = default;
 };
 
-enum class CrashPointStrategy { kEveryOp, kEveryPersistencePoint, kList, kSample };
+enum class CrashPointStrategy {
+  kEveryOp,
+  kEveryPersistencePoint,
+  kList,
+  kSample
+};
 
 struct CrashPoints {
   CrashPointStrategy strategy = CrashPointStrategy::kEveryPersistencePoint;
-  std::vector<uint64_t> ops;        // kList: crash right after these op indices
-  uint64_t count = 0;               // kSample: how many
-  uint64_t seed = 0;                // kSample: which (0 = the scenario seed)
-  std::vector<uint64_t> steps;      // only ops issued by these workload steps (empty = all)
+  std::vector<uint64_t> ops;  // kList: crash right after these op indices
+  uint64_t count = 0;         // kSample: how many
+  uint64_t seed = 0;          // kSample: which (0 = the scenario seed)
+  std::vector<uint64_t>
+      steps;  // only ops issued by these workload steps (empty = all)
   bool operator==(const CrashPoints&) const = default;
 };
 
@@ -117,17 +135,17 @@ struct Scenario {
   std::string description;
   uint64_t seed = 1;
   std::vector<std::string> modes{"sim", "fuse"};  // modes it can run in
-  std::string metadata = "strict";                 // faultfs MetadataModel name
+  std::string metadata = "strict";                // faultfs MetadataModel name
   EngineSettings engine;
   std::vector<faultfs::FaultRule> faults;  // active from the first operation
   std::vector<Step> workload;
   CrashPoints crash_points;
   std::vector<std::string> crash_modes{"drop"};
   RecoverySettings recovery;
-  std::vector<std::string> invariants;     // ids, in the file's order
+  std::vector<std::string> invariants;  // ids, in the file's order
   // Expected verdict: pass when empty, else exactly these invariants violated.
   std::vector<std::string> expect_violated;
-  std::optional<ReproTarget> reproduce;    // set in reproducer files
+  std::optional<ReproTarget> reproduce;  // set in reproducer files
   bool operator==(const Scenario&) const = default;
 
   bool has_exec() const;

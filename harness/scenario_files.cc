@@ -11,19 +11,20 @@ namespace crashlab::harness {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> CollectScenarioFiles(const std::vector<std::string>& paths,
-                                              std::vector<InputError>* errors) {
+std::vector<std::string> CollectScenarioFiles(
+    const std::vector<std::string>& paths, std::vector<InputError>* errors) {
   std::vector<std::string> out;
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(p, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file()) continue;
         std::string name = it->path().filename().string();
         if (it->path().extension() != ".json") continue;
-        if (name.size() > 12 && name.substr(name.size() - 12) == ".schema.json") continue;
+        if (name.size() > 12 && name.substr(name.size() - 12) == ".schema.json")
+          continue;
         found.push_back(it->path().lexically_normal().string());
       }
       std::sort(found.begin(), found.end());
@@ -31,7 +32,8 @@ std::vector<std::string> CollectScenarioFiles(const std::vector<std::string>& pa
     } else if (fs::exists(p, ec)) {
       out.push_back(p);
     } else {
-      errors->push_back(InputError{.file = p, .message = "no such file or directory"});
+      errors->push_back(
+          InputError{.file = p, .message = "no such file or directory"});
     }
   }
   return out;

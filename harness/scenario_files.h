@@ -11,8 +11,8 @@
 namespace crashlab::harness {
 
 // Errors for paths that do not exist.
-std::vector<std::string> CollectScenarioFiles(const std::vector<std::string>& paths,
-                                              std::vector<InputError>* errors);
+std::vector<std::string> CollectScenarioFiles(
+    const std::vector<std::string>& paths, std::vector<InputError>* errors);
 
 // Loads and validates every file; all errors are appended.
 std::vector<Scenario> LoadScenarios(const std::vector<std::string>& files,

@@ -18,7 +18,7 @@
 namespace crashlab::harness {
 
 struct ParseOutcome {
-  Scenario scenario;                // meaningful only when errors is empty
+  Scenario scenario;  // meaningful only when errors is empty
   std::vector<InputError> errors;
   bool ok() const { return errors.empty(); }
 };

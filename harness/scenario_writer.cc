@@ -12,8 +12,10 @@ ordered_json RuleJson(const faultfs::FaultRule& r) {
 }
 
 void CommandJson(const Step& s, ordered_json* j) {
-  if (!s.shell.empty()) (*j)["shell"] = s.shell;
-  else (*j)["command"] = s.command;
+  if (!s.shell.empty())
+    (*j)["shell"] = s.shell;
+  else
+    (*j)["command"] = s.command;
   (*j)["timeout_ms"] = s.timeout_ms;
 }
 
@@ -29,8 +31,11 @@ ordered_json StepJson(const Step& s) {
       if (s.count != 1) j["count"] = s.count;
       if (!s.key) {
         if (s.key_size != d.key_size) j["key_size"] = s.key_size;
-        if (s.kind == StepKind::kPut && s.value_size != d.value_size && !s.value) j["value_size"] = s.value_size;
-        if (s.kind == StepKind::kPut && s.key_space) j["key_space"] = s.key_space;
+        if (s.kind == StepKind::kPut && s.value_size != d.value_size &&
+            !s.value)
+          j["value_size"] = s.value_size;
+        if (s.kind == StepKind::kPut && s.key_space)
+          j["key_space"] = s.key_space;
       }
       break;
     case StepKind::kCheckpoint:
@@ -59,7 +64,8 @@ ordered_json StepJson(const Step& s) {
       if (!s.name.empty()) j["name"] = s.name;
       // The parser derives "check:<name>" (or "check:step-<index>"); write
       // the id whenever it is not "check:<name>", so it survives reordering.
-      if (s.name.empty() || s.invariant != "check:" + s.name) j["invariant"] = s.invariant;
+      if (s.name.empty() || s.invariant != "check:" + s.name)
+        j["invariant"] = s.invariant;
       if (s.file_exists) {
         j["file_exists"] = *s.file_exists;
         if (s.content) j["content"] = *s.content;
@@ -67,8 +73,9 @@ ordered_json StepJson(const Step& s) {
       } else if (s.file_absent) {
         j["file_absent"] = *s.file_absent;
       } else if (s.listing_dir) {
-        j["listing"] = ordered_json{{"dir", s.listing_dir->empty() ? "." : *s.listing_dir},
-                                    {"entries", s.listing_entries}};
+        j["listing"] =
+            ordered_json{{"dir", s.listing_dir->empty() ? "." : *s.listing_dir},
+                         {"entries", s.listing_entries}};
       } else {
         CommandJson(s, &j);
       }
@@ -83,9 +90,16 @@ ordered_json StepJson(const Step& s) {
 ordered_json CrashPointsJson(const CrashPoints& cp) {
   ordered_json j;
   switch (cp.strategy) {
-    case CrashPointStrategy::kEveryOp: j["strategy"] = "every-op"; break;
-    case CrashPointStrategy::kEveryPersistencePoint: j["strategy"] = "every-persistence-point"; break;
-    case CrashPointStrategy::kList: j["strategy"] = "list"; j["ops"] = cp.ops; break;
+    case CrashPointStrategy::kEveryOp:
+      j["strategy"] = "every-op";
+      break;
+    case CrashPointStrategy::kEveryPersistencePoint:
+      j["strategy"] = "every-persistence-point";
+      break;
+    case CrashPointStrategy::kList:
+      j["strategy"] = "list";
+      j["ops"] = cp.ops;
+      break;
     case CrashPointStrategy::kSample:
       j["strategy"] = "sample";
       j["count"] = cp.count;
@@ -103,18 +117,23 @@ ordered_json ScenarioToJson(const Scenario& sc) {
   j["name"] = sc.name;
   if (!sc.description.empty()) j["description"] = sc.description;
   j["seed"] = sc.seed;
-  if (sc.modes != std::vector<std::string>{"sim", "fuse"}) j["modes"] = sc.modes;
+  if (sc.modes != std::vector<std::string>{"sim", "fuse"})
+    j["modes"] = sc.modes;
   if (sc.metadata != "strict") j["metadata"] = sc.metadata;
   const EngineSettings& e = sc.engine;
   EngineSettings d;
   ordered_json eng = ordered_json::object();
   if (e.max_retained != d.max_retained) eng["max_retained"] = e.max_retained;
   if (e.incremental != d.incremental) eng["incremental"] = e.incremental;
-  if (e.max_delta_chain != d.max_delta_chain) eng["max_delta_chain"] = e.max_delta_chain;
+  if (e.max_delta_chain != d.max_delta_chain)
+    eng["max_delta_chain"] = e.max_delta_chain;
   if (e.partitions != d.partitions) eng["partitions"] = e.partitions;
-  if (e.wal_group_size != d.wal_group_size) eng["wal_group_size"] = e.wal_group_size;
-  if (e.wal_segment_bytes != d.wal_segment_bytes) eng["wal_segment_bytes"] = e.wal_segment_bytes;
-  if (e.gc_after_checkpoint != d.gc_after_checkpoint) eng["gc_after_checkpoint"] = e.gc_after_checkpoint;
+  if (e.wal_group_size != d.wal_group_size)
+    eng["wal_group_size"] = e.wal_group_size;
+  if (e.wal_segment_bytes != d.wal_segment_bytes)
+    eng["wal_segment_bytes"] = e.wal_segment_bytes;
+  if (e.gc_after_checkpoint != d.gc_after_checkpoint)
+    eng["gc_after_checkpoint"] = e.gc_after_checkpoint;
   if (e.startup_gc != d.startup_gc) eng["startup_gc"] = e.startup_gc;
   if (e.fallback != d.fallback) eng["fallback"] = e.fallback;
   if (!e.unsafe.empty()) eng["unsafe"] = e.unsafe;
@@ -134,14 +153,19 @@ ordered_json ScenarioToJson(const Scenario& sc) {
     ordered_json r;
     if (!sc.recovery.faults.empty()) {
       r["faults"] = ordered_json::array();
-      for (const auto& f : sc.recovery.faults) r["faults"].push_back(RuleJson(f));
+      for (const auto& f : sc.recovery.faults)
+        r["faults"].push_back(RuleJson(f));
     }
-    if (sc.recovery.crash_points != rd.crash_points) r["crash_points"] = CrashPointsJson(sc.recovery.crash_points);
+    if (sc.recovery.crash_points != rd.crash_points)
+      r["crash_points"] = CrashPointsJson(sc.recovery.crash_points);
     j["recovery"] = r;
   }
-  if (!sc.has_exec()) j["invariants"] = sc.invariants;  // an exec scenario's are its checks' ids
-  if (sc.expect_violated.empty()) j["expect"] = "pass";
-  else j["expect"] = sc.expect_violated;
+  if (!sc.has_exec())
+    j["invariants"] = sc.invariants;  // an exec scenario's are its checks' ids
+  if (sc.expect_violated.empty())
+    j["expect"] = "pass";
+  else
+    j["expect"] = sc.expect_violated;
   if (sc.reproduce) {
     j["reproduce"] = ordered_json{{"crash_point", sc.reproduce->crash_point},
                                   {"crash_mode", sc.reproduce->crash_mode},
@@ -150,6 +174,8 @@ ordered_json ScenarioToJson(const Scenario& sc) {
   return j;
 }
 
-std::string WriteScenario(const Scenario& scenario) { return ScenarioToJson(scenario).dump(2) + "\n"; }
+std::string WriteScenario(const Scenario& scenario) {
+  return ScenarioToJson(scenario).dump(2) + "\n";
+}
 
 }  // namespace crashlab::harness

@@ -2,9 +2,8 @@
 // Writes a Scenario back as a scenario file (reproducers, shrunk scenarios).
 // ParseScenario(WriteScenario(s)) == s apart from `file`.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "harness/scenario.h"
 

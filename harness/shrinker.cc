@@ -26,8 +26,10 @@ size_t FaultCount(const Scenario& s) {
 
 }  // namespace
 
-std::optional<ReproTarget> FindViolation(const Scenario& scenario, const std::string& invariant,
-                                         const std::string& mode_hint, const ExploreOptions& opts) {
+std::optional<ReproTarget> FindViolation(const Scenario& scenario,
+                                         const std::string& invariant,
+                                         const std::string& mode_hint,
+                                         const ExploreOptions& opts) {
   Scenario s = scenario;
   s.invariants = {invariant};
   s.expect_violated = {invariant};
@@ -38,7 +40,8 @@ std::optional<ReproTarget> FindViolation(const Scenario& scenario, const std::st
   std::vector<ScenarioPlan> plans{PlanScenario(s, opts)};
   if (!plans[0].skipped.empty()) return std::nullopt;
   if (plans[0].cases.size() > 20000) {
-    s.crash_points = CrashPoints{.strategy = CrashPointStrategy::kEveryPersistencePoint};
+    s.crash_points =
+        CrashPoints{.strategy = CrashPointStrategy::kEveryPersistencePoint};
     plans[0] = PlanScenario(s, opts);
   }
   ExploreOptions o = opts;
@@ -46,13 +49,16 @@ std::optional<ReproTarget> FindViolation(const Scenario& scenario, const std::st
   ExplorePlans(&plans, o, nullptr);
   for (const auto& c : plans[0].cases) {
     if (!c.findings.empty() && c.findings[0].violated) {
-      return ReproTarget{.crash_point = c.point, .crash_mode = c.mode.ToString(), .invariant = invariant};
+      return ReproTarget{.crash_point = c.point,
+                         .crash_mode = c.mode.ToString(),
+                         .invariant = invariant};
     }
   }
   return std::nullopt;
 }
 
-ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts, uint64_t max_candidates) {
+ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts,
+                    uint64_t max_candidates) {
   ShrinkResult out;
   const ReproTarget target = *reproducer.reproduce;
   out.steps_before = reproducer.workload.size();
@@ -79,11 +85,13 @@ ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts, uint
   while (progress && out.candidates < max_candidates) {
     progress = false;
     // 1. workload chunks, large to small
-    for (size_t size = std::max<size_t>(1, best.workload.size() / 2); size >= 1; size /= 2) {
+    for (size_t size = std::max<size_t>(1, best.workload.size() / 2); size >= 1;
+         size /= 2) {
       for (size_t start = 0; start + size <= best.workload.size();) {
         Scenario cand = best;
-        cand.workload.erase(cand.workload.begin() + static_cast<long>(start),
-                            cand.workload.begin() + static_cast<long>(start + size));
+        cand.workload.erase(
+            cand.workload.begin() + static_cast<long>(start),
+            cand.workload.begin() + static_cast<long>(start + size));
         cand.crash_points.steps.clear();
         if (attempt(cand)) {
           progress = true;
@@ -97,14 +105,19 @@ ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts, uint
     for (size_t i = 0; i < best.faults.size();) {
       Scenario cand = best;
       cand.faults.erase(cand.faults.begin() + static_cast<long>(i));
-      if (attempt(cand)) progress = true;
-      else ++i;
+      if (attempt(cand))
+        progress = true;
+      else
+        ++i;
     }
     for (size_t i = 0; i < best.recovery.faults.size();) {
       Scenario cand = best;
-      cand.recovery.faults.erase(cand.recovery.faults.begin() + static_cast<long>(i));
-      if (attempt(cand)) progress = true;
-      else ++i;
+      cand.recovery.faults.erase(cand.recovery.faults.begin() +
+                                 static_cast<long>(i));
+      if (attempt(cand))
+        progress = true;
+      else
+        ++i;
     }
     // 3. counts
     for (size_t i = 0; i < best.workload.size(); ++i) {
@@ -116,13 +129,16 @@ ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts, uint
       }
     }
   }
-  best.crash_points = CrashPoints{.strategy = CrashPointStrategy::kList, .ops = {best_target.crash_point}};
+  best.crash_points = CrashPoints{.strategy = CrashPointStrategy::kList,
+                                  .ops = {best_target.crash_point}};
   best.crash_modes = {best_target.crash_mode};
   best.invariants = {target.invariant};
   best.expect_violated = {target.invariant};
   best.reproduce = best_target;
-  best.description = "Reproducer (shrunk): " + target.invariant + " violated at crash point " +
-                     std::to_string(best_target.crash_point) + " (" + best_target.crash_mode + ").";
+  best.description = "Reproducer (shrunk): " + target.invariant +
+                     " violated at crash point " +
+                     std::to_string(best_target.crash_point) + " (" +
+                     best_target.crash_mode + ").";
   out.minimal = best;
   out.steps_after = best.workload.size();
   out.faults_after = FaultCount(best);

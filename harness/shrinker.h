@@ -23,8 +23,10 @@ struct ShrinkResult {
 
 // The first crash state (point, mode) of `scenario` violating `invariant`,
 // exploring every op with the crash modes generalised from `mode_hint`.
-std::optional<ReproTarget> FindViolation(const Scenario& scenario, const std::string& invariant,
-                                         const std::string& mode_hint, const ExploreOptions& opts);
+std::optional<ReproTarget> FindViolation(const Scenario& scenario,
+                                         const std::string& invariant,
+                                         const std::string& mode_hint,
+                                         const ExploreOptions& opts);
 
 // REQUIRES: reproducer.reproduce is set. `max_candidates` bounds the work.
 ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts,

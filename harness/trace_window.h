@@ -9,10 +9,12 @@
 
 namespace crashlab::harness {
 
-void PrintTraceWindow(const std::vector<faultfs::TraceEntry>& trace, uint64_t crash_point,
-                      uint64_t before, uint64_t after, std::ostream& out);
+void PrintTraceWindow(const std::vector<faultfs::TraceEntry>& trace,
+                      uint64_t crash_point, uint64_t before, uint64_t after,
+                      std::ostream& out);
 
-// "fsync checkpoints/ckpt-0000000001/MANIFEST.json" with offset/length for data ops.
+// "fsync checkpoints/ckpt-0000000001/MANIFEST.json" with offset/length for data
+// ops.
 std::string DescribeOp(const faultfs::TraceEntry& e);
 
 }  // namespace crashlab::harness

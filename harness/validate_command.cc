@@ -5,14 +5,17 @@
 
 namespace crashlab::harness {
 
-int ValidateCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int ValidateCommand(int argc, const char* const* argv, std::ostream& out,
+                    std::ostream& err) {
   std::vector<std::string> paths;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-h" || a == "--help") {
       out << "usage: crashlab validate FILE_OR_DIR...\n"
-             "Checks scenario files against scenarios/scenario.schema.json and the semantics;\n"
-             "prints FILE:LINE:COLUMN: FIELD: problem for each error. Exit 2 on any error.\n";
+             "Checks scenario files against scenarios/scenario.schema.json and "
+             "the semantics;\n"
+             "prints FILE:LINE:COLUMN: FIELD: problem for each error. Exit 2 "
+             "on any error.\n";
       return kExitOk;
     }
     paths.push_back(a);

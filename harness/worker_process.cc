@@ -17,11 +17,14 @@ namespace crashlab::harness {
 using faultfs::Result;
 using faultfs::Status;
 
-Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(const std::vector<std::string>& argv,
-                                                             const std::string& log_path) {
-  if (argv.empty()) return Status::InvalidArgument("", "WorkerProcess::Spawn: empty argv");
-  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log_fd < 0) return Status::IoError(errno, log_path, "creating the worker log");
+Result<std::unique_ptr<WorkerProcess>> WorkerProcess::Spawn(
+    const std::vector<std::string>& argv, const std::string& log_path) {
+  if (argv.empty())
+    return Status::InvalidArgument("", "WorkerProcess::Spawn: empty argv");
+  int log_fd =
+      open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0)
+    return Status::IoError(errno, log_path, "creating the worker log");
   int out[2], in[2];
   if (pipe2(out, O_CLOEXEC) != 0) {
     int err = errno;
@@ -77,7 +80,9 @@ WorkerProcess::~WorkerProcess() {
 void WorkerProcess::Reaped(int status) {
   UnregisterChild(pid_);
   pid_ = -1;
-  end_ = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+  end_ = WIFEXITED(status)     ? WEXITSTATUS(status)
+         : WIFSIGNALED(status) ? -WTERMSIG(status)
+                               : -1;
 }
 
 Result<std::optional<std::string>> WorkerProcess::ReadLine(Deadline deadline) {
@@ -96,16 +101,23 @@ Result<std::optional<std::string>> WorkerProcess::ReadLine(Deadline deadline) {
       }
       return std::optional<std::string>();
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return Status::IoError(ETIMEDOUT, "worker " + std::to_string(pid_), "no output before the deadline");
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return Status::IoError(ETIMEDOUT, "worker " + std::to_string(pid_),
+                             "no output before the deadline");
     pollfd p{out_fd_, POLLIN, 0};
-    int r = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-    if (r < 0 && errno != EINTR) return Status::IoError(errno, "worker " + std::to_string(pid_), "poll");
+    int r =
+        poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+    if (r < 0 && errno != EINTR)
+      return Status::IoError(errno, "worker " + std::to_string(pid_), "poll");
     if (r <= 0) continue;
     char buf[65536];
     ssize_t n = read(out_fd_, buf, sizeof(buf));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IoError(errno, "worker " + std::to_string(pid_), "reading its output");
+    if (n < 0)
+      return Status::IoError(errno, "worker " + std::to_string(pid_),
+                             "reading its output");
     if (n == 0) {
       eof_ = true;
     } else {
@@ -135,7 +147,8 @@ Result<int> WorkerProcess::Wait(Deadline deadline) {
     if (std::chrono::steady_clock::now() >= deadline) {
       int pid = pid_;
       Kill();
-      return Status::IoError(ETIMEDOUT, "worker " + std::to_string(pid), "did not exit before the deadline (killed)");
+      return Status::IoError(ETIMEDOUT, "worker " + std::to_string(pid),
+                             "did not exit before the deadline (killed)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -25,8 +25,8 @@ class WorkerProcess {
 
   // Starts argv (argv[0] a path). An error carries errno (fork, pipe, or the
   // log file's path).
-  static faultfs::Result<std::unique_ptr<WorkerProcess>> Spawn(const std::vector<std::string>& argv,
-                                                               const std::string& log_path);
+  static faultfs::Result<std::unique_ptr<WorkerProcess>> Spawn(
+      const std::vector<std::string>& argv, const std::string& log_path);
   ~WorkerProcess();  // Kill()
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;

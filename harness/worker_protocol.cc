@@ -12,46 +12,56 @@ namespace {
 
 constexpr const char* kWhere = "worker output";
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string Dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
-Status Bad(const std::string& message) { return Status::InvalidArgument(kWhere, message); }
+Status Bad(const std::string& message) {
+  return Status::InvalidArgument(kWhere, message);
+}
 
 // Field readers: an error names the field and what it should have been.
 Result<uint64_t> Uint(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return Bad(std::string("missing \"") + key + "\"");
-  if (!it->is_number_unsigned()) return Bad(std::string("\"") + key + "\" must be a non-negative integer");
+  if (!it->is_number_unsigned())
+    return Bad(std::string("\"") + key + "\" must be a non-negative integer");
   return it->get<uint64_t>();
 }
 
 Result<int64_t> Int(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return Bad(std::string("missing \"") + key + "\"");
-  if (!it->is_number_integer()) return Bad(std::string("\"") + key + "\" must be an integer");
+  if (!it->is_number_integer())
+    return Bad(std::string("\"") + key + "\" must be an integer");
   return it->get<int64_t>();
 }
 
 Result<std::string> Str(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return Bad(std::string("missing \"") + key + "\"");
-  if (!it->is_string()) return Bad(std::string("\"") + key + "\" must be a string");
+  if (!it->is_string())
+    return Bad(std::string("\"") + key + "\" must be a string");
   return it->get<std::string>();
 }
 
 Result<bool> Bool(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return Bad(std::string("missing \"") + key + "\"");
-  if (!it->is_boolean()) return Bad(std::string("\"") + key + "\" must be a boolean");
+  if (!it->is_boolean())
+    return Bad(std::string("\"") + key + "\" must be a boolean");
   return it->get<bool>();
 }
 
 Result<std::vector<std::string>> Strings(const json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end()) return Bad(std::string("missing \"") + key + "\"");
-  if (!it->is_array()) return Bad(std::string("\"") + key + "\" must be an array of strings");
+  if (!it->is_array())
+    return Bad(std::string("\"") + key + "\" must be an array of strings");
   std::vector<std::string> out;
   for (const auto& v : *it) {
-    if (!v.is_string()) return Bad(std::string("\"") + key + "\" must be an array of strings");
+    if (!v.is_string())
+      return Bad(std::string("\"") + key + "\" must be an array of strings");
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -61,7 +71,8 @@ Result<std::vector<std::string>> Strings(const json& j, const char* key) {
 Result<int> ResultErrno(const json& j) {
   auto it = j.find("result");
   if (it == j.end()) return Bad("missing \"result\"");
-  if (it->is_number_integer() && it->get<int64_t>() >= 0 && it->get<int64_t>() < 4096) {
+  if (it->is_number_integer() && it->get<int64_t>() >= 0 &&
+      it->get<int64_t>() < 4096) {
     return static_cast<int>(it->get<int64_t>());
   }
   if (it->is_string()) {
@@ -109,7 +120,8 @@ Result<engine::Problem> ProblemFromJson(const json& j) {
   p.path = j.value("path", std::string());
   p.message = j.value("message", std::string());
   if (auto it = j.find("errno"); it != j.end()) {
-    if (!it->is_string() || faultfs::ErrnoFromName(it->get<std::string>()) == 0) {
+    if (!it->is_string() ||
+        faultfs::ErrnoFromName(it->get<std::string>()) == 0) {
       return Bad("a problem's \"errno\" must be an errno name");
     }
     p.err = faultfs::ErrnoFromName(it->get<std::string>());
@@ -117,9 +129,11 @@ Result<engine::Problem> ProblemFromJson(const json& j) {
   return p;
 }
 
-Result<std::vector<engine::Problem>> ProblemsFromJson(const json& j, const char* key) {
+Result<std::vector<engine::Problem>> ProblemsFromJson(const json& j,
+                                                      const char* key) {
   auto it = j.find(key);
-  if (it == j.end() || !it->is_array()) return Bad(std::string("\"") + key + "\" must be an array");
+  if (it == j.end() || !it->is_array())
+    return Bad(std::string("\"") + key + "\" must be an array");
   std::vector<engine::Problem> out;
   for (const auto& v : *it) {
     auto p = ProblemFromJson(v);
@@ -138,7 +152,8 @@ Result<engine::RecoveryResult> RecoveryResultFromJson(const json& j) {
     r.checkpoint_id = j.at("checkpoint").get<std::string>();
     r.epoch = j.at("epoch").get<uint64_t>();
     r.wal_position = j.at("wal_position").get<uint64_t>();
-    r.skipped_checkpoints = j.at("skipped_checkpoints").get<std::vector<std::string>>();
+    r.skipped_checkpoints =
+        j.at("skipped_checkpoints").get<std::vector<std::string>>();
     r.fallback_used = j.at("fallback_used").get<bool>();
     r.records_replayed = j.at("records_replayed").get<uint64_t>();
     r.bytes_repersisted = j.at("bytes_repersisted").get<uint64_t>();
@@ -159,14 +174,17 @@ Result<engine::RecoveryResult> RecoveryResultFromJson(const json& j) {
 }
 
 json DumpToJson(const engine::StateDump& d) {
-  return json{{"kv", d.kv}, {"source_offsets", d.source_offsets}, {"watermark", d.watermark}};
+  return json{{"kv", d.kv},
+              {"source_offsets", d.source_offsets},
+              {"watermark", d.watermark}};
 }
 
 Result<engine::StateDump> DumpFromJson(const json& j) {
   engine::StateDump d;
   try {
     d.kv = j.at("kv").get<std::map<std::string, std::string>>();
-    d.source_offsets = j.at("source_offsets").get<std::map<std::string, uint64_t>>();
+    d.source_offsets =
+        j.at("source_offsets").get<std::map<std::string, uint64_t>>();
     d.watermark = j.at("watermark").get<uint64_t>();
   } catch (const json::exception& e) {
     return Bad(std::string("\"dump\": ") + e.what());
@@ -178,7 +196,8 @@ Result<engine::StateDump> DumpFromJson(const json& j) {
 Status CheckFields(WorkerEvent::Kind kind, const json& j) {
   using K = WorkerEvent::Kind;
   switch (kind) {
-    case K::kOp: return OpFromJson(j).status();
+    case K::kOp:
+      return OpFromJson(j).status();
     case K::kAck:
       CRASHLAB_RETURN_IF_ERROR(Uint(j, "at").status());
       return Uint(j, "durable_lsn").status();
@@ -190,12 +209,17 @@ Status CheckFields(WorkerEvent::Kind kind, const json& j) {
       CRASHLAB_RETURN_IF_ERROR(Uint(j, "begin").status());
       CRASHLAB_RETURN_IF_ERROR(Uint(j, "end").status());
       return Str(j, "outcome").status();
-    case K::kFault: return InjectedFaultFromJson(j).status();
-    case K::kCrashPoint: return Uint(j, "op").status();
-    case K::kDone: return Uint(j, "ops").status();
-    case K::kRecovery: return RecoveryOutcomeFromJson(j).status();
+    case K::kFault:
+      return InjectedFaultFromJson(j).status();
+    case K::kCrashPoint:
+      return Uint(j, "op").status();
+    case K::kDone:
+      return Uint(j, "ops").status();
+    case K::kRecovery:
+      return RecoveryOutcomeFromJson(j).status();
     case K::kError:
-    case K::kNote: return Str(j, "message").status();
+    case K::kNote:
+      return Str(j, "message").status();
     case K::kException:
       CRASHLAB_RETURN_IF_ERROR(Uint(j, "at").status());
       return Str(j, "message").status();
@@ -206,10 +230,17 @@ Status CheckFields(WorkerEvent::Kind kind, const json& j) {
 const std::map<std::string, WorkerEvent::Kind>& EventNames() {
   using K = WorkerEvent::Kind;
   static const std::map<std::string, K> names = {
-      {"op", K::kOp},       {"ack", K::kAck},     {"checkpoint_ack", K::kCheckpointAck},
-      {"step", K::kStep},   {"fault", K::kFault}, {"crash_point", K::kCrashPoint},
-      {"done", K::kDone},   {"recovery", K::kRecovery}, {"error", K::kError},
-      {"exception", K::kException}, {"note", K::kNote},
+      {"op", K::kOp},
+      {"ack", K::kAck},
+      {"checkpoint_ack", K::kCheckpointAck},
+      {"step", K::kStep},
+      {"fault", K::kFault},
+      {"crash_point", K::kCrashPoint},
+      {"done", K::kDone},
+      {"recovery", K::kRecovery},
+      {"error", K::kError},
+      {"exception", K::kException},
+      {"note", K::kNote},
   };
   return names;
 }
@@ -239,7 +270,8 @@ Result<faultfs::InjectedFault> InjectedFaultFromJson(const json& j) {
   if (auto it = j.find("errno"); it != j.end() && !it->is_null()) {
     if (!it->is_string()) return Bad("\"errno\" must be an errno name or null");
     f.err = faultfs::ErrnoFromName(it->get<std::string>());
-    if (f.err == 0) return Bad("unknown errno \"" + it->get<std::string>() + "\"");
+    if (f.err == 0)
+      return Bad("unknown errno \"" + it->get<std::string>() + "\"");
   }
   f.rule_index = j.value("rule", size_t{0});
   f.detail = j.value("detail", std::string());
@@ -273,23 +305,25 @@ json RecoveryOutcomeToJson(const RecoveryOutcome& o) {
   for (const auto& e : o.trace) trace.push_back(e.ToJson());
   json problems = json::array();
   for (const auto& p : o.newest_problems) problems.push_back(ProblemToJson(p));
-  return json{{"threw", o.threw},
-              {"exception", o.exception},
-              {"ok", o.ok},
-              {"status", o.status},
-              {"result", o.result.ToJson()},
-              {"dump", DumpToJson(o.dump)},
-              {"catalog", o.catalog},
-              {"deleted", o.deleted},
-              {"faults", faults},
-              {"trace", trace},
-              {"catalog_present", o.catalog_present},
-              {"catalog_ok", o.catalog_ok},
-              {"newest_id", o.newest_id},
-              {"newest_problems", problems},
-              {"committed_dirs", o.committed_dirs},
-              {"idempotence_failure", o.idempotence_failure ? json(*o.idempotence_failure) : json(nullptr)},
-              {"nested_states", o.nested_states}};
+  return json{
+      {"threw", o.threw},
+      {"exception", o.exception},
+      {"ok", o.ok},
+      {"status", o.status},
+      {"result", o.result.ToJson()},
+      {"dump", DumpToJson(o.dump)},
+      {"catalog", o.catalog},
+      {"deleted", o.deleted},
+      {"faults", faults},
+      {"trace", trace},
+      {"catalog_present", o.catalog_present},
+      {"catalog_ok", o.catalog_ok},
+      {"newest_id", o.newest_id},
+      {"newest_problems", problems},
+      {"committed_dirs", o.committed_dirs},
+      {"idempotence_failure",
+       o.idempotence_failure ? json(*o.idempotence_failure) : json(nullptr)},
+      {"nested_states", o.nested_states}};
 }
 
 Result<RecoveryOutcome> RecoveryOutcomeFromJson(const json& j) {
@@ -307,31 +341,36 @@ Result<RecoveryOutcome> RecoveryOutcomeFromJson(const json& j) {
   auto status = Str(j, "status");
   if (!status.ok()) return status.status();
   o.status = *status;
-  auto result = RecoveryResultFromJson(j.contains("result") ? j.at("result") : json());
+  auto result =
+      RecoveryResultFromJson(j.contains("result") ? j.at("result") : json());
   if (!result.ok()) return result.status();
   o.result = *result;
   auto dump = DumpFromJson(j.contains("dump") ? j.at("dump") : json::object());
   if (!dump.ok()) return dump.status();
   o.dump = *dump;
-  for (auto [key, out] : {std::pair{"catalog", &o.catalog}, std::pair{"deleted", &o.deleted},
-                          std::pair{"committed_dirs", &o.committed_dirs}}) {
+  for (auto [key, out] :
+       {std::pair{"catalog", &o.catalog}, std::pair{"deleted", &o.deleted},
+        std::pair{"committed_dirs", &o.committed_dirs}}) {
     auto v = Strings(j, key);
     if (!v.ok()) return v.status();
     *out = *v;
   }
   auto faults = j.find("faults");
-  if (faults == j.end() || !faults->is_array()) return Bad("\"faults\" must be an array");
+  if (faults == j.end() || !faults->is_array())
+    return Bad("\"faults\" must be an array");
   for (const auto& f : *faults) {
     auto fault = InjectedFaultFromJson(f);
     if (!fault.ok()) return fault.status();
     o.faults.push_back(*fault);
   }
   auto trace = j.find("trace");
-  if (trace == j.end() || !trace->is_array()) return Bad("\"trace\" must be an array");
+  if (trace == j.end() || !trace->is_array())
+    return Bad("\"trace\" must be an array");
   for (const auto& e : *trace) {
     auto entry = OpFromJson(e);
     if (!entry.ok()) return entry.status();
-    o.trace.push_back(faultfs::TraceEntry::FromJson(e));  // its own form (offset/length by op)
+    o.trace.push_back(faultfs::TraceEntry::FromJson(
+        e));  // its own form (offset/length by op)
   }
   auto present = Bool(j, "catalog_present");
   if (!present.ok()) return present.status();
@@ -345,8 +384,10 @@ Result<RecoveryOutcome> RecoveryOutcomeFromJson(const json& j) {
   auto problems = ProblemsFromJson(j, "newest_problems");
   if (!problems.ok()) return problems.status();
   o.newest_problems = *problems;
-  if (auto it = j.find("idempotence_failure"); it != j.end() && !it->is_null()) {
-    if (!it->is_string()) return Bad("\"idempotence_failure\" must be a string or null");
+  if (auto it = j.find("idempotence_failure");
+      it != j.end() && !it->is_null()) {
+    if (!it->is_string())
+      return Bad("\"idempotence_failure\" must be a string or null");
     o.idempotence_failure = it->get<std::string>();
   }
   auto nested = Uint(j, "nested_states");
@@ -364,25 +405,29 @@ Status AddWorkerEvent(const WorkerEvent& event, WorkerReport* report) {
         auto e = OpFromJson(j);
         if (!e.ok()) return e.status();
         if (e->index != report->ops.size()) {
-          return Bad("op " + std::to_string(e->index) + " after " + std::to_string(report->ops.size()) +
+          return Bad("op " + std::to_string(e->index) + " after " +
+                     std::to_string(report->ops.size()) +
                      " ops: operations must be numbered 0, 1, 2, ...");
         }
         report->ops.push_back(*e);
         return Status::Ok();
       }
       case K::kAck:
-        report->acks.push_back(AckEvent{.at = j.at("at").get<uint64_t>(),
-                                        .durable_lsn = j.at("durable_lsn").get<uint64_t>()});
+        report->acks.push_back(
+            AckEvent{.at = j.at("at").get<uint64_t>(),
+                     .durable_lsn = j.at("durable_lsn").get<uint64_t>()});
         return Status::Ok();
       case K::kCheckpointAck:
         report->checkpoint_acks.push_back(
-            CheckpointAck{.at = j.at("at").get<uint64_t>(), .id = j.at("id").get<std::string>()});
+            CheckpointAck{.at = j.at("at").get<uint64_t>(),
+                          .id = j.at("id").get<std::string>()});
         return Status::Ok();
       case K::kStep:
-        report->steps.push_back(StepSpan{.step = j.at("step").get<int64_t>(),
-                                         .begin = j.at("begin").get<uint64_t>(),
-                                         .end = j.at("end").get<uint64_t>(),
-                                         .outcome = j.at("outcome").get<std::string>()});
+        report->steps.push_back(
+            StepSpan{.step = j.at("step").get<int64_t>(),
+                     .begin = j.at("begin").get<uint64_t>(),
+                     .end = j.at("end").get<uint64_t>(),
+                     .outcome = j.at("outcome").get<std::string>()});
         return Status::Ok();
       case K::kFault: {
         auto f = InjectedFaultFromJson(j);
@@ -400,13 +445,15 @@ Status AddWorkerEvent(const WorkerEvent& event, WorkerReport* report) {
         report->error = j.at("message").get<std::string>();
         return Status::Ok();
       case K::kException:
-        report->exception = std::make_pair(j.at("at").get<uint64_t>(), j.at("message").get<std::string>());
+        report->exception = std::make_pair(j.at("at").get<uint64_t>(),
+                                           j.at("message").get<std::string>());
         return Status::Ok();
       case K::kNote:
         report->notes.push_back(j.at("message").get<std::string>());
         return Status::Ok();
       case K::kRecovery:
-        return Status::Ok();  // a recover worker's result: RecoveryOutcomeFromJson(event.body)
+        return Status::Ok();  // a recover worker's result:
+                              // RecoveryOutcomeFromJson(event.body)
     }
   } catch (const json::exception& e) {
     return Bad(std::string("malformed event: ") + e.what());
@@ -422,7 +469,8 @@ std::string OpEventLine(const faultfs::TraceEntry& e) {
   j["op"] = std::string(faultfs::OpName(e.op));
   j["path"] = e.path;
   if (!e.path2.empty()) j["path2"] = e.path2;
-  if (e.op == faultfs::OpKind::kRead || e.op == faultfs::OpKind::kWrite || e.op == faultfs::OpKind::kTruncate) {
+  if (e.op == faultfs::OpKind::kRead || e.op == faultfs::OpKind::kWrite ||
+      e.op == faultfs::OpKind::kTruncate) {
     j["offset"] = e.offset;
     j["length"] = e.length;
   }

@@ -3,14 +3,16 @@
 // object per line on its stdout, flushed after every line (the worker is
 // SIGKILLed at the crash point, so what is not flushed is lost).
 //
-//   crashlab worker workload --scenario FILE --seed S --root MOUNT --control SOCK
+//   crashlab worker workload --scenario FILE --seed S --root MOUNT --control
+//   SOCK
 //                            [--stop-after P]
 //     runs the scenario's workload with the engine on PosixVfs(MOUNT) and
 //     streams, in order:
 //       {"event":"op","index":I,"op":"write","path":"wal/wal-1.log","result":0}
 //           every Vfs operation, numbered exactly like SimVfs's trace
 //       {"event":"ack","at":I,"durable_lsn":N}            (Oracle AckEvent)
-//       {"event":"checkpoint_ack","at":I,"id":"ckpt-..."}  (Oracle CheckpointAck)
+//       {"event":"checkpoint_ack","at":I,"id":"ckpt-..."}  (Oracle
+//       CheckpointAck)
 //       {"event":"step","step":K,"begin":B,"end":E,"outcome":"ok"}  (StepSpan)
 //       {"event":"fault", ...InjectedFault::ToJson()}     a rule fired
 //       {"event":"crash_point","op":P}   op P finished and op P+1 has not
@@ -32,7 +34,8 @@
 //     worker blocks reading stdin; EOF there ends it with exit 0 and no
 //     further operation.
 //
-//   crashlab worker recover --scenario FILE --seed S --root MOUNT --control SOCK
+//   crashlab worker recover --scenario FILE --seed S --root MOUNT --control
+//   SOCK
 //     runs engine recovery (Engine::Open) on MOUNT with the scenario's recovery
 //     faults, then an independent look at the image (engine::Inspect), and
 //     prints op/fault events followed by one
@@ -49,11 +52,10 @@
 // effects included) exactly as the simulator does.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "faultfs/status.h"
 #include "faultfs/trace.h"
@@ -65,8 +67,17 @@ namespace crashlab::harness {
 // One parsed line of a workload worker's output.
 struct WorkerEvent {
   enum class Kind {
-    kOp, kAck, kCheckpointAck, kStep, kFault, kCrashPoint, kDone, kRecovery, kError,
-    kException, kNote,
+    kOp,
+    kAck,
+    kCheckpointAck,
+    kStep,
+    kFault,
+    kCrashPoint,
+    kDone,
+    kRecovery,
+    kError,
+    kException,
+    kNote,
   };
   Kind kind = Kind::kError;
   nlohmann::json body;  // the whole object as received
@@ -81,7 +92,8 @@ faultfs::Result<WorkerEvent> ParseWorkerEvent(const std::string& line);
 // deleted, faults, trace, catalog_present/ok, newest_id, newest_problems,
 // committed_dirs, idempotence_failure, nested_states.
 nlohmann::json RecoveryOutcomeToJson(const RecoveryOutcome& outcome);
-faultfs::Result<RecoveryOutcome> RecoveryOutcomeFromJson(const nlohmann::json& j);
+faultfs::Result<RecoveryOutcome> RecoveryOutcomeFromJson(
+    const nlohmann::json& j);
 
 // What a workload worker reported up to its crash point (or the end).
 struct WorkerReport {
@@ -90,11 +102,12 @@ struct WorkerReport {
   std::vector<CheckpointAck> checkpoint_acks;
   std::vector<StepSpan> steps;
   std::vector<faultfs::InjectedFault> faults;
-  std::optional<uint64_t> crash_point;   // set when it stopped there
-  std::optional<uint64_t> done_ops;      // set when the workload ended
-  std::string error;                     // an "error" event
-  std::optional<std::pair<uint64_t, std::string>> exception;  // an "exception" event
-  std::vector<std::string> notes;        // "note" events
+  std::optional<uint64_t> crash_point;  // set when it stopped there
+  std::optional<uint64_t> done_ops;     // set when the workload ended
+  std::string error;                    // an "error" event
+  std::optional<std::pair<uint64_t, std::string>>
+      exception;                   // an "exception" event
+  std::vector<std::string> notes;  // "note" events
 };
 
 // --- writing (the worker's side): one line each, without the newline ---
@@ -111,7 +124,8 @@ std::string NoteEventLine(const std::string& message);
 std::string RecoveryEventLine(const RecoveryOutcome& outcome);
 
 // InjectedFault::ToJson() read back (unknown op/action names are errors).
-faultfs::Result<faultfs::InjectedFault> InjectedFaultFromJson(const nlohmann::json& j);
+faultfs::Result<faultfs::InjectedFault> InjectedFaultFromJson(
+    const nlohmann::json& j);
 
 // Folds a stream of events into a report. Unknown events are an error.
 faultfs::Status AddWorkerEvent(const WorkerEvent& event, WorkerReport* report);

@@ -26,9 +26,13 @@ class SimEnv final : public WorkloadEnv {
 
   faultfs::Vfs& vfs() override { return vfs_; }
   uint64_t op_count() const override { return vfs_.op_count(); }
-  void AddRule(const faultfs::FaultRule& rule) override { vfs_.faults().Add(rule); }
+  void AddRule(const faultfs::FaultRule& rule) override {
+    vfs_.faults().Add(rule);
+  }
   void ClearRules() override { vfs_.faults().Clear(); }
-  std::vector<faultfs::InjectedFault> faults() override { return vfs_.faults().log(); }
+  std::vector<faultfs::InjectedFault> faults() override {
+    return vfs_.faults().log();
+  }
   faultfs::Status PowerCut(const faultfs::CrashMode& mode) override {
     vfs_.Crash(mode);
     return faultfs::Status::Ok();
@@ -45,8 +49,13 @@ class SimEnv final : public WorkloadEnv {
 
 class Driver {
  public:
-  Driver(const Scenario& sc, uint64_t seed, WorkloadEnv& env, WorkloadObserver* observer)
-      : sc_(sc), seed_(seed), env_(env), vfs_(env.vfs()), observer_(observer),
+  Driver(const Scenario& sc, uint64_t seed, WorkloadEnv& env,
+         WorkloadObserver* observer)
+      : sc_(sc),
+        seed_(seed),
+        env_(env),
+        vfs_(env.vfs()),
+        observer_(observer),
         options_(sc.engine.ToOptions()) {}
 
   WorkloadRun Run();
@@ -57,13 +66,17 @@ class Driver {
     if (observer_) observer_->OnStep(span);
     run_.steps.push_back(std::move(span));
   }
-  Session* Current() { return run_.oracle.sessions().empty() ? nullptr : &run_.oracle.sessions().back(); }
+  Session* Current() {
+    return run_.oracle.sessions().empty() ? nullptr
+                                          : &run_.oracle.sessions().back();
+  }
   void Open();
   std::string RunStep(const harness::Step& st, size_t index);
   void NoteAck();
   void NoteCatalog();
-  void Issue(OpType type, std::string key, std::string value, uint64_t number, size_t step,
-             const std::function<faultfs::Result<Lsn>()>& call, std::string* outcome);
+  void Issue(OpType type, std::string key, std::string value, uint64_t number,
+             size_t step, const std::function<faultfs::Result<Lsn>()>& call,
+             std::string* outcome);
   std::string GenKey(const harness::Step& st, std::mt19937_64& rng);
   std::string GenValue(const harness::Step& st, std::mt19937_64& rng);
 
@@ -113,7 +126,8 @@ void Driver::NoteCatalog() {
 void Driver::Open() {
   Session ses;
   ses.begin = Done();
-  options_ = sc_.engine.ToOptions();  // a fresh logical clock per engine lifetime
+  options_ =
+      sc_.engine.ToOptions();  // a fresh logical clock per engine lifetime
   engine::RecoveryResult rr;
   auto r = engine::Engine::Open(vfs_, "", options_, &rr);
   ses.open_end = Done();
@@ -130,8 +144,10 @@ void Driver::Open() {
   NoteCatalog();
 }
 
-void Driver::Issue(OpType type, std::string key, std::string value, uint64_t number, size_t step,
-                   const std::function<faultfs::Result<Lsn>()>& call, std::string* outcome) {
+void Driver::Issue(OpType type, std::string key, std::string value,
+                   uint64_t number, size_t step,
+                   const std::function<faultfs::Result<Lsn>()>& call,
+                   std::string* outcome) {
   uint64_t at = Done();
   Lsn before = eng_->last_lsn();
   auto r = call();
@@ -148,8 +164,13 @@ void Driver::Issue(OpType type, std::string key, std::string value, uint64_t num
     }
     lsn = eng_->last_lsn();
   }
-  IssuedOp op{.lsn = lsn, .type = type, .key = std::move(key), .value = std::move(value),
-              .number = number, .at = at, .step = step};
+  IssuedOp op{.lsn = lsn,
+              .type = type,
+              .key = std::move(key),
+              .value = std::move(value),
+              .number = number,
+              .at = at,
+              .step = step};
   ApplyOp(op, &current_, &current_hash_);
   Current()->ops.push_back(std::move(op));
   NoteAck();
@@ -159,7 +180,8 @@ std::string Driver::GenKey(const harness::Step& st, std::mt19937_64& rng) {
   uint64_t n = st.key_space ? rng() % st.key_space : fresh_key_++;
   std::string digits = std::to_string(n);
   size_t width = st.key_size > 1 ? st.key_size - 1 : 1;
-  if (digits.size() < width) digits = std::string(width - digits.size(), '0') + digits;
+  if (digits.size() < width)
+    digits = std::string(width - digits.size(), '0') + digits;
   return "k" + digits;
 }
 
@@ -171,18 +193,22 @@ std::string Driver::GenValue(const harness::Step& st, std::mt19937_64& rng) {
 
 std::string Driver::RunStep(const harness::Step& st, size_t index) {
   std::mt19937_64 rng(MixSeed(seed_, index));
-  bool need_engine = st.kind == StepKind::kPut || st.kind == StepKind::kDelete ||
-                     st.kind == StepKind::kCheckpoint || st.kind == StepKind::kGc ||
-                     st.kind == StepKind::kSync || st.kind == StepKind::kSetOffset ||
-                     st.kind == StepKind::kSetWatermark;
-  if (need_engine && !eng_) return "skipped: no open engine (recovery failed or crashed)";
+  bool need_engine =
+      st.kind == StepKind::kPut || st.kind == StepKind::kDelete ||
+      st.kind == StepKind::kCheckpoint || st.kind == StepKind::kGc ||
+      st.kind == StepKind::kSync || st.kind == StepKind::kSetOffset ||
+      st.kind == StepKind::kSetWatermark;
+  if (need_engine && !eng_)
+    return "skipped: no open engine (recovery failed or crashed)";
   std::string outcome;
   switch (st.kind) {
     case StepKind::kPut:
       for (uint64_t i = 0; i < st.count; ++i) {
         std::string k = st.key ? *st.key : GenKey(st, rng);
         std::string v = st.value ? *st.value : GenValue(st, rng);
-        Issue(OpType::kPut, k, v, 0, index, [&] { return eng_->Put(k, v); }, &outcome);
+        Issue(
+            OpType::kPut, k, v, 0, index, [&] { return eng_->Put(k, v); },
+            &outcome);
       }
       break;
     case StepKind::kDelete:
@@ -197,16 +223,21 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
         } else {
           k = GenKey(st, rng);
         }
-        Issue(OpType::kDelete, k, "", 0, index, [&] { return eng_->Delete(k); }, &outcome);
+        Issue(
+            OpType::kDelete, k, "", 0, index, [&] { return eng_->Delete(k); },
+            &outcome);
       }
       break;
     case StepKind::kSetOffset:
-      Issue(OpType::kSetOffset, st.source, "", st.number, index,
-            [&] { return eng_->SetSourceOffset(st.source, st.number); }, &outcome);
+      Issue(
+          OpType::kSetOffset, st.source, "", st.number, index,
+          [&] { return eng_->SetSourceOffset(st.source, st.number); },
+          &outcome);
       break;
     case StepKind::kSetWatermark:
-      Issue(OpType::kSetWatermark, "", "", st.number, index,
-            [&] { return eng_->SetWatermark(st.number); }, &outcome);
+      Issue(
+          OpType::kSetWatermark, "", "", st.number, index,
+          [&] { return eng_->SetWatermark(st.number); }, &outcome);
       break;
     case StepKind::kSync: {
       auto s = eng_->Sync();
@@ -216,13 +247,16 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
     }
     case StepKind::kCheckpoint: {
       faultfs::Result<engine::CheckpointResult> r =
-          st.checkpoint_kind.empty()         ? eng_->Checkpoint()
-          : st.checkpoint_kind == "full"     ? eng_->Checkpoint(engine::CheckpointKind::kFull)
-                                             : eng_->Checkpoint(engine::CheckpointKind::kIncremental);
+          st.checkpoint_kind.empty() ? eng_->Checkpoint()
+          : st.checkpoint_kind == "full"
+              ? eng_->Checkpoint(engine::CheckpointKind::kFull)
+              : eng_->Checkpoint(engine::CheckpointKind::kIncremental);
       NoteAck();
       if (r.ok()) {
-        Current()->checkpoint_acks.push_back(CheckpointAck{.at = Done(), .id = r->info.id});
-        if (observer_) observer_->OnCheckpointAck(Current()->checkpoint_acks.back());
+        Current()->checkpoint_acks.push_back(
+            CheckpointAck{.at = Done(), .id = r->info.id});
+        if (observer_)
+          observer_->OnCheckpointAck(Current()->checkpoint_acks.back());
         outcome = "committed " + r->info.id;
       } else {
         outcome = r.status().ToString();
@@ -238,7 +272,8 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
     }
     case StepKind::kCrash: {
       auto m = faultfs::CrashMode::Parse(st.crash_mode);
-      if (auto s = env_.PowerCut(m.ok() ? *m : faultfs::CrashMode::Drop()); !s.ok()) {
+      if (auto s = env_.PowerCut(m.ok() ? *m : faultfs::CrashMode::Drop());
+          !s.ok()) {
         run_.env_error = "power cut: " + s.ToString();
         return "power cut failed: " + s.ToString();
       }
@@ -283,16 +318,22 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
 }
 
 WorkloadRun Driver::Run() {
-  for (size_t i = 0; i < sc_.faults.size(); ++i) AddRule(sc_.faults[i], "faults[" + std::to_string(i) + "]");
+  for (size_t i = 0; i < sc_.faults.size(); ++i)
+    AddRule(sc_.faults[i], "faults[" + std::to_string(i) + "]");
   try {
     uint64_t begin = Done();
     Open();
-    PushStep(StepSpan{.step = -1, .begin = begin, .end = Done(),
-                      .outcome = Current()->open_ok ? "ok" : "recovery failed"});
+    PushStep(
+        StepSpan{.step = -1,
+                 .begin = begin,
+                 .end = Done(),
+                 .outcome = Current()->open_ok ? "ok" : "recovery failed"});
     for (size_t i = 0; i < sc_.workload.size() && run_.env_error.empty(); ++i) {
       begin = Done();
       std::string outcome = RunStep(sc_.workload[i], i);
-      PushStep(StepSpan{.step = static_cast<int64_t>(i), .begin = begin, .end = Done(),
+      PushStep(StepSpan{.step = static_cast<int64_t>(i),
+                        .begin = begin,
+                        .end = Done(),
                         .outcome = outcome});
     }
   } catch (const std::exception& e) {
@@ -303,13 +344,17 @@ WorkloadRun Driver::Run() {
   eng_.reset();
   run_.faults = env_.faults();
   for (size_t g = 0; g < generations_.size(); ++g) {
-    size_t end = g + 1 < generations_.size() ? generations_[g + 1].log_start : run_.faults.size();
+    size_t end = g + 1 < generations_.size() ? generations_[g + 1].log_start
+                                             : run_.faults.size();
     std::set<size_t> fired;
-    for (size_t i = generations_[g].log_start; i < end && i < run_.faults.size(); ++i) {
+    for (size_t i = generations_[g].log_start;
+         i < end && i < run_.faults.size(); ++i) {
       fired.insert(run_.faults[i].rule_index);
     }
     for (size_t r = 0; r < generations_[g].rules.size(); ++r) {
-      if (!fired.count(r)) run_.notes.push_back("fault rule never fired: " + generations_[g].rules[r]);
+      if (!fired.count(r))
+        run_.notes.push_back("fault rule never fired: " +
+                             generations_[g].rules[r]);
     }
   }
   // Prefix hashes and model snapshots of every session.
@@ -319,7 +364,8 @@ WorkloadRun Driver::Run() {
 
 // What only the simulator can add: the trace, the state before every op,
 // and the deletions of paths a catalogued checkpoint needed.
-void AddSimRecord(SimVfs& vfs, std::vector<faultfs::SimState> states, WorkloadRun* out) {
+void AddSimRecord(SimVfs& vfs, std::vector<faultfs::SimState> states,
+                  WorkloadRun* out) {
   WorkloadRun& run = *out;
   run.trace = vfs.trace();
   run.states = std::move(states);
@@ -327,32 +373,39 @@ void AddSimRecord(SimVfs& vfs, std::vector<faultfs::SimState> states, WorkloadRu
   run.states[run.trace.size()] = vfs.Snapshot();
   // Deletions of paths a catalogued checkpoint needed at that moment.
   for (const auto& e : run.trace) {
-    if ((e.op != faultfs::OpKind::kUnlink && e.op != faultfs::OpKind::kRmdir) || e.result != 0) continue;
+    if ((e.op != faultfs::OpKind::kUnlink && e.op != faultfs::OpKind::kRmdir) ||
+        e.result != 0)
+      continue;
     const auto& st = run.states[e.index];
     std::vector<std::string> ids;
     for (const auto* img : {&st.visible, &st.durable}) {
       if (auto c = CatalogIds(*img)) {
         for (const auto& id : *c) {
-          if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+          if (std::find(ids.begin(), ids.end(), id) == ids.end())
+            ids.push_back(id);
         }
       }
     }
     std::vector<std::string> needed_by;
     for (const auto& id : ids) {
-      if (ProtectedPaths(st.visible, {id}).count(e.path) || ProtectedPaths(st.durable, {id}).count(e.path)) {
+      if (ProtectedPaths(st.visible, {id}).count(e.path) ||
+          ProtectedPaths(st.durable, {id}).count(e.path)) {
         needed_by.push_back(id);
       }
     }
-    if (!needed_by.empty()) run.bad_deletions.push_back(BadDeletion{e.index, e.path, needed_by});
+    if (!needed_by.empty())
+      run.bad_deletions.push_back(BadDeletion{e.index, e.path, needed_by});
   }
 }
 
 }  // namespace
 
-faultfs::SimVfs::Options SimOptions(const Scenario& scenario, uint64_t seed, bool trace) {
+faultfs::SimVfs::Options SimOptions(const Scenario& scenario, uint64_t seed,
+                                    bool trace) {
   faultfs::SimVfs::Options o;
-  o.model = scenario.metadata == "immediate" ? faultfs::MetadataModel::kImmediate
-                                             : faultfs::MetadataModel::kStrict;
+  o.model = scenario.metadata == "immediate"
+                ? faultfs::MetadataModel::kImmediate
+                : faultfs::MetadataModel::kStrict;
   o.seed = seed;
   o.record_trace = trace;
   return o;
@@ -362,7 +415,8 @@ bool IsDamagingFault(const faultfs::InjectedFault& f) {
   using faultfs::ActionKind;
   switch (f.action) {
     case ActionKind::kCorrupt:
-      return f.op != faultfs::OpKind::kRead || f.detail.find("persistent") != std::string::npos;
+      return f.op != faultfs::OpKind::kRead ||
+             f.detail.find("persistent") != std::string::npos;
     case ActionKind::kTruncate:
     case ActionKind::kLose:
     case ActionKind::kTorn:
@@ -375,7 +429,8 @@ bool IsDamagingFault(const faultfs::InjectedFault& f) {
 WorkloadRun RunWorkload(const Scenario& scenario, uint64_t seed) {
   SimEnv env(SimOptions(scenario, seed));
   std::vector<faultfs::SimState> states;  // states[i]: just before op i
-  env.sim().SetHook([&states](const faultfs::TraceEntry& next, const faultfs::SimState& state) {
+  env.sim().SetHook([&states](const faultfs::TraceEntry& next,
+                              const faultfs::SimState& state) {
     if (states.size() <= next.index) states.resize(next.index + 1);
     states[next.index] = state;
   });
@@ -385,8 +440,8 @@ WorkloadRun RunWorkload(const Scenario& scenario, uint64_t seed) {
   return run;
 }
 
-WorkloadRun RunWorkloadOn(const Scenario& scenario, uint64_t seed, WorkloadEnv& env,
-                          WorkloadObserver* observer) {
+WorkloadRun RunWorkloadOn(const Scenario& scenario, uint64_t seed,
+                          WorkloadEnv& env, WorkloadObserver* observer) {
   return Driver(scenario, seed, env, observer).Run();
 }
 

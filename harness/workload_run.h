@@ -49,7 +49,9 @@ struct WorkloadRun {
 
   uint64_t op_count() const { return trace.size(); }
   // The state right after op `p` (REQUIRES: p < op_count()).
-  const faultfs::SimState& StateAfter(uint64_t p) const { return states[p + 1]; }
+  const faultfs::SimState& StateAfter(uint64_t p) const {
+    return states[p + 1];
+  }
 };
 
 // REQUIRES: a validated scenario. `seed` is the effective scenario seed.
@@ -67,7 +69,8 @@ class WorkloadEnv {
   virtual uint64_t op_count() const = 0;  // the index the next operation gets
   virtual void AddRule(const faultfs::FaultRule& rule) = 0;
   virtual void ClearRules() = 0;
-  virtual std::vector<faultfs::InjectedFault> faults() = 0;  // every fault logged so far
+  virtual std::vector<faultfs::InjectedFault>
+  faults() = 0;  // every fault logged so far
   // A `crash` step: power cut in `mode`; files opened before fail with EIO.
   // An error means the environment failed (the run stops there).
   virtual faultfs::Status PowerCut(const faultfs::CrashMode& mode) = 0;
@@ -89,11 +92,12 @@ class WorkloadObserver {
 // closed, at the end) on `env`. Fills oracle, steps, faults, notes,
 // exception and env_error; trace, states and bad_deletions stay empty (they
 // need a simulator). `observer` may be null.
-WorkloadRun RunWorkloadOn(const Scenario& scenario, uint64_t seed, WorkloadEnv& env,
-                          WorkloadObserver* observer);
+WorkloadRun RunWorkloadOn(const Scenario& scenario, uint64_t seed,
+                          WorkloadEnv& env, WorkloadObserver* observer);
 
 // Options of the simulator for this scenario (metadata model, seed).
-faultfs::SimVfs::Options SimOptions(const Scenario& scenario, uint64_t seed, bool trace = true);
+faultfs::SimVfs::Options SimOptions(const Scenario& scenario, uint64_t seed,
+                                    bool trace = true);
 
 // Faults that destroy data recovery must read: persistent corruption,
 // truncate, lose, torn. (A lying fsync is not counted: the harness reports

@@ -8,11 +8,13 @@ namespace crashlab::reports {
 namespace {
 
 auto ViolationKey(const Violation& v) {
-  return std::tie(v.scenario_file, v.scenario, v.mode, v.crash_point, v.crash_mode, v.invariant,
-                  v.message, v.reproducer);
+  return std::tie(v.scenario_file, v.scenario, v.mode, v.crash_point,
+                  v.crash_mode, v.invariant, v.message, v.reproducer);
 }
 
-auto ScenarioKey(const ScenarioResult& s) { return std::tie(s.file, s.name, s.mode); }
+auto ScenarioKey(const ScenarioResult& s) {
+  return std::tie(s.file, s.name, s.mode);
+}
 
 template <typename T>
 void SortUnique(std::vector<T>* v) {
@@ -22,14 +24,19 @@ void SortUnique(std::vector<T>* v) {
 
 }  // namespace
 
-bool ViolationLess(const Violation& a, const Violation& b) { return ViolationKey(a) < ViolationKey(b); }
+bool ViolationLess(const Violation& a, const Violation& b) {
+  return ViolationKey(a) < ViolationKey(b);
+}
 
 void Canonicalize(RunRecord* record) {
   SortUnique(&record->run.modes);
   for (auto& s : record->scenarios) SortUnique(&s.crash_points);
   std::stable_sort(record->scenarios.begin(), record->scenarios.end(),
-                   [](const ScenarioResult& a, const ScenarioResult& b) { return ScenarioKey(a) < ScenarioKey(b); });
-  std::stable_sort(record->violations.begin(), record->violations.end(), ViolationLess);
+                   [](const ScenarioResult& a, const ScenarioResult& b) {
+                     return ScenarioKey(a) < ScenarioKey(b);
+                   });
+  std::stable_sort(record->violations.begin(), record->violations.end(),
+                   ViolationLess);
 }
 
 RunRecord WithoutTimings(RunRecord record) {

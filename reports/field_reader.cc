@@ -21,8 +21,9 @@ std::string PointerEscape(const std::string& key) {
 FieldReader::FieldReader(const json& obj, std::string pointer, Status* status)
     : obj_(obj), pointer_(std::move(pointer)), status_(status) {
   if (ok() && !obj_.is_object()) {
-    *status_ = Status::BadInput(pointer_.empty() ? "/" : pointer_,
-                                std::string("expected an object, found ") + obj_.type_name());
+    *status_ = Status::BadInput(
+        pointer_.empty() ? "/" : pointer_,
+        std::string("expected an object, found ") + obj_.type_name());
   }
 }
 
@@ -38,7 +39,8 @@ const json* FieldReader::Find(const char* key, bool required) {
   if (!ok()) return nullptr;
   auto it = obj_.find(key);
   if (it == obj_.end() || it->is_null()) {
-    if (required) Fail(key, "missing required field \"" + std::string(key) + "\"");
+    if (required)
+      Fail(key, "missing required field \"" + std::string(key) + "\"");
     return nullptr;
   }
   return &*it;
@@ -46,7 +48,9 @@ const json* FieldReader::Find(const char* key, bool required) {
 
 namespace {
 
-std::string Found(const json& v) { return std::string(", found ") + v.type_name(); }
+std::string Found(const json& v) {
+  return std::string(", found ") + v.type_name();
+}
 
 }  // namespace
 
@@ -59,7 +63,8 @@ void FieldReader::Get(const char* key, std::string* out) {
 
 void FieldReader::Get(const char* key, uint64_t* out) {
   if (const json* v = Find(key, true)) {
-    if (!v->is_number_unsigned()) return Fail(key, "expected a non-negative integer" + Found(*v));
+    if (!v->is_number_unsigned())
+      return Fail(key, "expected a non-negative integer" + Found(*v));
     *out = v->get<uint64_t>();
   }
 }
@@ -74,7 +79,8 @@ void FieldReader::Get(const char* key, uint32_t* out) {
 
 void FieldReader::Get(const char* key, int* out) {
   if (const json* v = Find(key, true)) {
-    if (!v->is_number_integer()) return Fail(key, "expected an integer" + Found(*v));
+    if (!v->is_number_integer())
+      return Fail(key, "expected an integer" + Found(*v));
     *out = v->get<int>();
   }
 }
@@ -88,7 +94,8 @@ void FieldReader::Get(const char* key, double* out) {
 
 void FieldReader::Get(const char* key, bool* out) {
   if (const json* v = Find(key, true)) {
-    if (!v->is_boolean()) return Fail(key, "expected true or false" + Found(*v));
+    if (!v->is_boolean())
+      return Fail(key, "expected true or false" + Found(*v));
     *out = v->get<bool>();
   }
 }
@@ -113,8 +120,9 @@ void FieldReader::Get(const char* key, std::vector<uint64_t>* out) {
   out->clear();
   for (size_t i = 0; i < a->size(); ++i) {
     if (!(*a)[i].is_number_unsigned()) {
-      *status_ = Status::BadInput(Child(key) + "/" + std::to_string(i),
-                                  "expected a non-negative integer" + Found((*a)[i]));
+      *status_ =
+          Status::BadInput(Child(key) + "/" + std::to_string(i),
+                           "expected a non-negative integer" + Found((*a)[i]));
       return;
     }
     out->push_back((*a)[i].get<uint64_t>());

@@ -6,11 +6,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "reports/status.h"
 
@@ -51,12 +50,14 @@ class FieldReader {
   // An array of objects; `read` turns one element (with its pointer) into T.
   template <typename T>
   void GetArray(const char* key, std::vector<T>* out, bool required,
-                const std::function<T(const nlohmann::json&, const std::string&, Status*)>& read) {
+                const std::function<T(const nlohmann::json&, const std::string&,
+                                      Status*)>& read) {
     const nlohmann::json* a = Array(key, required);
     if (a == nullptr) return;
     out->clear();
     for (size_t i = 0; i < a->size() && ok(); ++i) {
-      out->push_back(read((*a)[i], Child(key) + "/" + std::to_string(i), status_));
+      out->push_back(
+          read((*a)[i], Child(key) + "/" + std::to_string(i), status_));
     }
   }
 

@@ -26,12 +26,14 @@ std::string JunitTimestamp(const std::string& rfc3339) {
   if (rfc3339.size() < 19) return "1970-01-01T00:00:00";
   for (size_t i = 0; i < 19; ++i) {
     bool digit = std::isdigit(static_cast<unsigned char>(rfc3339[i])) != 0;
-    if (kPattern[i] == 'd' ? !digit : rfc3339[i] != kPattern[i]) return "1970-01-01T00:00:00";
+    if (kPattern[i] == 'd' ? !digit : rfc3339[i] != kPattern[i])
+      return "1970-01-01T00:00:00";
   }
   return rfc3339.substr(0, 19);
 }
 
-std::string Plural(uint64_t n, const std::string& singular, const std::string& plural) {
+std::string Plural(uint64_t n, const std::string& singular,
+                   const std::string& plural) {
   return FormatCount(n) + " " + (n == 1 ? singular : plural);
 }
 

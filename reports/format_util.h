@@ -15,6 +15,7 @@ std::string FormatCount(uint64_t n);
 // if `rfc3339` is empty or malformed.
 std::string JunitTimestamp(const std::string& rfc3339);
 // "1 violation" / "2 violations".
-std::string Plural(uint64_t n, const std::string& singular, const std::string& plural);
+std::string Plural(uint64_t n, const std::string& singular,
+                   const std::string& plural);
 
 }  // namespace crashlab::reports

@@ -12,6 +12,7 @@
 
 namespace crashlab::reports {
 
-std::string RenderTimelineSvg(const std::vector<TraceOp>& trace, uint64_t crash_point);
+std::string RenderTimelineSvg(const std::vector<TraceOp>& trace,
+                              uint64_t crash_point);
 
 }  // namespace crashlab::reports

@@ -14,6 +14,7 @@ namespace crashlab::reports {
 
 // `id` makes element ids unique on the page; `expected` marks a violation the
 // scenario expects (an unsafe mode caught), which the failure filter hides.
-std::string RenderViolationDetail(const Violation& v, size_t id, bool expected, bool open);
+std::string RenderViolationDetail(const Violation& v, size_t id, bool expected,
+                                  bool open);
 
 }  // namespace crashlab::reports

@@ -7,7 +7,8 @@ namespace crashlab::reports {
 std::vector<InvariantOutcome> InvariantOutcomes(const ScenarioResult& s) {
   auto expected_violated = [&](const std::string& id) {
     return s.expected.verdict == Verdict::kFail &&
-           std::find(s.expected.violated.begin(), s.expected.violated.end(), id) != s.expected.violated.end();
+           std::find(s.expected.violated.begin(), s.expected.violated.end(),
+                     id) != s.expected.violated.end();
   };
   std::vector<InvariantOutcome> out;
   for (const auto& c : s.invariants) {
@@ -24,11 +25,14 @@ std::vector<InvariantOutcome> InvariantOutcomes(const ScenarioResult& s) {
   }
   if (s.expected.verdict == Verdict::kFail) {
     for (const auto& id : s.expected.violated) {
-      bool counted = std::any_of(s.invariants.begin(), s.invariants.end(),
-                                 [&](const InvariantCount& c) { return c.id == id; });
+      bool counted =
+          std::any_of(s.invariants.begin(), s.invariants.end(),
+                      [&](const InvariantCount& c) { return c.id == id; });
       if (!counted) {
-        out.push_back({id, s.verdict == Verdict::kError ? InvariantOutcome::Kind::kError
-                                                        : InvariantOutcome::Kind::kMissedViolation,
+        out.push_back({id,
+                       s.verdict == Verdict::kError
+                           ? InvariantOutcome::Kind::kError
+                           : InvariantOutcome::Kind::kMissedViolation,
                        0, 0});
       }
     }
@@ -36,7 +40,8 @@ std::vector<InvariantOutcome> InvariantOutcomes(const ScenarioResult& s) {
   return out;
 }
 
-std::vector<const Violation*> ViolationsOf(const RunRecord& record, const ScenarioResult& s,
+std::vector<const Violation*> ViolationsOf(const RunRecord& record,
+                                           const ScenarioResult& s,
                                            const std::string& invariant) {
   std::vector<const Violation*> out;
   for (const auto& v : record.violations) {

@@ -12,12 +12,20 @@
 namespace crashlab::reports {
 
 struct InvariantOutcome {
-  enum class Kind { kHeld, kExpectedViolation, kViolated, kMissedViolation, kError };
+  enum class Kind {
+    kHeld,
+    kExpectedViolation,
+    kViolated,
+    kMissedViolation,
+    kError
+  };
   std::string id;
   Kind kind = Kind::kHeld;
   uint64_t held = 0;
   uint64_t violated = 0;
-  bool failed() const { return kind == Kind::kViolated || kind == Kind::kMissedViolation; }
+  bool failed() const {
+    return kind == Kind::kViolated || kind == Kind::kMissedViolation;
+  }
 };
 
 // One outcome per invariant counted in `s`, plus any invariant `s` expects to
@@ -26,7 +34,8 @@ std::vector<InvariantOutcome> InvariantOutcomes(const ScenarioResult& s);
 
 // The violations of `record` that belong to scenario `s` (and invariant
 // `invariant`, if not empty), in record order.
-std::vector<const Violation*> ViolationsOf(const RunRecord& record, const ScenarioResult& s,
+std::vector<const Violation*> ViolationsOf(const RunRecord& record,
+                                           const ScenarioResult& s,
                                            const std::string& invariant = {});
 
 }  // namespace crashlab::reports

@@ -24,7 +24,8 @@ class Scanner {
  public:
   explicit Scanner(std::string_view text) : t_(text) {}
 
-  std::optional<size_t> Find(const std::vector<std::string>& tokens, size_t depth) {
+  std::optional<size_t> Find(const std::vector<std::string>& tokens,
+                             size_t depth) {
     SkipSpace();
     if (depth == tokens.size()) return i_;
     if (i_ >= t_.size()) return std::nullopt;
@@ -65,7 +66,9 @@ class Scanner {
 
  private:
   void SkipSpace() {
-    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' || t_[i_] == '\r' || t_[i_] == '\t')) ++i_;
+    while (i_ < t_.size() && (t_[i_] == ' ' || t_[i_] == '\n' ||
+                              t_[i_] == '\r' || t_[i_] == '\t'))
+      ++i_;
   }
 
   // Reads a string token; escapes other than \" and \\ are kept raw, which is
@@ -110,7 +113,8 @@ class Scanner {
       }
       return;
     }
-    while (i_ < t_.size() && t_[i_] != ',' && t_[i_] != '}' && t_[i_] != ']') ++i_;
+    while (i_ < t_.size() && t_[i_] != ',' && t_[i_] != '}' && t_[i_] != ']')
+      ++i_;
   }
 
   std::string_view t_;
@@ -132,7 +136,8 @@ std::string Unescape(const std::string& token) {
 
 }  // namespace
 
-std::optional<size_t> OffsetOfPointer(std::string_view text, const std::string& pointer) {
+std::optional<size_t> OffsetOfPointer(std::string_view text,
+                                      const std::string& pointer) {
   std::vector<std::string> tokens;
   size_t start = 1;
   while (start <= pointer.size() && !pointer.empty()) {

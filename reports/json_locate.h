@@ -21,6 +21,7 @@ TextPosition PositionOfOffset(std::string_view text, size_t offset);
 
 // Byte offset where the value named by `pointer` ("/scenarios/0/verdict")
 // starts in `text`; nullopt if the text does not contain it. "" is the root.
-std::optional<size_t> OffsetOfPointer(std::string_view text, const std::string& pointer);
+std::optional<size_t> OffsetOfPointer(std::string_view text,
+                                      const std::string& pointer);
 
 }  // namespace crashlab::reports

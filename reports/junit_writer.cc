@@ -18,21 +18,26 @@ struct Case {
   enum class Status { kPass, kFailure, kError } status = Status::kPass;
   std::string message;  // failure/error message attribute
   std::string type;
-  std::string body;     // failure/error text
-  std::string out;      // system-out
+  std::string body;  // failure/error text
+  std::string out;   // system-out
 };
 
 std::string ViolationLine(const Violation& v) {
-  return "op " + std::to_string(v.crash_point) + ", crash mode " + v.crash_mode + ": " + v.message +
+  return "op " + std::to_string(v.crash_point) + ", crash mode " +
+         v.crash_mode + ": " + v.message +
          "\n  reproduce: " + v.reproduce_command;
 }
 
-std::string ListViolations(const std::vector<const Violation*>& vs, uint64_t total) {
+std::string ListViolations(const std::vector<const Violation*>& vs,
+                           uint64_t total) {
   std::string body;
-  for (size_t i = 0; i < vs.size() && i < kJunitMaxListed; ++i) body += ViolationLine(*vs[i]) + "\n";
+  for (size_t i = 0; i < vs.size() && i < kJunitMaxListed; ++i)
+    body += ViolationLine(*vs[i]) + "\n";
   if (total > kJunitMaxListed) {
-    body += "... " + Plural(total - kJunitMaxListed, "more violation", "more violations") +
-            " in report.json / report.html\n";
+    body +=
+        "... " +
+        Plural(total - kJunitMaxListed, "more violation", "more violations") +
+        " in report.json / report.html\n";
   }
   return body;
 }
@@ -41,38 +46,47 @@ std::vector<Case> CasesOf(const RunRecord& record, const ScenarioResult& s) {
   std::vector<Case> cases;
   std::string prefix = s.name + " [" + s.mode + "] ";
   auto outcomes = InvariantOutcomes(s);
-  double share = outcomes.empty() ? s.duration_seconds : s.duration_seconds / outcomes.size();
+  double share = outcomes.empty() ? s.duration_seconds
+                                  : s.duration_seconds / outcomes.size();
   if (outcomes.empty() && s.verdict == Verdict::kError) {
-    cases.push_back({prefix + "(run)", s.file, s.duration_seconds, Case::Status::kError, s.error,
-                     "scenario-error", s.error, ""});
+    cases.push_back({prefix + "(run)", s.file, s.duration_seconds,
+                     Case::Status::kError, s.error, "scenario-error", s.error,
+                     ""});
   }
   for (const auto& o : outcomes) {
     Case c{prefix + o.id, s.file, share};
     auto vs = ViolationsOf(record, s, o.id);
-    std::string counts = "held in " + Plural(o.held, "crash state", "crash states") + ", violated in " +
-                         FormatCount(o.violated);
+    std::string counts = "held in " +
+                         Plural(o.held, "crash state", "crash states") +
+                         ", violated in " + FormatCount(o.violated);
     switch (o.kind) {
       case InvariantOutcome::Kind::kHeld:
         c.out = counts;
         break;
       case InvariantOutcome::Kind::kExpectedViolation:
-        c.out = "expected violation detected: " + counts + "\n" + ListViolations(vs, vs.size());
+        c.out = "expected violation detected: " + counts + "\n" +
+                ListViolations(vs, vs.size());
         break;
       case InvariantOutcome::Kind::kMissedViolation:
         c.status = Case::Status::kFailure;
         c.type = "missed-violation";
-        c.message = "expected " + o.id + " to be violated, but it held in every explored crash state (" +
-                    FormatCount(o.held) + ")";
+        c.message =
+            "expected " + o.id +
+            " to be violated, but it held in every explored crash state (" +
+            FormatCount(o.held) + ")";
         c.body = c.message + "\n";
         break;
       case InvariantOutcome::Kind::kViolated:
         c.status = Case::Status::kFailure;
         c.type = o.id;
         if (!vs.empty()) {
-          c.message = vs.front()->message + " (op " + std::to_string(vs.front()->crash_point) + ", " +
-                      vs.front()->crash_mode + ") — reproduce: " + vs.front()->reproduce_command;
+          c.message = vs.front()->message + " (op " +
+                      std::to_string(vs.front()->crash_point) + ", " +
+                      vs.front()->crash_mode +
+                      ") — reproduce: " + vs.front()->reproduce_command;
         } else {
-          c.message = o.id + " violated in " + Plural(o.violated, "crash state", "crash states");
+          c.message = o.id + " violated in " +
+                      Plural(o.violated, "crash state", "crash states");
         }
         c.body = counts + "\n" + ListViolations(vs, vs.size());
         break;
@@ -89,8 +103,9 @@ std::vector<Case> CasesOf(const RunRecord& record, const ScenarioResult& s) {
 }
 
 void WriteCase(std::ostringstream& x, const Case& c) {
-  x << "    <testcase name=\"" << XmlEscape(c.name) << "\" classname=\"" << XmlEscape(c.classname)
-    << "\" time=\"" << FormatSeconds(c.seconds) << "\"";
+  x << "    <testcase name=\"" << XmlEscape(c.name) << "\" classname=\""
+    << XmlEscape(c.classname) << "\" time=\"" << FormatSeconds(c.seconds)
+    << "\"";
   if (c.status == Case::Status::kPass && c.out.empty()) {
     x << "/>\n";
     return;
@@ -98,10 +113,12 @@ void WriteCase(std::ostringstream& x, const Case& c) {
   x << ">\n";
   if (c.status != Case::Status::kPass) {
     const char* tag = c.status == Case::Status::kFailure ? "failure" : "error";
-    x << "      <" << tag << " message=\"" << XmlEscape(c.message) << "\" type=\"" << XmlEscape(c.type)
-      << "\">" << XmlEscape(c.body, false) << "</" << tag << ">\n";
+    x << "      <" << tag << " message=\"" << XmlEscape(c.message)
+      << "\" type=\"" << XmlEscape(c.type) << "\">" << XmlEscape(c.body, false)
+      << "</" << tag << ">\n";
   }
-  if (!c.out.empty()) x << "      <system-out>" << XmlEscape(c.out, false) << "</system-out>\n";
+  if (!c.out.empty())
+    x << "      <system-out>" << XmlEscape(c.out, false) << "</system-out>\n";
   x << "    </testcase>\n";
 }
 
@@ -137,13 +154,17 @@ std::string RenderJunit(const RunRecord& record) {
     all_failures += failures;
     all_errors += errors;
     all_seconds += seconds;
-    body << "  <testsuite name=\"" << XmlEscape(files[id]) << "\" package=\"crashlab\" id=\"" << id
-         << "\" timestamp=\"" << timestamp << "\" hostname=\"" << XmlEscape(record.run.machine.hostname)
-         << "\" tests=\"" << cases.size() << "\" failures=\"" << failures << "\" errors=\"" << errors
-         << "\" skipped=\"0\" time=\"" << FormatSeconds(seconds) << "\">\n";
+    body << "  <testsuite name=\"" << XmlEscape(files[id])
+         << "\" package=\"crashlab\" id=\"" << id << "\" timestamp=\""
+         << timestamp << "\" hostname=\""
+         << XmlEscape(record.run.machine.hostname) << "\" tests=\""
+         << cases.size() << "\" failures=\"" << failures << "\" errors=\""
+         << errors << "\" skipped=\"0\" time=\"" << FormatSeconds(seconds)
+         << "\">\n";
     body << "    <properties>\n";
     auto prop = [&](const std::string& name, const std::string& value) {
-      body << "      <property name=\"" << XmlEscape(name) << "\" value=\"" << XmlEscape(value) << "\"/>\n";
+      body << "      <property name=\"" << XmlEscape(name) << "\" value=\""
+           << XmlEscape(value) << "\"/>\n";
     };
     prop("crashlab.version", record.run.crashlab_version);
     if (!record.run.commit.empty()) prop("crashlab.commit", record.run.commit);
@@ -155,8 +176,9 @@ std::string RenderJunit(const RunRecord& record) {
   }
   std::ostringstream x;
   x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    << "<testsuites name=\"crashlab\" tests=\"" << all_tests << "\" failures=\"" << all_failures
-    << "\" errors=\"" << all_errors << "\" time=\"" << FormatSeconds(all_seconds) << "\">\n"
+    << "<testsuites name=\"crashlab\" tests=\"" << all_tests << "\" failures=\""
+    << all_failures << "\" errors=\"" << all_errors << "\" time=\""
+    << FormatSeconds(all_seconds) << "\">\n"
     << body.str() << "</testsuites>\n";
   return x.str();
 }

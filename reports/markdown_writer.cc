@@ -12,7 +12,9 @@ namespace crashlab::reports {
 
 namespace {
 
-std::string Code(const std::string& text) { return "`" + MarkdownEscape(text) + "`"; }
+std::string Code(const std::string& text) {
+  return "`" + MarkdownEscape(text) + "`";
+}
 
 // For a fenced code block: no escaping, but one line.
 std::string OneLine(const std::string& text) {
@@ -26,7 +28,8 @@ std::string OneLine(const std::string& text) {
 std::string ExpectedText(const Expectation& e) {
   if (e.verdict == Verdict::kPass) return "pass";
   std::string out = "violates ";
-  for (size_t i = 0; i < e.violated.size(); ++i) out += (i ? ", " : "") + e.violated[i];
+  for (size_t i = 0; i < e.violated.size(); ++i)
+    out += (i ? ", " : "") + e.violated[i];
   return out;
 }
 
@@ -35,7 +38,8 @@ std::string ObservedText(const ScenarioResult& s) {
   std::string out;
   for (const auto& o : InvariantOutcomes(s)) {
     if (o.violated == 0) continue;
-    out += (out.empty() ? "violated " : ", ") + o.id + " (" + FormatCount(o.violated) + ")";
+    out += (out.empty() ? "violated " : ", ") + o.id + " (" +
+           FormatCount(o.violated) + ")";
   }
   return out.empty() ? "all invariants held" : out;
 }
@@ -47,15 +51,18 @@ std::string RenderMarkdown(const RunRecord& record) {
   const RunInfo& r = record.run;
   std::ostringstream md;
   if (t.expectation_unmet == 0) {
-    md << "## ✅ crashlab: " << Plural(t.scenarios, "scenario", "scenarios") << ", every expectation met\n\n";
+    md << "## ✅ crashlab: " << Plural(t.scenarios, "scenario", "scenarios")
+       << ", every expectation met\n\n";
   } else {
     md << "## ❌ crashlab: " << FormatCount(t.expectation_unmet) << " of "
-       << Plural(t.scenarios, "scenario", "scenarios") << " did not meet expectations\n\n";
+       << Plural(t.scenarios, "scenario", "scenarios")
+       << " did not meet expectations\n\n";
   }
   md << "crashlab " << MarkdownEscape(r.crashlab_version);
   if (!r.commit.empty()) md << " · commit " << Code(r.commit.substr(0, 12));
   md << " · seed " << r.seed << " · modes ";
-  for (size_t i = 0; i < r.modes.size(); ++i) md << (i ? ", " : "") << MarkdownEscape(r.modes[i]);
+  for (size_t i = 0; i < r.modes.size(); ++i)
+    md << (i ? ", " : "") << MarkdownEscape(r.modes[i]);
   if (r.shard.count > 1) md << " · shard " << r.shard.ToString();
   md << "  \n"
      << Plural(t.crash_states, "crash state", "crash states") << " at "
@@ -67,36 +74,45 @@ std::string RenderMarkdown(const RunRecord& record) {
   for (const auto& s : record.scenarios) {
     if (s.expectation_met()) continue;
     if (rows == 0) {
-      md << "| Scenario | File | Mode | Expected | Observed |\n|---|---|---|---|---|\n";
+      md << "| Scenario | File | Mode | Expected | Observed "
+            "|\n|---|---|---|---|---|\n";
     }
     if (++rows > kMarkdownMaxRows) continue;
-    md << "| " << MarkdownEscape(s.name) << " | " << Code(s.file) << " | " << s.mode << " | "
-       << MarkdownEscape(ExpectedText(s.expected)) << " | " << MarkdownEscape(ObservedText(s)) << " |\n";
+    md << "| " << MarkdownEscape(s.name) << " | " << Code(s.file) << " | "
+       << s.mode << " | " << MarkdownEscape(ExpectedText(s.expected)) << " | "
+       << MarkdownEscape(ObservedText(s)) << " |\n";
   }
-  if (rows > kMarkdownMaxRows) md << "\n…and " << FormatCount(rows - kMarkdownMaxRows) << " more.\n";
+  if (rows > kMarkdownMaxRows)
+    md << "\n…and " << FormatCount(rows - kMarkdownMaxRows) << " more.\n";
   if (rows > 0) md << "\n";
   if (t.passed + t.failed + t.errors > rows) {
     md << FormatCount(t.scenarios - rows) << " other "
-       << (t.scenarios - rows == 1 ? "scenario meets its" : "scenarios meet their") << " expectation.\n\n";
+       << (t.scenarios - rows == 1 ? "scenario meets its"
+                                   : "scenarios meet their")
+       << " expectation.\n\n";
   }
 
   // Violations that break an expectation first: those are what the reader
   // must act on. Expected ones (unsafe modes caught) are only counted.
-  std::set<std::tuple<std::string, std::string, std::string, std::string>> expected;
+  std::set<std::tuple<std::string, std::string, std::string, std::string>>
+      expected;
   for (const auto& s : record.scenarios) {
     for (const auto& o : InvariantOutcomes(s)) {
-      if (o.kind == InvariantOutcome::Kind::kExpectedViolation) expected.emplace(s.file, s.name, s.mode, o.id);
+      if (o.kind == InvariantOutcome::Kind::kExpectedViolation)
+        expected.emplace(s.file, s.name, s.mode, o.id);
     }
   }
   size_t shown = 0;
   for (const auto& v : record.violations) {
-    if (expected.count({v.scenario_file, v.scenario, v.mode, v.invariant})) continue;
+    if (expected.count({v.scenario_file, v.scenario, v.mode, v.invariant}))
+      continue;
     if (shown == 0) md << "### Violations\n\n";
     if (++shown > kMarkdownMaxViolations) continue;
-    md << "- **" << MarkdownEscape(v.invariant) << "** in " << MarkdownEscape(v.scenario) << " ("
-       << v.mode << "), crash after op " << v.crash_point << ", mode " << Code(v.crash_mode) << ": "
-       << MarkdownEscape(Truncate(v.message, 300)) << "\n\n  ```sh\n  " << OneLine(v.reproduce_command)
-       << "\n  ```\n";
+    md << "- **" << MarkdownEscape(v.invariant) << "** in "
+       << MarkdownEscape(v.scenario) << " (" << v.mode << "), crash after op "
+       << v.crash_point << ", mode " << Code(v.crash_mode) << ": "
+       << MarkdownEscape(Truncate(v.message, 300)) << "\n\n  ```sh\n  "
+       << OneLine(v.reproduce_command) << "\n  ```\n";
   }
   if (shown > kMarkdownMaxViolations) {
     md << "\n…and " << FormatCount(shown - kMarkdownMaxViolations)

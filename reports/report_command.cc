@@ -1,11 +1,10 @@
 #include "reports/report_command.h"
 
+#include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 #include "reports/merge.h"
 #include "reports/report_io.h"
@@ -23,9 +22,11 @@ constexpr int kExitUsage = 2;
 
 constexpr const char* kUsage =
     "usage: report merge DIR_OR_JSON... [--out DIR]\n"
-    "       report render REPORT_JSON [--html] [--junit] [--md] [--json] [--out DIR]\n"
+    "       report render REPORT_JSON [--html] [--junit] [--md] [--json] "
+    "[--out DIR]\n"
     "\n"
-    "merge   merge shard reports (directories holding report.json, or the files)\n"
+    "merge   merge shard reports (directories holding report.json, or the "
+    "files)\n"
     "        into one report; exit 1 if any scenario missed its expectation\n"
     "render  write report.html / junit.xml / summary.md from a report.json\n"
     "        (all three when no format is chosen)\n";
@@ -45,14 +46,18 @@ fs::path ReportJsonOf(const fs::path& input) {
   return fs::is_directory(input, ec) ? input / kJsonFile : input;
 }
 
-int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int MergeCommand(const std::vector<std::string>& args, std::ostream& out,
+                 std::ostream& err) {
   po::options_description opts("merge options");
-  opts.add_options()("out", po::value<std::string>()->default_value("report"), "output directory")(
-      "inputs", po::value<std::vector<std::string>>(), "shard report directories or files");
+  opts.add_options()("out", po::value<std::string>()->default_value("report"),
+                     "output directory")("inputs",
+                                         po::value<std::vector<std::string>>(),
+                                         "shard report directories or files");
   po::positional_options_description pos;
   pos.add("inputs", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(),
+            vm);
   po::notify(vm);
   if (!vm.count("inputs")) return Usage(err, "merge needs at least one report");
 
@@ -70,25 +75,31 @@ int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   const fs::path dir = vm["out"].as<std::string>();
   if (Status st = WriteReports(*merged, dir); !st.ok()) return Fail(err, st);
   const Totals t = ComputeTotals(*merged);
-  out << "merged " << records.size() << " reports into " << dir.string() << ": " << t.scenarios
-      << " scenarios, " << t.crash_states << " crash states, " << t.violations << " violations, "
-      << t.expectation_unmet << " unmet expectations\n";
+  out << "merged " << records.size() << " reports into " << dir.string() << ": "
+      << t.scenarios << " scenarios, " << t.crash_states << " crash states, "
+      << t.violations << " violations, " << t.expectation_unmet
+      << " unmet expectations\n";
   return AllExpectationsMet(*merged) ? kExitOk : kExitUnmet;
 }
 
-int RenderCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int RenderCommand(const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err) {
   po::options_description opts("render options");
-  opts.add_options()("html", "write report.html")("junit", "write junit.xml")("md", "write summary.md")(
-      "json", "rewrite report.json in canonical form")("out", po::value<std::string>(), "output directory")(
+  opts.add_options()("html", "write report.html")("junit", "write junit.xml")(
+      "md", "write summary.md")("json",
+                                "rewrite report.json in canonical form")(
+      "out", po::value<std::string>(), "output directory")(
       "input", po::value<std::vector<std::string>>(), "report.json");
   po::positional_options_description pos;
   pos.add("input", -1);
   po::variables_map vm;
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(),
+            vm);
   po::notify(vm);
   if (!vm.count("input")) return Usage(err, "render needs a report.json");
   const auto& inputs = vm["input"].as<std::vector<std::string>>();
-  if (inputs.size() != 1) return Usage(err, "render takes exactly one report.json");
+  if (inputs.size() != 1)
+    return Usage(err, "render takes exactly one report.json");
 
   unsigned formats = 0;
   if (vm.count("html")) formats |= kFormatHtml;
@@ -100,16 +111,19 @@ int RenderCommand(const std::vector<std::string>& args, std::ostream& out, std::
   const fs::path file = ReportJsonOf(inputs.front());
   Result<RunRecord> record = ReadReportFile(file);
   if (!record.ok()) return Fail(err, record.status());
-  fs::path dir = vm.count("out") ? fs::path(vm["out"].as<std::string>()) : file.parent_path();
+  fs::path dir = vm.count("out") ? fs::path(vm["out"].as<std::string>())
+                                 : file.parent_path();
   if (dir.empty()) dir = ".";
-  if (Status st = WriteReports(*record, dir, formats); !st.ok()) return Fail(err, st);
+  if (Status st = WriteReports(*record, dir, formats); !st.ok())
+    return Fail(err, st);
   out << "rendered " << file.string() << " into " << dir.string() << "\n";
   return kExitOk;
 }
 
 }  // namespace
 
-int RunReportCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+int RunReportCommand(int argc, const char* const* argv, std::ostream& out,
+                     std::ostream& err) {
   if (argc < 2) return Usage(err, "missing subcommand");
   const std::string sub = argv[1];
   if (sub == "-h" || sub == "--help" || sub == "help") {
@@ -126,6 +140,8 @@ int RunReportCommand(int argc, const char* const* argv, std::ostream& out, std::
   return Usage(err, "unknown subcommand \"" + sub + "\"");
 }
 
-int RunReportCommand(int argc, char** argv) { return RunReportCommand(argc, argv, std::cout, std::cerr); }
+int RunReportCommand(int argc, char** argv) {
+  return RunReportCommand(argc, argv, std::cout, std::cerr);
+}
 
 }  // namespace crashlab::reports

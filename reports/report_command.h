@@ -20,7 +20,8 @@ namespace crashlab::reports {
 
 // argv[0] is the command's own name ("report" or "crashlab-report"),
 // argv[1] the subcommand. Messages go to `out` and `err`.
-int RunReportCommand(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int RunReportCommand(int argc, const char* const* argv, std::ostream& out,
+                     std::ostream& err);
 // The same on std::cout and std::cerr.
 int RunReportCommand(int argc, char** argv);
 

@@ -16,9 +16,11 @@ namespace crashlab::reports {
 
 namespace {
 
-std::string Where(std::string_view text, const std::string& name, size_t offset) {
+std::string Where(std::string_view text, const std::string& name,
+                  size_t offset) {
   TextPosition pos = PositionOfOffset(text, offset);
-  return name + ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
+  return name + ":" + std::to_string(pos.line) + ":" +
+         std::to_string(pos.column);
 }
 
 // nlohmann's "[json.exception.parse_error.101] parse error at line 1,
@@ -51,14 +53,16 @@ Result<RunRecord> ParseReport(std::string_view text, const std::string& name) {
     j = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    return Status::BadInput(Where(text, name, offset), "malformed JSON: " + ParseMessage(e.what()));
+    return Status::BadInput(Where(text, name, offset),
+                            "malformed JSON: " + ParseMessage(e.what()));
   }
   Result<RunRecord> record = FromJson(j);
   if (!record.ok()) {
     const Status& st = record.status();
     std::string pointer = st.where() == "/" ? "" : st.where();
-    return Status::BadInput(Where(text, name, LocatePointer(text, pointer)),
-                            (pointer.empty() ? "/" : pointer) + ": " + st.message());
+    return Status::BadInput(
+        Where(text, name, LocatePointer(text, pointer)),
+        (pointer.empty() ? "/" : pointer) + ": " + st.message());
   }
   return record;
 }
@@ -69,10 +73,13 @@ Result<RunRecord> ReadReportFile(const std::filesystem::path& path) {
     return Status::BadInput(path.string(), "no such file");
   }
   if (std::filesystem::is_directory(path, ec)) {
-    return Status::BadInput(path.string(), "is a directory, expected a report.json file");
+    return Status::BadInput(path.string(),
+                            "is a directory, expected a report.json file");
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Environment(path.string(), std::string("cannot open: ") + std::strerror(errno));
+  if (!in)
+    return Status::Environment(
+        path.string(), std::string("cannot open: ") + std::strerror(errno));
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) return Status::Environment(path.string(), "read failed");
@@ -82,29 +89,41 @@ Result<RunRecord> ReadReportFile(const std::filesystem::path& path) {
 std::string RenderJson(const RunRecord& record) {
   RunRecord canonical = record;
   Canonicalize(&canonical);
-  return ToJson(canonical).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return ToJson(canonical).dump(2, ' ', false,
+                                nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content) {
+Status WriteFileAtomically(const std::filesystem::path& path,
+                           std::string_view content) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::Environment(tmp.string(), std::string("cannot create: ") + std::strerror(errno));
+    if (!out)
+      return Status::Environment(
+          tmp.string(), std::string("cannot create: ") + std::strerror(errno));
     out.write(content.data(), static_cast<std::streamsize>(content.size()));
     out.flush();
-    if (!out) return Status::Environment(tmp.string(), std::string("write failed: ") + std::strerror(errno));
+    if (!out)
+      return Status::Environment(
+          tmp.string(), std::string("write failed: ") + std::strerror(errno));
   }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::Environment(path.string(), "cannot rename into place: " + ec.message());
+  if (ec)
+    return Status::Environment(path.string(),
+                               "cannot rename into place: " + ec.message());
   return Status::Ok();
 }
 
-Status WriteReports(const RunRecord& record, const std::filesystem::path& dir, unsigned formats) {
+Status WriteReports(const RunRecord& record, const std::filesystem::path& dir,
+                    unsigned formats) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::Environment(dir.string(), "cannot create report directory: " + ec.message());
+  if (ec)
+    return Status::Environment(
+        dir.string(), "cannot create report directory: " + ec.message());
   RunRecord canonical = record;
   Canonicalize(&canonical);
   struct Output {
@@ -120,7 +139,9 @@ Status WriteReports(const RunRecord& record, const std::filesystem::path& dir, u
   };
   for (const Output& o : outputs) {
     if ((formats & o.format) == 0) continue;
-    if (Status st = WriteFileAtomically(dir / o.file, o.render(canonical)); !st.ok()) return st;
+    if (Status st = WriteFileAtomically(dir / o.file, o.render(canonical));
+        !st.ok())
+      return st;
   }
   return Status::Ok();
 }

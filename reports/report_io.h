@@ -43,6 +43,7 @@ Status WriteReports(const RunRecord& record, const std::filesystem::path& dir,
                     unsigned formats = kAllFormats);
 
 // Writes `content` to `path` through a temporary file and rename.
-Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content);
+Status WriteFileAtomically(const std::filesystem::path& path,
+                           std::string_view content);
 
 }  // namespace crashlab::reports

@@ -20,7 +20,7 @@ MachineInfo CurrentMachine() {
 
 std::string Rfc3339(std::chrono::system_clock::time_point t) {
   std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm {};
+  std::tm tm{};
   ::gmtime_r(&secs, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);

@@ -20,23 +20,28 @@ Result<Shard> Shard::Parse(const std::string& text) {
   auto slash = text.find('/');
   Shard s;
   auto parse = [](std::string_view part, uint32_t* out) {
-    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), *out);
+    auto [p, ec] =
+        std::from_chars(part.data(), part.data() + part.size(), *out);
     return ec == std::errc() && p == part.data() + part.size() && !part.empty();
   };
   std::string_view t(text);
   if (slash == std::string::npos || !parse(t.substr(0, slash), &s.index) ||
       !parse(t.substr(slash + 1), &s.count) || s.count == 0 || s.index == 0 ||
       s.index > s.count) {
-    return Status::BadInput("shard", "expected I/N with 1 <= I <= N, got \"" + text + "\"");
+    return Status::BadInput(
+        "shard", "expected I/N with 1 <= I <= N, got \"" + text + "\"");
   }
   return s;
 }
 
 std::string VerdictName(Verdict v) {
   switch (v) {
-    case Verdict::kPass: return "pass";
-    case Verdict::kFail: return "fail";
-    case Verdict::kError: return "error";
+    case Verdict::kPass:
+      return "pass";
+    case Verdict::kFail:
+      return "fail";
+    case Verdict::kError:
+      return "error";
   }
   return "error";
 }
@@ -48,7 +53,8 @@ bool ScenarioResult::expectation_met() const {
     if (inv.violated > 0) violated_ids.insert(inv.id);
   }
   if (expected.verdict == Verdict::kPass) return violated_ids.empty();
-  std::set<std::string> want(expected.violated.begin(), expected.violated.end());
+  std::set<std::string> want(expected.violated.begin(),
+                             expected.violated.end());
   return violated_ids == want;
 }
 
@@ -68,14 +74,19 @@ Totals ComputeTotals(const RunRecord& record) {
 }
 
 bool AllExpectationsMet(const RunRecord& record) {
-  return std::all_of(record.scenarios.begin(), record.scenarios.end(),
-                     [](const ScenarioResult& s) { return s.expectation_met(); });
+  return std::all_of(
+      record.scenarios.begin(), record.scenarios.end(),
+      [](const ScenarioResult& s) { return s.expectation_met(); });
 }
 
 namespace {
 
-json Opt(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
-json Opt(const std::optional<uint64_t>& v) { return v ? json(*v) : json(nullptr); }
+json Opt(const std::optional<std::string>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+json Opt(const std::optional<uint64_t>& v) {
+  return v ? json(*v) : json(nullptr);
+}
 
 json ToJson(const RunInfo& r) {
   return {
@@ -85,7 +96,9 @@ json ToJson(const RunInfo& r) {
       {"modes", r.modes},
       {"shard", r.shard.ToString()},
       {"machine",
-       {{"hostname", r.machine.hostname}, {"kernel", r.machine.kernel}, {"cores", r.machine.cores}}},
+       {{"hostname", r.machine.hostname},
+        {"kernel", r.machine.kernel},
+        {"cores", r.machine.cores}}},
       {"started", r.started},
       {"finished", r.finished},
       {"duration_seconds", r.duration_seconds},
@@ -93,46 +106,59 @@ json ToJson(const RunInfo& r) {
 }
 
 json ToJson(const Totals& t) {
-  return {{"scenarios", t.scenarios},       {"passed", t.passed},
-          {"failed", t.failed},             {"errors", t.errors},
+  return {{"scenarios", t.scenarios},
+          {"passed", t.passed},
+          {"failed", t.failed},
+          {"errors", t.errors},
           {"expectation_unmet", t.expectation_unmet},
-          {"crash_points", t.crash_points}, {"crash_states", t.crash_states},
+          {"crash_points", t.crash_points},
+          {"crash_states", t.crash_states},
           {"violations", t.violations}};
 }
 
 json ToJson(const TraceOp& o) {
-  return {{"index", o.index},   {"op", o.op},         {"path", o.path},
-          {"path2", o.path2},   {"offset", o.offset}, {"length", o.length},
+  return {{"index", o.index},   {"op", o.op},
+          {"path", o.path},     {"path2", o.path2},
+          {"offset", o.offset}, {"length", o.length},
           {"result", o.result}, {"persistence_point", o.persistence_point},
           {"fault", o.fault}};
 }
 
 json ToJson(const FaultEvent& f) {
-  return {{"index", f.index},   {"op", f.op},         {"path", f.path},
-          {"offset", f.offset}, {"length", f.length}, {"kind", f.kind},
+  return {{"index", f.index},      {"op", f.op},         {"path", f.path},
+          {"offset", f.offset},    {"length", f.length}, {"kind", f.kind},
           {"errno", f.errno_name}, {"detail", f.detail}};
 }
 
 json ToJson(const std::vector<CatalogEntry>& entries) {
   json a = json::array();
-  for (const auto& e : entries) a.push_back({{"id", e.id}, {"detail", e.detail}});
+  for (const auto& e : entries)
+    a.push_back({{"id", e.id}, {"detail", e.detail}});
   return a;
 }
 
 json ToJson(const WalView& w) {
   json acked = json::array();
-  for (const auto& a : w.acknowledged) acked.push_back({{"seq", a.seq}, {"op", a.op}, {"key", a.key}});
-  return {{"issued", w.issued}, {"acknowledged", acked}, {"recovered_prefix", Opt(w.recovered_prefix)}};
+  for (const auto& a : w.acknowledged)
+    acked.push_back({{"seq", a.seq}, {"op", a.op}, {"key", a.key}});
+  return {{"issued", w.issued},
+          {"acknowledged", acked},
+          {"recovered_prefix", Opt(w.recovered_prefix)}};
 }
 
 json ToJson(const FileImage& f) {
-  return {{"exists", f.exists}, {"kind", f.kind}, {"size", f.size}, {"digest", f.digest}};
+  return {{"exists", f.exists},
+          {"kind", f.kind},
+          {"size", f.size},
+          {"digest", f.digest}};
 }
 
 json ToJson(const StateDiff& d) {
   json diffs = json::array();
   for (const auto& k : d.differences) {
-    diffs.push_back({{"key", k.key}, {"expected", Opt(k.expected)}, {"recovered", Opt(k.recovered)}});
+    diffs.push_back({{"key", k.key},
+                     {"expected", Opt(k.expected)},
+                     {"recovered", Opt(k.recovered)}});
   }
   return {{"matching", d.matching}, {"differences", diffs}};
 }
@@ -142,7 +168,8 @@ json ToJson(const StateDiff& d) {
 json ToJson(const ScenarioResult& s) {
   json invariants = json::array();
   for (const auto& i : s.invariants) {
-    invariants.push_back({{"id", i.id}, {"held", i.held}, {"violated", i.violated}});
+    invariants.push_back(
+        {{"id", i.id}, {"held", i.held}, {"violated", i.violated}});
   }
   return {
       {"file", s.file},
@@ -150,7 +177,9 @@ json ToJson(const ScenarioResult& s) {
       {"mode", s.mode},
       {"verdict", VerdictName(s.verdict)},
       {"error", s.error.empty() ? json(nullptr) : json(s.error)},
-      {"expected", {{"verdict", VerdictName(s.expected.verdict)}, {"violated", s.expected.violated}}},
+      {"expected",
+       {{"verdict", VerdictName(s.expected.verdict)},
+        {"violated", s.expected.violated}}},
       {"expectation_met", s.expectation_met()},
       {"crash_points_explored", s.crash_points_explored()},
       {"crash_points", s.crash_points},
@@ -168,12 +197,16 @@ json ToJson(const Violation& v) {
   for (const auto& f : v.faults) faults.push_back(ToJson(f));
   json files_per_ckpt = json::array();
   for (const auto& c : v.checkpoint_files) {
-    files_per_ckpt.push_back(
-        {{"checkpoint", c.checkpoint}, {"kept", c.kept}, {"removed", c.removed}, {"missing", c.missing}});
+    files_per_ckpt.push_back({{"checkpoint", c.checkpoint},
+                              {"kept", c.kept},
+                              {"removed", c.removed},
+                              {"missing", c.missing}});
   }
   json files = json::array();
   for (const auto& f : v.files) {
-    files.push_back({{"path", f.path}, {"durable", ToJson(f.durable)}, {"visible", ToJson(f.visible)}});
+    files.push_back({{"path", f.path},
+                     {"durable", ToJson(f.durable)},
+                     {"visible", ToJson(f.visible)}});
   }
   return {
       {"scenario_file", v.scenario_file},
@@ -185,7 +218,9 @@ json ToJson(const Violation& v) {
       {"crash_mode", v.crash_mode},
       {"trace", trace},
       {"faults", faults},
-      {"catalog", {{"expected", ToJson(v.catalog_expected)}, {"recovered", ToJson(v.catalog_recovered)}}},
+      {"catalog",
+       {{"expected", ToJson(v.catalog_expected)},
+        {"recovered", ToJson(v.catalog_recovered)}}},
       {"wal", ToJson(v.wal)},
       {"checkpoint_files", files_per_ckpt},
       {"files", files},
@@ -202,12 +237,9 @@ json ToJson(const RunRecord& record) {
   json violations = json::array();
   for (const auto& v : record.violations) violations.push_back(ToJson(v));
   return {
-      {"format", kFormatName},
-      {"format_version", record.format_version},
-      {"run", ToJson(record.run)},
-      {"summary", ToJson(ComputeTotals(record))},
-      {"scenarios", scenarios},
-      {"violations", violations},
+      {"format", kFormatName},     {"format_version", record.format_version},
+      {"run", ToJson(record.run)}, {"summary", ToJson(ComputeTotals(record))},
+      {"scenarios", scenarios},    {"violations", violations},
   };
 }
 

@@ -11,11 +11,10 @@
 // FromJson().
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "reports/status.h"
 
@@ -41,12 +40,12 @@ struct MachineInfo {
 
 struct RunInfo {
   std::string crashlab_version = CRASHLAB_VERSION;
-  std::string commit;               // "" when unknown
+  std::string commit;  // "" when unknown
   uint64_t seed = 0;
-  std::vector<std::string> modes;   // "sim", "fuse", "exec"; sorted
+  std::vector<std::string> modes;  // "sim", "fuse", "exec"; sorted
   Shard shard;
   MachineInfo machine;
-  std::string started;              // RFC 3339 UTC
+  std::string started;  // RFC 3339 UTC
   std::string finished;
   double duration_seconds = 0;
   bool operator==(const RunInfo&) const = default;
@@ -58,8 +57,8 @@ std::string VerdictName(Verdict v);  // "pass", "fail", "error"
 // What the scenario file says should happen: pass, or exactly these
 // invariants violated (how a scenario proves an unsafe mode is caught).
 struct Expectation {
-  Verdict verdict = Verdict::kPass;    // kPass or kFail
-  std::vector<std::string> violated;   // invariant ids, for kFail
+  Verdict verdict = Verdict::kPass;   // kPass or kFail
+  std::vector<std::string> violated;  // invariant ids, for kFail
   bool operator==(const Expectation&) const = default;
 };
 
@@ -71,9 +70,9 @@ struct InvariantCount {
 };
 
 struct ScenarioResult {
-  std::string file;   // as given on the command line, e.g. "scenarios/gc.json"
+  std::string file;  // as given on the command line, e.g. "scenarios/gc.json"
   std::string name;
-  std::string mode;   // "sim" | "fuse" | "exec"
+  std::string mode;                  // "sim" | "fuse" | "exec"
   Verdict verdict = Verdict::kPass;  // fail: some invariant violated
   std::string error;                 // why it could not run (verdict error)
   Expectation expected;
@@ -97,7 +96,7 @@ struct ScenarioResult {
 // One operation of the trace, as in faultfs's trace (TraceEntry::ToJson).
 struct TraceOp {
   uint64_t index = 0;
-  std::string op;     // "write", "fsync", "rename", ...
+  std::string op;  // "write", "fsync", "rename", ...
   std::string path;
   std::string path2;  // rename/link destination; "" if none
   uint64_t offset = 0;
@@ -115,9 +114,9 @@ struct FaultEvent {
   std::string path;
   uint64_t offset = 0;
   uint64_t length = 0;
-  std::string kind;    // action: "error", "fsync_lie", "corrupt", ...
+  std::string kind;        // action: "error", "fsync_lie", "corrupt", ...
   std::string errno_name;  // "EIO", or "" when the action returns success
-  std::string detail;  // free text, e.g. "bitflips=8"
+  std::string detail;      // free text, e.g. "bitflips=8"
   bool operator==(const FaultEvent&) const = default;
 };
 
@@ -129,9 +128,9 @@ struct CatalogEntry {
 
 // An operation the engine acknowledged to its caller.
 struct AckedOp {
-  uint64_t seq = 0;   // 0-based position among issued engine operations
-  std::string op;     // "put", "delete", "checkpoint", ...
-  std::string key;    // key, or checkpoint id
+  uint64_t seq = 0;  // 0-based position among issued engine operations
+  std::string op;    // "put", "delete", "checkpoint", ...
+  std::string key;   // key, or checkpoint id
   bool operator==(const AckedOp&) const = default;
 };
 
@@ -155,7 +154,7 @@ struct CheckpointFiles {
 
 struct FileImage {
   bool exists = false;
-  std::string kind;    // "file" | "dir" | "symlink" | "" when absent
+  std::string kind;  // "file" | "dir" | "symlink" | "" when absent
   uint64_t size = 0;
   std::string digest;  // e.g. "sha256:ab12..."; "" if not computed
   bool operator==(const FileImage&) const = default;
@@ -170,14 +169,14 @@ struct FileState {
 
 struct KeyDiff {
   std::string key;
-  std::optional<std::string> expected;   // nullopt: key absent
+  std::optional<std::string> expected;  // nullopt: key absent
   std::optional<std::string> recovered;
   bool operator==(const KeyDiff&) const = default;
 };
 
 struct StateDiff {
-  uint64_t matching = 0;               // keys equal in both
-  std::vector<KeyDiff> differences;    // only the keys that differ
+  uint64_t matching = 0;             // keys equal in both
+  std::vector<KeyDiff> differences;  // only the keys that differ
   bool operator==(const StateDiff&) const = default;
 };
 
@@ -187,19 +186,19 @@ struct Violation {
   std::string mode;
   std::string invariant;
   std::string message;
-  uint64_t crash_point = 0;  // the crash happens right after this op
-  std::string crash_mode;    // "drop", "prefix:3", "torn", "random:42"
-  std::vector<TraceOp> trace;         // a window around crash_point
-  std::vector<FaultEvent> faults;     // every fault injected before the crash
+  uint64_t crash_point = 0;        // the crash happens right after this op
+  std::string crash_mode;          // "drop", "prefix:3", "torn", "random:42"
+  std::vector<TraceOp> trace;      // a window around crash_point
+  std::vector<FaultEvent> faults;  // every fault injected before the crash
   std::vector<CatalogEntry> catalog_expected;
   std::vector<CatalogEntry> catalog_recovered;
   WalView wal;
   std::vector<CheckpointFiles> checkpoint_files;
-  std::vector<FileState> files;       // durable vs visible of involved files
-  StateDiff state;                    // expected (oracle) vs recovered
+  std::vector<FileState> files;    // durable vs visible of involved files
+  StateDiff state;                 // expected (oracle) vs recovered
   nlohmann::json recovery_result;  // opaque; null if none
-  std::string reproducer;             // path of the reproducer scenario
-  std::string reproduce_command;      // "crashlab replay repro/....json"
+  std::string reproducer;          // path of the reproducer scenario
+  std::string reproduce_command;   // "crashlab replay repro/....json"
   bool operator==(const Violation&) const = default;
 };
 

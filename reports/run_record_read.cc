@@ -14,19 +14,26 @@ using nlohmann::json;
 namespace {
 
 bool ParseVerdict(const std::string& name, Verdict* out) {
-  if (name == "pass") *out = Verdict::kPass;
-  else if (name == "fail") *out = Verdict::kFail;
-  else if (name == "error") *out = Verdict::kError;
-  else return false;
+  if (name == "pass")
+    *out = Verdict::kPass;
+  else if (name == "fail")
+    *out = Verdict::kFail;
+  else if (name == "error")
+    *out = Verdict::kError;
+  else
+    return false;
   return true;
 }
 
-void GetVerdict(FieldReader& r, const char* key, Verdict* out, bool allow_error) {
+void GetVerdict(FieldReader& r, const char* key, Verdict* out,
+                bool allow_error) {
   std::string name;
   r.Get(key, &name);
   if (!r.ok()) return;
   if (!ParseVerdict(name, out) || (!allow_error && *out == Verdict::kError)) {
-    r.Fail(key, std::string("expected ") + (allow_error ? "\"pass\", \"fail\" or \"error\"" : "\"pass\" or \"fail\"") +
+    r.Fail(key, std::string("expected ") +
+                    (allow_error ? "\"pass\", \"fail\" or \"error\""
+                                 : "\"pass\" or \"fail\"") +
                     ", got \"" + name + "\"");
   }
 }
@@ -42,8 +49,10 @@ RunInfo ReadRun(const json& j, const std::string& ptr, Status* st) {
   f.Get("shard", &shard);
   if (f.ok()) {
     auto parsed = Shard::Parse(shard);
-    if (!parsed.ok()) f.Fail("shard", parsed.status().message());
-    else r.shard = *parsed;
+    if (!parsed.ok())
+      f.Fail("shard", parsed.status().message());
+    else
+      r.shard = *parsed;
   }
   if (const json* m = f.Object("machine")) {
     FieldReader mf(*m, f.Child("machine"), st);
@@ -57,7 +66,8 @@ RunInfo ReadRun(const json& j, const std::string& ptr, Status* st) {
   return r;
 }
 
-InvariantCount ReadInvariant(const json& j, const std::string& ptr, Status* st) {
+InvariantCount ReadInvariant(const json& j, const std::string& ptr,
+                             Status* st) {
   InvariantCount c;
   FieldReader f(j, ptr, st);
   f.Get("id", &c.id);
@@ -116,7 +126,8 @@ FaultEvent ReadFault(const json& j, const std::string& ptr, Status* st) {
   return e;
 }
 
-CatalogEntry ReadCatalogEntry(const json& j, const std::string& ptr, Status* st) {
+CatalogEntry ReadCatalogEntry(const json& j, const std::string& ptr,
+                              Status* st) {
   CatalogEntry e;
   FieldReader f(j, ptr, st);
   f.Get("id", &e.id);
@@ -133,7 +144,8 @@ AckedOp ReadAcked(const json& j, const std::string& ptr, Status* st) {
   return a;
 }
 
-CheckpointFiles ReadCheckpointFiles(const json& j, const std::string& ptr, Status* st) {
+CheckpointFiles ReadCheckpointFiles(const json& j, const std::string& ptr,
+                                    Status* st) {
   CheckpointFiles c;
   FieldReader f(j, ptr, st);
   f.Get("checkpoint", &c.checkpoint);
@@ -187,8 +199,10 @@ Violation ReadViolation(const json& j, const std::string& ptr, Status* st) {
   f.GetArray<FaultEvent>("faults", &v.faults, false, ReadFault);
   if (const json* c = f.Object("catalog", false)) {
     FieldReader cf(*c, f.Child("catalog"), st);
-    cf.GetArray<CatalogEntry>("expected", &v.catalog_expected, false, ReadCatalogEntry);
-    cf.GetArray<CatalogEntry>("recovered", &v.catalog_recovered, false, ReadCatalogEntry);
+    cf.GetArray<CatalogEntry>("expected", &v.catalog_expected, false,
+                              ReadCatalogEntry);
+    cf.GetArray<CatalogEntry>("recovered", &v.catalog_recovered, false,
+                              ReadCatalogEntry);
   }
   if (const json* w = f.Object("wal", false)) {
     FieldReader wf(*w, f.Child("wal"), st);
@@ -196,12 +210,14 @@ Violation ReadViolation(const json& j, const std::string& ptr, Status* st) {
     wf.GetArray<AckedOp>("acknowledged", &v.wal.acknowledged, false, ReadAcked);
     wf.Opt("recovered_prefix", &v.wal.recovered_prefix);
   }
-  f.GetArray<CheckpointFiles>("checkpoint_files", &v.checkpoint_files, false, ReadCheckpointFiles);
+  f.GetArray<CheckpointFiles>("checkpoint_files", &v.checkpoint_files, false,
+                              ReadCheckpointFiles);
   f.GetArray<FileState>("files", &v.files, false, ReadFileState);
   if (const json* d = f.Object("state", false)) {
     FieldReader df(*d, f.Child("state"), st);
     df.Opt("matching", &v.state.matching);
-    df.GetArray<KeyDiff>("differences", &v.state.differences, false, ReadKeyDiff);
+    df.GetArray<KeyDiff>("differences", &v.state.differences, false,
+                         ReadKeyDiff);
   }
   f.GetAny("recovery_result", &v.recovery_result, false);
   f.Opt("reproducer", &v.reproducer);
@@ -218,15 +234,20 @@ Result<RunRecord> FromJson(const json& j) {
   std::string format;
   f.Get("format", &format);
   if (f.ok() && format != kFormatName) {
-    f.Fail("format", "expected \"" + std::string(kFormatName) + "\", got \"" + format + "\"");
+    f.Fail("format", "expected \"" + std::string(kFormatName) + "\", got \"" +
+                         format + "\"");
   }
   f.Get("format_version", &record.format_version);
   if (f.ok() && record.format_version != kFormatVersion) {
-    f.Fail("format_version", "unsupported format version " + std::to_string(record.format_version) +
-                                 " (this crashlab reads version " + std::to_string(kFormatVersion) + ")");
+    f.Fail("format_version", "unsupported format version " +
+                                 std::to_string(record.format_version) +
+                                 " (this crashlab reads version " +
+                                 std::to_string(kFormatVersion) + ")");
   }
-  if (const json* run = f.Object("run")) record.run = ReadRun(*run, "/run", &st);
-  f.GetArray<ScenarioResult>("scenarios", &record.scenarios, true, ReadScenario);
+  if (const json* run = f.Object("run"))
+    record.run = ReadRun(*run, "/run", &st);
+  f.GetArray<ScenarioResult>("scenarios", &record.scenarios, true,
+                             ReadScenario);
   f.GetArray<Violation>("violations", &record.violations, true, ReadViolation);
   if (!st.ok()) return st;
   return record;

@@ -27,7 +27,8 @@ int Fail(Context& c, const Status& st) {
 }
 
 // Opens (recovers) the engine; on failure prints the recovery report.
-std::unique_ptr<Engine> OpenEngine(Context& c, int* code, RecoveryResult* res_out = nullptr) {
+std::unique_ptr<Engine> OpenEngine(Context& c, int* code,
+                                   RecoveryResult* res_out = nullptr) {
   RecoveryResult local;
   RecoveryResult& res = res_out ? *res_out : local;
   Options o = c.options;
@@ -41,7 +42,8 @@ std::unique_ptr<Engine> OpenEngine(Context& c, int* code, RecoveryResult* res_ou
     }
     *code = Fail(c, e.status());
     if (e.status().err() == ENOENT && !e.status().is_corruption()) {
-      *c.err << "ckpt: hint: run `ckpt --dir " << c.dir_label << " init` first\n";
+      *c.err << "ckpt: hint: run `ckpt --dir " << c.dir_label
+             << " init` first\n";
     }
     return nullptr;
   }
@@ -123,8 +125,9 @@ int CmdLoad(Context& c, const std::string& file) {
   std::string parent = faultfs::ParentPath(file);
   if (parent.empty()) parent = file.size() && file[0] == '/' ? "/" : ".";
   auto fvfs = faultfs::PosixVfs::Create(parent);
-  Result<std::string> content = fvfs.ok() ? faultfs::ReadFile(**fvfs, faultfs::BaseName(file))
-                                          : Result<std::string>(fvfs.status());
+  Result<std::string> content =
+      fvfs.ok() ? faultfs::ReadFile(**fvfs, faultfs::BaseName(file))
+                : Result<std::string>(fvfs.status());
   if (!content.ok()) {
     *c.err << "ckpt: " << file << ": " << content.status().ToString() << "\n";
     return 2;
@@ -132,7 +135,8 @@ int CmdLoad(Context& c, const std::string& file) {
   const std::string& text = *content;
   auto ops = ParseLoadFile(text, file);
   if (!ops.ok()) {
-    *c.err << "ckpt: " << ops.status().path() << ": " << ops.status().message() << "\n";
+    *c.err << "ckpt: " << ops.status().path() << ": " << ops.status().message()
+           << "\n";
     return 2;
   }
   int code = 0;
@@ -141,16 +145,25 @@ int CmdLoad(Context& c, const std::string& file) {
   for (const auto& op : *ops) {
     Result<Lsn> r = Status::Ok();
     switch (op.kind) {
-      case LoadOp::Kind::kPut: r = e->Put(op.key, op.value); break;
-      case LoadOp::Kind::kDel: r = e->Delete(op.key); break;
-      case LoadOp::Kind::kOffset: r = e->SetSourceOffset(op.key, op.number); break;
-      case LoadOp::Kind::kWatermark: r = e->SetWatermark(op.number); break;
+      case LoadOp::Kind::kPut:
+        r = e->Put(op.key, op.value);
+        break;
+      case LoadOp::Kind::kDel:
+        r = e->Delete(op.key);
+        break;
+      case LoadOp::Kind::kOffset:
+        r = e->SetSourceOffset(op.key, op.number);
+        break;
+      case LoadOp::Kind::kWatermark:
+        r = e->SetWatermark(op.number);
+        break;
     }
     if (!r.ok()) return Fail(c, r.status());
   }
   Status st = e->Sync();
   if (!st.ok()) return Fail(c, st);
-  *c.out << "loaded " << ops->size() << " operations, durable up to lsn " << e->durable_lsn() << "\n";
+  *c.out << "loaded " << ops->size() << " operations, durable up to lsn "
+         << e->durable_lsn() << "\n";
   return Finish(c, *e);
 }
 
@@ -161,13 +174,15 @@ int CmdCheckpoint(Context& c) {
   auto r = e->Checkpoint();
   if (!r.ok()) return Fail(c, r.status());
   if (c.json) {
-    nlohmann::json j = {{"checkpoint", r->info.ToJson()}, {"gc", r->gc.ToJson()},
+    nlohmann::json j = {{"checkpoint", r->info.ToJson()},
+                        {"gc", r->gc.ToJson()},
                         {"warnings", r->warnings}};
     *c.out << j.dump(2) << "\n";
   } else {
     *c.out << "committed " << r->info.id << " epoch " << r->info.epoch << " "
-           << CheckpointKindName(r->info.kind) << " wal position " << r->info.wal_position
-           << ", wrote " << r->info.bytes_written << " bytes (state files, manifest, marker); needs "
+           << CheckpointKindName(r->info.kind) << " wal position "
+           << r->info.wal_position << ", wrote " << r->info.bytes_written
+           << " bytes (state files, manifest, marker); needs "
            << r->info.bytes_total << " bytes of state files\n";
     for (const auto& id : r->gc.removed) *c.out << "gc removed " << id << "\n";
     for (const auto& w : r->warnings) *c.out << "warning: " << w << "\n";
@@ -185,9 +200,10 @@ int CmdList(Context& c) {
     return 0;
   }
   for (const auto& info : cat->checkpoints) {
-    *c.out << info.id << "  epoch " << info.epoch << "  " << CheckpointKindName(info.kind)
-           << (info.parent.empty() ? "" : " of " + info.parent) << "  wal " << info.wal_position
-           << "  " << info.bytes_total << " B\n";
+    *c.out << info.id << "  epoch " << info.epoch << "  "
+           << CheckpointKindName(info.kind)
+           << (info.parent.empty() ? "" : " of " + info.parent) << "  wal "
+           << info.wal_position << "  " << info.bytes_total << " B\n";
   }
   return 0;
 }
@@ -195,7 +211,8 @@ int CmdList(Context& c) {
 int CmdVerify(Context& c, const std::string& id) {
   InspectReport rep = Inspect(*c.vfs, "", c.options);
   if (!rep.catalog_ok) {
-    for (const auto& p : rep.problems) *c.err << "ckpt: " << p.ToString() << "\n";
+    for (const auto& p : rep.problems)
+      *c.err << "ckpt: " << p.ToString() << "\n";
     return 1;
   }
   bool found = false, ok = true;
@@ -208,12 +225,15 @@ int CmdVerify(Context& c, const std::string& id) {
       arr.push_back(v.ToJson());
       continue;
     }
-    *c.out << v.id << ": " << (v.ok ? "verified" : "FAILED") << " (" << v.files.size() << " files)\n";
+    *c.out << v.id << ": " << (v.ok ? "verified" : "FAILED") << " ("
+           << v.files.size() << " files)\n";
     for (const auto& p : v.problems) *c.out << "  " << p.ToString() << "\n";
   }
   if (c.json) *c.out << arr.dump(2) << "\n";
   if (!found) {
-    *c.err << "ckpt: " << (id.empty() ? "no checkpoints in the catalog" : "not in the catalog: " + id)
+    *c.err << "ckpt: "
+           << (id.empty() ? "no checkpoints in the catalog"
+                          : "not in the catalog: " + id)
            << "\n";
     return id.empty() ? 0 : 1;
   }
@@ -240,7 +260,8 @@ int CmdGc(Context& c) {
   } else {
     for (const auto& id : r->removed) *c.out << "removed " << id << "\n";
     for (const auto& f : r->deleted) *c.out << "deleted " << f << "\n";
-    for (const auto& f : r->kept_shared) *c.out << "kept (shared) " << f << "\n";
+    for (const auto& f : r->kept_shared)
+      *c.out << "kept (shared) " << f << "\n";
     for (const auto& f : r->wal_deleted) *c.out << "deleted wal " << f << "\n";
   }
   return Finish(c, *e);

@@ -9,8 +9,10 @@ using nlohmann::json;
 
 namespace {
 
-Status Bad(const std::string& name, size_t line, size_t col, const std::string& msg) {
-  return Status::InvalidArgument(name + ":" + std::to_string(line) + ":" + std::to_string(col), msg);
+Status Bad(const std::string& name, size_t line, size_t col,
+           const std::string& msg) {
+  return Status::InvalidArgument(
+      name + ":" + std::to_string(line) + ":" + std::to_string(col), msg);
 }
 
 bool GetString(const json& j, const char* field, std::string* out) {
@@ -29,7 +31,8 @@ bool GetNumber(const json& j, const char* field, uint64_t* out) {
 
 }  // namespace
 
-faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text, const std::string& name) {
+faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text,
+                                                   const std::string& name) {
   std::vector<LoadOp> ops;
   size_t line_no = 0;
   size_t pos = 0;
@@ -46,9 +49,11 @@ faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text, cons
       j = json::parse(line);
     } catch (const json::parse_error& e) {
       // e.byte is 1-based position of the error in the line.
-      return Bad(name, line_no, e.byte == 0 ? 1 : e.byte, "malformed JSON: " + std::string(e.what()));
+      return Bad(name, line_no, e.byte == 0 ? 1 : e.byte,
+                 "malformed JSON: " + std::string(e.what()));
     }
-    if (!j.is_object()) return Bad(name, line_no, first + 1, "expected a JSON object");
+    if (!j.is_object())
+      return Bad(name, line_no, first + 1, "expected a JSON object");
     LoadOp op;
     std::string kind = "put";
     if (j.contains("op") && !GetString(j, "op", &kind)) {
@@ -56,22 +61,27 @@ faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text, cons
     }
     if (kind == "put") {
       op.kind = LoadOp::Kind::kPut;
-      if (!GetString(j, "key", &op.key)) return Bad(name, line_no, first + 1, "put needs a string 'key'");
+      if (!GetString(j, "key", &op.key))
+        return Bad(name, line_no, first + 1, "put needs a string 'key'");
       if (!GetString(j, "value", &op.value)) {
         return Bad(name, line_no, first + 1, "put needs a string 'value'");
       }
     } else if (kind == "del" || kind == "delete") {
       op.kind = LoadOp::Kind::kDel;
-      if (!GetString(j, "key", &op.key)) return Bad(name, line_no, first + 1, "del needs a string 'key'");
+      if (!GetString(j, "key", &op.key))
+        return Bad(name, line_no, first + 1, "del needs a string 'key'");
     } else if (kind == "offset") {
       op.kind = LoadOp::Kind::kOffset;
-      if (!GetString(j, "source", &op.key) || !GetNumber(j, "offset", &op.number)) {
-        return Bad(name, line_no, first + 1, "offset needs a string 'source' and an unsigned 'offset'");
+      if (!GetString(j, "source", &op.key) ||
+          !GetNumber(j, "offset", &op.number)) {
+        return Bad(name, line_no, first + 1,
+                   "offset needs a string 'source' and an unsigned 'offset'");
       }
     } else if (kind == "watermark") {
       op.kind = LoadOp::Kind::kWatermark;
       if (!GetNumber(j, "value", &op.number)) {
-        return Bad(name, line_no, first + 1, "watermark needs an unsigned 'value'");
+        return Bad(name, line_no, first + 1,
+                   "watermark needs an unsigned 'value'");
       }
     } else {
       return Bad(name, line_no, first + 1,

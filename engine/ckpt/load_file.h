@@ -1,6 +1,7 @@
 #pragma once
 // `ckpt load FILE`: bulk JSON lines, one operation per line:
-//   {"op": "put", "key": "k", "value": "v"}     (or just {"key": "k", "value": "v"})
+//   {"op": "put", "key": "k", "value": "v"}     (or just {"key": "k", "value":
+//   "v"})
 //   {"op": "del", "key": "k"}
 //   {"op": "offset", "source": "topic-0", "offset": 42}
 //   {"op": "watermark", "value": 1700000000}
@@ -24,6 +25,7 @@ struct LoadOp {
 };
 
 // `text` is the file's content, `name` its name for messages.
-faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text, const std::string& name);
+faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text,
+                                                   const std::string& name);
 
 }  // namespace crashlab::engine::ckpt

@@ -17,10 +17,13 @@ constexpr Ino kTmpDir = UINT64_MAX - 1;  // model inode of .faultfs/tmp
 constexpr const char* kTmpPath = ".faultfs/tmp";
 constexpr const char* kJournalPath = ".faultfs/journal";
 constexpr char kMagic[4] = {'F', 'F', 'J', '1'};
-constexpr size_t kHeaderSize = 40;  // magic, reserved, progress, count, payload length, checksum
+constexpr size_t kHeaderSize =
+    40;  // magic, reserved, progress, count, payload length, checksum
 constexpr int kMaxDepth = 4096;
 
-const char* At(const std::string& path) { return path.empty() ? "." : path.c_str(); }
+const char* At(const std::string& path) {
+  return path.empty() ? "." : path.c_str();
+}
 
 std::string Join(const std::string& dir, const std::string& name) {
   return dir.empty() ? name : dir + "/" + name;
@@ -35,8 +38,12 @@ uint64_t Fnv1a(const std::string& data) {
   return h;
 }
 
-void PutU32(std::string& out, uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); }
-void PutU64(std::string& out, uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); }
+void PutU32(std::string& out, uint32_t v) {
+  out.append(reinterpret_cast<const char*>(&v), 4);
+}
+void PutU64(std::string& out, uint64_t v) {
+  out.append(reinterpret_cast<const char*>(&v), 8);
+}
 void PutStr(std::string& out, const std::string& s) {
   PutU32(out, static_cast<uint32_t>(s.size()));
   out += s;
@@ -76,9 +83,12 @@ Status Errno(const std::string& path, const std::string& what) {
 // rm -rf of `name` under `dirfd`; a missing path is fine.
 int RemoveTreeAt(int parent_fd, const char* name) {
   struct stat st;
-  if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT ? 0 : -1;
-  if (!S_ISDIR(st.st_mode)) return unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
-  int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errno == ENOENT ? 0 : -1;
+  if (!S_ISDIR(st.st_mode))
+    return unlinkat(parent_fd, name, 0) == 0 || errno == ENOENT ? 0 : -1;
+  int fd =
+      openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -1;
   DIR* dir = fdopendir(fd);
   if (dir == nullptr) {
@@ -87,16 +97,19 @@ int RemoveTreeAt(int parent_fd, const char* name) {
   }
   std::vector<std::string> names;
   while (struct dirent* de = readdir(dir)) {
-    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+      names.emplace_back(de->d_name);
   }
   int rc = 0;
   for (const auto& n : names) rc |= RemoveTreeAt(dirfd(dir), n.c_str());
   closedir(dir);
   if (rc != 0) return -1;
-  return unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0 : -1;
+  return unlinkat(parent_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT ? 0
+                                                                         : -1;
 }
 
-Status WriteAllAt(int fd, const char* data, size_t n, uint64_t off, const std::string& path) {
+Status WriteAllAt(int fd, const char* data, size_t n, uint64_t off,
+                  const std::string& path) {
   while (n > 0) {
     ssize_t w = pwrite(fd, data, n, static_cast<off_t>(off));
     if (w < 0) {
@@ -111,7 +124,8 @@ Status WriteAllAt(int fd, const char* data, size_t n, uint64_t off, const std::s
 }
 
 // pwritev of `iov` at `off`, all of it (short writes are continued).
-Status WritevAllAt(int fd, std::vector<iovec>& iov, uint64_t off, const std::string& path) {
+Status WritevAllAt(int fd, std::vector<iovec>& iov, uint64_t off,
+                   const std::string& path) {
   size_t first = 0;
   while (first < iov.size()) {
     int count = static_cast<int>(std::min<size_t>(iov.size() - first, IOV_MAX));
@@ -122,7 +136,8 @@ Status WritevAllAt(int fd, std::vector<iovec>& iov, uint64_t off, const std::str
     }
     off += static_cast<uint64_t>(w);
     auto left = static_cast<size_t>(w);
-    while (first < iov.size() && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+    while (first < iov.size() && left >= iov[first].iov_len)
+      left -= iov[first++].iov_len;
     if (left > 0) {
       iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
       iov[first].iov_len -= left;
@@ -142,13 +157,15 @@ FileType TypeOf(mode_t mode) {
 
 // ---------------------------------------------------------------- open / load
 
-Result<std::unique_ptr<BackingMirror>> BackingMirror::Open(const std::string& backing, Options options,
-                                                           std::string* replay_report) {
+Result<std::unique_ptr<BackingMirror>> BackingMirror::Open(
+    const std::string& backing, Options options, std::string* replay_report) {
   int fd = open(backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno(backing, "opening the backing directory");
   std::unique_ptr<BackingMirror> m(new BackingMirror(backing, fd, options));
-  if (mkdirat(fd, kHiddenDir, 0700) != 0 && errno != EEXIST) return Errno(kHiddenDir, "mkdir");
-  if (mkdirat(fd, kTmpPath, 0700) != 0 && errno != EEXIST) return Errno(kTmpPath, "mkdir");
+  if (mkdirat(fd, kHiddenDir, 0700) != 0 && errno != EEXIST)
+    return Errno(kHiddenDir, "mkdir");
+  if (mkdirat(fd, kTmpPath, 0700) != 0 && errno != EEXIST)
+    return Errno(kTmpPath, "mkdir");
   m->journal_fd_ = openat(fd, kJournalPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (m->journal_fd_ < 0) return Errno(kJournalPath, "open");
   CRASHLAB_RETURN_IF_ERROR(m->Replay(replay_report));
@@ -214,7 +231,8 @@ Result<SimState> BackingMirror::Load(std::vector<std::string>* skipped) {
         continue;
       }
       auto key = std::make_pair(st.st_dev, st.st_ino);
-      if (type == FileType::kRegular && seen.count(key) != 0) {  // another hard link
+      if (type == FileType::kRegular &&
+          seen.count(key) != 0) {  // another hard link
         Ino ino = seen[key];
         state.visible.Mut(f.ino).entries[name] = ino;
         model_[ino].locs.insert({f.ino, name});
@@ -234,7 +252,8 @@ Result<SimState> BackingMirror::Load(std::vector<std::string>* skipped) {
       model_[f.ino].entries[name] = ino;
       if (type == FileType::kSymlink) {
         std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-        ssize_t n = readlinkat(f.fd, name.c_str(), target.data(), target.size());
+        ssize_t n =
+            readlinkat(f.fd, name.c_str(), target.data(), target.size());
         if (n < 0) {
           Status s = Errno(rel, "readlink");
           closedir(dir);
@@ -243,7 +262,8 @@ Result<SimState> BackingMirror::Load(std::vector<std::string>* skipped) {
         target.resize(static_cast<size_t>(n));
         state.visible.Mut(ino).target = target;
       } else if (type == FileType::kDirectory) {
-        int sub = openat(f.fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        int sub = openat(f.fd, name.c_str(),
+                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub < 0) {
           Status s = Errno(rel, "open directory");
           closedir(dir);
@@ -266,10 +286,13 @@ Result<SimState> BackingMirror::Load(std::vector<std::string>* skipped) {
           off_t hole = lseek(fd, data_start, SEEK_HOLE);
           if (hole < 0) hole = size;
           for (off_t p = data_start; p < hole;) {
-            ssize_t n = pread(fd, buf.data(), std::min<off_t>(static_cast<off_t>(buf.size()), hole - p), p);
+            ssize_t n = pread(
+                fd, buf.data(),
+                std::min<off_t>(static_cast<off_t>(buf.size()), hole - p), p);
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;
-            data.Write(static_cast<uint64_t>(p), std::string_view(buf.data(), static_cast<size_t>(n)));
+            data.Write(static_cast<uint64_t>(p),
+                       std::string_view(buf.data(), static_cast<size_t>(n)));
             p += n;
           }
           pos = hole;
@@ -285,7 +308,8 @@ Result<SimState> BackingMirror::Load(std::vector<std::string>* skipped) {
   return state;
 }
 
-// ---------------------------------------------------------------- model helpers
+// ---------------------------------------------------------------- model
+// helpers
 
 std::string BackingMirror::PathOf(Ino dir) const {
   if (dir == kRootIno) return "";
@@ -353,7 +377,8 @@ void BackingMirror::PlanRemoveEntry(Ino dir, const std::string& name) {
   ForgetName(ino, dir, name);
 }
 
-void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino, const Image& img, int depth) {
+void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino,
+                              const Image& img, int depth) {
   const Node* n = img.Find(ino);
   if (n == nullptr || depth > kMaxDepth) return;
   std::string dst = EntryPath(dir, name);
@@ -361,10 +386,14 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino, const I
   if (existing != model_.end() && !existing->second.locs.empty()) {
     auto old = *existing->second.locs.begin();
     if (existing->second.type != FileType::kDirectory) {  // one more hard link
-      plan_.push_back(Step{.kind = Step::Kind::kLink, .a = EntryPath(old.first, old.second), .b = dst});
+      plan_.push_back(Step{.kind = Step::Kind::kLink,
+                           .a = EntryPath(old.first, old.second),
+                           .b = dst});
       existing->second.locs.insert({dir, name});
     } else {  // a directory moved here
-      plan_.push_back(Step{.kind = Step::Kind::kRename, .a = EntryPath(old.first, old.second), .b = dst});
+      plan_.push_back(Step{.kind = Step::Kind::kRename,
+                           .a = EntryPath(old.first, old.second),
+                           .b = dst});
       model_.at(old.first).entries.erase(old.second);
       existing->second.locs = {{dir, name}};
     }
@@ -373,13 +402,21 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino, const I
   }
   switch (n->type) {
     case FileType::kSymlink:
-      plan_.push_back(Step{.kind = Step::Kind::kSymlink, .a = dst, .b = n->target, .uid = n->uid, .gid = n->gid});
+      plan_.push_back(Step{.kind = Step::Kind::kSymlink,
+                           .a = dst,
+                           .b = n->target,
+                           .uid = n->uid,
+                           .gid = n->gid});
       model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
       break;
     case FileType::kRegular: {
       std::string tmp = Join(kTmpPath, std::to_string(++tmp_counter_));
-      plan_.push_back(Step{.kind = Step::Kind::kFill, .a = tmp, .mode = n->mode, .uid = n->uid,
-                           .gid = n->gid, .node = n});
+      plan_.push_back(Step{.kind = Step::Kind::kFill,
+                           .a = tmp,
+                           .mode = n->mode,
+                           .uid = n->uid,
+                           .gid = n->gid,
+                           .node = n});
       plan_.push_back(Step{.kind = Step::Kind::kRename, .a = tmp, .b = dst});
       filled_.insert(ino);
       model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
@@ -387,17 +424,26 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino, const I
     }
     case FileType::kDirectory: {
       if (n->entries.empty()) {
-        plan_.push_back(Step{.kind = Step::Kind::kMkdir, .a = dst, .mode = n->mode, .uid = n->uid, .gid = n->gid});
+        plan_.push_back(Step{.kind = Step::Kind::kMkdir,
+                             .a = dst,
+                             .mode = n->mode,
+                             .uid = n->uid,
+                             .gid = n->gid});
         model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
         break;
       }
       // Built complete under tmp, then renamed into place in one step.
       std::string tmp_name = std::to_string(++tmp_counter_);
       std::string tmp = Join(kTmpPath, tmp_name);
-      plan_.push_back(Step{.kind = Step::Kind::kMkdir, .a = tmp, .mode = n->mode, .uid = n->uid, .gid = n->gid});
+      plan_.push_back(Step{.kind = Step::Kind::kMkdir,
+                           .a = tmp,
+                           .mode = n->mode,
+                           .uid = n->uid,
+                           .gid = n->gid});
       model_[ino] = MNode{.type = n->type, .locs = {{kTmpDir, tmp_name}}};
       model_.at(kTmpDir).entries[tmp_name] = ino;
-      for (const auto& [child_name, child] : n->entries) PlanPlace(ino, child_name, child, img, depth + 1);
+      for (const auto& [child_name, child] : n->entries)
+        PlanPlace(ino, child_name, child, img, depth + 1);
       plan_.push_back(Step{.kind = Step::Kind::kRename, .a = tmp, .b = dst});
       model_.at(kTmpDir).entries.erase(tmp_name);
       model_.at(ino).locs = {{dir, name}};
@@ -415,20 +461,30 @@ void BackingMirror::PlanOp(const PendingOp& op, const Image& durable) {
     case K::kWrite:
     case K::kTruncate: {
       auto it = model_.find(op.ino);
-      if (it == model_.end() || it->second.locs.empty() || it->second.type != FileType::kRegular) return;
-      if (filled_.count(op.ino) != 0) return;  // already written with its final content
+      if (it == model_.end() || it->second.locs.empty() ||
+          it->second.type != FileType::kRegular)
+        return;
+      if (filled_.count(op.ino) != 0)
+        return;  // already written with its final content
       const auto& loc = *it->second.locs.begin();
       std::string path = EntryPath(loc.first, loc.second);
       if (op.kind == K::kTruncate) {
-        plan_.push_back(Step{.kind = Step::Kind::kTruncate, .a = path, .len = op.size});
+        plan_.push_back(
+            Step{.kind = Step::Kind::kTruncate, .a = path, .len = op.size});
       } else {
         uint64_t keep = std::min<uint64_t>(op.bytes->size(), op.torn_keep);
-        if (keep > 0) plan_.push_back(Step{.kind = Step::Kind::kWrite, .a = path, .off = op.offset, .len = keep, .bytes = op.bytes});
+        if (keep > 0)
+          plan_.push_back(Step{.kind = Step::Kind::kWrite,
+                               .a = path,
+                               .off = op.offset,
+                               .len = keep,
+                               .bytes = op.bytes});
       }
       return;
     }
     case K::kLinkEntry: {
-      if (!IsDir(op.dir)) return;  // the directory is not (yet) in the durable tree
+      if (!IsDir(op.dir))
+        return;  // the directory is not (yet) in the durable tree
       auto& entries = model_.at(op.dir).entries;
       auto it = entries.find(op.name);
       if (it != entries.end()) {
@@ -442,7 +498,8 @@ void BackingMirror::PlanOp(const PendingOp& op, const Image& durable) {
       if (!IsDir(op.dir)) return;
       auto& entries = model_.at(op.dir).entries;
       auto it = entries.find(op.name);
-      if (it != entries.end() && it->second == op.ino) PlanRemoveEntry(op.dir, op.name);
+      if (it != entries.end() && it->second == op.ino)
+        PlanRemoveEntry(op.dir, op.name);
       return;
     }
     case K::kRename: {
@@ -464,13 +521,17 @@ void BackingMirror::PlanOp(const PendingOp& op, const Image& durable) {
           }
           bool src_dir = IsDir(op.ino);
           bool dst_dir = IsDir(y);
-          bool compatible = (!src_dir && !dst_dir) || (src_dir && dst_dir && model_.at(y).entries.empty());
+          bool compatible =
+              (!src_dir && !dst_dir) ||
+              (src_dir && dst_dir && model_.at(y).entries.empty());
           if (!compatible) PlanRemoveEntry(op.dir2, op.name2);
         }
-        plan_.push_back(Step{.kind = Step::Kind::kRename, .a = EntryPath(op.dir, op.name),
+        plan_.push_back(Step{.kind = Step::Kind::kRename,
+                             .a = EntryPath(op.dir, op.name),
                              .b = EntryPath(op.dir2, op.name2)});
         auto replaced = model_.at(op.dir2).entries.find(op.name2);
-        if (replaced != model_.at(op.dir2).entries.end()) ForgetName(replaced->second, op.dir2, op.name2);
+        if (replaced != model_.at(op.dir2).entries.end())
+          ForgetName(replaced->second, op.dir2, op.name2);
         model_.at(op.dir).entries.erase(op.name);
         MNode& m = model_.at(op.ino);
         m.locs.erase({op.dir, op.name});
@@ -492,13 +553,18 @@ void BackingMirror::PlanOp(const PendingOp& op, const Image& durable) {
   }
 }
 
-void BackingMirror::PlanResync(Ino dir, const Image& before, const Image& after, int depth) {
+void BackingMirror::PlanResync(Ino dir, const Image& before, const Image& after,
+                               int depth) {
   const Node* n = after.Find(dir);
-  if (n == nullptr || n->type != FileType::kDirectory || depth > kMaxDepth || !IsDir(dir)) return;
+  if (n == nullptr || n->type != FileType::kDirectory || depth > kMaxDepth ||
+      !IsDir(dir))
+    return;
   std::map<std::string, Ino> mirrored = model_.at(dir).entries;
   for (const auto& [name, ino] : mirrored) {
     auto it = n->entries.find(name);
-    if (it == n->entries.end() || it->second != ino || after.Find(ino) == nullptr) PlanRemoveEntry(dir, name);
+    if (it == n->entries.end() || it->second != ino ||
+        after.Find(ino) == nullptr)
+      PlanRemoveEntry(dir, name);
   }
   for (const auto& [name, ino] : n->entries) {
     const Node* child = after.Find(ino);
@@ -513,8 +579,12 @@ void BackingMirror::PlanResync(Ino dir, const Image& before, const Image& after,
     } else if (child->type == FileType::kRegular && filled_.count(ino) == 0) {
       const Node* old = before.Find(ino);
       if (old == nullptr || !(old->data == child->data)) {
-        plan_.push_back(Step{.kind = Step::Kind::kFill, .a = EntryPath(dir, name), .mode = child->mode,
-                             .uid = child->uid, .gid = child->gid, .node = child});
+        plan_.push_back(Step{.kind = Step::Kind::kFill,
+                             .a = EntryPath(dir, name),
+                             .mode = child->mode,
+                             .uid = child->uid,
+                             .gid = child->gid,
+                             .node = child});
         filled_.insert(ino);
       }
     }
@@ -539,14 +609,21 @@ void BackingMirror::Apply(const DurableChange& change) {
   plan_.clear();
   filled_.clear();
   for (const auto& op : change.applied) PlanOp(op, change.durable);
-  if (change.before_crash_durable != nullptr) PlanResync(kRootIno, *change.before_crash_durable, change.durable, 0);
+  if (change.before_crash_durable != nullptr)
+    PlanResync(kRootIno, *change.before_crash_durable, change.durable, 0);
   for (Ino ino : change.rewritten) {
     auto it = model_.find(ino);
     const Node* n = change.durable.Find(ino);
-    if (it == model_.end() || it->second.locs.empty() || n == nullptr || filled_.count(ino) != 0) continue;
+    if (it == model_.end() || it->second.locs.empty() || n == nullptr ||
+        filled_.count(ino) != 0)
+      continue;
     const auto& loc = *it->second.locs.begin();
-    plan_.push_back(Step{.kind = Step::Kind::kFill, .a = EntryPath(loc.first, loc.second), .mode = n->mode,
-                         .uid = n->uid, .gid = n->gid, .node = n});
+    plan_.push_back(Step{.kind = Step::Kind::kFill,
+                         .a = EntryPath(loc.first, loc.second),
+                         .mode = n->mode,
+                         .uid = n->uid,
+                         .gid = n->gid,
+                         .node = n});
     filled_.insert(ino);
   }
   for (Ino ino : change.attrs) {
@@ -554,13 +631,17 @@ void BackingMirror::Apply(const DurableChange& change) {
     const Node* n = change.durable.Find(ino);
     if (it == model_.end() || it->second.locs.empty() || n == nullptr) continue;
     const auto& loc = *it->second.locs.begin();
-    plan_.push_back(Step{.kind = Step::Kind::kAttr, .a = EntryPath(loc.first, loc.second),
-                         .mode = n->type == FileType::kSymlink ? 0u : n->mode, .uid = n->uid, .gid = n->gid});
+    plan_.push_back(Step{.kind = Step::Kind::kAttr,
+                         .a = EntryPath(loc.first, loc.second),
+                         .mode = n->type == FileType::kSymlink ? 0u : n->mode,
+                         .uid = n->uid,
+                         .gid = n->gid});
   }
   if (plan_.empty()) return;
   ++batches_;
   bool journal = std::any_of(plan_.begin(), plan_.end(), [](const Step& s) {
-    return s.redoable() && s.kind != Step::Kind::kTruncate && s.kind != Step::Kind::kAttr;
+    return s.redoable() && s.kind != Step::Kind::kTruncate &&
+           s.kind != Step::Kind::kAttr;
   });
   if (journal) {
     Status st = WriteJournal();
@@ -599,58 +680,71 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
     // is renamed out (and fsync'd at its destination) in the same batch.
     auto note_dir = [&](const std::string& path) {
       std::string dir = ParentPath(path);
-      if (dir != kHiddenDir && !dir.starts_with(std::string(kHiddenDir) + "/")) batch_dirs_.insert(dir);
+      if (dir != kHiddenDir && !dir.starts_with(std::string(kHiddenDir) + "/"))
+        batch_dirs_.insert(dir);
     };
     note_dir(s.a);
     if (s.kind == K::kRename || s.kind == K::kLink) note_dir(s.b);
   }
   switch (s.kind) {
     case K::kRename:
-      if (renameat(root_fd_, At(s.a), root_fd_, At(s.b)) != 0 && !(replay && errno == ENOENT)) {
+      if (renameat(root_fd_, At(s.a), root_fd_, At(s.b)) != 0 &&
+          !(replay && errno == ENOENT)) {
         return Errno(s.a, "rename to " + s.b);
       }
       return Status::Ok();
     case K::kLink:
-      if (linkat(root_fd_, At(s.a), root_fd_, At(s.b), 0) != 0 && !(replay && errno == EEXIST)) {
+      if (linkat(root_fd_, At(s.a), root_fd_, At(s.b), 0) != 0 &&
+          !(replay && errno == EEXIST)) {
         return Errno(s.b, "link from " + s.a);
       }
       return Status::Ok();
     case K::kUnlink:
-      if (unlinkat(root_fd_, At(s.a), 0) != 0 && !(replay && errno == ENOENT)) return Errno(s.a, "unlink");
+      if (unlinkat(root_fd_, At(s.a), 0) != 0 && !(replay && errno == ENOENT))
+        return Errno(s.a, "unlink");
       return Status::Ok();
     case K::kRemoveTree:
-      if (RemoveTreeAt(root_fd_, At(s.a)) != 0) return Errno(s.a, "remove tree");
+      if (RemoveTreeAt(root_fd_, At(s.a)) != 0)
+        return Errno(s.a, "remove tree");
       return Status::Ok();
     case K::kMkdir:
       if (mkdirat(root_fd_, At(s.a), s.mode) != 0) {
         if (!(replay && errno == EEXIST)) return Errno(s.a, "mkdir");
       }
-      if (fchmodat(root_fd_, At(s.a), s.mode, 0) != 0) return Errno(s.a, "chmod");
-      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM) {
+      if (fchmodat(root_fd_, At(s.a), s.mode, 0) != 0)
+        return Errno(s.a, "chmod");
+      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+          errno != EPERM) {
         return Errno(s.a, "chown");
       }
       return Status::Ok();
     case K::kSymlink:
-      if (symlinkat(s.b.c_str(), root_fd_, At(s.a)) != 0 && !(replay && errno == EEXIST)) {
+      if (symlinkat(s.b.c_str(), root_fd_, At(s.a)) != 0 &&
+          !(replay && errno == EEXIST)) {
         return Errno(s.a, "symlink");
       }
-      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM) {
+      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+          errno != EPERM) {
         return Errno(s.a, "chown");
       }
       return Status::Ok();
     case K::kAttr:
-      if (s.mode != 0 && fchmodat(root_fd_, At(s.a), s.mode, 0) != 0 && !(replay && errno == ENOENT)) {
+      if (s.mode != 0 && fchmodat(root_fd_, At(s.a), s.mode, 0) != 0 &&
+          !(replay && errno == ENOENT)) {
         return Errno(s.a, "chmod");
       }
-      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 && errno != EPERM &&
-          !(replay && errno == ENOENT)) {
+      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+          errno != EPERM && !(replay && errno == ENOENT)) {
         return Errno(s.a, "chown");
       }
       return Status::Ok();
     case K::kTruncate: {
       int fd = FileFd(s.a);
-      if (fd < 0) return (replay && errno == ENOENT) ? Status::Ok() : Errno(s.a, "open for truncate");
-      if (ftruncate(fd, static_cast<off_t>(s.len)) != 0) return Errno(s.a, "ftruncate");
+      if (fd < 0)
+        return (replay && errno == ENOENT) ? Status::Ok()
+                                           : Errno(s.a, "open for truncate");
+      if (ftruncate(fd, static_cast<off_t>(s.len)) != 0)
+        return Errno(s.a, "ftruncate");
       return Status::Ok();
     }
     case K::kWrite: {
@@ -664,7 +758,9 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
       return WritevAllAt(fd, iov, s.off, s.a);
     }
     case K::kFill: {
-      int fd = openat(root_fd_, At(s.a), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+      int fd =
+          openat(root_fd_, At(s.a),
+                 O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (fd < 0) return Errno(s.a, "create");
       batch_open_.push_back(fd);
       const Content& data = s.node->data;
@@ -683,17 +779,21 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
       data.ForEachPage([&](uint64_t index, const char* bytes) {
         uint64_t off = index * Content::kPageSize;
         if (off >= size) return;
-        size_t len = static_cast<size_t>(std::min<uint64_t>(Content::kPageSize, size - off));
-        if (!run.empty() && (run_off + run_len != off || run.size() >= 256)) flush();
+        size_t len = static_cast<size_t>(
+            std::min<uint64_t>(Content::kPageSize, size - off));
+        if (!run.empty() && (run_off + run_len != off || run.size() >= 256))
+          flush();
         if (run.empty()) run_off = off;
         run.push_back(iovec{const_cast<char*>(bytes), len});
         run_len += len;
       });
       flush();
       CRASHLAB_RETURN_IF_ERROR(st);
-      if (ftruncate(fd, static_cast<off_t>(size)) != 0) return Errno(s.a, "ftruncate");
+      if (ftruncate(fd, static_cast<off_t>(size)) != 0)
+        return Errno(s.a, "ftruncate");
       if (fchmod(fd, s.mode) != 0) return Errno(s.a, "chmod");
-      if (fchown(fd, s.uid, s.gid) != 0 && errno != EPERM) return Errno(s.a, "chown");
+      if (fchown(fd, s.uid, s.gid) != 0 && errno != EPERM)
+        return Errno(s.a, "chown");
       return Status::Ok();
     }
   }
@@ -703,7 +803,8 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
 Status BackingMirror::FinishBatch() {
   Status st;
   for (int fd : batch_open_) {
-    if (options_.fsync && st.ok() && fsync(fd) != 0) st = Errno("", "fsync of a written file");
+    if (options_.fsync && st.ok() && fsync(fd) != 0)
+      st = Errno("", "fsync of a written file");
     close(fd);
   }
   batch_open_.clear();
@@ -772,7 +873,8 @@ void BackingMirror::CleanScratch() {
   }
   std::vector<std::string> names;
   while (struct dirent* de = readdir(dir)) {
-    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) names.emplace_back(de->d_name);
+    if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+      names.emplace_back(de->d_name);
   }
   for (const auto& n : names) RemoveTreeAt(dirfd(dir), n.c_str());
   closedir(dir);
@@ -782,7 +884,8 @@ Status BackingMirror::Replay(std::string* report) {
   struct stat st;
   if (fstat(journal_fd_, &st) != 0) return Errno(kJournalPath, "stat");
   std::string data(static_cast<size_t>(st.st_size), '\0');
-  if (!data.empty() && pread(journal_fd_, data.data(), data.size(), 0) != static_cast<ssize_t>(data.size())) {
+  if (!data.empty() && pread(journal_fd_, data.data(), data.size(), 0) !=
+                           static_cast<ssize_t>(data.size())) {
     return Errno(kJournalPath, "read");
   }
   if (data.empty()) {
@@ -796,13 +899,16 @@ Status BackingMirror::Replay(std::string* report) {
   uint64_t count = r.Get<uint64_t>();
   uint64_t len = r.Get<uint64_t>();
   uint64_t sum = r.Get<uint64_t>();
-  bool valid = r.ok && std::memcmp(data.data(), kMagic, 4) == 0 && kHeaderSize + len == data.size() &&
+  bool valid = r.ok && std::memcmp(data.data(), kMagic, 4) == 0 &&
+               kHeaderSize + len == data.size() &&
                Fnv1a(data.substr(kHeaderSize)) == sum;
   if (!valid) {
     // The daemon died while writing the journal: no step of that batch ran.
     ClearJournal();
     if (report != nullptr) {
-      *report = "faultfs: backing dir is at its durable state (discarded an incomplete journal; its sync had not started)";
+      *report =
+          "faultfs: backing dir is at its durable state (discarded an "
+          "incomplete journal; its sync had not started)";
     }
     CleanScratch();
     return Status::Ok();
@@ -834,12 +940,14 @@ Status BackingMirror::Replay(std::string* report) {
   ClearJournal();
   CleanScratch();
   if (report != nullptr) {
-    *report = "faultfs: backing dir brought to durable state (replayed " + std::to_string(replayed) +
-              " journal entries";
+    *report = "faultfs: backing dir brought to durable state (replayed " +
+              std::to_string(replayed) + " journal entries";
     if (dropped > 0) {
       *report += "; " + std::to_string(dropped) +
-                 " later entries needed data that lived only in the killed daemon's memory, so the "
-                 "interrupted sync is kept up to its first " + std::to_string(steps.size() - dropped) + " steps";
+                 " later entries needed data that lived only in the killed "
+                 "daemon's memory, so the "
+                 "interrupted sync is kept up to its first " +
+                 std::to_string(steps.size() - dropped) + " steps";
     }
     *report += ")";
   }

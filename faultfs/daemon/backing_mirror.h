@@ -50,8 +50,8 @@ class BackingMirror {
   // Opens `backing` (an existing directory), creates .faultfs/ in it and
   // replays an interrupted journal. `replay_report` gets one line for the
   // user when a journal was replayed, else stays empty.
-  static Result<std::unique_ptr<BackingMirror>> Open(const std::string& backing, Options options,
-                                                     std::string* replay_report);
+  static Result<std::unique_ptr<BackingMirror>> Open(
+      const std::string& backing, Options options, std::string* replay_report);
   ~BackingMirror();
   BackingMirror(const BackingMirror&) = delete;
   BackingMirror& operator=(const BackingMirror&) = delete;
@@ -76,14 +76,22 @@ class BackingMirror {
  private:
   struct MNode {
     FileType type = FileType::kRegular;
-    std::set<std::pair<Ino, std::string>> locs;  // (dir, name) names in the backing tree
-    std::map<std::string, Ino> entries;          // directories
+    std::set<std::pair<Ino, std::string>>
+        locs;  // (dir, name) names in the backing tree
+    std::map<std::string, Ino> entries;  // directories
   };
   struct Step {
     enum class Kind : uint8_t {
-      kRename = 1, kLink, kUnlink, kRemoveTree, kMkdir, kSymlink, kAttr,  // redoable
-      kTruncate,                                                          // redoable
-      kWrite, kFill,                                                      // need memory
+      kRename = 1,
+      kLink,
+      kUnlink,
+      kRemoveTree,
+      kMkdir,
+      kSymlink,
+      kAttr,      // redoable
+      kTruncate,  // redoable
+      kWrite,
+      kFill,  // need memory
     };
     Kind kind = Kind::kRename;
     std::string a;  // path (source for rename/link)
@@ -93,8 +101,8 @@ class BackingMirror {
     uint32_t mode = 0;
     uint32_t uid = 0;
     uint32_t gid = 0;
-    std::shared_ptr<const WriteData> bytes;    // kWrite
-    const Node* node = nullptr;                // kFill: content source (alive during Apply)
+    std::shared_ptr<const WriteData> bytes;  // kWrite
+    const Node* node = nullptr;  // kFill: content source (alive during Apply)
     bool redoable() const { return kind < Kind::kWrite; }
   };
 
@@ -107,7 +115,8 @@ class BackingMirror {
   bool IsDir(Ino ino) const;
   void PlanOp(const PendingOp& op, const Image& durable);
   void PlanRemoveEntry(Ino dir, const std::string& name);
-  void PlanPlace(Ino dir, const std::string& name, Ino ino, const Image& durable, int depth);
+  void PlanPlace(Ino dir, const std::string& name, Ino ino,
+                 const Image& durable, int depth);
   void PlanResync(Ino dir, const Image& before, const Image& after, int depth);
   void ForgetName(Ino ino, Ino dir, const std::string& name);
   void ForgetTree(Ino ino);
@@ -131,9 +140,10 @@ class BackingMirror {
   std::set<Ino> filled_;                  // inodes written in full this batch
   std::vector<Step> plan_;
   uint64_t tmp_counter_ = 0;
-  std::map<std::string, int> batch_fds_;  // path -> descriptor, until a namespace step
-  std::vector<int> batch_open_;           // every file written this batch (fsync, close)
-  std::set<std::string> batch_dirs_;      // directories changed this batch
+  std::map<std::string, int>
+      batch_fds_;                // path -> descriptor, until a namespace step
+  std::vector<int> batch_open_;  // every file written this batch (fsync, close)
+  std::set<std::string> batch_dirs_;  // directories changed this batch
   std::atomic<bool> broken_{false};
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> steps_{0};

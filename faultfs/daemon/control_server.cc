@@ -18,8 +18,9 @@ Result<sockaddr_un> Address(const std::string& path) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) {
-    return Status::InvalidArgument(path, "control socket path longer than " +
-                                             std::to_string(sizeof(addr.sun_path) - 1) + " bytes");
+    return Status::InvalidArgument(
+        path, "control socket path longer than " +
+                  std::to_string(sizeof(addr.sun_path) - 1) + " bytes");
   }
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
   return addr;
@@ -46,22 +47,30 @@ bool SendAll(int fd, const std::string& data) {
 }
 
 std::string ErrorLine(const std::string& message) {
-  return nlohmann::json{{"ok", false}, {"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return nlohmann::json{{"ok", false}, {"error", message}}.dump(
+             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+         "\n";
 }
 
 }  // namespace
 
-Result<std::unique_ptr<ControlServer>> ControlServer::Listen(const std::string& path) {
+Result<std::unique_ptr<ControlServer>> ControlServer::Listen(
+    const std::string& path) {
   auto addr = Address(path);
   if (!addr.ok()) return addr.status();
   struct stat st;
   if (lstat(path.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode)) return Status::IoError(EEXIST, path, "exists and is not a socket");
+    if (!S_ISSOCK(st.st_mode))
+      return Status::IoError(EEXIST, path, "exists and is not a socket");
     // A live daemon answers a connect; a stale socket file is replaced.
     int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    bool live = probe >= 0 && connect(probe, reinterpret_cast<sockaddr*>(&*addr), sizeof(*addr)) == 0;
+    bool live =
+        probe >= 0 &&
+        connect(probe, reinterpret_cast<sockaddr*>(&*addr), sizeof(*addr)) == 0;
     if (probe >= 0) close(probe);
-    if (live) return Status::IoError(EADDRINUSE, path, "another faultfs daemon is listening there");
+    if (live)
+      return Status::IoError(EADDRINUSE, path,
+                             "another faultfs daemon is listening there");
     unlink(path.c_str());
   }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -94,7 +103,8 @@ void ControlServer::Stop() {
   if (!thread_.joinable()) return;
   stop_ = true;
   char c = 1;
-  if (write(wake_[1], &c, 1) < 0) {}  // the loop also polls with a timeout
+  if (write(wake_[1], &c, 1) < 0) {
+  }  // the loop also polls with a timeout
   thread_.join();
   close(wake_[0]);
   close(wake_[1]);
@@ -107,10 +117,14 @@ std::string ControlServer::HandleLine(const std::string& line) {
   } catch (const nlohmann::json::parse_error& e) {
     return ErrorLine(std::string("malformed JSON: ") + e.what());
   }
-  if (!request.is_object()) return ErrorLine("a request must be a JSON object like {\"cmd\":\"status\"}");
+  if (!request.is_object())
+    return ErrorLine(
+        "a request must be a JSON object like {\"cmd\":\"status\"}");
   try {
     nlohmann::json reply = handler_(request);
-    return reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return reply.dump(-1, ' ', false,
+                      nlohmann::json::error_handler_t::replace) +
+           "\n";
   } catch (const std::exception& e) {
     return ErrorLine(std::string("internal error: ") + e.what());
   }
@@ -129,7 +143,8 @@ void ControlServer::Loop() {
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     if (fds[1].revents & POLLIN) {
-      int c = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      int c =
+          accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
       if (c >= 0) clients[c] = Client{};
     }
     for (size_t i = 2; i < fds.size(); ++i) {
@@ -149,7 +164,8 @@ void ControlServer::Loop() {
         if (!SendAll(fd, HandleLine(line))) close_it = true;
       }
       if (!close_it && client.buf.size() > kMaxLine) {
-        SendAll(fd, ErrorLine("request line longer than " + std::to_string(kMaxLine) + " bytes"));
+        SendAll(fd, ErrorLine("request line longer than " +
+                              std::to_string(kMaxLine) + " bytes"));
         close_it = true;
       }
       if (close_it) {
@@ -161,7 +177,8 @@ void ControlServer::Loop() {
   for (const auto& [fd, c] : clients) close(fd);
 }
 
-Result<std::string> ControlRequest(const std::string& socket_path, const std::string& line) {
+Result<std::string> ControlRequest(const std::string& socket_path,
+                                   const std::string& line) {
   auto addr = Address(socket_path);
   if (!addr.ok()) return addr.status();
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -169,7 +186,8 @@ Result<std::string> ControlRequest(const std::string& socket_path, const std::st
   if (connect(fd, reinterpret_cast<sockaddr*>(&*addr), sizeof(*addr)) != 0) {
     int err = errno;
     close(fd);
-    return Status::IoError(err, socket_path, "connecting to the faultfs control socket");
+    return Status::IoError(err, socket_path,
+                           "connecting to the faultfs control socket");
   }
   std::string msg = line + "\n";
   if (!SendAll(fd, msg)) {
@@ -186,7 +204,9 @@ Result<std::string> ControlRequest(const std::string& socket_path, const std::st
     if (!reply.empty() && reply.back() == '\n') break;
   }
   close(fd);
-  if (reply.empty()) return Status::IoError(ECONNRESET, socket_path, "the daemon closed the connection");
+  if (reply.empty())
+    return Status::IoError(ECONNRESET, socket_path,
+                           "the daemon closed the connection");
   if (reply.back() == '\n') reply.pop_back();
   return reply;
 }

@@ -8,10 +8,9 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "faultfs/status.h"
 
@@ -35,7 +34,8 @@ class ControlServer {
   const std::string& path() const { return path_; }
 
  private:
-  ControlServer(std::string path, int fd) : path_(std::move(path)), listen_fd_(fd) {}
+  ControlServer(std::string path, int fd)
+      : path_(std::move(path)), listen_fd_(fd) {}
   void Loop();
   std::string HandleLine(const std::string& line);
 
@@ -48,6 +48,7 @@ class ControlServer {
 };
 
 // Client side: sends one request line, returns the reply line.
-Result<std::string> ControlRequest(const std::string& socket_path, const std::string& line);
+Result<std::string> ControlRequest(const std::string& socket_path,
+                                   const std::string& line);
 
 }  // namespace crashlab::faultfs::daemon

@@ -51,7 +51,9 @@ std::map<Ino, std::string> PathIndex(const Image& image) {
 }
 
 nlohmann::json Ok() { return nlohmann::json{{"ok", true}}; }
-nlohmann::json Error(const std::string& message) { return nlohmann::json{{"ok", false}, {"error", message}}; }
+nlohmann::json Error(const std::string& message) {
+  return nlohmann::json{{"ok", false}, {"error", message}};
+}
 
 }  // namespace
 
@@ -62,7 +64,8 @@ Daemon::~Daemon() {
 
 bool Daemon::ReadFaultsActive() {
   for (const auto& r : vfs_->faults().rules()) {
-    if (r.action == ActionKind::kCorrupt && !r.persistent && (r.op == OpKind::kRead || r.op == OpKind::kAny)) {
+    if (r.action == ActionKind::kCorrupt && !r.persistent &&
+        (r.op == OpKind::kRead || r.op == OpKind::kAny)) {
       return true;
     }
   }
@@ -88,13 +91,15 @@ uint64_t Daemon::PostInvalidation(std::vector<std::string> paths) {
 
 void Daemon::WaitInvalidation(uint64_t ticket) {
   std::unique_lock lock(hk_mu_);
-  hk_cv_.wait_for(lock, std::chrono::seconds(30), [&] { return inval_done_ >= ticket || hk_stop_; });
+  hk_cv_.wait_for(lock, std::chrono::seconds(30),
+                  [&] { return inval_done_ >= ticket || hk_stop_; });
 }
 
 void Daemon::HousekeeperLoop() {
   std::unique_lock lock(hk_mu_);
   while (!hk_stop_) {
-    hk_cv_.wait_for(lock, std::chrono::milliseconds(250), [&] { return hk_stop_ || !inval_queue_.empty(); });
+    hk_cv_.wait_for(lock, std::chrono::milliseconds(250),
+                    [&] { return hk_stop_ || !inval_queue_.empty(); });
     while (!inval_queue_.empty()) {
       auto [ticket, paths] = std::move(inval_queue_.front());
       inval_queue_.pop_front();
@@ -102,7 +107,8 @@ void Daemon::HousekeeperLoop() {
       // Drops cached attributes and page-cache data of every path the kernel
       // may know; names are never cached (entry_timeout 0). Paths the kernel
       // never looked up just return ENOENT.
-      for (const auto& p : paths) fuse_invalidate_path(fuse_, ("/" + p).c_str());
+      for (const auto& p : paths)
+        fuse_invalidate_path(fuse_, ("/" + p).c_str());
       lock.lock();
       inval_done_ = ticket;
       hk_cv_.notify_all();
@@ -138,14 +144,16 @@ nlohmann::json Daemon::Status() {
   j["pid"] = getpid();
   j["backing"] = options_.backing;
   j["mountpoint"] = options_.mountpoint;
-  j["model"] = options_.model == MetadataModel::kStrict ? "strict" : "metadata-immediate";
+  j["model"] = options_.model == MetadataModel::kStrict ? "strict"
+                                                        : "metadata-immediate";
   j["seed"] = options_.seed;
   j["crashed"] = vfs_->crashed();
   j["ops"] = vfs_->op_count();
   j["pending"] = snap.pending.size();
   j["rules"] = vfs_->faults().rules().size();
   j["faults"] = vfs_->faults().log().size();
-  j["mirror"] = {{"batches", mirror_->batches()}, {"steps", mirror_->steps()},
+  j["mirror"] = {{"batches", mirror_->batches()},
+                 {"steps", mirror_->steps()},
                  {"ok", !mirror_->broken()}};
   if (mirror_->broken()) j["mirror"]["error"] = mirror_->error().ToString();
   return j;
@@ -157,7 +165,8 @@ nlohmann::json Daemon::Report() {
   std::map<Ino, std::string> dur = PathIndex(snap.durable);
   auto name_of = [&](Ino ino) {
     if (auto it = vis.find(ino); it != vis.end()) return it->second;
-    if (auto it = dur.find(ino); it != dur.end()) return it->second + " (removed)";
+    if (auto it = dur.find(ino); it != dur.end())
+      return it->second + " (removed)";
     return "<inode " + std::to_string(ino) + ">";
   };
   auto entry_of = [&](Ino dir, const std::string& name) {
@@ -170,7 +179,10 @@ nlohmann::json Daemon::Report() {
     using K = PendingOp::Kind;
     if (op.is_data()) {
       auto& f = files[op.ino];
-      if (f.is_null()) f = {{"path", name_of(op.ino)}, {"ino", op.ino}, {"ranges", nlohmann::json::array()}};
+      if (f.is_null())
+        f = {{"path", name_of(op.ino)},
+             {"ino", op.ino},
+             {"ranges", nlohmann::json::array()}};
       if (op.kind == K::kWrite) {
         f["ranges"].push_back({op.offset, op.bytes->size()});
       } else {
@@ -214,14 +226,18 @@ nlohmann::json Daemon::Report() {
 nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
   auto cmd_it = request.find("cmd");
   if (cmd_it == request.end() || !cmd_it->is_string()) {
-    return Error("missing \"cmd\" (one of status, inject, clear, crash, restart, sync, report, trace, faults, damage)");
+    return Error(
+        "missing \"cmd\" (one of status, inject, clear, crash, restart, sync, "
+        "report, trace, faults, damage)");
   }
   const std::string cmd = *cmd_it;
   if (cmd == "status") return Status();
   if (cmd == "inject") {
     auto r = request.find("rule");
-    if (r == request.end()) return Error("inject needs \"rule\": a rule object or its JSON text");
-    auto rule = r->is_string() ? FaultRule::Parse(r->get<std::string>(), "rule") : FaultRule::FromJson(*r, "rule");
+    if (r == request.end())
+      return Error("inject needs \"rule\": a rule object or its JSON text");
+    auto rule = r->is_string() ? FaultRule::Parse(r->get<std::string>(), "rule")
+                               : FaultRule::FromJson(*r, "rule");
     if (!rule.ok()) return Error("bad rule: " + rule.status().ToString());
     vfs_->faults().Add(*rule);
     nlohmann::json j = Ok();
@@ -238,9 +254,11 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
   if (cmd == "crash") {
     CrashMode mode;
     if (auto m = request.find("mode"); m != request.end()) {
-      if (!m->is_string()) return Error("\"mode\" must be a string like \"drop\" or \"prefix:3\"");
+      if (!m->is_string())
+        return Error("\"mode\" must be a string like \"drop\" or \"prefix:3\"");
       auto parsed = CrashMode::Parse(m->get<std::string>());
-      if (!parsed.ok()) return Error("bad crash mode: " + parsed.status().ToString());
+      if (!parsed.ok())
+        return Error("bad crash mode: " + parsed.status().ToString());
       mode = *parsed;
     }
     vfs_->Crash(mode);
@@ -249,10 +267,13 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
       std::lock_guard lock(hk_mu_);
       ticket = inval_posted_;
     }
-    WaitInvalidation(ticket);  // the reply means: processes now see the post-crash state
+    WaitInvalidation(
+        ticket);  // the reply means: processes now see the post-crash state
     nlohmann::json j = Ok();
     j["mode"] = mode.ToString();
-    if (mirror_->broken()) return Error("crash applied in memory but the backing dir failed: " + mirror_->error().ToString());
+    if (mirror_->broken())
+      return Error("crash applied in memory but the backing dir failed: " +
+                   mirror_->error().ToString());
     return j;
   }
   if (cmd == "restart") {
@@ -262,7 +283,8 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
   if (cmd == "sync") {
     faultfs::Status st = vfs_->SyncAll();
     if (!st.ok()) return Error("sync failed: " + st.ToString());
-    if (mirror_->broken()) return Error("backing dir: " + mirror_->error().ToString());
+    if (mirror_->broken())
+      return Error("backing dir: " + mirror_->error().ToString());
     return Ok();
   }
   if (cmd == "report") return Report();
@@ -271,16 +293,20 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     j["trace"] = nlohmann::json::array();
     for (const auto& e : vfs_->trace()) j["trace"].push_back(e.ToJson());
     j["faults"] = nlohmann::json::array();
-    for (const auto& f : vfs_->faults().log()) j["faults"].push_back(f.ToJson());
+    for (const auto& f : vfs_->faults().log())
+      j["faults"].push_back(f.ToJson());
     return j;
   }
-  return Error("unknown command \"" + cmd + "\" (one of status, inject, clear, crash, restart, sync, report, trace, faults, damage)");
+  return Error("unknown command \"" + cmd +
+               "\" (one of status, inject, clear, crash, restart, sync, "
+               "report, trace, faults, damage)");
 }
 
 nlohmann::json Daemon::Faults(const nlohmann::json& request) {
   uint64_t since = 0;
   if (auto it = request.find("since"); it != request.end()) {
-    if (!it->is_number_unsigned()) return Error("\"since\" must be a non-negative integer");
+    if (!it->is_number_unsigned())
+      return Error("\"since\" must be a non-negative integer");
     since = it->get<uint64_t>();
   }
   bool clear = false;
@@ -293,22 +319,28 @@ nlohmann::json Daemon::Faults(const nlohmann::json& request) {
   nlohmann::json j = Ok();
   j["count"] = log.size();
   j["faults"] = nlohmann::json::array();
-  for (size_t i = since; i < log.size(); ++i) j["faults"].push_back(log[i].ToJson());
+  for (size_t i = since; i < log.size(); ++i)
+    j["faults"].push_back(log[i].ToJson());
   return j;
 }
 
 nlohmann::json Daemon::Damage(const nlohmann::json& request) {
   auto ino = request.find("ino");
-  if (ino == request.end() || !ino->is_number_unsigned()) return Error("damage needs \"ino\": an inode number");
+  if (ino == request.end() || !ino->is_number_unsigned())
+    return Error("damage needs \"ino\": an inode number");
   auto r = request.find("rule");
-  if (r == request.end()) return Error("damage needs \"rule\": a lose, truncate or persistent corrupt rule");
+  if (r == request.end())
+    return Error(
+        "damage needs \"rule\": a lose, truncate or persistent corrupt rule");
   auto rule = FaultRule::FromJson(*r, "rule");
   if (!rule.ok()) return Error("bad rule: " + rule.status().ToString());
   std::vector<uint64_t> draws;
   if (auto d = request.find("draws"); d != request.end()) {
-    if (!d->is_array()) return Error("\"draws\" must be an array of non-negative integers");
+    if (!d->is_array())
+      return Error("\"draws\" must be an array of non-negative integers");
     for (const auto& v : *d) {
-      if (!v.is_number_unsigned()) return Error("\"draws\" must be an array of non-negative integers");
+      if (!v.is_number_unsigned())
+        return Error("\"draws\" must be an array of non-negative integers");
       draws.push_back(v.get<uint64_t>());
     }
   }
@@ -319,7 +351,9 @@ nlohmann::json Daemon::Damage(const nlohmann::json& request) {
     // (attributes, pages) before replying, as after a crash.
     WaitInvalidation(PostInvalidation(AllPaths(vfs_->Snapshot().visible)));
   }
-  if (mirror_->broken()) return Error("damage applied in memory but the backing dir failed: " + mirror_->error().ToString());
+  if (mirror_->broken())
+    return Error("damage applied in memory but the backing dir failed: " +
+                 mirror_->error().ToString());
   nlohmann::json j = Ok();
   j["detail"] = *detail;
   return j;
@@ -329,9 +363,11 @@ nlohmann::json Daemon::Damage(const nlohmann::json& request) {
 
 int Daemon::Run() {
   std::string replay;
-  auto mirror = BackingMirror::Open(options_.backing, {.fsync = options_.backing_fsync}, &replay);
+  auto mirror = BackingMirror::Open(options_.backing,
+                                    {.fsync = options_.backing_fsync}, &replay);
   if (!mirror.ok()) {
-    std::cerr << "faultfs: cannot use backing dir: " << mirror.status().ToString() << "\n";
+    std::cerr << "faultfs: cannot use backing dir: "
+              << mirror.status().ToString() << "\n";
     return kExitEnv;
   }
   mirror_ = std::move(mirror).value();
@@ -339,39 +375,50 @@ int Daemon::Run() {
   std::vector<std::string> skipped;
   auto state = mirror_->Load(&skipped);
   if (!state.ok()) {
-    std::cerr << "faultfs: cannot load backing dir: " << state.status().ToString() << "\n";
+    std::cerr << "faultfs: cannot load backing dir: "
+              << state.status().ToString() << "\n";
     return kExitEnv;
   }
-  for (const auto& s : skipped) std::cerr << "faultfs: skipped " << s << " (not a file, directory or symlink)\n";
-  backing_fd_ = open(options_.backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  vfs_ = std::make_unique<SimVfs>(SimVfs::Options{.model = options_.model, .seed = options_.seed},
-                                  std::move(state).value());
+  for (const auto& s : skipped)
+    std::cerr << "faultfs: skipped " << s
+              << " (not a file, directory or symlink)\n";
+  backing_fd_ =
+      open(options_.backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  vfs_ = std::make_unique<SimVfs>(
+      SimVfs::Options{.model = options_.model, .seed = options_.seed},
+      std::move(state).value());
   for (const auto& r : options_.rules) vfs_->faults().Add(r);
-  vfs_->SetDurableListener([this](const DurableChange& c) { OnDurableChange(c); });
+  vfs_->SetDurableListener(
+      [this](const DurableChange& c) { OnDurableChange(c); });
   if (!options_.trace_file.empty()) {
-    trace_fd_ = open(options_.trace_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    trace_fd_ = open(options_.trace_file.c_str(),
+                     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (trace_fd_ < 0) {
-      std::cerr << "faultfs: cannot open trace file " << options_.trace_file << ": " << strerror(errno) << "\n";
+      std::cerr << "faultfs: cannot open trace file " << options_.trace_file
+                << ": " << strerror(errno) << "\n";
       return kExitUsage;
     }
   }
   if (!options_.control.empty()) {
     auto control = ControlServer::Listen(options_.control);
     if (!control.ok()) {
-      std::cerr << "faultfs: control socket: " << control.status().ToString() << "\n";
+      std::cerr << "faultfs: control socket: " << control.status().ToString()
+                << "\n";
       return kExitEnv;
     }
     control_ = std::move(control).value();
   }
 
-  std::vector<std::string> argv_s = {"faultfs", "-o",
-                                     "default_permissions,fsname=faultfs,subtype=faultfs"};
+  std::vector<std::string> argv_s = {
+      "faultfs", "-o", "default_permissions,fsname=faultfs,subtype=faultfs"};
   if (options_.allow_other) argv_s.back() += ",allow_other";
   if (options_.debug) argv_s.push_back("-d");
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
-  fuse_ = fuse_new(&args, static_cast<const fuse_operations*>(FaultfsOperations()), sizeof(fuse_operations), this);
+  fuse_ =
+      fuse_new(&args, static_cast<const fuse_operations*>(FaultfsOperations()),
+               sizeof(fuse_operations), this);
   fuse_opt_free_args(&args);
   if (fuse_ == nullptr) {
     std::cerr << "faultfs: libfuse refused the mount options\n";
@@ -379,9 +426,15 @@ int Daemon::Run() {
   }
   if (fuse_mount(fuse_, options_.mountpoint.c_str()) != 0) {
     std::cerr << "faultfs: mounting on " << options_.mountpoint
-              << " failed: check that /dev/fuse exists and is usable, that fusermount3 is installed "
-                 "(apt-get install fuse3), and that the mountpoint is not busy (fusermount3 -u "
-              << options_.mountpoint << ")" << (options_.allow_other ? "; --allow-other needs user_allow_other in /etc/fuse.conf for non-root users" : "")
+              << " failed: check that /dev/fuse exists and is usable, that "
+                 "fusermount3 is installed "
+                 "(apt-get install fuse3), and that the mountpoint is not busy "
+                 "(fusermount3 -u "
+              << options_.mountpoint << ")"
+              << (options_.allow_other
+                      ? "; --allow-other needs user_allow_other in "
+                        "/etc/fuse.conf for non-root users"
+                      : "")
               << "\n";
     fuse_destroy(fuse_);
     fuse_ = nullptr;
@@ -401,7 +454,9 @@ int Daemon::Run() {
     }
   }
   housekeeper_ = std::thread([this] { HousekeeperLoop(); });
-  if (control_) control_->Start([this](const nlohmann::json& req) { return HandleControl(req); });
+  if (control_)
+    control_->Start(
+        [this](const nlohmann::json& req) { return HandleControl(req); });
 
   fuse_loop_config* cfg = fuse_loop_cfg_create();
   fuse_loop_cfg_set_clone_fd(cfg, 0);
@@ -424,10 +479,12 @@ int Daemon::Run() {
   control_.reset();
   vfs_->SetDurableListener(nullptr);
   if (mirror_->broken()) {
-    std::cerr << "faultfs: the backing dir fell out of sync: " << mirror_->error().ToString() << "\n";
+    std::cerr << "faultfs: the backing dir fell out of sync: "
+              << mirror_->error().ToString() << "\n";
     return kExitEnv;
   }
-  return rc == 0 ? kExitOk : kExitOk;  // a signal ends the loop with rc != 0: still a clean unmount
+  return rc == 0 ? kExitOk : kExitOk;  // a signal ends the loop with rc != 0:
+                                       // still a clean unmount
 }
 
 }  // namespace crashlab::faultfs::daemon

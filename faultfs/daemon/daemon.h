@@ -14,11 +14,10 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "faultfs/daemon/backing_mirror.h"
 #include "faultfs/daemon/control_server.h"
@@ -77,7 +76,8 @@ class Daemon {
  private:
   // Kernel cache invalidation and trace streaming, off the FUSE threads.
   void HousekeeperLoop();
-  uint64_t PostInvalidation(std::vector<std::string> paths);  // returns a ticket
+  uint64_t PostInvalidation(
+      std::vector<std::string> paths);  // returns a ticket
   void WaitInvalidation(uint64_t ticket);
   void FlushTrace();
   void OnDurableChange(const DurableChange& change);
@@ -93,16 +93,18 @@ class Daemon {
   std::unique_ptr<ControlServer> control_;
   struct fuse* fuse_ = nullptr;
   int backing_fd_ = -1;
-  uint64_t crashes_ = 0;  // GUARDED_BY(SimVfs mutex): counted in OnDurableChange
+  uint64_t crashes_ =
+      0;  // GUARDED_BY(SimVfs mutex): counted in OnDurableChange
 
   std::mutex hk_mu_;
   std::condition_variable hk_cv_;
-  std::deque<std::pair<uint64_t, std::vector<std::string>>> inval_queue_;  // GUARDED_BY(hk_mu_)
+  std::deque<std::pair<uint64_t, std::vector<std::string>>>
+      inval_queue_;            // GUARDED_BY(hk_mu_)
   uint64_t inval_posted_ = 0;  // GUARDED_BY(hk_mu_)
   uint64_t inval_done_ = 0;    // GUARDED_BY(hk_mu_)
   bool hk_stop_ = false;       // GUARDED_BY(hk_mu_)
   std::thread housekeeper_;
-  size_t trace_written_ = 0;   // only the housekeeper and shutdown touch it
+  size_t trace_written_ = 0;  // only the housekeeper and shutdown touch it
   int trace_fd_ = -1;
 };
 

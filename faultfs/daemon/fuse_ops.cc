@@ -3,7 +3,6 @@
 // No exception crosses into libfuse (bad_alloc -> ENOMEM, others -> EIO).
 #define FUSE_USE_VERSION 312
 #include <fuse.h>
-
 #include <sys/statvfs.h>
 
 #include <cstring>
@@ -22,7 +21,9 @@ struct Handle {
 
 Daemon& D() { return *static_cast<Daemon*>(fuse_get_context()->private_data); }
 Handle* H(const fuse_file_info* fi) {
-  return fi == nullptr ? nullptr : reinterpret_cast<Handle*>(static_cast<uintptr_t>(fi->fh));
+  return fi == nullptr
+             ? nullptr
+             : reinterpret_cast<Handle*>(static_cast<uintptr_t>(fi->fh));
 }
 // "/a/b" -> "a/b"; "/" -> "".
 std::string_view Rel(const char* path) {
@@ -51,9 +52,12 @@ int Guard(Fn&& fn) {
 
 mode_t TypeBits(FileType type) {
   switch (type) {
-    case FileType::kDirectory: return S_IFDIR;
-    case FileType::kSymlink: return S_IFLNK;
-    default: return S_IFREG;
+    case FileType::kDirectory:
+      return S_IFDIR;
+    case FileType::kSymlink:
+      return S_IFLNK;
+    default:
+      return S_IFREG;
   }
 }
 
@@ -75,22 +79,28 @@ void FillStat(const NodeAttr& a, struct stat* st) {
 void* Init(fuse_conn_info* conn, fuse_config* cfg) {
   Daemon* d = static_cast<Daemon*>(fuse_get_context()->private_data);
   cfg->use_ino = 1;
-  cfg->nullpath_ok = 1;   // ops on open-but-unlinked files use the handle
-  cfg->hard_remove = 1;   // no .fuse_hidden files: SimVfs keeps unlinked open files
-  cfg->entry_timeout = 0;  // names are always looked up: a crash can change any of them
+  cfg->nullpath_ok = 1;  // ops on open-but-unlinked files use the handle
+  cfg->hard_remove =
+      1;  // no .fuse_hidden files: SimVfs keeps unlinked open files
+  cfg->entry_timeout =
+      0;  // names are always looked up: a crash can change any of them
   cfg->negative_timeout = 0;
-  cfg->attr_timeout = d->attr_timeout();  // attributes and data are invalidated after a crash
+  cfg->attr_timeout =
+      d->attr_timeout();  // attributes and data are invalidated after a crash
   cfg->kernel_cache = 0;
   cfg->direct_io = 0;
-  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;  // every write reaches SimVfs before it returns
-  conn->max_write = 1 << 20;                // fewer round trips for large writes (kernel >= 4.20)
+  conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;  // every write reaches SimVfs before
+                                            // it returns
+  conn->max_write =
+      1 << 20;  // fewer round trips for large writes (kernel >= 4.20)
   return d;
 }
 
 int GetAttr(const char* path, struct stat* st, fuse_file_info* fi) {
   return Guard([&] {
     Handle* h = H(fi);
-    auto attr = h != nullptr ? D().vfs().GetAttr(*h->file) : D().vfs().GetAttr(Rel(path));
+    auto attr = h != nullptr ? D().vfs().GetAttr(*h->file)
+                             : D().vfs().GetAttr(Rel(path));
     if (!attr.ok()) return Err(attr.status());
     FillStat(*attr, st);
     return 0;
@@ -117,8 +127,12 @@ int Mkdir(const char* path, mode_t mode) {
   });
 }
 
-int Unlink(const char* path) { return Guard([&] { return Err(D().vfs().Unlink(Rel(path))); }); }
-int Rmdir(const char* path) { return Guard([&] { return Err(D().vfs().Rmdir(Rel(path))); }); }
+int Unlink(const char* path) {
+  return Guard([&] { return Err(D().vfs().Unlink(Rel(path))); });
+}
+int Rmdir(const char* path) {
+  return Guard([&] { return Err(D().vfs().Rmdir(Rel(path))); });
+}
 
 int Symlink(const char* target, const char* path) {
   return Guard([&] {
@@ -131,8 +145,11 @@ int Symlink(const char* target, const char* path) {
 int Rename(const char* from, const char* to, unsigned int flags) {
   return Guard([&] {
     if (Reserved(to)) return -EACCES;
-    if ((flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) != 0) return -EINVAL;  // EXCHANGE, WHITEOUT
-    return Err(D().vfs().Rename(Rel(from), Rel(to), (flags & RENAME_NOREPLACE) ? kRenameNoReplace : 0u));
+    if ((flags & ~static_cast<unsigned>(RENAME_NOREPLACE)) != 0)
+      return -EINVAL;  // EXCHANGE, WHITEOUT
+    return Err(
+        D().vfs().Rename(Rel(from), Rel(to),
+                         (flags & RENAME_NOREPLACE) ? kRenameNoReplace : 0u));
   });
 }
 
@@ -145,11 +162,13 @@ int Link(const char* from, const char* to) {
 
 int SetAttrOp(const char* path, fuse_file_info* fi, const AttrChange& change) {
   Handle* h = H(fi);
-  return Err(D().vfs().SetAttr(Rel(path), h != nullptr ? h->file.get() : nullptr, change));
+  return Err(D().vfs().SetAttr(Rel(path),
+                               h != nullptr ? h->file.get() : nullptr, change));
 }
 
 int Chmod(const char* path, mode_t mode, fuse_file_info* fi) {
-  return Guard([&] { return SetAttrOp(path, fi, AttrChange{.mode = mode & 07777}); });
+  return Guard(
+      [&] { return SetAttrOp(path, fi, AttrChange{.mode = mode & 07777}); });
 }
 
 int Chown(const char* path, uid_t uid, gid_t gid, fuse_file_info* fi) {
@@ -175,7 +194,8 @@ int Truncate(const char* path, off_t size, fuse_file_info* fi) {
   return Guard([&] {
     if (size < 0) return -EINVAL;
     Handle* h = H(fi);
-    if (h != nullptr && (h->writable || path == nullptr)) return Err(h->file->Truncate(static_cast<uint64_t>(size)));
+    if (h != nullptr && (h->writable || path == nullptr))
+      return Err(h->file->Truncate(static_cast<uint64_t>(size)));
     return Err(D().vfs().Truncate(Rel(path), static_cast<uint64_t>(size)));
   });
 }
@@ -190,7 +210,8 @@ OpenOptions OptionsFor(int flags) {
   return o;
 }
 
-int Finish(Result<std::unique_ptr<File>> file, bool writable, fuse_file_info* fi) {
+int Finish(Result<std::unique_ptr<File>> file, bool writable,
+           fuse_file_info* fi) {
   if (!file.ok()) return Err(file.status());
   auto* h = new Handle{std::move(file).value(), writable};
   fi->fh = reinterpret_cast<uintptr_t>(h);
@@ -220,7 +241,8 @@ int Create(const char* path, mode_t mode, fuse_file_info* fi) {
 
 int Mknod(const char* path, mode_t mode, dev_t) {
   return Guard([&] {
-    if (!S_ISREG(mode)) return -EPERM;  // only regular files (no fifos or devices)
+    if (!S_ISREG(mode))
+      return -EPERM;  // only regular files (no fifos or devices)
     if (Reserved(path)) return -EACCES;
     SetCaller();
     OpenOptions o = OpenOptions::CreateNew();
@@ -238,7 +260,8 @@ int Read(const char*, char* buf, size_t size, off_t off, fuse_file_info* fi) {
   });
 }
 
-int Write(const char*, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+int Write(const char*, const char* buf, size_t size, off_t off,
+          fuse_file_info* fi) {
   return Guard([&] {
     auto n = H(fi)->file->Write(static_cast<uint64_t>(off), buf, size);
     return n.ok() ? static_cast<int>(*n) : Err(n.status());
@@ -246,7 +269,8 @@ int Write(const char*, const char* buf, size_t size, off_t off, fuse_file_info* 
 }
 
 int StatFs(const char*, struct statvfs* st) {
-  return Guard([&] { return fstatvfs(D().backing_fd(), st) == 0 ? 0 : -errno; });
+  return Guard(
+      [&] { return fstatvfs(D().backing_fd(), st) == 0 ? 0 : -errno; });
 }
 
 int Flush(const char*, fuse_file_info*) { return 0; }
@@ -282,13 +306,14 @@ int OpenDir(const char* path, fuse_file_info* fi) {
     if (attr->type != FileType::kDirectory) return -ENOTDIR;
     auto file = D().vfs().Open(Rel(path), OpenOptions::ReadOnly());
     if (!file.ok()) return Err(file.status());
-    fi->fh = reinterpret_cast<uintptr_t>(new Handle{std::move(file).value(), false});
+    fi->fh =
+        reinterpret_cast<uintptr_t>(new Handle{std::move(file).value(), false});
     return 0;
   });
 }
 
-int ReadDir(const char*, void* buf, fuse_fill_dir_t filler, off_t, fuse_file_info* fi,
-            fuse_readdir_flags) {
+int ReadDir(const char*, void* buf, fuse_fill_dir_t filler, off_t,
+            fuse_file_info* fi, fuse_readdir_flags) {
   return Guard([&] {
     std::vector<NodeAttr> attrs;
     Handle* h = H(fi);
@@ -299,18 +324,23 @@ int ReadDir(const char*, void* buf, fuse_fill_dir_t filler, off_t, fuse_file_inf
     if (!self.ok()) return Err(self.status());
     FillStat(*self, &st);
     filler(buf, ".", &st, 0, static_cast<fuse_fill_dir_flags>(0));
-    st.st_ino = 1;  // the parent's number is not needed by anyone; it must not be 0
+    st.st_ino =
+        1;  // the parent's number is not needed by anyone; it must not be 0
     filler(buf, "..", &st, 0, static_cast<fuse_fill_dir_flags>(0));
     for (size_t i = 0; i < entries->size(); ++i) {
       // Full attributes: READDIRPLUS then needs no LOOKUP per entry.
       FillStat(attrs[i], &st);
-      if (filler(buf, (*entries)[i].name.c_str(), &st, 0, FUSE_FILL_DIR_PLUS) != 0) break;
+      if (filler(buf, (*entries)[i].name.c_str(), &st, 0, FUSE_FILL_DIR_PLUS) !=
+          0)
+        break;
     }
     return 0;
   });
 }
 
-int ReleaseDir(const char* path, fuse_file_info* fi) { return Release(path, fi); }
+int ReleaseDir(const char* path, fuse_file_info* fi) {
+  return Release(path, fi);
+}
 
 int FsyncDir(const char*, int, fuse_file_info* fi) {
   return Guard([&] { return MirrorChecked(D().vfs().SyncDir(*H(fi)->file)); });
@@ -318,7 +348,8 @@ int FsyncDir(const char*, int, fuse_file_info* fi) {
 
 int Fallocate(const char*, int mode, off_t off, off_t len, fuse_file_info* fi) {
   return Guard([&] {
-    if (mode != 0) return -EOPNOTSUPP;  // only plain allocation (posix_fallocate)
+    if (mode != 0)
+      return -EOPNOTSUPP;  // only plain allocation (posix_fallocate)
     if (off < 0 || len <= 0) return -EINVAL;
     Handle* h = H(fi);
     if (h == nullptr || !h->writable) return -EBADF;

@@ -6,17 +6,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <boost/program_options.hpp>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
-#include <nlohmann/json.hpp>
 
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
@@ -29,28 +28,40 @@ using namespace crashlab::faultfs::daemon;  // NOLINT
 namespace {
 
 constexpr const char* kUsage =
-    "usage: faultfs mount BACKING MOUNTPOINT [options]   serve BACKING at MOUNTPOINT\n"
-    "       faultfs unmount MOUNTPOINT                     unmount (fusermount3 -u)\n"
-    "       faultfs ctl --control SOCKET COMMAND [ARGS]    talk to a running daemon\n"
+    "usage: faultfs mount BACKING MOUNTPOINT [options]   serve BACKING at "
+    "MOUNTPOINT\n"
+    "       faultfs unmount MOUNTPOINT                     unmount "
+    "(fusermount3 -u)\n"
+    "       faultfs ctl --control SOCKET COMMAND [ARGS]    talk to a running "
+    "daemon\n"
     "       faultfs --help | faultfs COMMAND --help\n"
     "\n"
-    "faultfs is a FUSE file system that keeps what a real disk would lose: data not\n"
-    "fsync'd and names whose directory was not fsync'd vanish at a simulated crash,\n"
+    "faultfs is a FUSE file system that keeps what a real disk would lose: "
+    "data not\n"
+    "fsync'd and names whose directory was not fsync'd vanish at a simulated "
+    "crash,\n"
     "and fault rules make operations fail, tear or corrupt data on demand.\n"
-    "Exit codes: 0 ok, 2 bad input or usage, 3 environment (no /dev/fuse, busy mountpoint).\n";
+    "Exit codes: 0 ok, 2 bad input or usage, 3 environment (no /dev/fuse, busy "
+    "mountpoint).\n";
 
 constexpr const char* kCtlHelp =
     "ctl commands (each prints the daemon's JSON reply):\n"
-    "  status                 pid, mount, op count, pending ops, rules, mirror state\n"
-    "  inject RULE_JSON       add a fault rule, e.g. '{\"op\":\"fsync\",\"path\":\"**\",\"action\":\"crash\",\"nth\":3}'\n"
+    "  status                 pid, mount, op count, pending ops, rules, mirror "
+    "state\n"
+    "  inject RULE_JSON       add a fault rule, e.g. "
+    "'{\"op\":\"fsync\",\"path\":\"**\",\"action\":\"crash\",\"nth\":3}'\n"
     "  clear                  remove every rule\n"
-    "  crash [--mode M]       power cut now: the mount shows the durable state (M: drop, prefix:K,\n"
-    "                         torn[:SEED], random:SEED; default drop); the backing dir holds it too\n"
+    "  crash [--mode M]       power cut now: the mount shows the durable state "
+    "(M: drop, prefix:K,\n"
+    "                         torn[:SEED], random:SEED; default drop); the "
+    "backing dir holds it too\n"
     "  restart                end the EIO period after a crash rule fired\n"
     "  sync                   make everything durable (like sync(2))\n"
-    "  report                 what is not durable yet: files with byte ranges, pending namespace ops\n"
+    "  report                 what is not durable yet: files with byte ranges, "
+    "pending namespace ops\n"
     "  trace                  every operation so far and every injected fault\n"
-    "(the socket also takes {\"cmd\":\"faults\",\"since\":N,\"clear\":true} and {\"cmd\":\"damage\",...};\n"
+    "(the socket also takes {\"cmd\":\"faults\",\"since\":N,\"clear\":true} "
+    "and {\"cmd\":\"damage\",...};\n"
     " see faultfs/README.md, \"Control protocol\")\n";
 
 std::string Absolute(const std::string& path) {
@@ -71,7 +82,8 @@ std::string Unescape(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '\\' && i + 3 < s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+      out.push_back(
+          static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
       i += 3;
     } else {
       out.push_back(s[i]);
@@ -97,27 +109,39 @@ int RunMount(const std::vector<std::string>& args) {
   std::string control, rules, trace, model = "strict";
   uint64_t seed = 0;
   double attr_timeout = 1.0;
-  opts.add_options()
-      ("help,h", "show this help")
-      ("control", po::value(&control), "SOCKET: unix socket (created mode 0600) for `faultfs ctl`; "
-                                       "without it the daemon cannot be told to crash or inject faults")
-      ("rules", po::value(&rules), "FILE: fault rules loaded at mount, a JSON array or one rule object "
-                                   "per line (the same JSON as on the control socket and in scenario files)")
-      ("trace", po::value(&trace), "FILE: write every operation as a JSON line (streamed, flushed at unmount)")
-      ("seed", po::value(&seed), "N: seed for probabilistic rules and corruption (default 0)")
-      ("model", po::value(&model), "strict | metadata-immediate: when creates, renames and unlinks become "
-                                   "durable - at the parent directory's fsync (strict, default) or at once")
-      ("foreground,f", "stay in the foreground (default: detach once mounted)")
-      ("allow-other", "let other users use the mount (needs user_allow_other in /etc/fuse.conf unless root); "
-                      "permissions are always checked by the kernel (default_permissions)")
-      ("no-backing-fsync", "do not fsync the backing dir's files when they are written (faster; the "
-                           "backing dir then survives a daemon kill but not a host power cut)")
-      ("direct-io", "open every file direct_io: each read(2)/write(2) reaches faultfs as exactly one "
-                    "operation (no page cache, no readahead; crashlab's fuse mode uses it so that "
-                    "operations match the simulator's one for one)")
-      ("attr-timeout", po::value(&attr_timeout), "SECONDS the kernel may cache attributes (default 1; "
-                                                 "caches are invalidated at every crash)")
-      ("debug,d", "libfuse debug output (implies --foreground)");
+  opts.add_options()("help,h", "show this help")(
+      "control", po::value(&control),
+      "SOCKET: unix socket (created mode 0600) for `faultfs ctl`; "
+      "without it the daemon cannot be told to crash or inject faults")(
+      "rules", po::value(&rules),
+      "FILE: fault rules loaded at mount, a JSON array or one rule object "
+      "per line (the same JSON as on the control socket and in scenario "
+      "files)")("trace", po::value(&trace),
+                "FILE: write every operation as a JSON line (streamed, flushed "
+                "at unmount)")(
+      "seed", po::value(&seed),
+      "N: seed for probabilistic rules and corruption (default 0)")(
+      "model", po::value(&model),
+      "strict | metadata-immediate: when creates, renames and unlinks become "
+      "durable - at the parent directory's fsync (strict, default) or at once")(
+      "foreground,f", "stay in the foreground (default: detach once mounted)")(
+      "allow-other",
+      "let other users use the mount (needs user_allow_other in /etc/fuse.conf "
+      "unless root); "
+      "permissions are always checked by the kernel (default_permissions)")(
+      "no-backing-fsync",
+      "do not fsync the backing dir's files when they are written (faster; the "
+      "backing dir then survives a daemon kill but not a host power cut)")(
+      "direct-io",
+      "open every file direct_io: each read(2)/write(2) reaches faultfs as "
+      "exactly one "
+      "operation (no page cache, no readahead; crashlab's fuse mode uses it so "
+      "that "
+      "operations match the simulator's one for one)")(
+      "attr-timeout", po::value(&attr_timeout),
+      "SECONDS the kernel may cache attributes (default 1; "
+      "caches are invalidated at every crash)")(
+      "debug,d", "libfuse debug output (implies --foreground)");
   po::options_description hidden;
   std::vector<std::string> positional;
   hidden.add_options()("positional", po::value(&positional));
@@ -127,7 +151,8 @@ int RunMount(const std::vector<std::string>& args) {
   pos.add("positional", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(),
+              vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "faultfs mount: " << e.what() << "\n" << opts;
@@ -144,38 +169,45 @@ int RunMount(const std::vector<std::string>& args) {
   DaemonOptions o;
   auto parsed_model = ParseMetadataModel(model);
   if (!parsed_model.ok()) {
-    std::cerr << "faultfs mount: --model: expected strict or metadata-immediate, got '" << model << "'\n";
+    std::cerr << "faultfs mount: --model: expected strict or "
+                 "metadata-immediate, got '"
+              << model << "'\n";
     return kExitUsage;
   }
   o.model = *parsed_model;
   struct stat st;
   if (stat(positional[0].c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     std::cerr << "faultfs mount: backing dir '" << positional[0]
-              << "' does not exist or is not a directory; create it first (mkdir -p)\n";
+              << "' does not exist or is not a directory; create it first "
+                 "(mkdir -p)\n";
     return kExitUsage;
   }
   o.backing = RealPath(positional[0]);
   if (stat(positional[1].c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     std::cerr << "faultfs mount: mountpoint '" << positional[1]
-              << "' is not a directory (or not reachable: a dead mount? try fusermount3 -u -z "
+              << "' is not a directory (or not reachable: a dead mount? try "
+                 "fusermount3 -u -z "
               << positional[1] << "); create it with mkdir -p\n";
     return kExitEnv;
   }
   o.mountpoint = RealPath(positional[1]);
   if (o.mountpoint == o.backing || o.mountpoint.starts_with(o.backing + "/") ||
       o.backing.starts_with(o.mountpoint + "/")) {
-    std::cerr << "faultfs mount: the backing dir and the mountpoint must not contain each other\n";
+    std::cerr << "faultfs mount: the backing dir and the mountpoint must not "
+                 "contain each other\n";
     return kExitUsage;
   }
   if (IsMountPoint(o.mountpoint)) {
-    std::cerr << "faultfs mount: " << o.mountpoint << " is busy (already a mount point); unmount it first: "
+    std::cerr << "faultfs mount: " << o.mountpoint
+              << " is busy (already a mount point); unmount it first: "
               << "faultfs unmount " << o.mountpoint << "\n";
     return kExitEnv;
   }
   int fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fuse_fd < 0) {
     std::cerr << "faultfs mount: /dev/fuse is not usable (" << strerror(errno)
-              << "): install fuse3 and load the fuse module (modprobe fuse); in a container run with "
+              << "): install fuse3 and load the fuse module (modprobe fuse); "
+                 "in a container run with "
                  "--device /dev/fuse --cap-add SYS_ADMIN\n";
     return kExitEnv;
   }
@@ -212,20 +244,25 @@ int RunMount(const std::vector<std::string>& args) {
 
 int RunUnmount(const std::vector<std::string>& args) {
   if (args.size() != 1 || args[0] == "--help" || args[0] == "-h") {
-    std::cerr << "usage: faultfs unmount MOUNTPOINT   (runs fusermount3 -u MOUNTPOINT)\n";
+    std::cerr << "usage: faultfs unmount MOUNTPOINT   (runs fusermount3 -u "
+                 "MOUNTPOINT)\n";
     return args.size() == 1 ? kExitOk : kExitUsage;
   }
   pid_t pid = fork();
   if (pid == 0) {
-    execlp("fusermount3", "fusermount3", "-u", args[0].c_str(), static_cast<char*>(nullptr));
+    execlp("fusermount3", "fusermount3", "-u", args[0].c_str(),
+           static_cast<char*>(nullptr));
     _exit(127);
   }
   int status = 0;
   waitpid(pid, &status, 0);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return kExitOk;
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && umount2(args[0].c_str(), 0) == 0) return kExitOk;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 &&
+      umount2(args[0].c_str(), 0) == 0)
+    return kExitOk;
   std::cerr << "faultfs unmount: could not unmount " << args[0]
-            << " (not a faultfs mount, or busy: close the files open on it, or use fusermount3 -u -z)\n";
+            << " (not a faultfs mount, or busy: close the files open on it, or "
+               "use fusermount3 -u -z)\n";
   return kExitEnv;
 }
 
@@ -233,10 +270,11 @@ int RunCtl(const std::vector<std::string>& args) {
   po::options_description opts("faultfs ctl --control SOCKET COMMAND [ARGS]");
   std::string control, mode;
   std::vector<std::string> positional;
-  opts.add_options()
-      ("help,h", "show this help")
-      ("control", po::value(&control), "SOCKET given to `faultfs mount --control`")
-      ("mode", po::value(&mode), "crash mode for `crash`: drop, prefix:K, torn[:SEED], random:SEED");
+  opts.add_options()("help,h", "show this help")(
+      "control", po::value(&control),
+      "SOCKET given to `faultfs mount --control`")(
+      "mode", po::value(&mode),
+      "crash mode for `crash`: drop, prefix:K, torn[:SEED], random:SEED");
   po::options_description hidden;
   hidden.add_options()("positional", po::value(&positional));
   po::options_description all;
@@ -245,7 +283,8 @@ int RunCtl(const std::vector<std::string>& args) {
   pos.add("positional", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(),
+              vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "faultfs ctl: " << e.what() << "\n" << opts << kCtlHelp;
@@ -256,7 +295,8 @@ int RunCtl(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (control.empty() || positional.empty()) {
-    std::cerr << "faultfs ctl: needs --control SOCKET and a command\n" << opts << kCtlHelp;
+    std::cerr << "faultfs ctl: needs --control SOCKET and a command\n"
+              << opts << kCtlHelp;
     return kExitUsage;
   }
   const std::string& cmd = positional[0];

@@ -1,9 +1,8 @@
 #include "faultfs/daemon/rules_file.h"
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace crashlab::faultfs::daemon {
 namespace {
@@ -23,8 +22,10 @@ std::pair<size_t, size_t> LineCol(const std::string& text, size_t pos) {
   return {line, col};
 }
 
-Status At(const std::string& name, size_t line, size_t col, const std::string& message) {
-  return Status::InvalidArgument(name + ":" + std::to_string(line) + ":" + std::to_string(col), message);
+Status At(const std::string& name, size_t line, size_t col,
+          const std::string& message) {
+  return Status::InvalidArgument(
+      name + ":" + std::to_string(line) + ":" + std::to_string(col), message);
 }
 
 // Byte offsets where the elements of the top-level array start.
@@ -36,15 +37,19 @@ std::vector<size_t> ElementStarts(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (depth == 1 && expect && c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != ']') {
+    if (depth == 1 && expect && c != ' ' && c != '\t' && c != '\n' &&
+        c != '\r' && c != ']') {
       out.push_back(i);
       expect = false;
     }
-    if (c == '"') in_string = true;
+    if (c == '"')
+      in_string = true;
     else if (c == '[' || c == '{') {
       if (++depth == 1) expect = true;
     } else if (c == ']' || c == '}') {
@@ -56,11 +61,14 @@ std::vector<size_t> ElementStarts(const std::string& text) {
   return out;
 }
 
-std::string Message(const Status& st) { return st.message().empty() ? st.ToString() : st.message(); }
+std::string Message(const Status& st) {
+  return st.message().empty() ? st.ToString() : st.message();
+}
 
 }  // namespace
 
-Result<std::vector<FaultRule>> ParseRulesText(const std::string& name, const std::string& text) {
+Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
+                                              const std::string& text) {
   std::vector<FaultRule> rules;
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '[') {
@@ -76,7 +84,8 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name, const std
       auto rule = FaultRule::FromJson(j[i], "rule[" + std::to_string(i) + "]");
       if (!rule.ok()) {
         auto [line, col] = LineCol(text, i < starts.size() ? starts[i] : first);
-        return At(name, line, col, "rule " + std::to_string(i) + ": " + Message(rule.status()));
+        return At(name, line, col,
+                  "rule " + std::to_string(i) + ": " + Message(rule.status()));
       }
       rules.push_back(*rule);
     }
@@ -93,7 +102,8 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name, const std
     try {
       j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
-      return At(name, lineno, e.byte == 0 ? 1 : e.byte, std::string("JSON syntax error: ") + e.what());
+      return At(name, lineno, e.byte == 0 ? 1 : e.byte,
+                std::string("JSON syntax error: ") + e.what());
     }
     auto rule = FaultRule::FromJson(j, "rule");
     if (!rule.ok()) return At(name, lineno, start + 1, Message(rule.status()));
@@ -104,7 +114,9 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name, const std
 
 Result<std::vector<FaultRule>> LoadRulesFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError(errno == 0 ? ENOENT : errno, path, "cannot read the rules file");
+  if (!in)
+    return Status::IoError(errno == 0 ? ENOENT : errno, path,
+                           "cannot read the rules file");
   std::stringstream ss;
   ss << in.rdbuf();
   return ParseRulesText(path, ss.str());

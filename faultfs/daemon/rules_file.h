@@ -11,7 +11,8 @@
 namespace crashlab::faultfs::daemon {
 
 // `name` is used in messages; `text` is the file's content.
-Result<std::vector<FaultRule>> ParseRulesText(const std::string& name, const std::string& text);
+Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
+                                              const std::string& text);
 Result<std::vector<FaultRule>> LoadRulesFile(const std::string& path);
 
 }  // namespace crashlab::faultfs::daemon

@@ -23,11 +23,13 @@ std::string Show(const std::optional<std::string>& v) {
 }  // namespace
 
 Finding CheckAcknowledgedDurable(const CrashCase& c) {
-  if (!c.damage.empty()) return Finding::Held();  // nothing can be promised after damage
+  if (!c.damage.empty())
+    return Finding::Held();  // nothing can be promised after damage
   const RecoveryOutcome& r = *c.recovery;
   if (r.threw) return Finding::Held();  // errors-not-crashes
   if (!r.ok) {
-    return Finding::Violated("recovery failed after a crash that damaged nothing: " + r.status);
+    return Finding::Violated(
+        "recovery failed after a crash that damaged nothing: " + r.status);
   }
   // A checkpoint leaves the catalog only by the engine writing a catalog
   // without it (GC). One missing from the visible catalog at the crash was
@@ -37,9 +39,12 @@ Finding CheckAcknowledgedDurable(const CrashCase& c) {
   std::optional<std::vector<std::string>> visible;
   if (c.pre) visible = CatalogIds(c.pre->visible, c.facts);
   for (const auto& id : c.view.RetainedAcked()) {
-    if (visible && std::find(visible->begin(), visible->end(), id) == visible->end()) continue;
+    if (visible &&
+        std::find(visible->begin(), visible->end(), id) == visible->end())
+      continue;
     if (std::find(r.catalog.begin(), r.catalog.end(), id) == r.catalog.end()) {
-      return Finding::Violated("acknowledged checkpoint " + id + " is not in the recovered catalog");
+      return Finding::Violated("acknowledged checkpoint " + id +
+                               " is not in the recovered catalog");
     }
   }
   const OracleView& v = c.view;
@@ -51,12 +56,15 @@ Finding CheckAcknowledgedDurable(const CrashCase& c) {
     for (const auto& [k, val] : v.session->base.kv) keys.insert(k);
     for (size_t i = 0; i < v.acked; ++i) {
       const auto& op = v.session->ops[i];
-      if (op.type == OpType::kPut || op.type == OpType::kDelete) keys.insert(op.key);
+      if (op.type == OpType::kPut || op.type == OpType::kDelete)
+        keys.insert(op.key);
     }
   }
   for (const auto& k : keys) {
     auto it = acked.kv.find(k);
-    allowed[k].insert(it == acked.kv.end() ? std::nullopt : std::optional<std::string>(it->second));
+    allowed[k].insert(it == acked.kv.end()
+                          ? std::nullopt
+                          : std::optional<std::string>(it->second));
   }
   std::map<std::string, std::set<uint64_t>> offsets;
   for (const auto& [s, o] : acked.source_offsets) offsets[s].insert(o);
@@ -64,23 +72,30 @@ Finding CheckAcknowledgedDurable(const CrashCase& c) {
   if (v.session) {
     for (size_t i = v.acked; i < v.issued; ++i) {
       const auto& op = v.session->ops[i];
-      if (op.type == OpType::kPut && keys.count(op.key)) allowed[op.key].insert(op.value);
-      if (op.type == OpType::kDelete && keys.count(op.key)) allowed[op.key].insert(std::nullopt);
-      if (op.type == OpType::kSetOffset && offsets.count(op.key)) offsets[op.key].insert(op.number);
+      if (op.type == OpType::kPut && keys.count(op.key))
+        allowed[op.key].insert(op.value);
+      if (op.type == OpType::kDelete && keys.count(op.key))
+        allowed[op.key].insert(std::nullopt);
+      if (op.type == OpType::kSetOffset && offsets.count(op.key))
+        offsets[op.key].insert(op.number);
       if (op.type == OpType::kSetWatermark) watermarks.insert(op.number);
     }
   }
   for (const auto& [k, vals] : allowed) {
     auto it = r.dump.kv.find(k);
     std::optional<std::string> got =
-        it == r.dump.kv.end() ? std::nullopt : std::optional<std::string>(it->second);
+        it == r.dump.kv.end() ? std::nullopt
+                              : std::optional<std::string>(it->second);
     if (!vals.count(got)) {
       auto want = acked.kv.find(k);
       return Finding::Violated(
           "acknowledged value of key " + k + " lost: expected " +
-          Show(want == acked.kv.end() ? std::nullopt : std::optional<std::string>(want->second)) +
-          " (or a later issued value), recovered " + Show(got) + " (" + std::to_string(v.acked) +
-          " of " + std::to_string(v.issued) + " operations acknowledged)");
+          Show(want == acked.kv.end()
+                   ? std::nullopt
+                   : std::optional<std::string>(want->second)) +
+          " (or a later issued value), recovered " + Show(got) + " (" +
+          std::to_string(v.acked) + " of " + std::to_string(v.issued) +
+          " operations acknowledged)");
     }
   }
   for (const auto& [s, vals] : offsets) {
@@ -90,8 +105,9 @@ Finding CheckAcknowledgedDurable(const CrashCase& c) {
     }
   }
   if (!watermarks.count(r.dump.watermark)) {
-    return Finding::Violated("acknowledged watermark " + std::to_string(acked.watermark) +
-                             " lost: recovered " + std::to_string(r.dump.watermark));
+    return Finding::Violated(
+        "acknowledged watermark " + std::to_string(acked.watermark) +
+        " lost: recovered " + std::to_string(r.dump.watermark));
   }
   return Finding::Held();
 }

@@ -2,8 +2,9 @@
 
 namespace crashlab::harness {
 
-std::optional<size_t> MatchingPrefix(const OracleView& view, const engine::StateDump& dump,
-                                     size_t lo, size_t hi) {
+std::optional<size_t> MatchingPrefix(const OracleView& view,
+                                     const engine::StateDump& dump, size_t lo,
+                                     size_t hi) {
   uint64_t h = HashDump(dump);
   for (size_t j = lo; j <= hi; ++j) {
     if (view.HashAt(j) == h && view.ModelAt(j) == dump) return j;
@@ -11,12 +12,14 @@ std::optional<size_t> MatchingPrefix(const OracleView& view, const engine::State
   return std::nullopt;
 }
 
-bool MatchesAnyIssuedPrefix(const OracleView& view, const engine::StateDump& dump) {
+bool MatchesAnyIssuedPrefix(const OracleView& view,
+                            const engine::StateDump& dump) {
   if (MatchingPrefix(view, dump, 0, view.issued)) return true;
   uint64_t h = HashDump(dump);
   for (const Session* ses : view.earlier) {
     for (size_t j = 0; j <= ses->ops.size(); ++j) {
-      bool maybe = j < ses->prefix_hash.size() ? ses->prefix_hash[j] == h : true;
+      bool maybe =
+          j < ses->prefix_hash.size() ? ses->prefix_hash[j] == h : true;
       if (maybe && ModelAfter(*ses, j) == dump) return true;
     }
   }
@@ -25,7 +28,8 @@ bool MatchesAnyIssuedPrefix(const OracleView& view, const engine::StateDump& dum
 
 bool ReportedProblem(const engine::RecoveryResult& r) {
   for (const auto& p : r.problems) {
-    if (p.code != "wal-torn-tail" && p.code != "startup-gc-skipped") return true;
+    if (p.code != "wal-torn-tail" && p.code != "startup-gc-skipped")
+      return true;
   }
   return false;
 }

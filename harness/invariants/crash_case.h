@@ -19,20 +19,23 @@
 namespace crashlab::harness {
 
 struct CrashCase {
-  uint64_t crash_point = 0;          // the power cut comes right after this op
+  uint64_t crash_point = 0;  // the power cut comes right after this op
   faultfs::CrashMode mode;
   OracleView view;
   const faultfs::SimState* pre = nullptr;  // state right after crash_point
-  const faultfs::Image* post = nullptr;    // post-crash image recovery started from
+  const faultfs::Image* post =
+      nullptr;  // post-crash image recovery started from
   const RecoveryOutcome* recovery = nullptr;
   // The first fault before the crash (or during recovery) that damaged data
   // recovery reads ("" if none): persistent corruption, truncation, a lost
   // file, a torn write, a lying fsync, a corrupted read during recovery.
   std::string damage;
-  std::vector<BadDeletion> bad_deletions;  // by the workload, at or before crash_point
+  std::vector<BadDeletion>
+      bad_deletions;  // by the workload, at or before crash_point
   std::optional<std::pair<uint64_t, std::string>> workload_exception;
   bool recovery_faults = false;  // the scenario injects faults into recovery
-  FactsCache* facts = nullptr;   // parsed catalogs and manifests, shared (may be null)
+  FactsCache* facts =
+      nullptr;  // parsed catalogs and manifests, shared (may be null)
 };
 
 struct Finding {
@@ -43,14 +46,17 @@ struct Finding {
 };
 
 // The smallest j in [lo, hi] whose model equals `dump`; nullopt if none.
-std::optional<size_t> MatchingPrefix(const OracleView& view, const engine::StateDump& dump,
-                                     size_t lo, size_t hi);
+std::optional<size_t> MatchingPrefix(const OracleView& view,
+                                     const engine::StateDump& dump, size_t lo,
+                                     size_t hi);
 
 // Whether `dump` equals the model after some prefix of the issued operations:
 // of the view's session (j in [0, issued]) or of an earlier session (any j).
-bool MatchesAnyIssuedPrefix(const OracleView& view, const engine::StateDump& dump);
+bool MatchesAnyIssuedPrefix(const OracleView& view,
+                            const engine::StateDump& dump);
 
-// Problems other than the informational ones (wal-torn-tail, startup-gc-skipped).
+// Problems other than the informational ones (wal-torn-tail,
+// startup-gc-skipped).
 bool ReportedProblem(const engine::RecoveryResult& r);
 
 }  // namespace crashlab::harness

@@ -12,13 +12,17 @@ Finding CheckMissingStateDetected(const CrashCase& c) {
   const RecoveryOutcome& r = *c.recovery;
   if (r.threw || !r.ok) return Finding::Held();
   if (!r.catalog_present && !r.committed_dirs.empty()) {
-    return Finding::Violated("the catalog is missing while committed checkpoint directories exist (" +
-                             r.committed_dirs.front() + ", ...), yet recovery started " +
-                             (r.result.checkpoint_id.empty() ? "empty" : "from " + r.result.checkpoint_id) +
-                             " instead of failing with catalog-missing");
+    return Finding::Violated(
+        "the catalog is missing while committed checkpoint directories exist "
+        "(" +
+        r.committed_dirs.front() + ", ...), yet recovery started " +
+        (r.result.checkpoint_id.empty() ? "empty"
+                                        : "from " + r.result.checkpoint_id) +
+        " instead of failing with catalog-missing");
   }
   if (r.catalog_present && !r.catalog_ok) {
-    return Finding::Violated("the catalog is unreadable, yet recovery succeeded");
+    return Finding::Violated(
+        "the catalog is unreadable, yet recovery succeeded");
   }
   if (!r.newest_problems.empty()) {
     std::string why = r.newest_problems.front().ToString();
@@ -27,20 +31,24 @@ Finding CheckMissingStateDetected(const CrashCase& c) {
                                " although it fails verification: " + why);
     }
     if (!r.result.fallback_used) {
-      return Finding::Violated("checkpoint " + r.newest_id + " fails verification (" + why +
-                               ") and recovery silently used " +
-                               (r.result.checkpoint_id.empty() ? "no checkpoint" : r.result.checkpoint_id) +
-                               " without reporting a fallback");
+      return Finding::Violated(
+          "checkpoint " + r.newest_id + " fails verification (" + why +
+          ") and recovery silently used " +
+          (r.result.checkpoint_id.empty() ? "no checkpoint"
+                                          : r.result.checkpoint_id) +
+          " without reporting a fallback");
     }
   }
   // Damage may destroy data that was durable, including what an earlier
   // Open recovered and served as the base of a later session, so the
   // prefixes of earlier sessions count too. The check is for invented state
   // (garbage, a mix no sequence of issued operations produces).
-  if (!c.damage.empty() && !ReportedProblem(r.result) && !MatchesAnyIssuedPrefix(c.view, r.dump)) {
-    return Finding::Violated("after " + c.damage +
-                             ", recovery reported no problem but loaded a state that matches "
-                             "no prefix of the issued operations");
+  if (!c.damage.empty() && !ReportedProblem(r.result) &&
+      !MatchesAnyIssuedPrefix(c.view, r.dump)) {
+    return Finding::Violated(
+        "after " + c.damage +
+        ", recovery reported no problem but loaded a state that matches "
+        "no prefix of the issued operations");
   }
   return Finding::Held();
 }

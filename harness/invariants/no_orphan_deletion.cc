@@ -12,15 +12,17 @@ Finding CheckNoOrphanDeletion(const CrashCase& c) {
     const BadDeletion& d = c.bad_deletions.front();
     std::string ids;
     for (const auto& id : d.needed_by) ids += (ids.empty() ? "" : ", ") + id;
-    return Finding::Violated("op " + std::to_string(d.op) + " deleted " + d.path +
-                             ", which catalogued checkpoint " + ids + " still needs");
+    return Finding::Violated("op " + std::to_string(d.op) + " deleted " +
+                             d.path + ", which catalogued checkpoint " + ids +
+                             " still needs");
   }
   const RecoveryOutcome& r = *c.recovery;
   if (r.deleted.empty()) return Finding::Held();
   // Catalogued at the crash: the durable catalog, narrowed by the post-crash
   // one when that is readable (a newer catalog that reached the disk may
   // have removed checkpoints legitimately).
-  std::vector<std::string> ids = CatalogIds(c.pre->durable, c.facts).value_or(std::vector<std::string>{});
+  std::vector<std::string> ids =
+      CatalogIds(c.pre->durable, c.facts).value_or(std::vector<std::string>{});
   if (auto post = CatalogIds(*c.post, c.facts)) {
     std::erase_if(ids, [&](const std::string& id) {
       return std::find(post->begin(), post->end(), id) == post->end();
@@ -33,11 +35,13 @@ Finding CheckNoOrphanDeletion(const CrashCase& c) {
     if (!needed.count(path)) continue;
     std::string owner;
     for (const auto& id : ids) {
-      if (ProtectedPaths(c.pre->durable, {id}, c.facts).count(path) || ProtectedPaths(*c.post, {id}, c.facts).count(path)) {
+      if (ProtectedPaths(c.pre->durable, {id}, c.facts).count(path) ||
+          ProtectedPaths(*c.post, {id}, c.facts).count(path)) {
         owner += (owner.empty() ? "" : ", ") + id;
       }
     }
-    return Finding::Violated("recovery deleted " + path + ", which checkpoint " + owner +
+    return Finding::Violated("recovery deleted " + path +
+                             ", which checkpoint " + owner +
                              " (in the catalog at the crash) needs");
   }
   return Finding::Held();

@@ -1,6 +1,7 @@
 // no-phantom-checkpoint: a checkpoint the caller was shown by checkpoints()
 // after its commit reported failure must either be found by recovery or
-// never have been listed. (Acknowledged checkpoints are acknowledged-durable's.)
+// never have been listed. (Acknowledged checkpoints are
+// acknowledged-durable's.)
 #include <algorithm>
 
 #include "harness/invariants/checkers.h"
@@ -17,9 +18,10 @@ Finding CheckNoPhantomCheckpoint(const CrashCase& c) {
       continue;  // being removed by the call in progress
     }
     if (std::find(r.catalog.begin(), r.catalog.end(), id) == r.catalog.end()) {
-      return Finding::Violated("checkpoint " + id +
-                               " was listed by checkpoints() although its commit failed, and "
-                               "recovery does not know it (phantom checkpoint)");
+      return Finding::Violated(
+          "checkpoint " + id +
+          " was listed by checkpoints() although its commit failed, and "
+          "recovery does not know it (phantom checkpoint)");
     }
   }
   return Finding::Held();

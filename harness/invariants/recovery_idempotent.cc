@@ -6,7 +6,8 @@
 namespace crashlab::harness {
 
 Finding CheckRecoveryIdempotent(const CrashCase& c) {
-  if (c.recovery->idempotence_failure) return Finding::Violated(*c.recovery->idempotence_failure);
+  if (c.recovery->idempotence_failure)
+    return Finding::Violated(*c.recovery->idempotence_failure);
   return Finding::Held();
 }
 

@@ -8,15 +8,20 @@ namespace crashlab::harness {
 Finding CheckStateMatchesOracle(const CrashCase& c) {
   if (!c.damage.empty()) return Finding::Held();
   const RecoveryOutcome& r = *c.recovery;
-  if (r.threw || !r.ok) return Finding::Held();  // errors-not-crashes / acknowledged-durable
-  if (MatchingPrefix(c.view, r.dump, c.view.acked, c.view.issued)) return Finding::Held();
+  if (r.threw || !r.ok)
+    return Finding::Held();  // errors-not-crashes / acknowledged-durable
+  if (MatchingPrefix(c.view, r.dump, c.view.acked, c.view.issued))
+    return Finding::Held();
   auto below = MatchingPrefix(c.view, r.dump, 0, c.view.acked);
   std::string detail =
       below ? "it equals the model after " + std::to_string(*below) +
-                  " operations, fewer than the " + std::to_string(c.view.acked) + " acknowledged"
-            : "it equals the model after no prefix of the " + std::to_string(c.view.issued) +
-                  " issued operations";
-  return Finding::Violated("recovered state (" + std::to_string(r.dump.kv.size()) + " keys) does not match the oracle: " + detail);
+                  " operations, fewer than the " +
+                  std::to_string(c.view.acked) + " acknowledged"
+            : "it equals the model after no prefix of the " +
+                  std::to_string(c.view.issued) + " issued operations";
+  return Finding::Violated("recovered state (" +
+                           std::to_string(r.dump.kv.size()) +
+                           " keys) does not match the oracle: " + detail);
 }
 
 }  // namespace crashlab::harness

@@ -15,9 +15,11 @@ using faultfs::SimVfs;
 // An engine with one committed checkpoint and synced data after it.
 std::unique_ptr<Engine> Prepare(SimVfs& vfs, const Options& o) {
   auto e = OpenOrDie(vfs, o);
-  for (int i = 0; i < 12; ++i) EXPECT_TRUE(e->Put("k" + std::to_string(i), "v1").ok());
+  for (int i = 0; i < 12; ++i)
+    EXPECT_TRUE(e->Put("k" + std::to_string(i), "v1").ok());
   EXPECT_TRUE(e->Checkpoint().ok());
-  for (int i = 0; i < 6; ++i) EXPECT_TRUE(e->Put("k" + std::to_string(i), "v2").ok());
+  for (int i = 0; i < 6; ++i)
+    EXPECT_TRUE(e->Put("k" + std::to_string(i), "v2").ok());
   EXPECT_TRUE(e->Delete("k11").ok());
   EXPECT_TRUE(e->Sync().ok());
   return e;
@@ -47,19 +49,21 @@ TEST_P(CommitFaultTest, EveryCallIndex) {
     ASSERT_GT(n, 20u);
     int committed = 0, failed = 0;
     for (uint64_t k = 1; k <= n; ++k) {
-      SCOPED_TRACE("fault at checkpoint call " + std::to_string(k) + " of " + std::to_string(n) +
+      SCOPED_TRACE("fault at checkpoint call " + std::to_string(k) + " of " +
+                   std::to_string(n) +
                    (incremental ? " (incremental)" : " (full)"));
       SimVfs vfs;
       auto e = Prepare(vfs, o);
       StateDump expected = e->Dump();
       auto before = e->checkpoints();
       ASSERT_EQ(before.size(), 1u);
-      std::string errno_field = *GetParam().errno_name
-                                    ? std::string(R"(, "errno": ")") + GetParam().errno_name + "\""
-                                    : "";
-      AddRule(vfs, std::string(R"({"op": ")") + GetParam().op + R"(", "action": ")" +
-                       GetParam().action + "\"" + errno_field + R"(, "nth": )" +
-                       std::to_string(k) + "}");
+      std::string errno_field =
+          *GetParam().errno_name
+              ? std::string(R"(, "errno": ")") + GetParam().errno_name + "\""
+              : "";
+      AddRule(vfs, std::string(R"({"op": ")") + GetParam().op +
+                       R"(", "action": ")" + GetParam().action + "\"" +
+                       errno_field + R"(, "nth": )" + std::to_string(k) + "}");
       auto r = e->Checkpoint();
       vfs.faults().Clear();
       auto after = e->checkpoints();
@@ -96,17 +100,18 @@ TEST_P(CommitFaultTest, EveryCallIndex) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Actions, CommitFaultTest,
-                         ::testing::Values(FaultCase{"any", "error", "EIO"},
-                                           FaultCase{"any", "error", "ENOSPC"},
-                                           FaultCase{"any", "error_after", "EIO"},
-                                           FaultCase{"fsync", "fsyncgate", ""},
-                                           FaultCase{"fsyncdir", "error", "EIO"},
-                                           FaultCase{"rename", "error_after", "EIO"}),
-                         [](const auto& info) {
-                           return std::string(info.param.op) + "_" + info.param.action +
-                                  (*info.param.errno_name ? "_" : "") + info.param.errno_name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Actions, CommitFaultTest,
+    ::testing::Values(FaultCase{"any", "error", "EIO"},
+                      FaultCase{"any", "error", "ENOSPC"},
+                      FaultCase{"any", "error_after", "EIO"},
+                      FaultCase{"fsync", "fsyncgate", ""},
+                      FaultCase{"fsyncdir", "error", "EIO"},
+                      FaultCase{"rename", "error_after", "EIO"}),
+    [](const auto& info) {
+      return std::string(info.param.op) + "_" + info.param.action +
+             (*info.param.errno_name ? "_" : "") + info.param.errno_name;
+    });
 
 // A power cut before each call of the commit, in every crash mode: recovery
 // always succeeds, returns the previous or the new checkpoint (the new one
@@ -127,13 +132,14 @@ TEST(CommitCrash, EveryCrashPointEveryMode) {
   size_t states = 0, saw_new = 0;
   for (size_t i = 0; i < points.size(); ++i) {
     for (const auto& mode : ModesFor(points[i].state, i)) {
-      SCOPED_TRACE("crash before op " + std::to_string(i) + " (" + points[i].next_op.path +
-                   ") mode " + mode.ToString());
+      SCOPED_TRACE("crash before op " + std::to_string(i) + " (" +
+                   points[i].next_op.path + ") mode " + mode.ToString());
       auto post = AfterCrash(points[i].state, mode);
       RecoveryResult res;
       auto e2 = OpenOrDie(*post, o, &res);
       ASSERT_TRUE(e2);
-      EXPECT_TRUE(res.checkpoint_id == prev || res.checkpoint_id == next) << res.ToText();
+      EXPECT_TRUE(res.checkpoint_id == prev || res.checkpoint_id == next)
+          << res.ToText();
       saw_new += res.checkpoint_id == next;
       EXPECT_EQ(e2->Dump(), expected);
       ++states;

@@ -59,7 +59,8 @@ TEST(EngineBasic, SyncedWritesSurviveCrashUnsyncedMayNot) {
 TEST(EngineBasic, GroupCommitFlushesWhenFull) {
   SimVfs vfs;
   auto e = OpenOrDie(vfs, TestOptions());
-  for (int i = 0; i < 3; ++i) ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
   EXPECT_EQ(e->durable_lsn(), 0u);
   ASSERT_OK(e->Put("k3", "v").status());
   EXPECT_EQ(e->durable_lsn(), 4u);
@@ -71,7 +72,9 @@ TEST(EngineBasic, CheckpointThenRecoverFromCheckpointAndWal) {
   Options o = TestOptions();
   {
     auto e = OpenOrDie(vfs, o);
-    for (int i = 0; i < 200; ++i) ASSERT_OK(e->Put("key" + std::to_string(i), "v" + std::to_string(i)).status());
+    for (int i = 0; i < 200; ++i)
+      ASSERT_OK(
+          e->Put("key" + std::to_string(i), "v" + std::to_string(i)).status());
     auto c1 = e->Checkpoint();
     ASSERT_OK(c1.status());
     EXPECT_EQ(c1->info.kind, CheckpointKind::kFull);
@@ -162,7 +165,8 @@ TEST(EngineBasic, WalIsTruncatedAfterCheckpoint) {
   SimVfs vfs;
   Options o = TestOptions();
   auto e = OpenOrDie(vfs, o);
-  for (int i = 0; i < 10; ++i) ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
+  for (int i = 0; i < 10; ++i)
+    ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
   ASSERT_OK(e->Sync());
   auto before = vfs.ListDir("db/wal");
   ASSERT_OK(before.status());
@@ -183,7 +187,9 @@ TEST(EngineBasic, SegmentsRollAndReplayAcrossThem) {
   o.wal_segment_bytes = 4096;
   {
     auto e = OpenOrDie(vfs, o);
-    for (int i = 0; i < 400; ++i) ASSERT_OK(e->Put("key" + std::to_string(i), std::string(20, 'v')).status());
+    for (int i = 0; i < 400; ++i)
+      ASSERT_OK(
+          e->Put("key" + std::to_string(i), std::string(20, 'v')).status());
     ASSERT_OK(e->Sync());
   }
   EXPECT_GT(vfs.ListDir("db/wal")->size(), 2u);
@@ -208,8 +214,10 @@ TEST(EngineBasic, SchemaFingerprintMismatchIsRefused) {
   RecoveryResult res;
   auto e = Engine::Open(vfs, "db", other, &res);
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(ProblemCodes(res.problems), std::vector<std::string>{"schema-mismatch"});
-  EXPECT_TRUE(vfs.Stat("db/checkpoints/ckpt-0000000001/MANIFEST.json").ok());  // nothing deleted
+  EXPECT_EQ(ProblemCodes(res.problems),
+            std::vector<std::string>{"schema-mismatch"});
+  EXPECT_TRUE(vfs.Stat("db/checkpoints/ckpt-0000000001/MANIFEST.json")
+                  .ok());  // nothing deleted
 }
 
 TEST(EngineBasic, RecoveryResultSerialises) {
@@ -231,7 +239,8 @@ TEST(EngineBasic, CheckpointTriggers) {
   auto r = e->MaybeCheckpoint();
   ASSERT_OK(r.status());
   EXPECT_FALSE(r->has_value());
-  for (int i = 0; i < 20; ++i) ASSERT_OK(e->Put("k" + std::to_string(i), std::string(30, 'x')).status());
+  for (int i = 0; i < 20; ++i)
+    ASSERT_OK(e->Put("k" + std::to_string(i), std::string(30, 'x')).status());
   ASSERT_OK(e->Sync());
   r = e->MaybeCheckpoint();
   ASSERT_OK(r.status());
@@ -266,7 +275,8 @@ TEST(EngineBasic, DeterministicTrace) {
     Options o = TestOptions();
     auto e = OpenOrDie(vfs, o);
     for (int round = 0; round < 4; ++round) {
-      for (int i = 0; i < 9; ++i) EXPECT_TRUE(e->Put("k" + std::to_string(i * round), "v").ok());
+      for (int i = 0; i < 9; ++i)
+        EXPECT_TRUE(e->Put("k" + std::to_string(i * round), "v").ok());
       EXPECT_TRUE(e->Delete("k3").ok());
       EXPECT_TRUE(e->Checkpoint().ok());
     }
@@ -274,7 +284,8 @@ TEST(EngineBasic, DeterministicTrace) {
     e.reset();
     vfs.Crash();
     auto e2 = OpenOrDie(vfs, o);
-    return std::make_pair(faultfs::TraceToJsonLines(vfs.trace()), vfs.VisibleTree());
+    return std::make_pair(faultfs::TraceToJsonLines(vfs.trace()),
+                          vfs.VisibleTree());
   };
   auto a = run();
   auto b = run();

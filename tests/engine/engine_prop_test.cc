@@ -16,7 +16,15 @@ namespace {
 using namespace testing;  // NOLINT
 using faultfs::SimVfs;
 
-enum class OpKind { kPut, kDelete, kOffset, kSync, kCheckpoint, kFullCheckpoint, kGc };
+enum class OpKind {
+  kPut,
+  kDelete,
+  kOffset,
+  kSync,
+  kCheckpoint,
+  kFullCheckpoint,
+  kGc
+};
 
 struct Op {
   OpKind kind;
@@ -27,7 +35,7 @@ struct Op {
 rc::Gen<Op> GenOp() {
   return rc::gen::apply(
       [](int k, int key, int value) {
-        OpKind kind = k < 45 ? OpKind::kPut
+        OpKind kind = k < 45   ? OpKind::kPut
                       : k < 60 ? OpKind::kDelete
                       : k < 65 ? OpKind::kOffset
                       : k < 80 ? OpKind::kSync
@@ -36,7 +44,8 @@ rc::Gen<Op> GenOp() {
                                : OpKind::kGc;
         return Op{kind, key, value};
       },
-      rc::gen::inRange(0, 100), rc::gen::inRange(0, 12), rc::gen::inRange(0, 1000));
+      rc::gen::inRange(0, 100), rc::gen::inRange(0, 12),
+      rc::gen::inRange(0, 1000));
 }
 
 struct Ack {
@@ -52,12 +61,14 @@ RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
   o.wal_group_size = *rc::gen::inRange<uint32_t>(1, 5);
   o.incremental = *rc::gen::arbitrary<bool>();
   o.max_delta_chain = *rc::gen::inRange<uint32_t>(1, 4);
-  o.fallback = *rc::gen::element(FallbackPolicy::kNone, FallbackPolicy::kOlderVerified);
+  o.fallback =
+      *rc::gen::element(FallbackPolicy::kNone, FallbackPolicy::kOlderVerified);
 
   SimVfs vfs;
   auto e = OpenOrDie(vfs, o);
   RC_ASSERT(e != nullptr);
-  std::vector<StateDump> model = {StateDump{}};  // model[lsn] = state after op lsn
+  std::vector<StateDump> model = {
+      StateDump{}};  // model[lsn] = state after op lsn
   std::vector<Ack> acks = {{vfs.op_count(), 0, 0}};
   auto points = CaptureCrashPoints(vfs, [&] {
     for (const auto& op : ops) {
@@ -76,7 +87,8 @@ RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
           break;
         case OpKind::kOffset:
           next.source_offsets["src" + std::to_string(op.key % 3)] = op.value;
-          lsn = e->SetSourceOffset("src" + std::to_string(op.key % 3), op.value);
+          lsn =
+              e->SetSourceOffset("src" + std::to_string(op.key % 3), op.value);
           break;
         default:
           writes = false;
@@ -96,8 +108,9 @@ RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
       } else if (op.kind == OpKind::kGc) {
         RC_ASSERT(e->Gc().ok());
       } else {
-        auto r = e->Checkpoint(op.kind == OpKind::kFullCheckpoint ? CheckpointKind::kFull
-                                                                  : CheckpointKind::kIncremental);
+        auto r = e->Checkpoint(op.kind == OpKind::kFullCheckpoint
+                                   ? CheckpointKind::kFull
+                                   : CheckpointKind::kIncremental);
         RC_ASSERT(r.ok());
         RC_ASSERT(r->warnings.empty());
         acks.push_back({vfs.op_count(), r->info.wal_position, r->info.epoch});
@@ -107,19 +120,26 @@ RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
 
   // One random crash point and mode per case, plus the final state.
   // resize(kNominalSize): uniform choices, not biased towards small values.
-  const size_t at = *rc::gen::resize(rc::kNominalSize, rc::gen::inRange<size_t>(0, points.size()));
+  const size_t at = *rc::gen::resize(
+      rc::kNominalSize, rc::gen::inRange<size_t>(0, points.size()));
   const auto& point = points[at];
   const uint64_t pending = point.state.pending.size();
   const uint64_t seed = *rc::gen::arbitrary<uint32_t>();
   faultfs::CrashMode mode;
   switch (*rc::gen::element(0, 1, 2, 3)) {
-    case 0: mode = faultfs::CrashMode::Drop(); break;
-    case 1:
-      mode = faultfs::CrashMode::Prefix(
-          *rc::gen::resize(rc::kNominalSize, rc::gen::inRange<uint64_t>(0, pending + 1)));
+    case 0:
+      mode = faultfs::CrashMode::Drop();
       break;
-    case 2: mode = faultfs::CrashMode::Torn(seed); break;
-    default: mode = faultfs::CrashMode::Random(seed); break;
+    case 1:
+      mode = faultfs::CrashMode::Prefix(*rc::gen::resize(
+          rc::kNominalSize, rc::gen::inRange<uint64_t>(0, pending + 1)));
+      break;
+    case 2:
+      mode = faultfs::CrashMode::Torn(seed);
+      break;
+    default:
+      mode = faultfs::CrashMode::Random(seed);
+      break;
   }
   // The acknowledgement level reached before this operation was issued
   // (the hook ran for trace index `at`, i.e. op_count was `at` ... at+1).
@@ -133,15 +153,16 @@ RC_GTEST_PROP(EngineProp, RecoversToAcknowledgedPrefix, ()) {
   RecoveryResult res;
   auto e2 = Engine::Open(*post, "db", o, &res);
   if (!e2.ok()) {
-    RC_FAIL("recovery failed at op " + std::to_string(at) + " mode " + mode.ToString() + ": " +
-            res.ToText());
+    RC_FAIL("recovery failed at op " + std::to_string(at) + " mode " +
+            mode.ToString() + ": " + res.ToText());
   }
   RC_ASSERT(res.last_lsn >= acked.lsn);
   RC_ASSERT(res.last_lsn < model.size());
   RC_ASSERT((*e2)->Dump() == model[res.last_lsn]);
   RC_ASSERT(res.epoch >= acked.epoch);
   RC_ASSERT(!res.fallback_used);
-  // Idempotent: recovering again (after that recovery's own writes) gives the same.
+  // Idempotent: recovering again (after that recovery's own writes) gives the
+  // same.
   StateDump first = (*e2)->Dump();
   e2->reset();
   RecoveryResult res2;

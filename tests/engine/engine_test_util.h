@@ -22,23 +22,25 @@ inline Options TestOptions() {
   return o;
 }
 
-#define ASSERT_OK(expr)                                   \
-  do {                                                    \
-    auto _st = (expr);                                    \
+#define ASSERT_OK(expr)                                       \
+  do {                                                        \
+    auto _st = (expr);                                        \
     ASSERT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
   } while (0)
 
-#define EXPECT_OK(expr)                                   \
-  do {                                                    \
-    auto _st = (expr);                                    \
+#define EXPECT_OK(expr)                                       \
+  do {                                                        \
+    auto _st = (expr);                                        \
     EXPECT_TRUE(_st.ok()) << #expr << ": " << _st.ToString(); \
   } while (0)
 
 inline std::unique_ptr<Engine> OpenOrDie(faultfs::Vfs& vfs, const Options& o,
-                                         RecoveryResult* res = nullptr, std::string_view dir = "db") {
+                                         RecoveryResult* res = nullptr,
+                                         std::string_view dir = "db") {
   RecoveryResult local;
   auto e = Engine::Open(vfs, dir, o, res ? res : &local);
-  EXPECT_TRUE(e.ok()) << e.status().ToString() << "\n" << (res ? res : &local)->ToText();
+  EXPECT_TRUE(e.ok()) << e.status().ToString() << "\n"
+                      << (res ? res : &local)->ToText();
   if (!e.ok()) return nullptr;
   return std::move(*e);
 }
@@ -51,8 +53,10 @@ inline void AddRule(faultfs::SimVfs& vfs, const std::string& json) {
 
 // A SimVfs restarted from the post-crash state of `vfs` (crash mode drop).
 inline std::unique_ptr<faultfs::SimVfs> CrashCopy(
-    const faultfs::SimVfs& vfs, const faultfs::CrashMode& mode = faultfs::CrashMode::Drop()) {
-  auto copy = std::make_unique<faultfs::SimVfs>(faultfs::SimVfs::Options{}, vfs.Snapshot());
+    const faultfs::SimVfs& vfs,
+    const faultfs::CrashMode& mode = faultfs::CrashMode::Drop()) {
+  auto copy = std::make_unique<faultfs::SimVfs>(faultfs::SimVfs::Options{},
+                                                vfs.Snapshot());
   copy->Crash(mode);
   return copy;
 }
@@ -69,8 +73,8 @@ struct CrashPoint {
 
 // Runs `body` with a hook on `vfs` recording the state before every
 // operation (plus the state after the last one, with an empty next_op).
-inline std::vector<CrashPoint> CaptureCrashPoints(faultfs::SimVfs& vfs,
-                                                  const std::function<void()>& body) {
+inline std::vector<CrashPoint> CaptureCrashPoints(
+    faultfs::SimVfs& vfs, const std::function<void()>& body) {
   std::vector<CrashPoint> points;
   vfs.SetHook([&](const faultfs::TraceEntry& e, const faultfs::SimState& s) {
     points.push_back({e, s});
@@ -82,9 +86,11 @@ inline std::vector<CrashPoint> CaptureCrashPoints(faultfs::SimVfs& vfs,
 }
 
 // Crash modes worth trying for a state: drop, every prefix:K, torn and random.
-inline std::vector<faultfs::CrashMode> ModesFor(const faultfs::SimState& s, uint64_t seed) {
+inline std::vector<faultfs::CrashMode> ModesFor(const faultfs::SimState& s,
+                                                uint64_t seed) {
   std::vector<faultfs::CrashMode> modes = {faultfs::CrashMode::Drop()};
-  for (uint64_t k = 1; k <= s.pending.size(); ++k) modes.push_back(faultfs::CrashMode::Prefix(k));
+  for (uint64_t k = 1; k <= s.pending.size(); ++k)
+    modes.push_back(faultfs::CrashMode::Prefix(k));
   if (!s.pending.empty()) {
     modes.push_back(faultfs::CrashMode::Torn(seed));
     modes.push_back(faultfs::CrashMode::Random(seed));
@@ -93,8 +99,8 @@ inline std::vector<faultfs::CrashMode> ModesFor(const faultfs::SimState& s, uint
 }
 
 // A SimVfs holding the post-crash state of `state` under `mode`.
-inline std::unique_ptr<faultfs::SimVfs> AfterCrash(const faultfs::SimState& state,
-                                                   const faultfs::CrashMode& mode) {
+inline std::unique_ptr<faultfs::SimVfs> AfterCrash(
+    const faultfs::SimState& state, const faultfs::CrashMode& mode) {
   auto v = std::make_unique<faultfs::SimVfs>(faultfs::SimVfs::Options{}, state);
   v->Crash(mode);
   return v;

@@ -19,18 +19,30 @@ namespace {
 using namespace testing;  // NOLINT
 using faultfs::SimVfs;
 
-const std::set<std::string> kKnownCodes = {
-    "catalog-missing", "catalog-corrupt", "checkpoint-dir-missing", "marker-missing",
-    "marker-mismatch", "manifest-missing", "manifest-corrupt", "schema-mismatch",
-    "state-missing", "state-size-mismatch", "state-corrupt", "wal-corrupt", "wal-gap",
-    "wal-torn-tail", "io-error", "startup-gc-skipped"};
+const std::set<std::string> kKnownCodes = {"catalog-missing",
+                                           "catalog-corrupt",
+                                           "checkpoint-dir-missing",
+                                           "marker-missing",
+                                           "marker-mismatch",
+                                           "manifest-missing",
+                                           "manifest-corrupt",
+                                           "schema-mismatch",
+                                           "state-missing",
+                                           "state-size-mismatch",
+                                           "state-corrupt",
+                                           "wal-corrupt",
+                                           "wal-gap",
+                                           "wal-torn-tail",
+                                           "io-error",
+                                           "startup-gc-skipped"};
 
 std::string Mutate(std::string data, std::mt19937_64& rng) {
   if (data.empty()) return "x";
   switch (rng() % 4) {
     case 0: {  // bit flips
       int n = 1 + static_cast<int>(rng() % 8);
-      for (int i = 0; i < n; ++i) data[rng() % data.size()] ^= static_cast<char>(1u << (rng() % 8));
+      for (int i = 0; i < n; ++i)
+        data[rng() % data.size()] ^= static_cast<char>(1u << (rng() % 8));
       return data;
     }
     case 1:  // truncation
@@ -55,12 +67,15 @@ std::string Mutate(std::string data, std::mt19937_64& rng) {
 StateDump Build(SimVfs& vfs) {
   Options o = TestOptions();
   auto e = OpenOrDie(vfs, o);
-  for (int i = 0; i < 30; ++i) EXPECT_TRUE(e->Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
+  for (int i = 0; i < 30; ++i)
+    EXPECT_TRUE(e->Put("k" + std::to_string(i), "v" + std::to_string(i)).ok());
   EXPECT_TRUE(e->Checkpoint().ok());
-  for (int i = 0; i < 5; ++i) EXPECT_TRUE(e->Put("k" + std::to_string(i), "w").ok());
+  for (int i = 0; i < 5; ++i)
+    EXPECT_TRUE(e->Put("k" + std::to_string(i), "w").ok());
   EXPECT_TRUE(e->SetSourceOffset("src", 5).ok());
   EXPECT_TRUE(e->Checkpoint().ok());
-  for (int i = 0; i < 9; ++i) EXPECT_TRUE(e->Put("t" + std::to_string(i), "x").ok());
+  for (int i = 0; i < 9; ++i)
+    EXPECT_TRUE(e->Put("t" + std::to_string(i), "x").ok());
   EXPECT_TRUE(e->Sync().ok());
   return e->Dump();
 }
@@ -88,7 +103,8 @@ void FuzzFile(const std::string& path, int iterations, bool wal) {
     Options o = TestOptions();
     o.startup_gc = false;  // so "nothing deleted" is checkable even on success
     auto e = Engine::Open(vfs, "db", o, &res);
-    for (const auto& p : res.problems) EXPECT_TRUE(kKnownCodes.count(p.code)) << p.ToString();
+    for (const auto& p : res.problems)
+      EXPECT_TRUE(kKnownCodes.count(p.code)) << p.ToString();
     EXPECT_EQ(Files(vfs), files);
     if (!e.ok()) {
       EXPECT_FALSE(res.problems.empty()) << e.status().ToString();
@@ -96,7 +112,8 @@ void FuzzFile(const std::string& path, int iterations, bool wal) {
     }
     if (wal) {
       // A cut tail gives a prefix: every surviving key is right.
-      for (const auto& [k, v] : (*e)->Dump().kv) EXPECT_EQ(expected.kv.at(k), v) << k;
+      for (const auto& [k, v] : (*e)->Dump().kv)
+        EXPECT_EQ(expected.kv.at(k), v) << k;
     } else {
       EXPECT_EQ((*e)->Dump(), expected) << res.ToText();  // a no-op mutation
     }
@@ -104,10 +121,15 @@ void FuzzFile(const std::string& path, int iterations, bool wal) {
 }
 
 TEST(Fuzz, Catalog) { FuzzFile("db/checkpoints/CATALOG.json", 150, false); }
-TEST(Fuzz, Manifest) { FuzzFile("db/checkpoints/ckpt-0000000002/MANIFEST.json", 150, false); }
-TEST(Fuzz, Marker) { FuzzFile("db/checkpoints/ckpt-0000000002/COMMITTED", 50, false); }
+TEST(Fuzz, Manifest) {
+  FuzzFile("db/checkpoints/ckpt-0000000002/MANIFEST.json", 150, false);
+}
+TEST(Fuzz, Marker) {
+  FuzzFile("db/checkpoints/ckpt-0000000002/COMMITTED", 50, false);
+}
 TEST(Fuzz, StateSnap) {
-  FuzzFile("db/checkpoints/ckpt-0000000001/operators/kv/partition-0.snap", 100, false);
+  FuzzFile("db/checkpoints/ckpt-0000000001/operators/kv/partition-0.snap", 100,
+           false);
 }
 TEST(Fuzz, StateDelta) {
   SimVfs base;
@@ -115,7 +137,8 @@ TEST(Fuzz, StateDelta) {
   auto files = base.ListDir("db/checkpoints/ckpt-0000000002/operators/kv");
   ASSERT_OK(files.status());
   ASSERT_FALSE(files->empty());
-  FuzzFile("db/checkpoints/ckpt-0000000002/operators/kv/" + files->front().name, 100, false);
+  FuzzFile("db/checkpoints/ckpt-0000000002/operators/kv/" + files->front().name,
+           100, false);
 }
 TEST(Fuzz, Wal) {
   SimVfs base;

@@ -19,7 +19,8 @@ using faultfs::SimVfs;
 std::unique_ptr<Engine> PrepareForGc(SimVfs& vfs, const Options& o) {
   auto e = OpenOrDie(vfs, o);
   for (int round = 0; round < 4; ++round) {
-    for (int i = 0; i < 10; ++i) EXPECT_TRUE(e->Put("k" + std::to_string(i * (round + 1)), "v").ok());
+    for (int i = 0; i < 10; ++i)
+      EXPECT_TRUE(e->Put("k" + std::to_string(i * (round + 1)), "v").ok());
     EXPECT_TRUE(e->Checkpoint().ok());
   }
   EXPECT_TRUE(e->Put("tail", "1").ok());
@@ -47,13 +48,14 @@ TEST(GcFault, EveryCallIndex) {
   for (const char* action : {"error", "error_after"}) {
     int ok = 0, failed = 0;
     for (uint64_t k = 1; k <= n; ++k) {
-      SCOPED_TRACE(std::string(action) + " at GC call " + std::to_string(k) + " of " + std::to_string(n));
+      SCOPED_TRACE(std::string(action) + " at GC call " + std::to_string(k) +
+                   " of " + std::to_string(n));
       SimVfs vfs;
       auto e = PrepareForGc(vfs, o);
       StateDump expected = e->Dump();
       auto before = e->checkpoints();
-      AddRule(vfs, std::string(R"({"op": "any", "action": ")") + action + R"(", "nth": )" +
-                       std::to_string(k) + "}");
+      AddRule(vfs, std::string(R"({"op": "any", "action": ")") + action +
+                       R"(", "nth": )" + std::to_string(k) + "}");
       auto gc = e->Gc();
       vfs.faults().Clear();
       auto after = e->checkpoints();
@@ -93,8 +95,8 @@ TEST(GcCrash, EveryCrashPointEveryMode) {
   auto points = CaptureCrashPoints(vfs, [&] { ASSERT_TRUE(e->Gc().ok()); });
   for (size_t i = 0; i < points.size(); ++i) {
     for (const auto& mode : ModesFor(points[i].state, i)) {
-      SCOPED_TRACE("crash before GC op " + std::to_string(i) + " (" + points[i].next_op.path +
-                   ") mode " + mode.ToString());
+      SCOPED_TRACE("crash before GC op " + std::to_string(i) + " (" +
+                   points[i].next_op.path + ") mode " + mode.ToString());
       auto post = AfterCrash(points[i].state, mode);
       RecoveryResult res;
       auto e2 = OpenOrDie(*post, o, &res);
@@ -115,9 +117,11 @@ TEST(RecoveryCrash, EveryCrashPointInsideRecovery) {
   StateDump expected;
   {
     auto e = OpenOrDie(vfs, o);
-    for (int i = 0; i < 12; ++i) ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
+    for (int i = 0; i < 12; ++i)
+      ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
     ASSERT_OK(e->Checkpoint().status());
-    for (int i = 0; i < 6; ++i) ASSERT_OK(e->Put("w" + std::to_string(i), "x").status());
+    for (int i = 0; i < 6; ++i)
+      ASSERT_OK(e->Put("w" + std::to_string(i), "x").status());
     ASSERT_OK(e->Sync());
     expected = e->Dump();
     ASSERT_OK(e->Put("torn", std::string(200, 't')).status());  // will be cut
@@ -129,7 +133,8 @@ TEST(RecoveryCrash, EveryCrashPointInsideRecovery) {
   std::string seg = "db/wal/" + segs->back().name;
   ASSERT_OK(vfs.Truncate(seg, vfs.Stat(seg)->size - 50));
   ASSERT_OK(vfs.Mkdir("db/checkpoints/ckpt-0000000009"));
-  ASSERT_OK(faultfs::WriteFile(vfs, "db/checkpoints/ckpt-0000000009/MANIFEST.json", "{", true));
+  ASSERT_OK(faultfs::WriteFile(
+      vfs, "db/checkpoints/ckpt-0000000009/MANIFEST.json", "{", true));
   ASSERT_OK(vfs.SyncAll());
   RecoveryResult first;
   auto points = CaptureCrashPoints(vfs, [&] {
@@ -141,7 +146,8 @@ TEST(RecoveryCrash, EveryCrashPointInsideRecovery) {
   size_t states = 0;
   for (size_t i = 0; i < points.size(); ++i) {
     for (const auto& mode : ModesFor(points[i].state, i)) {
-      SCOPED_TRACE("crash before recovery op " + std::to_string(i) + " mode " + mode.ToString());
+      SCOPED_TRACE("crash before recovery op " + std::to_string(i) + " mode " +
+                   mode.ToString());
       auto post = AfterCrash(points[i].state, mode);
       RecoveryResult res;
       auto e2 = OpenOrDie(*post, o, &res);

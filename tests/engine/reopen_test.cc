@@ -20,7 +20,8 @@ Options GroupOf(uint32_t n) {
 
 // Opens `vfs` (no crash), returns the state Open served; then checks that a
 // power cut right after Open recovers exactly that state.
-StateDump ReopenAndCheckDurable(SimVfs& vfs, const Options& o, RecoveryResult* res = nullptr) {
+StateDump ReopenAndCheckDurable(SimVfs& vfs, const Options& o,
+                                RecoveryResult* res = nullptr) {
   RecoveryResult local;
   auto e = OpenOrDie(vfs, o, res ? res : &local);
   EXPECT_TRUE(e);
@@ -29,7 +30,9 @@ StateDump ReopenAndCheckDurable(SimVfs& vfs, const Options& o, RecoveryResult* r
   auto crashed = CrashCopy(vfs);
   auto after = OpenOrDie(*crashed, o);
   EXPECT_TRUE(after);
-  if (after) EXPECT_EQ(after->Dump(), served) << "Open served a state that a power cut loses";
+  if (after)
+    EXPECT_EQ(after->Dump(), served)
+        << "Open served a state that a power cut loses";
   return served;
 }
 
@@ -38,8 +41,11 @@ TEST(Reopen, FsyncgateOnPutThenReopenServesOnlyDurableState) {
   Options o = GroupOf(1);
   auto e = OpenOrDie(vfs, o);
   ASSERT_OK(e->Put("a", "1").status());
-  AddRule(vfs, R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "fsyncgate", "nth": 1})");
-  EXPECT_FALSE(e->Put("b", std::string(300, 'x')).ok());  // written, fdatasync EIO
+  AddRule(
+      vfs,
+      R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "fsyncgate", "nth": 1})");
+  EXPECT_FALSE(
+      e->Put("b", std::string(300, 'x')).ok());  // written, fdatasync EIO
   EXPECT_EQ(e->durable_lsn(), 1u);
   EXPECT_FALSE(e->Close().ok());
   e.reset();
@@ -59,7 +65,9 @@ TEST(Reopen, FsyncgateAtCloseThenReopenServesOnlyDurableState) {
   ASSERT_OK(e->Put("a", "1").status());
   ASSERT_OK(e->Sync());
   ASSERT_OK(e->Put("b", "2").status());  // pending in the group
-  AddRule(vfs, R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "fsyncgate", "nth": 1})");
+  AddRule(
+      vfs,
+      R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "fsyncgate", "nth": 1})");
   EXPECT_FALSE(e->Close().ok());
   e.reset();
   vfs.faults().Clear();
@@ -71,9 +79,13 @@ TEST(Reopen, TornAcknowledgedGroupThenReopenServesOnlyDurableState) {
   SimVfs vfs;
   Options o = GroupOf(8);
   auto e = OpenOrDie(vfs, o);
-  // The disk keeps only the first 512 bytes of the group, though fdatasync succeeds.
-  AddRule(vfs, R"({"op": "write", "path": "db/wal/*.log", "action": "torn", "bytes": 512, "times": 1})");
-  for (int i = 0; i < 3; ++i) ASSERT_OK(e->Put("k" + std::to_string(i), std::string(300, 'v')).status());
+  // The disk keeps only the first 512 bytes of the group, though fdatasync
+  // succeeds.
+  AddRule(
+      vfs,
+      R"({"op": "write", "path": "db/wal/*.log", "action": "torn", "bytes": 512, "times": 1})");
+  for (int i = 0; i < 3; ++i)
+    ASSERT_OK(e->Put("k" + std::to_string(i), std::string(300, 'v')).status());
   ASSERT_OK(e->Close());
   e.reset();
   StateDump served = ReopenAndCheckDurable(vfs, o);
@@ -84,8 +96,11 @@ TEST(Reopen, FsyncgateOnWalDirThenReopenKeepsAcknowledgedWrites) {
   SimVfs vfs;
   Options o = GroupOf(1);
   auto e = OpenOrDie(vfs, o);
-  // The fsync of wal/ after creating the first segment drops its entry for good.
-  AddRule(vfs, R"({"op": "fsyncdir", "path": "db/wal", "action": "fsyncgate", "nth": 1})");
+  // The fsync of wal/ after creating the first segment drops its entry for
+  // good.
+  AddRule(
+      vfs,
+      R"({"op": "fsyncdir", "path": "db/wal", "action": "fsyncgate", "nth": 1})");
   EXPECT_FALSE(e->Put("a", "1").ok());
   EXPECT_FALSE(e->Close().ok());
   e.reset();
@@ -107,7 +122,9 @@ TEST(Reopen, RepersistFailureFailsOpen) {
   auto e = OpenOrDie(vfs, o);
   ASSERT_OK(e->Put("a", "1").status());
   e.reset();
-  AddRule(vfs, R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "error", "errno": "EIO", "times": 1})");
+  AddRule(
+      vfs,
+      R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "error", "errno": "EIO", "times": 1})");
   RecoveryResult res;
   auto r = Engine::Open(vfs, "db", o, &res);
   EXPECT_FALSE(r.ok());
@@ -126,8 +143,12 @@ TEST(Reopen, UncertainCatalogIsRepersistedBeforeItIsServed) {
   ASSERT_OK(e->Put("a", "1").status());
   ASSERT_OK(e->Checkpoint().status());
   auto before = e->checkpoints();
-  AddRule(vfs, R"({"op": "fsyncdir", "path": "db/checkpoints", "action": "fsyncgate", "nth": 2})");
-  AddRule(vfs, R"({"op": "write", "path": "db/checkpoints/CATALOG.json.tmp", "action": "error", "errno": "ENOSPC", "nth": 2})");
+  AddRule(
+      vfs,
+      R"({"op": "fsyncdir", "path": "db/checkpoints", "action": "fsyncgate", "nth": 2})");
+  AddRule(
+      vfs,
+      R"({"op": "write", "path": "db/checkpoints/CATALOG.json.tmp", "action": "error", "errno": "ENOSPC", "nth": 2})");
   EXPECT_FALSE(e->Checkpoint().ok());
   EXPECT_EQ(e->checkpoints(), before);
   e.reset();
@@ -137,7 +158,8 @@ TEST(Reopen, UncertainCatalogIsRepersistedBeforeItIsServed) {
   ASSERT_TRUE(e2);
   EXPECT_TRUE(res.catalog_repersisted);  // the failed restore left its tmp file
   auto served = e2->checkpoints();
-  EXPECT_EQ(served.size(), 2u);  // the visible catalog lists the failed commit's checkpoint
+  EXPECT_EQ(served.size(),
+            2u);  // the visible catalog lists the failed commit's checkpoint
   e2.reset();
   EXPECT_FALSE(vfs.Stat("db/checkpoints/CATALOG.json.tmp").ok());
   auto crashed = CrashCopy(vfs);
@@ -157,7 +179,9 @@ TEST(Reopen, CrashAtEveryOpOfRepersistingRecovery) {
     auto e = OpenOrDie(vfs, o);
     ASSERT_OK(e->Put("a", "1").status());
     before = e->Dump();
-    AddRule(vfs, R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "fsyncgate", "nth": 1})");
+    AddRule(
+        vfs,
+        R"({"op": "fdatasync", "path": "db/wal/*.log", "action": "fsyncgate", "nth": 1})");
     EXPECT_FALSE(e->Put("b", std::string(700, 'x')).ok());
   }
   vfs.faults().Clear();
@@ -175,8 +199,10 @@ TEST(Reopen, CrashAtEveryOpOfRepersistingRecovery) {
       auto e = OpenOrDie(*v, o);
       ASSERT_TRUE(e) << "op " << i << " mode " << mode.ToString();
       StateDump got = e->Dump();
-      EXPECT_TRUE(got == before || got == served) << "op " << i << " mode " << mode.ToString();
-      if (i + 1 == points.size()) EXPECT_EQ(got, served) << "mode " << mode.ToString();
+      EXPECT_TRUE(got == before || got == served)
+          << "op " << i << " mode " << mode.ToString();
+      if (i + 1 == points.size())
+        EXPECT_EQ(got, served) << "mode " << mode.ToString();
       ++checked;
     }
   }

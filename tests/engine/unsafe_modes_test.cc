@@ -61,7 +61,8 @@ TEST(UnsafeMode, CatalogInPlaceCanTearTheCatalog) {
     ASSERT_OK(e->Put("a", "1").status());
     ASSERT_OK(e->Checkpoint().status());
     ASSERT_OK(e->Put("b", "2").status());
-    auto points = CaptureCrashPoints(vfs, [&] { ASSERT_TRUE(e->Checkpoint().ok()); });
+    auto points =
+        CaptureCrashPoints(vfs, [&] { ASSERT_TRUE(e->Checkpoint().ok()); });
     int failures = 0;
     for (size_t i = 0; i < points.size(); ++i) {
       for (const auto& mode : ModesFor(points[i].state, i)) {
@@ -70,7 +71,8 @@ TEST(UnsafeMode, CatalogInPlaceCanTearTheCatalog) {
         auto e2 = Engine::Open(*post, "db", o, &res);
         if (!e2.ok()) {
           ++failures;
-          EXPECT_EQ(ProblemCodes(res.problems), std::vector<std::string>{"catalog-corrupt"});
+          EXPECT_EQ(ProblemCodes(res.problems),
+                    std::vector<std::string>{"catalog-corrupt"});
         }
       }
     }
@@ -86,11 +88,14 @@ TEST(UnsafeMode, CatalogInPlaceCanTearTheCatalog) {
 TEST(UnsafeMode, NoRollbackLeavesPhantom) {
   for (bool unsafe : {false, true}) {
     SimVfs vfs;
-    Options o = unsafe ? With({UnsafeMode::kNoRollbackOnCommitError}) : TestOptions();
+    Options o =
+        unsafe ? With({UnsafeMode::kNoRollbackOnCommitError}) : TestOptions();
     auto e = OpenOrDie(vfs, o);
     ASSERT_OK(e->Put("a", "1").status());
     ASSERT_OK(e->Checkpoint().status());
-    AddRule(vfs, R"({"op": "rename", "path": "**/CATALOG.json.tmp", "action": "error", "times": 1})");
+    AddRule(
+        vfs,
+        R"({"op": "rename", "path": "**/CATALOG.json.tmp", "action": "error", "times": 1})");
     EXPECT_FALSE(e->Checkpoint().ok());
     auto listed = e->checkpoints();
     e.reset();
@@ -107,10 +112,12 @@ TEST(UnsafeMode, NoRollbackLeavesPhantom) {
 TEST(UnsafeMode, GcWhenCatalogMissingDeletesCheckpoints) {
   for (bool unsafe : {false, true}) {
     SimVfs vfs;
-    Options o = unsafe ? With({UnsafeMode::kGcWhenCatalogMissing}) : TestOptions();
+    Options o =
+        unsafe ? With({UnsafeMode::kGcWhenCatalogMissing}) : TestOptions();
     {
       auto e = OpenOrDie(vfs, o);
-      for (int i = 0; i < 10; ++i) ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
+      for (int i = 0; i < 10; ++i)
+        ASSERT_OK(e->Put("k" + std::to_string(i), "v").status());
       ASSERT_OK(e->Checkpoint().status());
       ASSERT_OK(e->Put("late", "v").status());
       ASSERT_OK(e->Sync());
@@ -125,7 +132,8 @@ TEST(UnsafeMode, GcWhenCatalogMissingDeletesCheckpoints) {
       EXPECT_EQ((*e)->Get("k1"), std::nullopt);  // acknowledged data gone
     } else {
       EXPECT_FALSE(e.ok());
-      EXPECT_TRUE(vfs.Stat("db/checkpoints/ckpt-0000000001/MANIFEST.json").ok());
+      EXPECT_TRUE(
+          vfs.Stat("db/checkpoints/ckpt-0000000001/MANIFEST.json").ok());
     }
   }
 }
@@ -134,22 +142,27 @@ TEST(UnsafeMode, GcWhenCatalogMissingDeletesCheckpoints) {
 TEST(UnsafeMode, GcIgnoresManifestErrorsBreaksRetainedCheckpoint) {
   for (bool unsafe : {false, true}) {
     SimVfs vfs;
-    Options o = unsafe ? With({UnsafeMode::kGcIgnoresManifestErrors}) : TestOptions();
+    Options o =
+        unsafe ? With({UnsafeMode::kGcIgnoresManifestErrors}) : TestOptions();
     o.gc_after_checkpoint = false;
     auto e = OpenOrDie(vfs, o);
-    for (int j = 0; j < 20; ++j) ASSERT_OK(e->Put("k" + std::to_string(j), "x").status());
-    ASSERT_OK(e->Checkpoint().status());                           // 1 full
+    for (int j = 0; j < 20; ++j)
+      ASSERT_OK(e->Put("k" + std::to_string(j), "x").status());
+    ASSERT_OK(e->Checkpoint().status());  // 1 full
     ASSERT_OK(e->Put("k0", "y").status());
-    ASSERT_OK(e->Checkpoint().status());                           // 2 incremental
+    ASSERT_OK(e->Checkpoint().status());  // 2 incremental
     ASSERT_OK(e->Put("k0", "z").status());
-    ASSERT_OK(e->Checkpoint().status());                           // 3 incremental (inherits 1, 2)
-    ASSERT_OK(e->Checkpoint(CheckpointKind::kFull).status());      // 4 full
-    AddRule(vfs, R"({"op": "read", "path": "db/checkpoints/ckpt-0000000003/MANIFEST.json", "action": "corrupt", "corrupt": {"bitflips": 16}, "times": 1})");
+    ASSERT_OK(e->Checkpoint().status());  // 3 incremental (inherits 1, 2)
+    ASSERT_OK(e->Checkpoint(CheckpointKind::kFull).status());  // 4 full
+    AddRule(
+        vfs,
+        R"({"op": "read", "path": "db/checkpoints/ckpt-0000000003/MANIFEST.json", "action": "corrupt", "corrupt": {"bitflips": 16}, "times": 1})");
     auto gc = e->Gc();
     vfs.faults().Clear();
     if (unsafe) {
       ASSERT_OK(gc.status());
-      EXPECT_FALSE(e->Verify("ckpt-0000000003").ok);  // its inherited files are gone
+      EXPECT_FALSE(
+          e->Verify("ckpt-0000000003").ok);  // its inherited files are gone
     } else {
       EXPECT_FALSE(gc.ok());
       EXPECT_TRUE(e->Verify("ckpt-0000000003").ok);
@@ -163,7 +176,8 @@ TEST(UnsafeMode, GcIgnoresChildrenBreaksIncrementalChain) {
     SimVfs vfs;
     Options o = unsafe ? With({UnsafeMode::kGcIgnoresChildren}) : TestOptions();
     auto e = OpenOrDie(vfs, o);
-    for (int j = 0; j < 20; ++j) ASSERT_OK(e->Put("k" + std::to_string(j), "x").status());
+    for (int j = 0; j < 20; ++j)
+      ASSERT_OK(e->Put("k" + std::to_string(j), "x").status());
     ASSERT_OK(e->Checkpoint().status());
     for (int i = 0; i < 3; ++i) {
       ASSERT_OK(e->Put("k0", std::to_string(i)).status());
@@ -192,10 +206,12 @@ TEST(UnsafeMode, SkipVerifyStartsSilentlyWithLostState) {
     Options o = unsafe ? With({UnsafeMode::kSkipVerify}) : TestOptions();
     {
       auto e = OpenOrDie(vfs, o);
-      for (int j = 0; j < 20; ++j) ASSERT_OK(e->Put("k" + std::to_string(j), "x").status());
+      for (int j = 0; j < 20; ++j)
+        ASSERT_OK(e->Put("k" + std::to_string(j), "x").status());
       ASSERT_OK(e->Checkpoint().status());
     }
-    ASSERT_OK(vfs.Unlink("db/checkpoints/ckpt-0000000001/operators/kv/partition-0.snap"));
+    ASSERT_OK(vfs.Unlink(
+        "db/checkpoints/ckpt-0000000001/operators/kv/partition-0.snap"));
     RecoveryResult res;
     auto e = Engine::Open(vfs, "db", o, &res);
     if (unsafe) {
@@ -207,7 +223,8 @@ TEST(UnsafeMode, SkipVerifyStartsSilentlyWithLostState) {
   }
 }
 
-// truncate-wal-early: a failed commit after the WAL cut loses acknowledged writes.
+// truncate-wal-early: a failed commit after the WAL cut loses acknowledged
+// writes.
 TEST(UnsafeMode, TruncateWalEarlyLosesAcknowledgedWrites) {
   for (bool unsafe : {false, true}) {
     SimVfs vfs;
@@ -217,7 +234,9 @@ TEST(UnsafeMode, TruncateWalEarlyLosesAcknowledgedWrites) {
     ASSERT_OK(e->Checkpoint().status());
     ASSERT_OK(e->Put("b", "2").status());
     ASSERT_OK(e->Sync());  // acknowledged
-    AddRule(vfs, R"({"op": "rename", "path": "**/CATALOG.json.tmp", "action": "crash", "times": 1})");
+    AddRule(
+        vfs,
+        R"({"op": "rename", "path": "**/CATALOG.json.tmp", "action": "crash", "times": 1})");
     EXPECT_FALSE(e->Checkpoint().ok());
     e.reset();
     vfs.Restart();
@@ -282,7 +301,8 @@ TEST(UnsafeMode, TrustTornWalAppliesDamagedRecord) {
     } else {
       EXPECT_EQ(e->Get("b"), std::nullopt);
       EXPECT_GT(res.bytes_cut, 0u);
-      EXPECT_EQ(ProblemCodes(res.problems), std::vector<std::string>{"wal-torn-tail"});
+      EXPECT_EQ(ProblemCodes(res.problems),
+                std::vector<std::string>{"wal-torn-tail"});
     }
   }
 }

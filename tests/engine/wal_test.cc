@@ -46,12 +46,14 @@ TEST(WalRecord, DetectsDamage) {
   EncodeRecord({RecordType::kPut, 0, 1, 1, "k", "v", 0}, &buf);
   WalRecord r;
   size_t n = 0;
-  EXPECT_EQ(DecodeFrame(std::string_view(buf).substr(0, buf.size() - 1), true, &r, &n),
+  EXPECT_EQ(DecodeFrame(std::string_view(buf).substr(0, buf.size() - 1), true,
+                        &r, &n),
             FrameStatus::kIncomplete);
   std::string bad = buf;
   bad[bad.size() - 1] ^= 1;
   EXPECT_EQ(DecodeFrame(bad, true, &r, &n), FrameStatus::kBadCrc);
-  EXPECT_EQ(DecodeFrame(std::string(8, '\0'), true, &r, &n), FrameStatus::kBadLength);
+  EXPECT_EQ(DecodeFrame(std::string(8, '\0'), true, &r, &n),
+            FrameStatus::kBadLength);
 }
 
 // Writes `groups` group commits of `per` records each.
@@ -60,7 +62,8 @@ void WriteGroups(SimVfs& vfs, int groups, int per) {
   o.wal_group_size = per;
   auto e = OpenOrDie(vfs, o);
   for (int g = 0; g < groups; ++g) {
-    for (int i = 0; i < per; ++i) ASSERT_OK(e->Put("k" + std::to_string(g * per + i), "v").status());
+    for (int i = 0; i < per; ++i)
+      ASSERT_OK(e->Put("k" + std::to_string(g * per + i), "v").status());
   }
   ASSERT_OK(e->Sync());
 }
@@ -83,7 +86,8 @@ TEST(WalReplay, TruncatedTailIsCutAndReported) {
   EXPECT_EQ(res.last_lsn, 5u);
   EXPECT_GT(res.bytes_cut, 0u);
   EXPECT_EQ(res.torn_segment, seg);
-  EXPECT_EQ(ProblemCodes(res.problems), std::vector<std::string>{"wal-torn-tail"});
+  EXPECT_EQ(ProblemCodes(res.problems),
+            std::vector<std::string>{"wal-torn-tail"});
   // The cut is durable, and the log continues cleanly.
   ASSERT_OK(e->Put("next", "1").status());
   ASSERT_OK(e->Sync());
@@ -108,7 +112,8 @@ TEST(WalReplay, BadRecordFollowedByGoodGroupIsCorruption) {
   RecoveryResult res;
   auto e = Engine::Open(vfs, "db", TestOptions(), &res);
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(ProblemCodes(res.problems), std::vector<std::string>{"wal-corrupt"});
+  EXPECT_EQ(ProblemCodes(res.problems),
+            std::vector<std::string>{"wal-corrupt"});
   EXPECT_NE(e.status().message().find("wal-corrupt"), std::string::npos);
 }
 
@@ -118,7 +123,8 @@ TEST(WalReplay, DamageInsideLastGroupIsTorn) {
   std::string seg = OnlySegment(vfs);
   auto f = vfs.Open(seg, faultfs::OpenOptions::ReadWrite());
   ASSERT_OK(f.status());
-  ASSERT_OK(faultfs::WriteAll(**f, 60, std::string(8, '\0')));  // inside record 2
+  ASSERT_OK(
+      faultfs::WriteAll(**f, 60, std::string(8, '\0')));  // inside record 2
   ASSERT_OK((*f)->Close());
   RecoveryResult res;
   auto e = OpenOrDie(vfs, TestOptions(), &res);
@@ -133,7 +139,9 @@ TEST(WalReplay, MissingSegmentIsGap) {
   o.wal_segment_bytes = 4096;
   {
     auto e = OpenOrDie(vfs, o);
-    for (int i = 0; i < 300; ++i) ASSERT_OK(e->Put("key" + std::to_string(i), std::string(30, 'x')).status());
+    for (int i = 0; i < 300; ++i)
+      ASSERT_OK(
+          e->Put("key" + std::to_string(i), std::string(30, 'x')).status());
     ASSERT_OK(e->Sync());
   }
   auto segs = vfs.ListDir("db/wal");
@@ -151,7 +159,9 @@ TEST(WalReplay, TornNonLastSegmentIsCorruption) {
   o.wal_segment_bytes = 4096;
   {
     auto e = OpenOrDie(vfs, o);
-    for (int i = 0; i < 300; ++i) ASSERT_OK(e->Put("key" + std::to_string(i), std::string(30, 'x')).status());
+    for (int i = 0; i < 300; ++i)
+      ASSERT_OK(
+          e->Put("key" + std::to_string(i), std::string(30, 'x')).status());
     ASSERT_OK(e->Sync());
   }
   auto segs = vfs.ListDir("db/wal");
@@ -160,7 +170,8 @@ TEST(WalReplay, TornNonLastSegmentIsCorruption) {
   RecoveryResult res;
   auto e = Engine::Open(vfs, "db", o, &res);
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(ProblemCodes(res.problems), std::vector<std::string>{"wal-corrupt"});
+  EXPECT_EQ(ProblemCodes(res.problems),
+            std::vector<std::string>{"wal-corrupt"});
 }
 
 TEST(WalReplay, CatalogMissingWithTruncatedWalIsRefused) {
@@ -179,7 +190,8 @@ TEST(WalReplay, CatalogMissingWithTruncatedWalIsRefused) {
   ASSERT_OK(vfs.Rename("db/checkpoints/ckpt-0000000001", "db/elsewhere"));
   auto e = Engine::Open(vfs, "db", TestOptions(), &res);
   ASSERT_FALSE(e.ok());
-  EXPECT_EQ(ProblemCodes(res.problems), std::vector<std::string>{"catalog-missing"});
+  EXPECT_EQ(ProblemCodes(res.problems),
+            std::vector<std::string>{"catalog-missing"});
 }
 
 }  // namespace

@@ -34,8 +34,9 @@ TEST(WriteDataTest, LaterWritesDoNotChangeCapturedBytes) {
   std::string data = Pattern(2 * Content::kPageSize, 'k');
   c.Write(0, data);
   WriteData w = WriteData::Capture(c, 0, data);
-  c.Write(0, std::string(2 * Content::kPageSize, 'z'));  // full pages: fresh ones
-  c.Write(10, "yy");                                      // partial: copy-on-write
+  c.Write(0,
+          std::string(2 * Content::kPageSize, 'z'));  // full pages: fresh ones
+  c.Write(10, "yy");                                  // partial: copy-on-write
   EXPECT_EQ(w.ToString(), data);
   Content d;
   w.ApplyTo(d);
@@ -44,20 +45,23 @@ TEST(WriteDataTest, LaterWritesDoNotChangeCapturedBytes) {
 
 TEST(WriteDataTest, ApplyPrefixAndPieces) {
   for (uint64_t off : {0ull, 1ull, 4095ull, 4096ull, 5000ull}) {
-    for (size_t n : {size_t{1}, size_t{512}, size_t{4096}, size_t{9000}, size_t{3 * 4096}}) {
+    for (size_t n : {size_t{1}, size_t{512}, size_t{4096}, size_t{9000},
+                     size_t{3 * 4096}}) {
       std::string data = Pattern(n, static_cast<char>('A' + n % 7));
       Content c;
       c.Write(0, std::string(20000, '.'));
       c.Write(off, data);
       WriteData w = WriteData::Capture(c, off, data);
-      for (uint64_t keep : {uint64_t{0}, uint64_t{1}, uint64_t{512}, uint64_t{4096}, uint64_t{n}}) {
+      for (uint64_t keep : {uint64_t{0}, uint64_t{1}, uint64_t{512},
+                            uint64_t{4096}, uint64_t{n}}) {
         if (keep > n) continue;
         Content base;
         base.Write(0, std::string(20000, '.'));
         Content expect = base;
         expect.Write(off, std::string_view(data).substr(0, keep));
         w.ApplyTo(base, keep);
-        EXPECT_TRUE(base == expect) << "off " << off << " n " << n << " keep " << keep;
+        EXPECT_TRUE(base == expect)
+            << "off " << off << " n " << n << " keep " << keep;
       }
       std::string joined;
       uint64_t next = off;
@@ -80,15 +84,17 @@ TEST(WriteDataTest, PutPageGrowsAndZeroGapStaysZero) {
   EXPECT_EQ(c.size(), 3 * Content::kPageSize);
   std::string all = c.ReadAll();
   EXPECT_EQ(all.substr(0, 3), "abc");
-  EXPECT_EQ(all.substr(3, 2 * Content::kPageSize - 3), std::string(2 * Content::kPageSize - 3, '\0'));
-  EXPECT_EQ(all.substr(2 * Content::kPageSize), std::string(Content::kPageSize, 'q'));
+  EXPECT_EQ(all.substr(3, 2 * Content::kPageSize - 3),
+            std::string(2 * Content::kPageSize - 3, '\0'));
+  EXPECT_EQ(all.substr(2 * Content::kPageSize),
+            std::string(Content::kPageSize, 'q'));
 }
-
 
 TEST(ContentTest, WriteReadAcrossPages) {
   Content c;
   std::string data(10000, 'x');
-  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+  for (size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<char>('a' + i % 26);
   c.Write(100, data);
   EXPECT_EQ(c.size(), 10100u);
   std::string all = c.ReadAll();

@@ -14,7 +14,8 @@ TEST(CrashModeTest, ParsesEveryMode) {
 }
 
 TEST(CrashModeTest, RoundTrips) {
-  for (const char* text : {"drop", "prefix:0", "prefix:12", "torn", "torn:5", "random:7"}) {
+  for (const char* text :
+       {"drop", "prefix:0", "prefix:12", "torn", "torn:5", "random:7"}) {
     auto mode = CrashMode::Parse(text);
     ASSERT_TRUE(mode.ok()) << text;
     EXPECT_EQ(mode->ToString(), text);
@@ -22,8 +23,8 @@ TEST(CrashModeTest, RoundTrips) {
 }
 
 TEST(CrashModeTest, RejectsBadInput) {
-  for (const char* text : {"", "dropp", "prefix", "prefix:", "prefix:x", "random", "drop:1",
-                           "prefix:-1", "random:1x"}) {
+  for (const char* text : {"", "dropp", "prefix", "prefix:", "prefix:x",
+                           "random", "drop:1", "prefix:-1", "random:1x"}) {
     auto mode = CrashMode::Parse(text);
     EXPECT_FALSE(mode.ok()) << text;
     EXPECT_EQ(mode.status().err(), EINVAL);

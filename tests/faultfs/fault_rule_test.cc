@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -16,13 +16,14 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> kOpNames = {
-    "open",   "create", "read",  "write", "fsync",    "fdatasync", "fsyncdir",
-    "rename", "link",   "symlink", "unlink", "mkdir", "rmdir",     "truncate",
-    "readdir", "stat",  "close", "sync",  "any"};
+    "open",    "create", "read",    "write",  "fsync", "fdatasync", "fsyncdir",
+    "rename",  "link",   "symlink", "unlink", "mkdir", "rmdir",     "truncate",
+    "readdir", "stat",   "close",   "sync",   "any"};
 
 const std::vector<std::string> kActionNames = {
-    "error",   "error_after", "short_write", "enospc_after_bytes", "fsync_lie", "fsyncgate",
-    "corrupt", "truncate",    "lose",        "torn",               "delay",     "crash"};
+    "error",     "error_after", "short_write", "enospc_after_bytes",
+    "fsync_lie", "fsyncgate",   "corrupt",     "truncate",
+    "lose",      "torn",        "delay",       "crash"};
 
 FaultRule MustParse(std::string_view text) {
   Result<FaultRule> r = FaultRule::Parse(text);
@@ -32,7 +33,8 @@ FaultRule MustParse(std::string_view text) {
 
 void ExpectRoundTrip(const FaultRule& rule) {
   Result<FaultRule> back = FaultRule::FromJson(rule.ToJson());
-  ASSERT_TRUE(back.ok()) << rule.ToJson().dump() << " -> " << back.status().ToString();
+  ASSERT_TRUE(back.ok()) << rule.ToJson().dump() << " -> "
+                         << back.status().ToString();
   EXPECT_EQ(*back, rule) << rule.ToJson().dump();
   Result<FaultRule> reparsed = FaultRule::Parse(rule.ToJson().dump());
   ASSERT_TRUE(reparsed.ok()) << reparsed.status().ToString();
@@ -64,7 +66,8 @@ TEST(FaultRuleNamesTest, EveryActionNameRoundTrips) {
 TEST(FaultRuleNamesTest, PersistencePoints) {
   for (const std::string& name : kOpNames) {
     OpKind op = *OpFromName(name);
-    bool expected = name == "fsync" || name == "fdatasync" || name == "fsyncdir" || name == "sync";
+    bool expected = name == "fsync" || name == "fdatasync" ||
+                    name == "fsyncdir" || name == "sync";
     EXPECT_EQ(IsPersistencePoint(op), expected) << name;
   }
 }
@@ -134,7 +137,8 @@ TEST(GlobTest, Matches) {
 }
 
 TEST(GlobTest, ValidatesSyntax) {
-  for (const char* good : {"**", "**/CATALOG*", "a/**/b", "[a-z]*", "[]]", "\\*", "*.log"}) {
+  for (const char* good :
+       {"**", "**/CATALOG*", "a/**/b", "[a-z]*", "[]]", "\\*", "*.log"}) {
     EXPECT_TRUE(ValidateGlob(good).ok()) << good;
   }
   const std::pair<const char*, const char*> bad[] = {
@@ -152,7 +156,8 @@ TEST(GlobTest, ValidatesSyntax) {
     ASSERT_FALSE(st.ok()) << glob;
     EXPECT_EQ(st.err(), EINVAL);
     EXPECT_EQ(st.path(), glob);
-    EXPECT_NE(st.message().find(what), std::string::npos) << glob << ": " << st.message();
+    EXPECT_NE(st.message().find(what), std::string::npos)
+        << glob << ": " << st.message();
   }
 }
 
@@ -168,7 +173,8 @@ TEST(FaultRuleJsonTest, ParsesDesignExamples) {
   EXPECT_EQ(r.err, EIO);
   EXPECT_EQ(r.times, 1u);
 
-  r = MustParse(R"({"op": "write", "path": "wal/*.log", "action": "short_write", "bytes": 100, "nth": 3})");
+  r = MustParse(
+      R"({"op": "write", "path": "wal/*.log", "action": "short_write", "bytes": 100, "nth": 3})");
   EXPECT_EQ(r.action, ActionKind::kShortWrite);
   EXPECT_EQ(r.bytes, 100u);
   EXPECT_EQ(r.nth, 3u);
@@ -184,17 +190,20 @@ TEST(FaultRuleJsonTest, ParsesDesignExamples) {
   EXPECT_EQ(r.corrupt.zero, (std::pair<uint64_t, uint64_t>{0, 64}));
   EXPECT_TRUE(r.persistent);
 
-  r = MustParse(R"({"op": "fsync", "path": "**", "action": "crash", "nth": 17})");
+  r = MustParse(
+      R"({"op": "fsync", "path": "**", "action": "crash", "nth": 17})");
   EXPECT_EQ(r.action, ActionKind::kCrash);
   EXPECT_EQ(r.crash_mode, "drop");
 
-  r = MustParse(R"({"op": "rename", "path": "tmp/*", "dest": "**/CATALOG.json", "action": "error_after", "errno": "EIO", "nth": 2})");
+  r = MustParse(
+      R"({"op": "rename", "path": "tmp/*", "dest": "**/CATALOG.json", "action": "error_after", "errno": "EIO", "nth": 2})");
   EXPECT_EQ(r.dest, "**/CATALOG.json");
 }
 
 TEST(FaultRuleJsonTest, DefaultsAndExplicitAlways) {
   FaultRule r = MustParse(R"({"op": "write", "action": "error"})");
-  EXPECT_EQ(r, MustParse(R"({"op": "write", "action": "error", "always": true})"));
+  EXPECT_EQ(r,
+            MustParse(R"({"op": "write", "action": "error", "always": true})"));
   EXPECT_EQ(r.path, "**");
   EXPECT_EQ(r.err, EIO);
   EXPECT_FALSE(r.nth || r.after || r.times || r.probability);
@@ -202,12 +211,17 @@ TEST(FaultRuleJsonTest, DefaultsAndExplicitAlways) {
 }
 
 TEST(FaultRuleJsonTest, ErrnoAsNameOrNumber) {
-  EXPECT_EQ(MustParse(R"({"op": "write", "action": "error", "errno": "ENOSPC"})").err, ENOSPC);
-  EXPECT_EQ(MustParse(R"({"op": "write", "action": "error", "errno": 28})").err, 28);
-  FaultRule odd = MustParse(R"({"op": "write", "action": "error", "errno": 200})");
+  EXPECT_EQ(
+      MustParse(R"({"op": "write", "action": "error", "errno": "ENOSPC"})").err,
+      ENOSPC);
+  EXPECT_EQ(MustParse(R"({"op": "write", "action": "error", "errno": 28})").err,
+            28);
+  FaultRule odd =
+      MustParse(R"({"op": "write", "action": "error", "errno": 200})");
   EXPECT_EQ(odd.err, 200);
   EXPECT_EQ(odd.ToJson()["errno"], 200);  // no name: written as a number
-  EXPECT_EQ(MustParse(R"({"op": "write", "action": "error", "errno": "EIO"})").ToJson()["errno"],
+  EXPECT_EQ(MustParse(R"({"op": "write", "action": "error", "errno": "EIO"})")
+                .ToJson()["errno"],
             "EIO");
 }
 
@@ -256,42 +270,62 @@ rc::Gen<FaultRule> GenRule() {
   return rc::gen::exec([] {
     FaultRule r;
     r.op = *OpFromName(*rc::gen::elementOf(kOpNames));
-    r.path = *rc::gen::elementOf(std::vector<std::string>{"**", "a/*.log", "**/x[0-9]?", "b"});
+    r.path = *rc::gen::elementOf(
+        std::vector<std::string>{"**", "a/*.log", "**/x[0-9]?", "b"});
     if (r.op == OpKind::kRename || r.op == OpKind::kAny) {
       if (*rc::gen::arbitrary<bool>()) r.dest = "**/CATALOG*";
     }
     switch (*rc::gen::inRange(0, 5)) {
-      case 0: break;
-      case 1: r.nth = *rc::gen::inRange<uint64_t>(1, 100); break;
-      case 2: r.after = *rc::gen::inRange<uint64_t>(0, 100); break;
-      case 3: r.probability = *rc::gen::inRange(0, 1001) / 1000.0; break;
+      case 0:
+        break;
+      case 1:
+        r.nth = *rc::gen::inRange<uint64_t>(1, 100);
+        break;
+      case 2:
+        r.after = *rc::gen::inRange<uint64_t>(0, 100);
+        break;
+      case 3:
+        r.probability = *rc::gen::inRange(0, 1001) / 1000.0;
+        break;
       case 4:
         r.after = *rc::gen::inRange<uint64_t>(0, 100);
         r.probability = 0.5;
         break;
     }
-    if (*rc::gen::arbitrary<bool>()) r.times = *rc::gen::inRange<uint64_t>(1, 10);
+    if (*rc::gen::arbitrary<bool>())
+      r.times = *rc::gen::inRange<uint64_t>(1, 10);
     r.action = *ActionFromName(*rc::gen::elementOf(kActionNames));
     uint64_t n = *rc::gen::inRange<uint64_t>(1, 1u << 20);
     switch (r.action) {
       case ActionKind::kError:
-      case ActionKind::kErrorAfter: r.err = *rc::gen::inRange(1, 300); break;
+      case ActionKind::kErrorAfter:
+        r.err = *rc::gen::inRange(1, 300);
+        break;
       case ActionKind::kShortWrite:
       case ActionKind::kEnospcAfterBytes:
-      case ActionKind::kTorn: r.bytes = n; break;
-      case ActionKind::kTruncate: r.size = n; break;
-      case ActionKind::kDelay: r.delay_ms = n; break;
+      case ActionKind::kTorn:
+        r.bytes = n;
+        break;
+      case ActionKind::kTruncate:
+        r.size = n;
+        break;
+      case ActionKind::kDelay:
+        r.delay_ms = n;
+        break;
       case ActionKind::kCorrupt:
         r.corrupt.bitflips = 1 + n % 7;
-        if (*rc::gen::arbitrary<bool>()) r.corrupt.zero = std::pair<uint64_t, uint64_t>{n, 3};
-        if (*rc::gen::arbitrary<bool>()) r.corrupt.garbage = std::pair<uint64_t, uint64_t>{7, n};
+        if (*rc::gen::arbitrary<bool>())
+          r.corrupt.zero = std::pair<uint64_t, uint64_t>{n, 3};
+        if (*rc::gen::arbitrary<bool>())
+          r.corrupt.garbage = std::pair<uint64_t, uint64_t>{7, n};
         r.persistent = *rc::gen::arbitrary<bool>();
         break;
       case ActionKind::kCrash:
-        r.crash_mode = *rc::gen::elementOf(
-            std::vector<std::string>{"drop", "prefix:2", "torn", "torn:9", "random:42"});
+        r.crash_mode = *rc::gen::elementOf(std::vector<std::string>{
+            "drop", "prefix:2", "torn", "torn:9", "random:42"});
         break;
-      default: break;
+      default:
+        break;
     }
     return r;
   });
@@ -314,8 +348,10 @@ TEST(FaultRuleJsonTest, RejectsBadInputNamingTheField) {
       // not an object
       {R"([1, 2])", "rule: must be a JSON object"},
       // unknown fields (typos)
-      {R"({"op": "write", "action": "error", "ernno": "EIO"})", "ernno: unknown field"},
-      {R"({"op": "write", "action": "error", "time": 1})", "time: unknown field"},
+      {R"({"op": "write", "action": "error", "ernno": "EIO"})",
+       "ernno: unknown field"},
+      {R"({"op": "write", "action": "error", "time": 1})",
+       "time: unknown field"},
       {R"({"op": "read", "action": "corrupt", "corrupt": {"bitflip": 3}})",
        "corrupt.bitflip: unknown field"},
       // missing required fields
@@ -328,60 +364,97 @@ TEST(FaultRuleJsonTest, RejectsBadInputNamingTheField) {
       {R"({"op": "read", "action": "corrupt"})", "corrupt: missing"},
       // unknown names
       {R"({"op": "wrte", "action": "error"})", "op: unknown operation 'wrte'"},
-      {R"({"op": "write", "action": "explode"})", "action: unknown action 'explode'"},
-      {R"({"op": "write", "action": "error", "errno": "EFOO"})", "errno: unknown errno name 'EFOO'"},
-      {R"({"op": "write", "action": "error", "errno": 0})", "errno: must be between 1 and 4095"},
-      {R"({"op": "write", "action": "error", "errno": -5})", "errno: must be between 1 and 4095"},
-      {R"({"op": "write", "action": "error", "errno": 5.5})", "errno: must be an errno name"},
-      {R"({"op": "fsync", "action": "crash", "mode": "explode"})", "mode: bad crash mode 'explode'"},
-      {R"({"op": "fsync", "action": "crash", "mode": "prefix"})", "mode: bad crash mode"},
+      {R"({"op": "write", "action": "explode"})",
+       "action: unknown action 'explode'"},
+      {R"({"op": "write", "action": "error", "errno": "EFOO"})",
+       "errno: unknown errno name 'EFOO'"},
+      {R"({"op": "write", "action": "error", "errno": 0})",
+       "errno: must be between 1 and 4095"},
+      {R"({"op": "write", "action": "error", "errno": -5})",
+       "errno: must be between 1 and 4095"},
+      {R"({"op": "write", "action": "error", "errno": 5.5})",
+       "errno: must be an errno name"},
+      {R"({"op": "fsync", "action": "crash", "mode": "explode"})",
+       "mode: bad crash mode 'explode'"},
+      {R"({"op": "fsync", "action": "crash", "mode": "prefix"})",
+       "mode: bad crash mode"},
       // bad globs
-      {R"({"op": "write", "path": "a[bc", "action": "error"})", "path: bad glob 'a[bc': unclosed '['"},
-      {R"({"op": "write", "path": "a**b", "action": "error"})", "path: bad glob 'a**b'"},
-      {R"({"op": "write", "path": "", "action": "error"})", "path: bad glob '': empty glob"},
-      {R"({"op": "rename", "dest": "x/[", "action": "error"})", "dest: bad glob 'x/['"},
-      {R"({"op": "write", "dest": "x", "action": "error"})", "dest: only rename, link"},
+      {R"({"op": "write", "path": "a[bc", "action": "error"})",
+       "path: bad glob 'a[bc': unclosed '['"},
+      {R"({"op": "write", "path": "a**b", "action": "error"})",
+       "path: bad glob 'a**b'"},
+      {R"({"op": "write", "path": "", "action": "error"})",
+       "path: bad glob '': empty glob"},
+      {R"({"op": "rename", "dest": "x/[", "action": "error"})",
+       "dest: bad glob 'x/['"},
+      {R"({"op": "write", "dest": "x", "action": "error"})",
+       "dest: only rename, link"},
       // wrong types
       {R"({"op": 3, "action": "error"})", "op: must be a string"},
       {R"({"op": "write", "action": ["error"]})", "action: must be a string"},
-      {R"({"op": "write", "path": 7, "action": "error"})", "path: must be a string"},
-      {R"({"op": "write", "action": "error", "nth": "3"})", "nth: must be a non-negative integer"},
-      {R"({"op": "write", "action": "error", "nth": 2.5})", "nth: must be a non-negative integer"},
-      {R"({"op": "write", "action": "error", "after": -1})", "after: must be a non-negative integer"},
-      {R"({"op": "write", "action": "short_write", "bytes": "100"})", "bytes: must be a non-negative integer"},
-      {R"({"op": "write", "action": "truncate", "size": null})", "size: must be a non-negative integer"},
+      {R"({"op": "write", "path": 7, "action": "error"})",
+       "path: must be a string"},
+      {R"({"op": "write", "action": "error", "nth": "3"})",
+       "nth: must be a non-negative integer"},
+      {R"({"op": "write", "action": "error", "nth": 2.5})",
+       "nth: must be a non-negative integer"},
+      {R"({"op": "write", "action": "error", "after": -1})",
+       "after: must be a non-negative integer"},
+      {R"({"op": "write", "action": "short_write", "bytes": "100"})",
+       "bytes: must be a non-negative integer"},
+      {R"({"op": "write", "action": "truncate", "size": null})",
+       "size: must be a non-negative integer"},
       {R"({"op": "read", "action": "corrupt", "corrupt": {"bitflips": 1}, "persistent": 1})",
        "persistent: must be a boolean"},
-      {R"({"op": "read", "action": "corrupt", "corrupt": [1]})", "corrupt: must be an object"},
-      {R"({"op": "write", "action": "error", "probability": "0.5"})", "probability: must be a number"},
-      {R"({"op": "fsync", "action": "crash", "mode": 3})", "mode: must be a string"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": [1]})",
+       "corrupt: must be an object"},
+      {R"({"op": "write", "action": "error", "probability": "0.5"})",
+       "probability: must be a number"},
+      {R"({"op": "fsync", "action": "crash", "mode": 3})",
+       "mode: must be a string"},
       // corrupt specs
-      {R"({"op": "read", "action": "corrupt", "corrupt": {}})", "corrupt: needs at least one of"},
-      {R"({"op": "read", "action": "corrupt", "corrupt": {"bitflips": 0}})", "corrupt: needs at least one of"},
-      {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [1]}})", "corrupt.zero: must be [offset, length]"},
-      {R"({"op": "read", "action": "corrupt", "corrupt": {"garbage": 5}})", "corrupt.garbage: must be [offset, length]"},
-      {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [0, 0]}})", "corrupt.zero[1] (length): must be at least 1"},
-      {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [-1, 4]}})", "corrupt.zero[0] (offset)"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {}})",
+       "corrupt: needs at least one of"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"bitflips": 0}})",
+       "corrupt: needs at least one of"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [1]}})",
+       "corrupt.zero: must be [offset, length]"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"garbage": 5}})",
+       "corrupt.garbage: must be [offset, length]"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [0, 0]}})",
+       "corrupt.zero[1] (length): must be at least 1"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [-1, 4]}})",
+       "corrupt.zero[0] (offset)"},
       // schedule values and combinations
-      {R"({"op": "write", "action": "error", "probability": 1.5})", "probability: must be in [0, 1]"},
-      {R"({"op": "write", "action": "error", "probability": -0.1})", "probability: must be in [0, 1]"},
-      {R"({"op": "write", "action": "error", "nth": 0})", "nth: must be at least 1"},
-      {R"({"op": "write", "action": "error", "times": 0})", "times: must be at least 1"},
-      {R"({"op": "write", "action": "error", "nth": 2, "after": 1})", "nth: cannot be combined with after"},
+      {R"({"op": "write", "action": "error", "probability": 1.5})",
+       "probability: must be in [0, 1]"},
+      {R"({"op": "write", "action": "error", "probability": -0.1})",
+       "probability: must be in [0, 1]"},
+      {R"({"op": "write", "action": "error", "nth": 0})",
+       "nth: must be at least 1"},
+      {R"({"op": "write", "action": "error", "times": 0})",
+       "times: must be at least 1"},
+      {R"({"op": "write", "action": "error", "nth": 2, "after": 1})",
+       "nth: cannot be combined with after"},
       {R"({"op": "write", "action": "error", "nth": 2, "probability": 0.5})",
        "nth: cannot be combined with probability"},
       {R"({"op": "write", "action": "error", "always": true, "times": 2})",
        "always: cannot be combined with times"},
       {R"({"op": "write", "action": "error", "always": true, "nth": 2})",
        "always: cannot be combined with nth"},
-      {R"({"op": "write", "action": "error", "always": false})", "always: must be true"},
-      {R"({"op": "write", "action": "error", "always": "yes"})", "always: must be true"},
+      {R"({"op": "write", "action": "error", "always": false})",
+       "always: must be true"},
+      {R"({"op": "write", "action": "error", "always": "yes"})",
+       "always: must be true"},
       // action fields on an action that does not use them
-      {R"({"op": "write", "action": "error", "bytes": 10})", "bytes: not used by action 'error'"},
+      {R"({"op": "write", "action": "error", "bytes": 10})",
+       "bytes: not used by action 'error'"},
       {R"({"op": "write", "action": "short_write", "bytes": 10, "errno": "EIO"})",
        "errno: not used by action 'short_write'"},
-      {R"({"op": "write", "action": "error", "mode": "drop"})", "mode: not used by action 'error'"},
-      {R"({"op": "read", "action": "error", "persistent": true})", "persistent: not used by action 'error'"},
+      {R"({"op": "write", "action": "error", "mode": "drop"})",
+       "mode: not used by action 'error'"},
+      {R"({"op": "read", "action": "error", "persistent": true})",
+       "persistent: not used by action 'error'"},
   };
   for (const BadCase& c : cases) {
     Result<FaultRule> r = FaultRule::Parse(c.json, "rules.json:3");
@@ -389,35 +462,41 @@ TEST(FaultRuleJsonTest, RejectsBadInputNamingTheField) {
     EXPECT_EQ(r.status().err(), EINVAL) << c.json;
     EXPECT_EQ(r.status().path(), "rules.json:3") << c.json;
     EXPECT_NE(r.status().message().find(c.message), std::string::npos)
-        << c.json << "\n  expected: " << c.message << "\n  got:      " << r.status().message();
+        << c.json << "\n  expected: " << c.message
+        << "\n  got:      " << r.status().message();
   }
 }
 
 TEST(FaultRuleJsonTest, SyntaxErrorReportsBytePosition) {
-  Result<FaultRule> r = FaultRule::Parse(R"({"op": "write", "action" "error"})", "faults[0]");
+  Result<FaultRule> r =
+      FaultRule::Parse(R"({"op": "write", "action" "error"})", "faults[0]");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().path(), "faults[0]");
   // nlohmann reports the 1-based position of the byte where it gave up: the
   // end of the string that should have been a ':'.
-  EXPECT_NE(r.status().message().find("JSON syntax error at byte 32 (line 1, column 32): "),
+  EXPECT_NE(r.status().message().find(
+                "JSON syntax error at byte 32 (line 1, column 32): "),
             std::string::npos)
       << r.status().message();
 
   r = FaultRule::Parse("{\"op\": \"write\",\n \"action\": \"error\",\n}");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("JSON syntax error at byte 37 (line 3, column 1)"),
+  EXPECT_NE(r.status().message().find(
+                "JSON syntax error at byte 37 (line 3, column 1)"),
             std::string::npos)
       << r.status().message();
 
   r = FaultRule::Parse("");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("JSON syntax error at byte"), std::string::npos);
+  EXPECT_NE(r.status().message().find("JSON syntax error at byte"),
+            std::string::npos);
 }
 
 // ---------------------------------------------------------------------------
 // FaultInjector: matching
 
-OpContext Op(OpKind op, std::string_view path, uint64_t length = 0, std::string_view dest = {}) {
+OpContext Op(OpKind op, std::string_view path, uint64_t length = 0,
+             std::string_view dest = {}) {
   OpContext ctx;
   ctx.op = op;
   ctx.path = path;
@@ -426,7 +505,9 @@ OpContext Op(OpKind op, std::string_view path, uint64_t length = 0, std::string_
   return ctx;
 }
 
-bool Fires(FaultInjector& inj, const OpContext& ctx) { return inj.Evaluate(ctx).has_value(); }
+bool Fires(FaultInjector& inj, const OpContext& ctx) {
+  return inj.Evaluate(ctx).has_value();
+}
 
 TEST(FaultInjectorTest, MatchesByOpKind) {
   FaultInjector inj;
@@ -456,7 +537,8 @@ TEST(FaultInjectorTest, MatchesByOpKind) {
 
 TEST(FaultInjectorTest, MatchesByPathGlob) {
   FaultInjector inj;
-  inj.Add(MustParse(R"({"op": "write", "path": "wal/*.log", "action": "error"})"));
+  inj.Add(
+      MustParse(R"({"op": "write", "path": "wal/*.log", "action": "error"})"));
   EXPECT_TRUE(Fires(inj, Op(OpKind::kWrite, "wal/1.log")));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "wal/x/y.log")));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "data/1.log")));
@@ -464,13 +546,17 @@ TEST(FaultInjectorTest, MatchesByPathGlob) {
 
 TEST(FaultInjectorTest, MatchesByDestination) {
   FaultInjector inj;
-  inj.Add(MustParse(R"({"op": "rename", "path": "**", "dest": "**/CATALOG.json", "action": "error"})"));
-  EXPECT_TRUE(Fires(inj, Op(OpKind::kRename, "db/CATALOG.tmp", 0, "db/CATALOG.json")));
-  EXPECT_FALSE(Fires(inj, Op(OpKind::kRename, "db/CATALOG.json", 0, "db/CATALOG.old")));
+  inj.Add(MustParse(
+      R"({"op": "rename", "path": "**", "dest": "**/CATALOG.json", "action": "error"})"));
+  EXPECT_TRUE(
+      Fires(inj, Op(OpKind::kRename, "db/CATALOG.tmp", 0, "db/CATALOG.json")));
+  EXPECT_FALSE(
+      Fires(inj, Op(OpKind::kRename, "db/CATALOG.json", 0, "db/CATALOG.old")));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kRename, "db/a", 0, "")));
 
   FaultInjector no_dest;  // without `dest`, any destination matches
-  no_dest.Add(MustParse(R"({"op": "rename", "path": "db/*", "action": "error"})"));
+  no_dest.Add(
+      MustParse(R"({"op": "rename", "path": "db/*", "action": "error"})"));
   EXPECT_TRUE(Fires(no_dest, Op(OpKind::kRename, "db/a", 0, "elsewhere/b")));
 }
 
@@ -483,50 +569,71 @@ std::string Pattern(std::string_view rule, int n, uint64_t seed = 0) {
   FaultInjector inj(seed);
   inj.Add(MustParse(rule));
   std::string out;
-  for (int i = 0; i < n; ++i) out += Fires(inj, Op(OpKind::kWrite, "f")) ? '1' : '0';
+  for (int i = 0; i < n; ++i)
+    out += Fires(inj, Op(OpKind::kWrite, "f")) ? '1' : '0';
   return out;
 }
 
 TEST(FaultScheduleTest, NoScheduleFiresEveryMatch) {
   EXPECT_EQ(Pattern(R"({"op": "write", "action": "error"})", 5), "11111");
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "always": true})", 5), "11111");
+  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "always": true})", 5),
+            "11111");
 }
 
 TEST(FaultScheduleTest, Nth) {
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "nth": 3})", 6), "001000");
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "nth": 1})", 3), "100");
+  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "nth": 3})", 6),
+            "001000");
+  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "nth": 1})", 3),
+            "100");
 }
 
 TEST(FaultScheduleTest, NthWithTimes) {
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "nth": 2, "times": 3})", 7), "0111000");
+  EXPECT_EQ(
+      Pattern(R"({"op": "write", "action": "error", "nth": 2, "times": 3})", 7),
+      "0111000");
 }
 
 TEST(FaultScheduleTest, After) {
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "after": 2})", 6), "001111");
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "after": 0})", 3), "111");
+  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "after": 2})", 6),
+            "001111");
+  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "after": 0})", 3),
+            "111");
 }
 
 TEST(FaultScheduleTest, AfterWithTimes) {
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "after": 2, "times": 2})", 7), "0011000");
+  EXPECT_EQ(
+      Pattern(R"({"op": "write", "action": "error", "after": 2, "times": 2})",
+              7),
+      "0011000");
 }
 
 TEST(FaultScheduleTest, TimesAlone) {
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "times": 2})", 5), "11000");
+  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "times": 2})", 5),
+            "11000");
 }
 
 TEST(FaultScheduleTest, ProbabilityZeroAndOne) {
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "probability": 0})", 50, 7),
-            std::string(50, '0'));
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "probability": 1})", 50, 7),
-            std::string(50, '1'));
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "probability": 1.0, "times": 3})", 6, 7),
-            "111000");
-  EXPECT_EQ(Pattern(R"({"op": "write", "action": "error", "probability": 1, "after": 2})", 5, 7),
-            "00111");
+  EXPECT_EQ(
+      Pattern(R"({"op": "write", "action": "error", "probability": 0})", 50, 7),
+      std::string(50, '0'));
+  EXPECT_EQ(
+      Pattern(R"({"op": "write", "action": "error", "probability": 1})", 50, 7),
+      std::string(50, '1'));
+  EXPECT_EQ(
+      Pattern(
+          R"({"op": "write", "action": "error", "probability": 1.0, "times": 3})",
+          6, 7),
+      "111000");
+  EXPECT_EQ(
+      Pattern(
+          R"({"op": "write", "action": "error", "probability": 1, "after": 2})",
+          5, 7),
+      "00111");
 }
 
 TEST(FaultScheduleTest, ProbabilityIsSeeded) {
-  const char* rule = R"({"op": "write", "action": "error", "probability": 0.5})";
+  const char* rule =
+      R"({"op": "write", "action": "error", "probability": 0.5})";
   std::string a = Pattern(rule, 200, 42);
   EXPECT_EQ(a, Pattern(rule, 200, 42));  // same seed, same firings
   EXPECT_NE(a, Pattern(rule, 200, 43));  // different seed, different firings
@@ -536,19 +643,23 @@ TEST(FaultScheduleTest, ProbabilityIsSeeded) {
 }
 
 TEST(FaultScheduleTest, ProbabilityWithTimesCapsFirings) {
-  std::string p = Pattern(R"({"op": "write", "action": "error", "probability": 0.5, "times": 3})",
-                          200, 42);
+  std::string p = Pattern(
+      R"({"op": "write", "action": "error", "probability": 0.5, "times": 3})",
+      200, 42);
   EXPECT_EQ(std::count(p.begin(), p.end(), '1'), 3);
 }
 
 TEST(FaultScheduleTest, SameSeedSameFiringsAndRandomValues) {
   auto run = [](uint64_t seed) {
     FaultInjector inj(seed);
-    inj.Add(MustParse(R"({"op": "read", "action": "corrupt", "corrupt": {"bitflips": 1}, "probability": 0.3})"));
-    inj.Add(MustParse(R"({"op": "write", "action": "error", "probability": 0.6})"));
+    inj.Add(MustParse(
+        R"({"op": "read", "action": "corrupt", "corrupt": {"bitflips": 1}, "probability": 0.3})"));
+    inj.Add(
+        MustParse(R"({"op": "write", "action": "error", "probability": 0.6})"));
     std::ostringstream out;
     for (int i = 0; i < 100; ++i) {
-      auto firing = inj.Evaluate(Op(i % 3 == 0 ? OpKind::kRead : OpKind::kWrite, "f"));
+      auto firing =
+          inj.Evaluate(Op(i % 3 == 0 ? OpKind::kRead : OpKind::kWrite, "f"));
       out << (firing ? static_cast<int>(firing->rule_index) : -1) << ',';
       if (firing) out << inj.NextRandom() << ';';
     }
@@ -561,7 +672,8 @@ TEST(FaultScheduleTest, SameSeedSameFiringsAndRandomValues) {
 
 TEST(FaultScheduleTest, NonMatchingOpsDoNotCount) {
   FaultInjector inj;
-  inj.Add(MustParse(R"({"op": "write", "path": "a", "action": "error", "nth": 2})"));
+  inj.Add(MustParse(
+      R"({"op": "write", "path": "a", "action": "error", "nth": 2})"));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "a")));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "b")));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kRead, "a")));
@@ -570,15 +682,18 @@ TEST(FaultScheduleTest, NonMatchingOpsDoNotCount) {
 
 TEST(FaultScheduleTest, FirstFiringRuleWinsAndEveryScheduleAdvances) {
   FaultInjector inj;
-  inj.Add(MustParse(R"({"op": "write", "action": "error", "errno": "EIO", "nth": 2})"));
-  inj.Add(MustParse(R"({"op": "write", "action": "error", "errno": "ENOSPC", "times": 2})"));
+  inj.Add(MustParse(
+      R"({"op": "write", "action": "error", "errno": "EIO", "nth": 2})"));
+  inj.Add(MustParse(
+      R"({"op": "write", "action": "error", "errno": "ENOSPC", "times": 2})"));
   inj.Add(MustParse(R"({"op": "write", "action": "fsync_lie", "nth": 3})"));
   // match 1: rule 0 no, rule 1 yes.
   auto f = inj.Evaluate(Op(OpKind::kWrite, "f"));
   ASSERT_TRUE(f);
   EXPECT_EQ(f->rule_index, 1u);
   EXPECT_EQ(f->rule.err, ENOSPC);
-  // match 2: rule 0 and rule 1 both fire; rule 0 wins, rule 1 uses up its times.
+  // match 2: rule 0 and rule 1 both fire; rule 0 wins, rule 1 uses up its
+  // times.
   f = inj.Evaluate(Op(OpKind::kWrite, "f"));
   ASSERT_TRUE(f);
   EXPECT_EQ(f->rule_index, 0u);
@@ -607,20 +722,26 @@ TEST(FaultInjectorTest, AddClearAndRules) {
 
 TEST(EnospcTest, BudgetShrinksWithWritesAndFiresWhenTooSmall) {
   FaultInjector inj;
-  inj.Add(MustParse(R"({"op": "write", "path": "wal/*", "action": "enospc_after_bytes", "bytes": 100})"));
+  inj.Add(MustParse(
+      R"({"op": "write", "path": "wal/*", "action": "enospc_after_bytes", "bytes": 100})"));
   // Non-firing matching writes are charged by Evaluate itself.
-  EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "wal/1", 40)));   // budget 100 -> 60
-  EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "data/1", 500)));  // does not match
-  EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "wal/1", 60)));   // exactly fits: 60 -> 0
+  EXPECT_FALSE(
+      Fires(inj, Op(OpKind::kWrite, "wal/1", 40)));  // budget 100 -> 60
+  EXPECT_FALSE(
+      Fires(inj, Op(OpKind::kWrite, "data/1", 500)));  // does not match
+  EXPECT_FALSE(
+      Fires(inj, Op(OpKind::kWrite, "wal/1", 60)));  // exactly fits: 60 -> 0
   auto f = inj.Evaluate(Op(OpKind::kWrite, "wal/1", 1));
   ASSERT_TRUE(f);
   EXPECT_EQ(f->bytes_allowed, 0u);
-  EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "wal/1", 0)));  // empty writes always fit
+  EXPECT_FALSE(
+      Fires(inj, Op(OpKind::kWrite, "wal/1", 0)));  // empty writes always fit
 }
 
 TEST(EnospcTest, PartialWriteThenConsumeBytes) {
   FaultInjector inj;
-  inj.Add(MustParse(R"({"op": "write", "action": "enospc_after_bytes", "bytes": 100})"));
+  inj.Add(MustParse(
+      R"({"op": "write", "action": "enospc_after_bytes", "bytes": 100})"));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "f", 70)));  // 30 left
   auto f = inj.Evaluate(Op(OpKind::kWrite, "f", 50));
   ASSERT_TRUE(f);
@@ -644,10 +765,12 @@ TEST(EnospcTest, PartialWriteThenConsumeBytes) {
 
 TEST(EnospcTest, TimesLimitsFailuresNotTheBudget) {
   FaultInjector inj;
-  inj.Add(MustParse(R"({"op": "write", "action": "enospc_after_bytes", "bytes": 10, "times": 1})"));
+  inj.Add(MustParse(
+      R"({"op": "write", "action": "enospc_after_bytes", "bytes": 10, "times": 1})"));
   EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "f", 8)));
   EXPECT_TRUE(Fires(inj, Op(OpKind::kWrite, "f", 8)));
-  EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "f", 8)));  // space "freed": one failure only
+  EXPECT_FALSE(Fires(
+      inj, Op(OpKind::kWrite, "f", 8)));  // space "freed": one failure only
 }
 
 // ---------------------------------------------------------------------------
@@ -684,7 +807,8 @@ TEST(FaultLogTest, JsonLines) {
   std::vector<json> parsed;
   while (std::getline(in, line)) parsed.push_back(json::parse(line));
   ASSERT_EQ(parsed.size(), 2u);
-  EXPECT_EQ(parsed[0], json::parse(R"({"op_index": 12, "op": "write", "path": "wal/1.log",
+  EXPECT_EQ(parsed[0],
+            json::parse(R"({"op_index": 12, "op": "write", "path": "wal/1.log",
       "offset": 4096, "length": 4096, "action": "short_write", "errno": null, "rule": 1,
       "detail": "short write 100 of 4096 bytes"})"));
   EXPECT_EQ(parsed[1]["errno"], "EIO");

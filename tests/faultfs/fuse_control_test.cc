@@ -1,10 +1,9 @@
 // The control socket and the CLI under bad input, and a bounded load test.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <map>
@@ -32,7 +31,8 @@ std::string Raw(const std::string& sock, const std::string& bytes) {
   if (fd < 0) return "<connect failed>";
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    ssize_t n =
+        send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
     if (n <= 0) break;
     done += static_cast<size_t>(n);
   }
@@ -57,10 +57,16 @@ TEST(FuseControl, BadInputGetsErrorRepliesAndTheDaemonSurvives) {
   ExpectError(Raw(s, "[1,2,3]\n"), "JSON object");
   ExpectError(Raw(s, "{\"cmd\":\"explode\"}\n"), "unknown command");
   ExpectError(Raw(s, "{\"nocmd\":1}\n"), "missing \"cmd\"");
-  ExpectError(Raw(s, "{\"cmd\":\"inject\",\"rule\":{\"op\":\"rename\",\"action\":\"teleport\"}}\n"), "bad rule");
-  ExpectError(Raw(s, "{\"cmd\":\"inject\",\"rule\":\"{broken\"}\n"), "bad rule");
-  ExpectError(Raw(s, "{\"cmd\":\"crash\",\"mode\":\"sideways\"}\n"), "bad crash mode");
-  ExpectError(Raw(s, std::string(2 << 20, 'x')), "longer than");  // oversized, no newline
+  ExpectError(Raw(s,
+                  "{\"cmd\":\"inject\",\"rule\":{\"op\":\"rename\",\"action\":"
+                  "\"teleport\"}}\n"),
+              "bad rule");
+  ExpectError(Raw(s, "{\"cmd\":\"inject\",\"rule\":\"{broken\"}\n"),
+              "bad rule");
+  ExpectError(Raw(s, "{\"cmd\":\"crash\",\"mode\":\"sideways\"}\n"),
+              "bad crash mode");
+  ExpectError(Raw(s, std::string(2 << 20, 'x')),
+              "longer than");  // oversized, no newline
   // A client that disconnects mid-request.
   int fd = Connect(s);
   ASSERT_GE(fd, 0);
@@ -69,10 +75,13 @@ TEST(FuseControl, BadInputGetsErrorRepliesAndTheDaemonSurvives) {
   // Two requests in one write, both answered.
   fd = Connect(s);
   std::string two = "{\"cmd\":\"status\"}\n{\"cmd\":\"clear\"}\n";
-  ASSERT_EQ(send(fd, two.data(), two.size(), MSG_NOSIGNAL), static_cast<ssize_t>(two.size()));
+  ASSERT_EQ(send(fd, two.data(), two.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(two.size()));
   std::string got;
   char c;
-  while (std::count(got.begin(), got.end(), '\n') < 2 && recv(fd, &c, 1, 0) == 1) got.push_back(c);
+  while (std::count(got.begin(), got.end(), '\n') < 2 &&
+         recv(fd, &c, 1, 0) == 1)
+    got.push_back(c);
   close(fd);
   EXPECT_EQ(std::count(got.begin(), got.end(), '\n'), 2);
   auto status = m->Ctl({{"cmd", "status"}});
@@ -84,28 +93,58 @@ TEST(FuseControl, BadInputGetsErrorRepliesAndTheDaemonSurvives) {
 TEST(FuseControl, CliExitCodes) {
   FUSE_TEST_SETUP(m);
   std::string out;
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "status"}, &out), 0) << out;
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "inject", "{\"op\":\"nope\"}"}, &out), 2) << out;
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "crash", "--mode", "prefix:0"}, &out), 0) << out;
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", "/nonexistent/sock", "status"}, &out), 3) << out;
+  EXPECT_EQ(
+      RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "status"},
+                 &out),
+      0)
+      << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(),
+                        "inject", "{\"op\":\"nope\"}"},
+                       &out),
+            2)
+      << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(),
+                        "crash", "--mode", "prefix:0"},
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "ctl", "--control", "/nonexistent/sock",
+                        "status"},
+                       &out),
+            3)
+      << out;
   EXPECT_EQ(RunCommand({FAULTFS_BINARY, "bogus"}, &out), 2);
   EXPECT_EQ(RunCommand({FAULTFS_BINARY, "--help"}, &out), 0);
   EXPECT_NE(out.find("--rules"), std::string::npos);
   // The mountpoint is busy: exit 3 with a hint.
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), m->mnt()}, &out), 3) << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), m->mnt()}, &out),
+            3)
+      << out;
   EXPECT_NE(out.find("busy"), std::string::npos) << out;
   // Not a directory: exit 3. Missing backing dir: exit 2.
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), m->socket()}, &out), 3) << out;
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", "/nonexistent/backing", "/tmp"}, &out), 2) << out;
+  EXPECT_EQ(
+      RunCommand({FAULTFS_BINARY, "mount", m->backing(), m->socket()}, &out), 3)
+      << out;
+  EXPECT_EQ(
+      RunCommand({FAULTFS_BINARY, "mount", "/nonexistent/backing", "/tmp"},
+                 &out),
+      2)
+      << out;
   // A bad rules file: exit 2 with file:line:col.
-  std::string rules = "/tmp/faultfs-bad-rules-" + std::to_string(getpid()) + ".jsonl";
+  std::string rules =
+      "/tmp/faultfs-bad-rules-" + std::to_string(getpid()) + ".jsonl";
   {
     std::ofstream f(rules);
-    f << "# comment\n{\"op\":\"fsync\",\"action\":\"crash\",\"nth\":1}\n  {\"op\":\"write\",\"action\":\"short_write\"}\n";
+    f << "# comment\n{\"op\":\"fsync\",\"action\":\"crash\",\"nth\":1}\n  "
+         "{\"op\":\"write\",\"action\":\"short_write\"}\n";
   }
   std::string other = m->backing() + "-mnt2";
   std::filesystem::create_directories(other);
-  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), other, "--rules", rules}, &out), 2) << out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), other, "--rules",
+                        rules},
+                       &out),
+            2)
+      << out;
   EXPECT_NE(out.find(rules + ":3:3:"), std::string::npos) << out;
   std::filesystem::remove(rules);
   std::filesystem::remove(other);
@@ -135,12 +174,17 @@ TEST(FuseControl, ConcurrentLoadThenCrashKeepsWhatWasSynced) {
         char rec[kRecord + 1];
         std::snprintf(rec, sizeof(rec), "%d:%013d\n", p, i);
         if (write(fd, rec, kRecord) != kRecord || fsync(fd) != 0) _exit(4);
-        std::string ack = "L " + std::to_string(p) + " " + std::to_string(i) + "\n";
+        std::string ack =
+            "L " + std::to_string(p) + " " + std::to_string(i) + "\n";
         if (write(pipefd[1], ack.data(), ack.size()) < 0) _exit(5);
-        WriteFileAt(dir + "/junk", "not synced", false);  // its data is never durable
+        WriteFileAt(dir + "/junk", "not synced",
+                    false);  // its data is never durable
         if (i % 5 == 0) {
-          if (WriteFileAt(dir + "/state.tmp", std::to_string(i), true) != 0) _exit(6);
-          if (rename((dir + "/state.tmp").c_str(), (dir + "/state").c_str()) != 0) _exit(7);
+          if (WriteFileAt(dir + "/state.tmp", std::to_string(i), true) != 0)
+            _exit(6);
+          if (rename((dir + "/state.tmp").c_str(), (dir + "/state").c_str()) !=
+              0)
+            _exit(7);
           if (FsyncPath(dir) != 0) _exit(8);
           ack = "S " + std::to_string(p) + " " + std::to_string(i) + "\n";
           if (write(pipefd[1], ack.data(), ack.size()) < 0) _exit(9);
@@ -156,12 +200,14 @@ TEST(FuseControl, ConcurrentLoadThenCrashKeepsWhatWasSynced) {
   FILE* acks = fdopen(pipefd[0], "r");
   char kind;
   int p, i;
-  while (fscanf(acks, " %c %d %d", &kind, &p, &i) == 3) (kind == 'L' ? last_log : last_state)[p] = i;
+  while (fscanf(acks, " %c %d %d", &kind, &p, &i) == 3)
+    (kind == 'L' ? last_log : last_state)[p] = i;
   fclose(acks);
   for (pid_t pid : pids) {
     int status = 0;
     waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "status " << status;
   }
   m->Crash();
   for (int q = 0; q < kProcs; ++q) {
@@ -175,7 +221,8 @@ TEST(FuseControl, ConcurrentLoadThenCrashKeepsWhatWasSynced) {
       ASSERT_EQ(log.substr(r * kRecord, kRecord), std::string(rec, kRecord));
     }
     EXPECT_EQ(ReadFileAt(dir + "/state"), std::to_string(last_state[q]));
-    std::string junk = ReadFileAt(dir + "/junk");  // the name may be durable (dir fsync), the data not
+    std::string junk = ReadFileAt(
+        dir + "/junk");  // the name may be durable (dir fsync), the data not
     EXPECT_TRUE(junk.empty() || junk.rfind("<errno", 0) == 0) << junk;
     EXPECT_EQ(ReadFileAt(m->backing("p" + std::to_string(q) + "/log")), log);
   }

@@ -1,7 +1,6 @@
 // The crash model and fault actions through a real faultfs mount.
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "faultfs/sim_vfs.h"
 #include "tests/faultfs/fuse_test_util.h"
@@ -10,7 +9,8 @@ namespace crashlab::faultfs::testing {
 namespace {
 
 // `path` with `data`, durable under its name (file and parent fsync'd).
-void PutDurable(FaultfsMount& m, const std::string& rel, const std::string& data) {
+void PutDurable(FaultfsMount& m, const std::string& rel,
+                const std::string& data) {
   ASSERT_EQ(WriteFileAt(m.mnt(rel), data, true), 0);
   ASSERT_EQ(FsyncPath(m.mnt()), 0);
 }
@@ -20,7 +20,8 @@ TEST(FuseCrash, UnsyncedWriteLostAfterCrash) {
   PutDurable(*m, "f", "v1");
   ASSERT_EQ(WriteFileAt(m->mnt("f"), "v2-not-synced", false), 0);
   EXPECT_EQ(ReadFileAt(m->mnt("f")), "v2-not-synced");
-  EXPECT_EQ(ReadFileAt(m->backing("f")), "v1");  // the backing dir holds the durable state
+  EXPECT_EQ(ReadFileAt(m->backing("f")),
+            "v1");  // the backing dir holds the durable state
   m->Crash();
   EXPECT_EQ(ReadFileAt(m->mnt("f")), "v1");
   EXPECT_EQ(ReadFileAt(m->backing("f")), "v1");
@@ -38,7 +39,8 @@ TEST(FuseCrash, CreatedAndFsyncedWithoutDirFsyncIsGone) {
   FUSE_TEST_SETUP(m);
   ASSERT_EQ(mkdir(m->mnt("d").c_str(), 0755), 0);
   ASSERT_EQ(FsyncPath(m->mnt()), 0);
-  ASSERT_EQ(WriteFileAt(m->mnt("d/new"), "data", true), 0);  // data durable, name not
+  ASSERT_EQ(WriteFileAt(m->mnt("d/new"), "data", true),
+            0);  // data durable, name not
   EXPECT_FALSE(Exists(m->backing("d/new")));
   m->Crash();
   EXPECT_TRUE(Exists(m->mnt("d")));
@@ -49,13 +51,15 @@ TEST(FuseCrash, RenameWithoutDirFsyncRolledBackAtomically) {
   FUSE_TEST_SETUP(m);
   PutDurable(*m, "CATALOG", "old");
   PutDurable(*m, "CATALOG.tmp", "new");
-  ASSERT_EQ(rename(m->mnt("CATALOG.tmp").c_str(), m->mnt("CATALOG").c_str()), 0);
+  ASSERT_EQ(rename(m->mnt("CATALOG.tmp").c_str(), m->mnt("CATALOG").c_str()),
+            0);
   EXPECT_EQ(ReadFileAt(m->mnt("CATALOG")), "new");
   m->Crash();
   EXPECT_EQ(ReadFileAt(m->mnt("CATALOG")), "old");
   EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.tmp")), "new");
   // With the directory fsync'd the rename survives.
-  ASSERT_EQ(rename(m->mnt("CATALOG.tmp").c_str(), m->mnt("CATALOG").c_str()), 0);
+  ASSERT_EQ(rename(m->mnt("CATALOG.tmp").c_str(), m->mnt("CATALOG").c_str()),
+            0);
   ASSERT_EQ(FsyncPath(m->mnt()), 0);
   EXPECT_EQ(ReadFileAt(m->backing("CATALOG")), "new");
   EXPECT_FALSE(Exists(m->backing("CATALOG.tmp")));
@@ -68,9 +72,12 @@ TEST(FuseCrash, InjectedRenameEioLeavesBothNames) {
   FUSE_TEST_SETUP(m);
   PutDurable(*m, "CATALOG.json", "v1");
   PutDurable(*m, "CATALOG.json.tmp", "v2");
-  m->Inject(R"({"op":"rename","path":"**/CATALOG*","action":"error","errno":"EIO","times":1})");
+  m->Inject(
+      R"({"op":"rename","path":"**/CATALOG*","action":"error","errno":"EIO","times":1})");
   errno = 0;
-  EXPECT_NE(rename(m->mnt("CATALOG.json.tmp").c_str(), m->mnt("CATALOG.json").c_str()), 0);
+  EXPECT_NE(rename(m->mnt("CATALOG.json.tmp").c_str(),
+                   m->mnt("CATALOG.json").c_str()),
+            0);
   EXPECT_EQ(errno, EIO);
   EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.json")), "v1");
   EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.json.tmp")), "v2");
@@ -83,9 +90,12 @@ TEST(FuseCrash, ErrorAfterAppliesTheRenameAndStillFails) {
   FUSE_TEST_SETUP(m);
   PutDurable(*m, "CATALOG.json", "v1");
   PutDurable(*m, "CATALOG.json.tmp", "v2");
-  m->Inject(R"({"op":"rename","path":"**/CATALOG*","action":"error_after","errno":"EIO","nth":1})");
+  m->Inject(
+      R"({"op":"rename","path":"**/CATALOG*","action":"error_after","errno":"EIO","nth":1})");
   errno = 0;
-  EXPECT_NE(rename(m->mnt("CATALOG.json.tmp").c_str(), m->mnt("CATALOG.json").c_str()), 0);
+  EXPECT_NE(rename(m->mnt("CATALOG.json.tmp").c_str(),
+                   m->mnt("CATALOG.json").c_str()),
+            0);
   EXPECT_EQ(errno, EIO);
   EXPECT_EQ(ReadFileAt(m->mnt("CATALOG.json")), "v2");
   EXPECT_FALSE(Exists(m->mnt("CATALOG.json.tmp")));
@@ -113,7 +123,8 @@ TEST(FuseCrash, BitFlipCorruptionSeenOnRead) {
   FUSE_TEST_SETUP(m, "--seed", "7");
   std::string clean(4096, 'a');
   PutDurable(*m, "state-1", clean);
-  m->Inject(R"({"op":"read","path":"**/state-*","action":"corrupt","corrupt":{"bitflips":8},"times":1})");
+  m->Inject(
+      R"({"op":"read","path":"**/state-*","action":"corrupt","corrupt":{"bitflips":8},"times":1})");
   std::string once = ReadFileAt(m->mnt("state-1"));
   ASSERT_EQ(once.size(), clean.size());
   EXPECT_NE(once, clean);
@@ -124,7 +135,8 @@ TEST(FuseCrash, BitFlipCorruptionSeenOnRead) {
 TEST(FuseCrash, PersistentCorruptionReachesTheBackingDir) {
   FUSE_TEST_SETUP(m);
   PutDurable(*m, "MANIFEST.json", std::string(100, 'm'));
-  m->Inject(R"({"op":"any","path":"**/MANIFEST.json","action":"corrupt","corrupt":{"zero":[0,64]},"persistent":true,"times":1})");
+  m->Inject(
+      R"({"op":"any","path":"**/MANIFEST.json","action":"corrupt","corrupt":{"zero":[0,64]},"persistent":true,"times":1})");
   std::string expect = std::string(64, '\0') + std::string(36, 'm');
   EXPECT_EQ(ReadFileAt(m->mnt("MANIFEST.json")), expect);
   EXPECT_EQ(ReadFileAt(m->backing("MANIFEST.json")), expect);
@@ -164,7 +176,8 @@ TEST(FuseCrash, TornCrashModeMatchesTheSimulator) {
 TEST(FuseCrash, TornWriteRuleKeepsOnlyPartOfTheWrite) {
   FUSE_TEST_SETUP(m);
   PutDurable(*m, "wal", "");
-  m->Inject(R"({"op":"write","path":"wal","action":"torn","bytes":1024,"times":1})");
+  m->Inject(
+      R"({"op":"write","path":"wal","action":"torn","bytes":1024,"times":1})");
   std::string data(4096, 'w');
   ASSERT_EQ(WriteFileAt(m->mnt("wal"), data, true, O_WRONLY), 0);
   EXPECT_EQ(ReadFileAt(m->mnt("wal")), data);
@@ -189,7 +202,8 @@ TEST(FuseCrash, CrashRuleFailsEverythingUntilRestart) {
 TEST(FuseCrash, ReportListsUnsyncedRangesAndNamespaceOps) {
   FUSE_TEST_SETUP(m);
   PutDurable(*m, "f", "");
-  ASSERT_EQ(WriteFileAt(m->mnt("f"), std::string(100, 'x'), false, O_WRONLY), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), std::string(100, 'x'), false, O_WRONLY),
+            0);
   ASSERT_EQ(WriteFileAt(m->mnt("g"), "new", false), 0);
   auto r = m->Ctl({{"cmd", "report"}});
   ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();

@@ -16,7 +16,8 @@ namespace crashlab::faultfs::testing {
 namespace {
 
 // The tree of a Vfs (files and directories), skipping the root's `skip`.
-Tree ReadTree(Vfs& vfs, const std::string& dir = "", const std::string& skip = "") {
+Tree ReadTree(Vfs& vfs, const std::string& dir = "",
+              const std::string& skip = "") {
   Tree out;
   auto entries = vfs.ListDir(dir);
   if (!entries.ok()) return out;
@@ -38,7 +39,17 @@ Tree ReadTree(Vfs& vfs, const std::string& dir = "", const std::string& skip = "
 std::string Show(const Tree& t) { return TreeToJson(t).dump(); }
 
 struct Op {
-  enum Kind { kCreate, kWrite, kFsync, kSyncDir, kRename, kUnlink, kMkdir, kRmdir, kTruncate } kind;
+  enum Kind {
+    kCreate,
+    kWrite,
+    kFsync,
+    kSyncDir,
+    kRename,
+    kUnlink,
+    kMkdir,
+    kRmdir,
+    kTruncate
+  } kind;
   std::string a, b;
   uint64_t off = 0;
   uint64_t len = 0;
@@ -47,9 +58,11 @@ struct Op {
 };
 
 std::string Describe(const Op& op) {
-  static const char* names[] = {"create", "write", "fsync", "syncdir", "rename", "unlink", "mkdir", "rmdir", "truncate"};
-  return std::string(names[op.kind]) + " " + op.a + (op.b.empty() ? "" : " " + op.b) + " off=" +
-         std::to_string(op.off) + " len=" + std::to_string(op.len) + (op.sync ? " sync" : "");
+  static const char* names[] = {"create", "write", "fsync", "syncdir", "rename",
+                                "unlink", "mkdir", "rmdir", "truncate"};
+  return std::string(names[op.kind]) + " " + op.a +
+         (op.b.empty() ? "" : " " + op.b) + " off=" + std::to_string(op.off) +
+         " len=" + std::to_string(op.len) + (op.sync ? " sync" : "");
 }
 
 void Apply(Vfs& vfs, const Op& op) {
@@ -71,12 +84,24 @@ void Apply(Vfs& vfs, const Op& op) {
       if (f.ok()) (*f)->Sync().IgnoreError();
       break;
     }
-    case Op::kSyncDir: vfs.SyncDir(op.a).IgnoreError(); break;
-    case Op::kRename: vfs.Rename(op.a, op.b).IgnoreError(); break;
-    case Op::kUnlink: vfs.Unlink(op.a).IgnoreError(); break;
-    case Op::kMkdir: vfs.Mkdir(op.a).IgnoreError(); break;
-    case Op::kRmdir: vfs.Rmdir(op.a).IgnoreError(); break;
-    case Op::kTruncate: vfs.Truncate(op.a, op.len).IgnoreError(); break;
+    case Op::kSyncDir:
+      vfs.SyncDir(op.a).IgnoreError();
+      break;
+    case Op::kRename:
+      vfs.Rename(op.a, op.b).IgnoreError();
+      break;
+    case Op::kUnlink:
+      vfs.Unlink(op.a).IgnoreError();
+      break;
+    case Op::kMkdir:
+      vfs.Mkdir(op.a).IgnoreError();
+      break;
+    case Op::kRmdir:
+      vfs.Rmdir(op.a).IgnoreError();
+      break;
+    case Op::kTruncate:
+      vfs.Truncate(op.a, op.len).IgnoreError();
+      break;
   }
 }
 
@@ -85,23 +110,49 @@ rc::Gen<Op> GenOp() {
   auto dir = rc::gen::element<std::string>("", "d", "d/e");
   return rc::gen::oneOf(
       rc::gen::map(rc::gen::tuple(file, rc::gen::arbitrary<bool>()),
-                   [](auto t) { return Op{.kind = Op::kCreate, .a = std::get<0>(t), .sync = std::get<1>(t)}; }),
-      rc::gen::map(rc::gen::tuple(file, rc::gen::inRange<uint64_t>(0, 9000), rc::gen::inRange<uint64_t>(1, 5000),
-                                  rc::gen::inRange<char>('a', 'z'), rc::gen::arbitrary<bool>()),
                    [](auto t) {
-                     return Op{.kind = Op::kWrite, .a = std::get<0>(t), .off = std::get<1>(t),
-                               .len = std::get<2>(t), .fill = std::get<3>(t), .sync = std::get<4>(t)};
+                     return Op{.kind = Op::kCreate,
+                               .a = std::get<0>(t),
+                               .sync = std::get<1>(t)};
                    }),
-      rc::gen::map(file, [](std::string f) { return Op{.kind = Op::kFsync, .a = f}; }),
-      rc::gen::map(dir, [](std::string d) { return Op{.kind = Op::kSyncDir, .a = d}; }),
-      rc::gen::map(dir, [](std::string d) { return Op{.kind = Op::kSyncDir, .a = d}; }),
+      rc::gen::map(rc::gen::tuple(file, rc::gen::inRange<uint64_t>(0, 9000),
+                                  rc::gen::inRange<uint64_t>(1, 5000),
+                                  rc::gen::inRange<char>('a', 'z'),
+                                  rc::gen::arbitrary<bool>()),
+                   [](auto t) {
+                     return Op{.kind = Op::kWrite,
+                               .a = std::get<0>(t),
+                               .off = std::get<1>(t),
+                               .len = std::get<2>(t),
+                               .fill = std::get<3>(t),
+                               .sync = std::get<4>(t)};
+                   }),
+      rc::gen::map(
+          file, [](std::string f) { return Op{.kind = Op::kFsync, .a = f}; }),
+      rc::gen::map(
+          dir, [](std::string d) { return Op{.kind = Op::kSyncDir, .a = d}; }),
+      rc::gen::map(
+          dir, [](std::string d) { return Op{.kind = Op::kSyncDir, .a = d}; }),
       rc::gen::map(rc::gen::tuple(file, file),
-                   [](auto t) { return Op{.kind = Op::kRename, .a = std::get<0>(t), .b = std::get<1>(t)}; }),
-      rc::gen::map(file, [](std::string f) { return Op{.kind = Op::kUnlink, .a = f}; }),
-      rc::gen::map(rc::gen::element<std::string>("d", "d/e"), [](std::string d) { return Op{.kind = Op::kMkdir, .a = d}; }),
-      rc::gen::map(rc::gen::element<std::string>("d", "d/e"), [](std::string d) { return Op{.kind = Op::kRmdir, .a = d}; }),
+                   [](auto t) {
+                     return Op{.kind = Op::kRename,
+                               .a = std::get<0>(t),
+                               .b = std::get<1>(t)};
+                   }),
+      rc::gen::map(
+          file, [](std::string f) { return Op{.kind = Op::kUnlink, .a = f}; }),
+      rc::gen::map(
+          rc::gen::element<std::string>("d", "d/e"),
+          [](std::string d) { return Op{.kind = Op::kMkdir, .a = d}; }),
+      rc::gen::map(
+          rc::gen::element<std::string>("d", "d/e"),
+          [](std::string d) { return Op{.kind = Op::kRmdir, .a = d}; }),
       rc::gen::map(rc::gen::tuple(file, rc::gen::inRange<uint64_t>(0, 12000)),
-                   [](auto t) { return Op{.kind = Op::kTruncate, .a = std::get<0>(t), .len = std::get<1>(t)}; }));
+                   [](auto t) {
+                     return Op{.kind = Op::kTruncate,
+                               .a = std::get<0>(t),
+                               .len = std::get<1>(t)};
+                   }));
 }
 
 TEST(FuseDifferential, SimAndMountAgreeOnDurableTrees) {
@@ -123,19 +174,22 @@ TEST(FuseDifferential, SimAndMountAgreeOnDurableTrees) {
     RC_ASSERT(m->Ctl({{"cmd", "sync"}})["ok"].get<bool>());
     RC_ASSERT(ReadTree(**backing, "", ".faultfs").empty());
     SimVfs sim;
-    auto ops = *rc::gen::resize(40, rc::gen::container<std::vector<Op>>(GenOp()));
+    auto ops =
+        *rc::gen::resize(40, rc::gen::container<std::vector<Op>>(GenOp()));
     for (const auto& op : ops) {
       RC_LOG() << Describe(op) << "\n";
       Apply(sim, op);
       Apply(**mnt, op);
     }
     RC_ASSERT(Show(ReadTree(**mnt)) == Show(sim.VisibleTree()));
-    RC_ASSERT(Show(ReadTree(**backing, "", ".faultfs")) == Show(sim.DurableTree()));
+    RC_ASSERT(Show(ReadTree(**backing, "", ".faultfs")) ==
+              Show(sim.DurableTree()));
     bool torn = *rc::gen::arbitrary<bool>();
     uint64_t seed = *rc::gen::inRange<uint64_t>(0, 1000);
     CrashMode mode = torn ? CrashMode::Torn(seed) : CrashMode::Drop();
     sim.Crash(mode);
-    RC_ASSERT(m->Ctl({{"cmd", "crash"}, {"mode", mode.ToString()}})["ok"].get<bool>());
+    RC_ASSERT(m->Ctl({{"cmd", "crash"}, {"mode", mode.ToString()}})["ok"]
+                  .get<bool>());
     Tree expect = sim.VisibleTree();
     nonempty += expect.empty() ? 0 : 1;
     total_ops += ops.size();

@@ -1,11 +1,10 @@
 // Without active faults faultfs is a correct POSIX file system.
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <set>
@@ -45,22 +44,40 @@ int AsNobody(Fn fn) {
 TEST(FusePosix, PermissionsAreEnforcedForOtherUsers) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to switch users";
   FUSE_TEST_SETUP(m, "--allow-other");
-  ASSERT_EQ(chmod(ParentPath(m->mnt().substr(1)).insert(0, "/").c_str(), 0755), 0);  // mkdtemp made it 0700
+  ASSERT_EQ(chmod(ParentPath(m->mnt().substr(1)).insert(0, "/").c_str(), 0755),
+            0);  // mkdtemp made it 0700
   ASSERT_EQ(chmod(m->mnt().c_str(), 0755), 0);
   ASSERT_EQ(WriteFileAt(m->mnt("secret"), "s", false), 0);
   ASSERT_EQ(chmod(m->mnt("secret").c_str(), 0600), 0);
   ASSERT_EQ(WriteFileAt(m->mnt("public"), "p", false), 0);
   ASSERT_EQ(chmod(m->mnt("public").c_str(), 0644), 0);
   std::string secret = m->mnt("secret"), pub = m->mnt("public"), dir = m->mnt();
-  EXPECT_EQ(AsNobody([&] { return open(secret.c_str(), O_RDONLY) < 0 && errno == EACCES ? 0 : 1; }), 0);
+  EXPECT_EQ(AsNobody([&] {
+              return open(secret.c_str(), O_RDONLY) < 0 && errno == EACCES ? 0
+                                                                           : 1;
+            }),
+            0);
   EXPECT_EQ(AsNobody([&] { return ReadFileAt(pub) == "p" ? 0 : 1; }), 0);
-  EXPECT_EQ(AsNobody([&] { return open(pub.c_str(), O_WRONLY) < 0 && errno == EACCES ? 0 : 1; }), 0);
-  EXPECT_EQ(AsNobody([&] { return mkdir((dir + "/x").c_str(), 0755) < 0 && errno == EACCES ? 0 : 1; }), 0);
+  EXPECT_EQ(AsNobody([&] {
+              return open(pub.c_str(), O_WRONLY) < 0 && errno == EACCES ? 0 : 1;
+            }),
+            0);
+  EXPECT_EQ(
+      AsNobody([&] {
+        return mkdir((dir + "/x").c_str(), 0755) < 0 && errno == EACCES ? 0 : 1;
+      }),
+      0);
   // chown to nobody: now they may write it, and files they create are theirs.
   ASSERT_EQ(chmod(m->mnt().c_str(), 0777), 0);
   ASSERT_EQ(chown(m->mnt("public").c_str(), 65534, 65534), 0);
-  EXPECT_EQ(AsNobody([&] { return WriteFileAt(pub, "by nobody", false) == 0 ? 0 : 1; }), 0);
-  EXPECT_EQ(AsNobody([&] { return WriteFileAt(dir + "/mine", "m", false) == 0 ? 0 : 1; }), 0);
+  EXPECT_EQ(AsNobody([&] {
+              return WriteFileAt(pub, "by nobody", false) == 0 ? 0 : 1;
+            }),
+            0);
+  EXPECT_EQ(AsNobody([&] {
+              return WriteFileAt(dir + "/mine", "m", false) == 0 ? 0 : 1;
+            }),
+            0);
   struct stat st;
   ASSERT_EQ(stat(m->mnt("mine").c_str(), &st), 0);
   EXPECT_EQ(st.st_uid, 65534u);
@@ -75,7 +92,8 @@ TEST(FusePosix, MountIsClosedToOtherUsersWithoutAllowOther) {
   EXPECT_EQ(AsNobody([&] { return open(f.c_str(), O_RDONLY) < 0 ? 0 : 1; }), 0);
   struct stat st;
   ASSERT_EQ(stat(m->socket().c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u);  // the control socket refuses other users
+  EXPECT_EQ(st.st_mode & 0777,
+            0600u);  // the control socket refuses other users
 }
 
 TEST(FusePosix, AppendTruncExcl) {
@@ -123,7 +141,8 @@ TEST(FusePosix, SparseFilesAndTruncateUpDown) {
   ASSERT_EQ(ftruncate(fd, 8), 0);  // grows with zeros, not the old bytes
   close(fd);
   EXPECT_EQ(ReadFileAt(f), std::string("0123") + std::string(4, '\0'));
-  // A sparse file survives the mirror sparse: fsync it and look at the backing file.
+  // A sparse file survives the mirror sparse: fsync it and look at the backing
+  // file.
   fd = open(f.c_str(), O_RDWR);
   ASSERT_EQ(pwrite(fd, "tail", 4, 1LL << 33), 4);
   ASSERT_EQ(fsync(fd), 0);
@@ -144,14 +163,18 @@ TEST(FusePosix, RenameOverFileAndDirectory) {
   ASSERT_EQ(mkdir(m->mnt("d1").c_str(), 0755), 0);
   ASSERT_EQ(WriteFileAt(m->mnt("d1/x"), "X", false), 0);
   ASSERT_EQ(mkdir(m->mnt("d2").c_str(), 0755), 0);
-  ASSERT_EQ(rename(m->mnt("d1").c_str(), m->mnt("d2").c_str()), 0);  // over an empty dir
+  ASSERT_EQ(rename(m->mnt("d1").c_str(), m->mnt("d2").c_str()),
+            0);  // over an empty dir
   EXPECT_EQ(ReadFileAt(m->mnt("d2/x")), "X");
   ASSERT_EQ(mkdir(m->mnt("d3").c_str(), 0755), 0);
-  ASSERT_EQ(rename(m->mnt("d3").c_str(), m->mnt("d2").c_str()), -1);  // over a non-empty dir
+  ASSERT_EQ(rename(m->mnt("d3").c_str(), m->mnt("d2").c_str()),
+            -1);  // over a non-empty dir
   EXPECT_EQ(errno, ENOTEMPTY);
   EXPECT_EQ(rename(m->mnt("b").c_str(), m->mnt("d3").c_str()), -1);
   EXPECT_EQ(errno, EISDIR);
-  EXPECT_EQ(renameat2(AT_FDCWD, m->mnt("b").c_str(), AT_FDCWD, m->mnt("d2/x").c_str(), RENAME_NOREPLACE), -1);
+  EXPECT_EQ(renameat2(AT_FDCWD, m->mnt("b").c_str(), AT_FDCWD,
+                      m->mnt("d2/x").c_str(), RENAME_NOREPLACE),
+            -1);
   EXPECT_EQ(errno, EEXIST);
   // The whole tree becomes durable and the backing dir mirrors it.
   ASSERT_TRUE(m->Ctl({{"cmd", "sync"}})["ok"].get<bool>());
@@ -194,7 +217,8 @@ TEST(FusePosix, HardLinksAndSymlinks) {
 TEST(FusePosix, ReaddirDuringChanges) {
   FUSE_TEST_SETUP(m);
   ASSERT_EQ(mkdir(m->mnt("d").c_str(), 0755), 0);
-  for (int i = 0; i < 50; ++i) ASSERT_EQ(WriteFileAt(m->mnt("d/f" + std::to_string(i)), "x", false), 0);
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(WriteFileAt(m->mnt("d/f" + std::to_string(i)), "x", false), 0);
   DIR* d = opendir(m->mnt("d").c_str());
   ASSERT_NE(d, nullptr);
   std::set<std::string> seen;
@@ -224,7 +248,8 @@ TEST(FusePosix, LargeFile256MiB) {
   std::string block(1 << 20, '\0');
   for (int i = 0; i < 256; ++i) {
     std::fill(block.begin(), block.end(), static_cast<char>('a' + i % 26));
-    ASSERT_EQ(write(fd, block.data(), block.size()), static_cast<ssize_t>(block.size()));
+    ASSERT_EQ(write(fd, block.data(), block.size()),
+              static_cast<ssize_t>(block.size()));
   }
   ASSERT_EQ(fsync(fd), 0);
   close(fd);
@@ -255,7 +280,8 @@ TEST(FusePosix, ConcurrentWritersThreadsAndProcesses) {
     threads.emplace_back([&, t] {
       int fd = open(f.c_str(), O_WRONLY);
       std::string rec(64, static_cast<char>('A' + t));
-      for (int i = 0; i < kRecords; ++i) pwrite(fd, rec.data(), rec.size(), (t * kRecords + i) * 64);
+      for (int i = 0; i < kRecords; ++i)
+        pwrite(fd, rec.data(), rec.size(), (t * kRecords + i) * 64);
       fsync(fd);
       close(fd);
     });
@@ -264,7 +290,8 @@ TEST(FusePosix, ConcurrentWritersThreadsAndProcesses) {
   std::string content = ReadFileAt(f);
   ASSERT_EQ(content.size(), static_cast<size_t>(kWriters * kRecords * 64));
   for (int t = 0; t < kWriters; ++t) {
-    EXPECT_EQ(content.substr(t * kRecords * 64, kRecords * 64), std::string(kRecords * 64, static_cast<char>('A' + t)));
+    EXPECT_EQ(content.substr(t * kRecords * 64, kRecords * 64),
+              std::string(kRecords * 64, static_cast<char>('A' + t)));
   }
   // Processes: O_APPEND records never interleave.
   std::string g = m->mnt("appends");
@@ -276,7 +303,9 @@ TEST(FusePosix, ConcurrentWritersThreadsAndProcesses) {
       std::string rec(100, static_cast<char>('a' + p));
       rec.back() = '\n';
       for (int i = 0; i < kRecords; ++i) {
-        if (write(fd, rec.data(), rec.size()) != static_cast<ssize_t>(rec.size())) _exit(1);
+        if (write(fd, rec.data(), rec.size()) !=
+            static_cast<ssize_t>(rec.size()))
+          _exit(1);
       }
       _exit(close(fd) == 0 ? 0 : 1);
     }
@@ -327,7 +356,8 @@ TEST(FusePosix, TimesAndStatfs) {
   struct statvfs vfs;
   EXPECT_EQ(statvfs(m->mnt().c_str(), &vfs), 0);
   EXPECT_GT(vfs.f_blocks, 0u);
-  EXPECT_EQ(mkdir(m->mnt(".faultfs").c_str(), 0755), -1);  // reserved for the backing dir
+  EXPECT_EQ(mkdir(m->mnt(".faultfs").c_str(), 0755),
+            -1);  // reserved for the backing dir
   EXPECT_EQ(errno, EACCES);
 }
 

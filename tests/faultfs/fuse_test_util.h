@@ -7,24 +7,22 @@
 // unless CRASHLAB_REQUIRE_FUSE=1, then it fails.
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "faultfs/daemon/control_server.h"
 
@@ -40,12 +38,14 @@ inline std::string FuseUnusableReason() {
   int fd = ::open("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fd < 0) return std::string("/dev/fuse is not usable: ") + strerror(errno);
   ::close(fd);
-  if (std::system("command -v fusermount3 >/dev/null 2>&1") != 0) return "fusermount3 is not installed";
+  if (std::system("command -v fusermount3 >/dev/null 2>&1") != 0)
+    return "fusermount3 is not installed";
   return {};
 }
 
 // Runs argv, returns the exit status (or -1) and captures stderr+stdout.
-inline int RunCommand(const std::vector<std::string>& argv, std::string* output = nullptr) {
+inline int RunCommand(const std::vector<std::string>& argv,
+                      std::string* output = nullptr) {
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) return -1;
   pid_t pid = fork();
@@ -62,7 +62,8 @@ inline int RunCommand(const std::vector<std::string>& argv, std::string* output 
   std::string out;
   char buf[4096];
   ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  while ((n = read(pipefd[0], buf, sizeof(buf))) > 0)
+    out.append(buf, static_cast<size_t>(n));
   close(pipefd[0]);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -83,7 +84,8 @@ inline bool IsMounted(const std::string& path) {
 class FaultfsMount {
  public:
   // Mounts a fresh faultfs. `backing` empty: a new temporary dir.
-  static std::unique_ptr<FaultfsMount> Start(std::vector<std::string> extra = {}, std::string* error = nullptr) {
+  static std::unique_ptr<FaultfsMount> Start(
+      std::vector<std::string> extra = {}, std::string* error = nullptr) {
     std::unique_ptr<FaultfsMount> m(new FaultfsMount());
     char tmpl[] = "/tmp/faultfs-test-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return nullptr;
@@ -108,7 +110,8 @@ class FaultfsMount {
   }
 
   bool Mount(std::string* out = nullptr) {
-    std::vector<std::string> argv = {FAULTFS_BINARY, "mount", backing_, mnt_, "--control", sock_};
+    std::vector<std::string> argv = {FAULTFS_BINARY, "mount",     backing_,
+                                     mnt_,           "--control", sock_};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     std::string o;
     int rc = RunCommand(argv, &o);
@@ -124,7 +127,8 @@ class FaultfsMount {
   void Unmount() {
     if (IsMounted(mnt_)) RunCommand({"fusermount3", "-u", "-z", mnt_});
     if (pid_ > 0) {
-      for (int i = 0; i < 200 && kill(pid_, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      for (int i = 0; i < 200 && kill(pid_, 0) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
       if (kill(pid_, 0) == 0) kill(pid_, SIGKILL);
       pid_ = 0;
     }
@@ -134,7 +138,8 @@ class FaultfsMount {
   void KillDaemon() {
     if (pid_ > 0) {
       kill(pid_, SIGKILL);
-      for (int i = 0; i < 200 && kill(pid_, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      for (int i = 0; i < 200 && kill(pid_, 0) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
       pid_ = 0;
     }
     RunCommand({"fusermount3", "-u", "-z", mnt_});
@@ -142,7 +147,8 @@ class FaultfsMount {
 
   nlohmann::json Ctl(const nlohmann::json& req) {
     auto reply = daemon::ControlRequest(sock_, req.dump());
-    if (!reply.ok()) return {{"ok", false}, {"error", reply.status().ToString()}};
+    if (!reply.ok())
+      return {{"ok", false}, {"error", reply.status().ToString()}};
     return nlohmann::json::parse(*reply);
   }
   void Crash(const std::string& mode = "drop") {
@@ -154,8 +160,12 @@ class FaultfsMount {
     ASSERT_TRUE(r.value("ok", false)) << r.dump();
   }
 
-  std::string mnt(const std::string& rel = "") const { return rel.empty() ? mnt_ : mnt_ + "/" + rel; }
-  std::string backing(const std::string& rel = "") const { return rel.empty() ? backing_ : backing_ + "/" + rel; }
+  std::string mnt(const std::string& rel = "") const {
+    return rel.empty() ? mnt_ : mnt_ + "/" + rel;
+  }
+  std::string backing(const std::string& rel = "") const {
+    return rel.empty() ? backing_ : backing_ + "/" + rel;
+  }
   const std::string& socket() const { return sock_; }
   pid_t pid() const { return pid_; }
 
@@ -167,7 +177,8 @@ class FaultfsMount {
 };
 
 // --- small POSIX helpers (return errno on failure, 0 on success) ---
-inline int WriteFileAt(const std::string& path, const std::string& data, bool fsync_it,
+inline int WriteFileAt(const std::string& path, const std::string& data,
+                       bool fsync_it,
                        int flags = O_WRONLY | O_CREAT | O_TRUNC) {
   int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd < 0) return errno;
@@ -222,17 +233,19 @@ inline bool Exists(const std::string& path) {
 }  // namespace crashlab::faultfs::testing
 
 // Mounts a faultfs into `var` (std::unique_ptr<FaultfsMount>) or skips/fails.
-#define FUSE_TEST_SETUP(var, ...)                                                         \
-  std::unique_ptr<::crashlab::faultfs::testing::FaultfsMount> var;                       \
-  do {                                                                                    \
-    std::string _why = ::crashlab::faultfs::testing::FuseUnusableReason();                \
-    std::string _err;                                                                     \
-    if (_why.empty()) {                                                                   \
-      var = ::crashlab::faultfs::testing::FaultfsMount::Start({__VA_ARGS__}, &_err);      \
-      if (!var) _why = "faultfs mount failed: " + _err;                                  \
-    }                                                                                     \
-    if (!_why.empty()) {                                                                  \
-      if (::crashlab::faultfs::testing::FuseRequired()) FAIL() << _why;                   \
-      GTEST_SKIP() << _why << " (set CRASHLAB_REQUIRE_FUSE=1 to make this a failure)";    \
-    }                                                                                     \
+#define FUSE_TEST_SETUP(var, ...)                                              \
+  std::unique_ptr<::crashlab::faultfs::testing::FaultfsMount> var;             \
+  do {                                                                         \
+    std::string _why = ::crashlab::faultfs::testing::FuseUnusableReason();     \
+    std::string _err;                                                          \
+    if (_why.empty()) {                                                        \
+      var = ::crashlab::faultfs::testing::FaultfsMount::Start({__VA_ARGS__},   \
+                                                              &_err);          \
+      if (!var) _why = "faultfs mount failed: " + _err;                        \
+    }                                                                          \
+    if (!_why.empty()) {                                                       \
+      if (::crashlab::faultfs::testing::FuseRequired()) FAIL() << _why;        \
+      GTEST_SKIP() << _why                                                     \
+                   << " (set CRASHLAB_REQUIRE_FUSE=1 to make this a failure)"; \
+    }                                                                          \
   } while (0)

@@ -101,7 +101,9 @@ TEST(StatusTest, ErrnoNames) {
   EXPECT_EQ(ErrnoFromName("ENOSPC"), ENOSPC);
   EXPECT_EQ(ErrnoFromName("EBOGUS"), 0);
   Status st = Status::IoError(ENOENT, "wal/wal-1.log", "opening for read");
-  EXPECT_EQ(st.ToString(), "ENOENT (No such file or directory): wal/wal-1.log: opening for read");
+  EXPECT_EQ(
+      st.ToString(),
+      "ENOENT (No such file or directory): wal/wal-1.log: opening for read");
   EXPECT_TRUE(Status::Corruption("m", "bad crc").is_corruption());
 }
 

@@ -29,7 +29,9 @@ void SetUpCatalog(SimVfs& vfs) {
 TEST(SimFaults, ErrorLeavesBothNamesAsTheyWere) {
   SimVfs vfs;
   SetUpCatalog(vfs);
-  AddRule(vfs, R"({"op":"rename","path":"**/CATALOG*","action":"error","errno":"EIO","times":1})");
+  AddRule(
+      vfs,
+      R"({"op":"rename","path":"**/CATALOG*","action":"error","errno":"EIO","times":1})");
   Status st = vfs.Rename("d/CATALOG.tmp", "d/CATALOG");
   EXPECT_EQ(st.err(), EIO);
   Tree t = vfs.VisibleTree();
@@ -45,7 +47,9 @@ TEST(SimFaults, ErrorLeavesBothNamesAsTheyWere) {
 TEST(SimFaults, ErrorAfterAppliesTheRenameAndStillFails) {
   SimVfs vfs;
   SetUpCatalog(vfs);
-  AddRule(vfs, R"({"op":"rename","path":"**/CATALOG*","action":"error_after","errno":"EIO","nth":1})");
+  AddRule(
+      vfs,
+      R"({"op":"rename","path":"**/CATALOG*","action":"error_after","errno":"EIO","nth":1})");
   EXPECT_EQ(vfs.Rename("d/CATALOG.tmp", "d/CATALOG").err(), EIO);
   Tree t = vfs.VisibleTree();
   EXPECT_EQ(t.at("d/CATALOG"), FileEntry("v2"));
@@ -55,7 +59,9 @@ TEST(SimFaults, ErrorAfterAppliesTheRenameAndStillFails) {
 
 TEST(SimFaults, ShortWriteReturnsCount) {
   SimVfs vfs;
-  AddRule(vfs, R"({"op":"write","path":"wal/*.log","action":"short_write","bytes":100,"nth":2})");
+  AddRule(
+      vfs,
+      R"({"op":"write","path":"wal/*.log","action":"short_write","bytes":100,"nth":2})");
   Ok(vfs.Mkdir("wal"));
   auto f = vfs.Open("wal/1.log", OpenOptions::CreateNew());
   std::string block(4096, 'w');
@@ -66,7 +72,9 @@ TEST(SimFaults, ShortWriteReturnsCount) {
 
 TEST(SimFaults, EnospcAfterBytes) {
   SimVfs vfs;
-  AddRule(vfs, R"({"op":"write","path":"**","action":"enospc_after_bytes","bytes":1000})");
+  AddRule(
+      vfs,
+      R"({"op":"write","path":"**","action":"enospc_after_bytes","bytes":1000})");
   auto f = vfs.Open("f", OpenOptions::CreateNew());
   std::string block(600, 'x');
   EXPECT_EQ(*(*f)->Write(0, block.data(), block.size()), 600u);
@@ -105,7 +113,9 @@ TEST(SimFaults, FsyncgateDropsDirtyDataAndNextFsyncSucceeds) {
 TEST(SimFaults, TransientCorruptionOnRead) {
   SimVfs vfs(SimVfs::Options{.seed = 5});
   Put(vfs, "state-1", std::string(64, 'a'), true);
-  AddRule(vfs, R"({"op":"read","path":"**/state-*","action":"corrupt","corrupt":{"bitflips":8},"times":1})");
+  AddRule(
+      vfs,
+      R"({"op":"read","path":"**/state-*","action":"corrupt","corrupt":{"bitflips":8},"times":1})");
   auto once = ReadFile(vfs, "state-1");
   ASSERT_TRUE(once.ok());
   EXPECT_NE(*once, std::string(64, 'a'));
@@ -116,7 +126,9 @@ TEST(SimFaults, PersistentCorruptionReachesDurableContent) {
   SimVfs vfs;
   Put(vfs, "MANIFEST.json", std::string(100, 'm'), true);
   Ok(vfs.SyncDir(""));
-  AddRule(vfs, R"({"op":"any","path":"**/MANIFEST.json","action":"corrupt","corrupt":{"zero":[0,64]},"persistent":true,"times":1})");
+  AddRule(
+      vfs,
+      R"({"op":"any","path":"**/MANIFEST.json","action":"corrupt","corrupt":{"zero":[0,64]},"persistent":true,"times":1})");
   EXPECT_TRUE(vfs.Stat("MANIFEST.json").ok());  // any op triggers it
   std::string expect = std::string(64, '\0') + std::string(36, 'm');
   EXPECT_EQ(*ReadFile(vfs, "MANIFEST.json"), expect);
@@ -128,7 +140,9 @@ TEST(SimFaults, GarbageCorruptionIsSeeded) {
   auto run = [](uint64_t seed) {
     SimVfs vfs(SimVfs::Options{.seed = seed});
     Put(vfs, "f", std::string(32, 'a'), true);
-    AddRule(vfs, R"({"op":"read","path":"f","action":"corrupt","corrupt":{"garbage":[4,8]}})");
+    AddRule(
+        vfs,
+        R"({"op":"read","path":"f","action":"corrupt","corrupt":{"garbage":[4,8]}})");
     return *ReadFile(vfs, "f");
   };
   EXPECT_EQ(run(1), run(1));
@@ -141,7 +155,8 @@ TEST(SimFaults, TruncateActionCutsTheFile) {
   SimVfs vfs;
   Put(vfs, "f", "0123456789", true);
   Ok(vfs.SyncDir(""));
-  AddRule(vfs, R"({"op":"open","path":"f","action":"truncate","size":3,"times":1})");
+  AddRule(vfs,
+          R"({"op":"open","path":"f","action":"truncate","size":3,"times":1})");
   EXPECT_EQ(*ReadFile(vfs, "f"), "012");
   vfs.Crash();
   EXPECT_EQ(vfs.VisibleTree().at("f"), FileEntry("012"));
@@ -153,7 +168,8 @@ TEST(SimFaults, LoseRemovesTheFileAtNextCrash) {
   Ok(vfs.SyncDir(""));
   AddRule(vfs, R"({"op":"stat","path":"state","action":"lose","times":1})");
   EXPECT_TRUE(vfs.Stat("state").ok());
-  EXPECT_EQ(vfs.VisibleTree().at("state"), FileEntry("precious"));  // still there
+  EXPECT_EQ(vfs.VisibleTree().at("state"),
+            FileEntry("precious"));  // still there
   vfs.Crash();
   EXPECT_EQ(vfs.VisibleTree().count("state"), 0u);
 }
@@ -199,23 +215,30 @@ TEST(SimFaults, DelayProceeds) {
 TEST(SimFaults, ScheduleAfterAndProbabilityAreDeterministic) {
   auto run = [](uint64_t seed) {
     SimVfs vfs(SimVfs::Options{.seed = seed});
-    AddRule(vfs, R"({"op":"mkdir","path":"**","action":"error","errno":"ENOSPC","probability":0.5})");
+    AddRule(
+        vfs,
+        R"({"op":"mkdir","path":"**","action":"error","errno":"ENOSPC","probability":0.5})");
     std::string outcome;
-    for (int i = 0; i < 40; ++i) outcome += vfs.Mkdir("d" + std::to_string(i)).ok() ? '.' : 'x';
+    for (int i = 0; i < 40; ++i)
+      outcome += vfs.Mkdir("d" + std::to_string(i)).ok() ? '.' : 'x';
     return std::make_pair(outcome, TraceToJsonLines(vfs.trace()));
   };
   EXPECT_EQ(run(11), run(11));
   EXPECT_NE(run(11).first, run(12).first);
   SimVfs vfs;
-  AddRule(vfs, R"({"op":"mkdir","path":"**","action":"error","after":2,"times":2})");
+  AddRule(vfs,
+          R"({"op":"mkdir","path":"**","action":"error","after":2,"times":2})");
   std::string outcome;
-  for (int i = 0; i < 6; ++i) outcome += vfs.Mkdir("e" + std::to_string(i)).ok() ? '.' : 'x';
+  for (int i = 0; i < 6; ++i)
+    outcome += vfs.Mkdir("e" + std::to_string(i)).ok() ? '.' : 'x';
   EXPECT_EQ(outcome, "..xx..");
 }
 
 TEST(SimFaults, FaultLogSerialises) {
   SimVfs vfs;
-  AddRule(vfs, R"({"op":"mkdir","path":"**","action":"error","errno":"EACCES","nth":1})");
+  AddRule(
+      vfs,
+      R"({"op":"mkdir","path":"**","action":"error","errno":"EACCES","nth":1})");
   EXPECT_EQ(vfs.Mkdir("d").err(), EACCES);
   std::string lines = vfs.faults().LogAsJsonLines();
   EXPECT_NE(lines.find("EACCES"), std::string::npos);

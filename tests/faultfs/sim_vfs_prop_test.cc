@@ -32,7 +32,16 @@ std::string PathOf(int index) {
 // ---- the reference ----------------------------------------------------------
 
 struct RefOp {
-  enum Kind { kWrite, kTrunc, kLink, kUnlink, kRename, kSyncData, kSyncDir, kSyncAll } kind;
+  enum Kind {
+    kWrite,
+    kTrunc,
+    kLink,
+    kUnlink,
+    kRename,
+    kSyncData,
+    kSyncDir,
+    kSyncAll
+  } kind;
   int ino = 0;
   std::string dir, name, dir2, name2;
   int offset = 0;
@@ -70,16 +79,22 @@ class Reference {
     int ino = names_.at(from);
     names_.erase(from);
     names_[to] = ino;
-    log_.push_back({RefOp::kRename, ino, ParentPath(from), BaseName(from), ParentPath(to), BaseName(to)});
+    log_.push_back({RefOp::kRename, ino, ParentPath(from), BaseName(from),
+                    ParentPath(to), BaseName(to)});
   }
-  void SyncFile(const std::string& path) { log_.push_back({RefOp::kSyncData, names_.at(path)}); }
-  void SyncDir(const std::string& dir) { log_.push_back({RefOp::kSyncDir, 0, dir}); }
+  void SyncFile(const std::string& path) {
+    log_.push_back({RefOp::kSyncData, names_.at(path)});
+  }
+  void SyncDir(const std::string& dir) {
+    log_.push_back({RefOp::kSyncDir, 0, dir});
+  }
   void SyncAll() { log_.push_back({RefOp::kSyncAll}); }
 
   // What a drop crash leaves: path -> content.
   std::map<std::string, std::string> Durable() const {
     std::vector<bool> durable(log_.size(), false);
-    std::map<std::pair<std::string, std::string>, bool> entry_ok;  // all ns ops so far durable?
+    std::map<std::pair<std::string, std::string>, bool>
+        entry_ok;  // all ns ops so far durable?
     for (size_t i = 0; i < log_.size(); ++i) {
       const RefOp& op = log_[i];
       auto synced_later = [&](auto pred) {
@@ -89,7 +104,9 @@ class Reference {
         return false;
       };
       auto dir_synced = [&](const std::string& dir) {
-        return synced_later([&](const RefOp& s) { return s.kind == RefOp::kSyncDir && s.dir == dir; });
+        return synced_later([&](const RefOp& s) {
+          return s.kind == RefOp::kSyncDir && s.dir == dir;
+        });
       };
       auto all_before_ok = [&](const std::string& d, const std::string& n) {
         auto it = entry_ok.find({d, n});
@@ -98,15 +115,19 @@ class Reference {
       switch (op.kind) {
         case RefOp::kWrite:
         case RefOp::kTrunc:
-          durable[i] = synced_later([&](const RefOp& s) { return s.kind == RefOp::kSyncData && s.ino == op.ino; });
+          durable[i] = synced_later([&](const RefOp& s) {
+            return s.kind == RefOp::kSyncData && s.ino == op.ino;
+          });
           break;
         case RefOp::kLink:
         case RefOp::kUnlink:
           durable[i] = dir_synced(op.dir) && all_before_ok(op.dir, op.name);
-          entry_ok[{op.dir, op.name}] = durable[i] && all_before_ok(op.dir, op.name);
+          entry_ok[{op.dir, op.name}] =
+              durable[i] && all_before_ok(op.dir, op.name);
           break;
         case RefOp::kRename: {
-          bool ok = dir_synced(op.dir) && dir_synced(op.dir2) && all_before_ok(op.dir, op.name) &&
+          bool ok = dir_synced(op.dir) && dir_synced(op.dir2) &&
+                    all_before_ok(op.dir, op.name) &&
                     all_before_ok(op.dir2, op.name2);
           durable[i] = ok;
           entry_ok[{op.dir, op.name}] = ok;
@@ -122,24 +143,35 @@ class Reference {
     for (size_t i = 0; i < log_.size(); ++i) {
       if (!durable[i]) continue;
       const RefOp& op = log_[i];
-      auto join = [](const std::string& d, const std::string& n) { return d.empty() ? n : d + "/" + n; };
+      auto join = [](const std::string& d, const std::string& n) {
+        return d.empty() ? n : d + "/" + n;
+      };
       switch (op.kind) {
         case RefOp::kWrite: {
           std::string& c = content[op.ino];
-          if (c.size() < op.offset + op.data.size()) c.resize(op.offset + op.data.size(), '\0');
+          if (c.size() < op.offset + op.data.size())
+            c.resize(op.offset + op.data.size(), '\0');
           c.replace(op.offset, op.data.size(), op.data);
           break;
         }
-        case RefOp::kTrunc: content[op.ino].resize(op.offset, '\0'); break;
-        case RefOp::kLink: names[join(op.dir, op.name)] = op.ino; break;
-        case RefOp::kUnlink: names.erase(join(op.dir, op.name)); break;
+        case RefOp::kTrunc:
+          content[op.ino].resize(op.offset, '\0');
+          break;
+        case RefOp::kLink:
+          names[join(op.dir, op.name)] = op.ino;
+          break;
+        case RefOp::kUnlink:
+          names.erase(join(op.dir, op.name));
+          break;
         case RefOp::kRename:
-          if (names.count(join(op.dir, op.name)) && names[join(op.dir, op.name)] == op.ino) {
+          if (names.count(join(op.dir, op.name)) &&
+              names[join(op.dir, op.name)] == op.ino) {
             names.erase(join(op.dir, op.name));
           }
           names[join(op.dir2, op.name2)] = op.ino;
           break;
-        default: break;
+        default:
+          break;
       }
     }
     std::map<std::string, std::string> out;
@@ -232,10 +264,13 @@ rc::Gen<Action> GenAction() {
       rc::gen::set(&Action::src, rc::gen::inRange(0, 9)),
       rc::gen::set(&Action::dst, rc::gen::inRange(0, 9)),
       rc::gen::set(&Action::offset, rc::gen::inRange(0, 1200)),
-      rc::gen::set(&Action::data,
-                   rc::gen::map(rc::gen::pair(rc::gen::inRange<size_t>(1, 700),
-                                              rc::gen::elementOf(std::string("abcxyz"))),
-                                [](const std::pair<size_t, char>& p) { return std::string(p.first, p.second); })));
+      rc::gen::set(
+          &Action::data,
+          rc::gen::map(rc::gen::pair(rc::gen::inRange<size_t>(1, 700),
+                                     rc::gen::elementOf(std::string("abcxyz"))),
+                       [](const std::pair<size_t, char>& p) {
+                         return std::string(p.first, p.second);
+                       })));
 }
 
 RC_GTEST_PROP(SimVfsProp, DropCrashEqualsReference, ()) {
@@ -259,7 +294,8 @@ RC_GTEST_PROP(SimVfsProp, FsyncedDataUnderDurableNameSurvives, ()) {
   std::string path = "promise";
   RC_ASSERT(WriteFile(vfs, path, "kept", /*sync=*/true).ok());
   RC_ASSERT(vfs.SyncDir("").ok());
-  for (const auto& [mode, tree] : vfs.EnumerateCrashStates(*rc::gen::arbitrary<uint32_t>(), 4)) {
+  for (const auto& [mode, tree] :
+       vfs.EnumerateCrashStates(*rc::gen::arbitrary<uint32_t>(), 4)) {
     RC_ASSERT(tree.count(path) == 1u);
     RC_ASSERT(tree.at(path).data == "kept");
   }
@@ -274,13 +310,17 @@ RC_GTEST_PROP(SimVfsProp, RenameIsAtomicInEveryCrashState, ()) {
   RC_ASSERT(WriteFile(vfs, "d/src", "payload", true).ok());
   RC_ASSERT(vfs.SyncAll().ok());
   // More unsynced noise, then the rename, then more noise.
-  for (const auto& a : *rc::gen::container<std::vector<Action>>(GenAction())) Apply(a, vfs, ref);
+  for (const auto& a : *rc::gen::container<std::vector<Action>>(GenAction()))
+    Apply(a, vfs, ref);
   RC_ASSERT(vfs.Rename("d/src", "e/dst").ok());
-  for (const auto& a : *rc::gen::container<std::vector<Action>>(GenAction())) Apply(a, vfs, ref);
-  for (const auto& [mode, tree] : vfs.EnumerateCrashStates(*rc::gen::arbitrary<uint32_t>(), 16)) {
+  for (const auto& a : *rc::gen::container<std::vector<Action>>(GenAction()))
+    Apply(a, vfs, ref);
+  for (const auto& [mode, tree] :
+       vfs.EnumerateCrashStates(*rc::gen::arbitrary<uint32_t>(), 16)) {
     size_t names = tree.count("d/src") + tree.count("e/dst");
     RC_ASSERT(names == 1u);
-    const auto& entry = tree.count("d/src") ? tree.at("d/src") : tree.at("e/dst");
+    const auto& entry =
+        tree.count("d/src") ? tree.at("d/src") : tree.at("e/dst");
     RC_ASSERT(entry.data == "payload");
   }
 }

@@ -36,7 +36,8 @@ TEST(SimCrashModel, FsyncMakesWriteAndTruncateDurable) {
   Ok((*f)->DataSync());
   Ok((*f)->Close());
   vfs.Crash();
-  EXPECT_EQ(vfs.VisibleTree().at("f"), FileEntry(std::string("0123\0\0\0\0xy", 10)));
+  EXPECT_EQ(vfs.VisibleTree().at("f"),
+            FileEntry(std::string("0123\0\0\0\0xy", 10)));
 }
 
 TEST(SimCrashModel, SyncAllMakesEverythingDurable) {
@@ -207,7 +208,8 @@ TEST(SimCrashModel, MetadataImmediateModel) {
   Put(vfs, "f", "data", false);
   Ok(vfs.Rename("f", "g"));
   vfs.Crash();
-  EXPECT_EQ(vfs.VisibleTree().at("g"), FileEntry(""));  // name durable, data not
+  EXPECT_EQ(vfs.VisibleTree().at("g"),
+            FileEntry(""));  // name durable, data not
 }
 
 // --- Crash modes ------------------------------------------------------------
@@ -222,9 +224,12 @@ TEST(SimCrashModes, PrefixPersistsFirstKPendingOps) {
   Ok(WriteAll(**f, 4, "cc"));
   ASSERT_EQ(vfs.PendingOps().size(), 3u);
   SimState s = vfs.Snapshot();
-  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Prefix(0))).at("f"), FileEntry(""));
-  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Prefix(2))).at("f"), FileEntry("aabb"));
-  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Prefix(9))).at("f"), FileEntry("aabbcc"));
+  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Prefix(0))).at("f"),
+            FileEntry(""));
+  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Prefix(2))).at("f"),
+            FileEntry("aabb"));
+  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Prefix(9))).at("f"),
+            FileEntry("aabbcc"));
 }
 
 TEST(SimCrashModes, TornKeepsWholeSectorsOnly) {
@@ -237,17 +242,20 @@ TEST(SimCrashModes, TornKeepsWholeSectorsOnly) {
   SimState s = vfs.Snapshot();
   bool saw_partial = false;
   for (uint64_t seed = 0; seed < 8; ++seed) {
-    std::string got = ImageTree(s.PostCrash(CrashMode::Torn(seed))).at("f").data;
+    std::string got =
+        ImageTree(s.PostCrash(CrashMode::Torn(seed))).at("f").data;
     got.resize(data.size(), '\0');
     for (size_t sector = 0; sector < 8; ++sector) {
       std::string part = got.substr(sector * kSectorSize, kSectorSize);
-      EXPECT_TRUE(part == std::string(kSectorSize, 'x') || part == std::string(kSectorSize, '\0'));
+      EXPECT_TRUE(part == std::string(kSectorSize, 'x') ||
+                  part == std::string(kSectorSize, '\0'));
     }
     saw_partial |= got != data && got != std::string(data.size(), '\0');
   }
   EXPECT_TRUE(saw_partial);
   // Same seed, same state.
-  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Torn(3))), ImageTree(s.PostCrash(CrashMode::Torn(3))));
+  EXPECT_EQ(ImageTree(s.PostCrash(CrashMode::Torn(3))),
+            ImageTree(s.PostCrash(CrashMode::Torn(3))));
 }
 
 TEST(SimCrashModes, RandomKeepsRenameAtomic) {
@@ -271,7 +279,8 @@ TEST(SimCrashModes, EnumerateListsEveryPrefix) {
   EXPECT_EQ(states.size(), 1 + pending + 1 + 2);
   EXPECT_EQ(states.front().first, CrashMode::Drop());
   EXPECT_TRUE(states.front().second.empty());
-  EXPECT_EQ(states[pending].second.at("g"), FileEntry("2"));  // prefix:pending = all
+  EXPECT_EQ(states[pending].second.at("g"),
+            FileEntry("2"));  // prefix:pending = all
 }
 
 // --- State handling ---------------------------------------------------------
@@ -316,8 +325,10 @@ TEST(SimState, PosixErrors) {
   EXPECT_EQ(vfs.Rmdir("d").err(), ENOTEMPTY);
   EXPECT_EQ(vfs.Unlink("d").err(), EISDIR);
   EXPECT_EQ(vfs.Mkdir("d").err(), EEXIST);
-  EXPECT_EQ(vfs.Open("nope/f", OpenOptions::CreateNew()).status().err(), ENOENT);
-  EXPECT_EQ(vfs.Open("d/f/x", OpenOptions::CreateNew()).status().err(), ENOTDIR);
+  EXPECT_EQ(vfs.Open("nope/f", OpenOptions::CreateNew()).status().err(),
+            ENOENT);
+  EXPECT_EQ(vfs.Open("d/f/x", OpenOptions::CreateNew()).status().err(),
+            ENOTDIR);
   EXPECT_EQ(vfs.Rename("d", "d/sub").err(), EINVAL);
   EXPECT_EQ(vfs.Link("d", "e").err(), EPERM);
   EXPECT_EQ(vfs.Truncate("d/f", uint64_t{999999999999999}).err(), EFBIG);
@@ -350,7 +361,8 @@ TEST(SimState, HookSeesStateBeforeEachOperation) {
   SimVfs vfs;
   std::vector<Tree> durable_before;
   vfs.SetHook([&](const TraceEntry& next, const SimState& s) {
-    if (next.op == OpKind::kFsyncDir) durable_before.push_back(ImageTree(s.PostCrash(CrashMode::Drop())));
+    if (next.op == OpKind::kFsyncDir)
+      durable_before.push_back(ImageTree(s.PostCrash(CrashMode::Drop())));
   });
   Put(vfs, "f", "abc", true);
   Ok(vfs.SyncDir(""));

@@ -1,11 +1,11 @@
 // The crashlab CLI's exit codes and messages.
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include "harness/cli.h"
 
 #include <gtest/gtest.h>
 
-#include "harness/cli.h"
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace crashlab::harness {
 namespace {
@@ -35,8 +35,10 @@ TEST(Cli, UsageAndUnknownCommand) {
 }
 
 TEST(Cli, ValidateReportsFileLineColumn) {
-  std::string bad = TempFile("crashlab_cli_bad.json",
-                             "{\"name\": \"x\",\n \"workload\": [{\"op\": \"put\", \"count\": -1}],\n \"expect\": \"pass\"}");
+  std::string bad =
+      TempFile("crashlab_cli_bad.json",
+               "{\"name\": \"x\",\n \"workload\": [{\"op\": \"put\", "
+               "\"count\": -1}],\n \"expect\": \"pass\"}");
   Out r = Crashlab({"validate", bad.c_str()});
   EXPECT_EQ(r.code, kExitBadInput);
   EXPECT_NE(r.err.find(bad + ":2:"), std::string::npos) << r.err;
@@ -47,55 +49,73 @@ TEST(Cli, ValidateReportsFileLineColumn) {
 
 TEST(Cli, FuseModeWithoutFaultfsIsAnEnvironmentProblem) {
   setenv("CRASHLAB_FAULTFS", "/nonexistent/faultfs", 1);
-  Out r = Crashlab({"run", "--mode", "fuse", "--progress", "never", "scenarios/basic-put-sync.json"});
+  Out r = Crashlab({"run", "--mode", "fuse", "--progress", "never",
+                    "scenarios/basic-put-sync.json"});
   unsetenv("CRASHLAB_FAULTFS");
   EXPECT_EQ(r.code, kExitEnvironment);
   // What to do: point CRASHLAB_FAULTFS at the binary (or, without FUSE, the
   // message says how to get /dev/fuse, or to use --mode sim).
-  EXPECT_TRUE(r.err.find("CRASHLAB_FAULTFS") != std::string::npos || r.err.find("--mode sim") != std::string::npos)
+  EXPECT_TRUE(r.err.find("CRASHLAB_FAULTFS") != std::string::npos ||
+              r.err.find("--mode sim") != std::string::npos)
       << r.err;
 }
 
 TEST(Cli, RunExitCodes) {
-  EXPECT_EQ(Crashlab({"run", "--progress", "never", "--repro-dir", "/tmp/crashlab_cli_repro",
-                      "scenarios/fsyncgate-wal.json"}).code,
-            kExitOk);
+  EXPECT_EQ(
+      Crashlab({"run", "--progress", "never", "--repro-dir",
+                "/tmp/crashlab_cli_repro", "scenarios/fsyncgate-wal.json"})
+          .code,
+      kExitOk);
   // An unsafe scenario that expects its violation: expectation met, exit 0.
-  EXPECT_EQ(Crashlab({"run", "--progress", "never", "--repro-dir", "/tmp/crashlab_cli_repro",
-                      "scenarios/unsafe/ack-before-fsync.json"}).code,
+  EXPECT_EQ(Crashlab({"run", "--progress", "never", "--repro-dir",
+                      "/tmp/crashlab_cli_repro",
+                      "scenarios/unsafe/ack-before-fsync.json"})
+                .code,
             kExitOk);
   // The same workload expected to pass: exit 1, with a reproduce command.
-  std::string f = TempFile("crashlab_cli_abf.json",
-                           R"({"name": "abf", "engine": {"wal_group_size": 4, "unsafe": ["ack-before-fsync"]},
+  std::string f = TempFile(
+      "crashlab_cli_abf.json",
+      R"({"name": "abf", "engine": {"wal_group_size": 4, "unsafe": ["ack-before-fsync"]},
                                "workload": [{"op": "put", "count": 6}], "crash_points": "every-op",
                                "expect": "pass"})");
-  Out r = Crashlab({"run", "--progress", "never", "--repro-dir", "/tmp/crashlab_cli_repro", f.c_str()});
+  Out r = Crashlab({"run", "--progress", "never", "--repro-dir",
+                    "/tmp/crashlab_cli_repro", f.c_str()});
   EXPECT_EQ(r.code, kExitViolation);
-  EXPECT_NE(r.out.find("crashlab replay /tmp/crashlab_cli_repro/abf--acknowledged-durable--"), std::string::npos)
+  EXPECT_NE(r.out.find("crashlab replay "
+                       "/tmp/crashlab_cli_repro/abf--acknowledged-durable--"),
+            std::string::npos)
       << r.out;
-  EXPECT_EQ(Crashlab({"run", "--shard", "4/3", "scenarios"}).code, kExitBadInput);
-  EXPECT_EQ(Crashlab({"run", "--filter", "no-such-*", "scenarios"}).code, kExitBadInput);
+  EXPECT_EQ(Crashlab({"run", "--shard", "4/3", "scenarios"}).code,
+            kExitBadInput);
+  EXPECT_EQ(Crashlab({"run", "--filter", "no-such-*", "scenarios"}).code,
+            kExitBadInput);
   std::filesystem::remove_all("/tmp/crashlab_cli_repro");
 }
 
 TEST(Cli, ExecScenariosAreSkippedInSimMode) {
-  std::string f = TempFile("crashlab_cli_exec.json",
-                           R"({"name": "ext", "workload": [{"op": "exec", "command": ["true"]}, {"op": "check", "file_absent": "x"}],
+  std::string f = TempFile(
+      "crashlab_cli_exec.json",
+      R"({"name": "ext", "workload": [{"op": "exec", "command": ["true"]}, {"op": "check", "file_absent": "x"}],
                                "expect": "pass"})");
   Out r = Crashlab({"run", "--progress", "never", f.c_str()});
   EXPECT_EQ(r.code, kExitOk);
-  EXPECT_NE(r.out.find("SKIP   ext: exec steps run only in fuse mode"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("SKIP   ext: exec steps run only in fuse mode"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(Cli, ReplayAndShrink) {
   std::string dir = "/tmp/crashlab_cli_repro2";
   std::filesystem::remove_all(dir);
   ASSERT_EQ(Crashlab({"run", "--progress", "never", "--repro-dir", dir.c_str(),
-                      "scenarios/unsafe/ack-before-fsync.json"}).code,
+                      "scenarios/unsafe/ack-before-fsync.json"})
+                .code,
             kExitOk);
   std::string repro;
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().filename().string().find("acknowledged-durable") != std::string::npos) repro = e.path().string();
+    if (e.path().filename().string().find("acknowledged-durable") !=
+        std::string::npos)
+      repro = e.path().string();
   }
   ASSERT_FALSE(repro.empty());
   Out a = Crashlab({"replay", repro.c_str()});
@@ -107,7 +127,8 @@ TEST(Cli, ReplayAndShrink) {
   Out s = Crashlab({"shrink", repro.c_str(), "--out", min.c_str()});
   EXPECT_EQ(s.code, kExitViolation) << s.err;
   EXPECT_EQ(Crashlab({"replay", min.c_str()}).code, kExitViolation);
-  EXPECT_EQ(Crashlab({"replay", "scenarios/basic-put-sync.json"}).code, kExitBadInput);  // not a reproducer
+  EXPECT_EQ(Crashlab({"replay", "scenarios/basic-put-sync.json"}).code,
+            kExitBadInput);  // not a reproducer
   std::filesystem::remove_all(dir);
 }
 

@@ -5,14 +5,13 @@
 // fields are input errors (exit 2, FILE:LINE:COL).
 #include "harness/exec_mode.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "harness/exec_record.h"
 #include "harness/fuse_mount.h"
@@ -24,17 +23,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool HaveSqlite() { return std::system("command -v sqlite3 >/dev/null 2>&1") == 0; }
+bool HaveSqlite() {
+  return std::system("command -v sqlite3 >/dev/null 2>&1") == 0;
+}
 
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "crashlab-exec-test-XXXXXX").string();
+    std::string tmpl =
+        (fs::temp_directory_path() / "crashlab-exec-test-XXXXXX").string();
     path_ = mkdtemp(tmpl.data()) ? tmpl : "";
   }
   ~TempDir() {
     std::error_code ec;
-    if (!path_.empty() && FindStaleMounts(path_).empty()) fs::remove_all(path_, ec);
+    if (!path_.empty() && FindStaleMounts(path_).empty())
+      fs::remove_all(path_, ec);
   }
   const std::string& path() const { return path_; }
   std::string Write(const std::string& name, const std::string& text) const {
@@ -87,21 +90,30 @@ CliResult Crashlab(std::vector<std::string> args) {
   return r;
 }
 
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 TEST(ExecMode, SqliteExamplesGiveTheirVerdicts) {
   FUSE_OR_SKIP();
-  if (!HaveSqlite()) GTEST_SKIP() << "sqlite3 is not installed (scripts/install-deps.sh installs it)";
+  if (!HaveSqlite())
+    GTEST_SKIP()
+        << "sqlite3 is not installed (scripts/install-deps.sh installs it)";
   TempDir tmp;
   auto t0 = std::chrono::steady_clock::now();
-  CliResult r = Crashlab({"run", "--mode", "fuse", "--progress", "never", "--report-dir", tmp.path() + "/report",
-                          "scenarios/examples/"});
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CliResult r =
+      Crashlab({"run", "--mode", "fuse", "--progress", "never", "--report-dir",
+                tmp.path() + "/report", "scenarios/examples/"});
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(Contains(r.output, "PASS   sqlite3-full")) << r.output;
   EXPECT_TRUE(Contains(r.output, "CAUGHT sqlite3-off")) << r.output;
   EXPECT_TRUE(Contains(r.output, "PASS   shell-durable-rename")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "20 commits acknowledged, 0 rows after the power cut")) << r.output;
+  EXPECT_TRUE(
+      Contains(r.output, "20 commits acknowledged, 0 rows after the power cut"))
+      << r.output;
   std::cerr << "examples took " << secs << " s\n";
   // The report records every run, its steps and its checks.
   std::ifstream in(tmp.path() + "/report/report.json");
@@ -120,7 +132,9 @@ TEST(ExecMode, SqliteExamplesGiveTheirVerdicts) {
     EXPECT_EQ(steps[3]["op"], "crash");
     EXPECT_EQ(steps[5]["invariant"], "acknowledged-durable");
     EXPECT_EQ(steps[5]["violated"], true);
-    EXPECT_TRUE(Contains(steps[5]["stdout"].get<std::string>(), "20 commits acknowledged")) << steps[5].dump();
+    EXPECT_TRUE(Contains(steps[5]["stdout"].get<std::string>(),
+                         "20 commits acknowledged"))
+        << steps[5].dump();
   }
   EXPECT_TRUE(saw_off);
   bool violation = false;
@@ -142,11 +156,13 @@ TEST(ExecMode, SqliteFullSurvivesEveryCrashPoint) {
   ASSERT_TRUE(p.ok()) << JoinErrors(p.errors);
   ExecResult r = RunExecScenario(p.scenario, Options(tmp));
   ASSERT_TRUE(r.error.empty()) << r.error << "\n" << Dump(r);
-  EXPECT_EQ(r.runs.size(), 1u + 8u) << Dump(r);  // as written + 8 sampled points x drop
+  EXPECT_EQ(r.runs.size(), 1u + 8u)
+      << Dump(r);  // as written + 8 sampled points x drop
   for (const auto& run : r.runs) {
     std::cerr << DescribeRun(run) << "\n";
     ASSERT_TRUE(run.crash_after.has_value()) << run.label;
-    EXPECT_FALSE(run.Violated("acknowledged-durable").value_or(true)) << Dump(r);
+    EXPECT_FALSE(run.Violated("acknowledged-durable").value_or(true))
+        << Dump(r);
     EXPECT_FALSE(run.Violated("check:db-intact").value_or(true)) << Dump(r);
     if (run.crash_point) {
       EXPECT_EQ(*run.crash_after, *run.crash_point) << Dump(r);
@@ -180,21 +196,25 @@ TEST(ExecMode, BuiltinChecksHoldAndFail) {
   const ExecRun& run = r.runs[0];
   EXPECT_EQ(StepOf(run, 0).out, "made\n");
   EXPECT_EQ(StepOf(run, 0).err, "warn\n");
-  std::map<std::string, bool> want = {{"check:f-content", false},     {"check:f-sha", false},
-                                      {"check:f-wrong", true},        {"check:d-listing", false},
-                                      {"check:root-listing", false},  {"check:root-wrong", true},
-                                      {"check:junk-absent", false},
-                                      {"check:gone-absent", true},    {"check:missing-exists", true},
-                                      {"check:cmd-ok", false},        {"check:cmd-fails", true}};
+  std::map<std::string, bool> want = {
+      {"check:f-content", false},     {"check:f-sha", false},
+      {"check:f-wrong", true},        {"check:d-listing", false},
+      {"check:root-listing", false},  {"check:root-wrong", true},
+      {"check:junk-absent", false},   {"check:gone-absent", true},
+      {"check:missing-exists", true}, {"check:cmd-ok", false},
+      {"check:cmd-fails", true}};
   for (const auto& [id, violated] : want) {
     std::string msg;
-    EXPECT_EQ(run.Violated(id, &msg), std::optional<bool>(violated)) << id << ": " << msg << "\n" << Dump(r);
+    EXPECT_EQ(run.Violated(id, &msg), std::optional<bool>(violated))
+        << id << ": " << msg << "\n"
+        << Dump(r);
   }
   std::string msg;
   run.Violated("check:root-wrong", &msg);
   EXPECT_TRUE(Contains(msg, ".: missing [junk]; unexpected [gone]")) << msg;
   run.Violated("check:gone-absent", &msg);
-  EXPECT_TRUE(Contains(msg, "gone exists (a file of 0 bytes)")) << msg;  // its name was synced, its data not
+  EXPECT_TRUE(Contains(msg, "gone exists (a file of 0 bytes)"))
+      << msg;  // its name was synced, its data not
   run.Violated("check:f-wrong", &msg);
   EXPECT_TRUE(Contains(msg, "\"hello\"")) << msg;
   run.Violated("check:cmd-fails", &msg);
@@ -215,7 +235,9 @@ TEST(ExecMode, TimeoutIsReportedAndKillsTheProcessGroup) {
     {"op": "check", "file_absent": "x"}], "expect": "pass"})");
   auto t0 = std::chrono::steady_clock::now();
   ExecResult r = RunExecScenario(sc, Options(tmp));
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
   EXPECT_LT(secs, 10.0);
   EXPECT_TRUE(Contains(r.error, "timed out after 300 ms")) << r.error;
   EXPECT_TRUE(Contains(r.error, "hangs")) << r.error;
@@ -255,22 +277,28 @@ TEST(ExecMode, CrashPointCutsThePowerRightAfterItsOperation) {
   const ExecRun& first = r.runs[0];
   const ExecStepOutcome& b = StepOf(first, 1);
   ASSERT_GT(b.ops_end, b.ops_begin + 2) << Dump(r);
-  EXPECT_TRUE(first.Violated("check:only-a").value_or(false));  // a, b and c all survive as written
+  EXPECT_TRUE(first.Violated("check:only-a")
+                  .value_or(false));  // a, b and c all survive as written
   ASSERT_EQ(r.runs.size(), 1 + (b.ops_end - b.ops_begin)) << Dump(r);
   for (size_t i = 1; i < r.runs.size(); ++i) {
     const ExecRun& run = r.runs[i];
     ASSERT_TRUE(run.crash_point && run.crash_after) << Dump(r);
     EXPECT_EQ(*run.crash_after, *run.crash_point) << run.label;
-    EXPECT_EQ(StepOf(run, 2).outcome, "skipped") << run.label;  // the machine was down
-    EXPECT_FALSE(run.Violated("check:a-kept").value_or(true)) << run.label << Dump(r);
+    EXPECT_EQ(StepOf(run, 2).outcome, "skipped")
+        << run.label;  // the machine was down
+    EXPECT_FALSE(run.Violated("check:a-kept").value_or(true))
+        << run.label << Dump(r);
     if (*run.crash_point + 1 < b.ops_end) {
-      EXPECT_TRUE(Contains(run.crash, "crash point at op " + std::to_string(*run.crash_point + 1))) << run.crash;
+      EXPECT_TRUE(Contains(run.crash, "crash point at op " +
+                                          std::to_string(*run.crash_point + 1)))
+          << run.crash;
     }
   }
   // b becomes durable at one op (the directory fsync): before it only a
   // survives, from it on b too; the last op of the step is past it.
   std::vector<bool> b_survives;
-  for (size_t i = 1; i < r.runs.size(); ++i) b_survives.push_back(r.runs[i].Violated("check:only-a").value_or(false));
+  for (size_t i = 1; i < r.runs.size(); ++i)
+    b_survives.push_back(r.runs[i].Violated("check:only-a").value_or(false));
   EXPECT_FALSE(b_survives.front()) << Dump(r);
   EXPECT_TRUE(b_survives.back()) << Dump(r);
   EXPECT_TRUE(std::is_sorted(b_survives.begin(), b_survives.end())) << Dump(r);
@@ -285,7 +313,8 @@ TEST(ExecMode, CrashRuleFromTheScenarioStopsTheProgram) {
   // The third fsync is a power cut: the loop stops at its first error (every
   // call on the mount fails with EIO until the harness kills it), the rest
   // of the workload is skipped.
-  Scenario sc = Parse(R"({"name": "rule", "faults": [{"op": "fsync", "path": "**", "action": "crash", "nth": 3}],
+  Scenario sc = Parse(
+      R"({"name": "rule", "faults": [{"op": "fsync", "path": "**", "action": "crash", "nth": 3}],
     "workload": [
     {"op": "exec", "name": "loop", "shell": "set -e; for i in 1 2 3 4 5; do printf $i > f$i; sync f$i .; echo $i >> \"$CRASHLAB_STATE_DIR/done\"; done"},
     {"op": "exec", "name": "never", "shell": "touch never"},
@@ -321,15 +350,24 @@ TEST(ExecMode, BadExecAndCheckFieldsAreInputErrors) {
     args.push_back(bad);
     CliResult r = Crashlab(args);
     if (r.code == 3) {  // run --mode fuse without FUSE
-      ASSERT_TRUE(faultfs::testing::FuseUnusableReason().size() > 0) << r.output;
+      ASSERT_TRUE(faultfs::testing::FuseUnusableReason().size() > 0)
+          << r.output;
       continue;
     }
     EXPECT_EQ(r.code, 2) << r.output;
-    EXPECT_TRUE(Contains(r.output, bad + ":4:31: /workload/0/command: must name a program")) << r.output;
-    EXPECT_TRUE(Contains(r.output, bad + ":4:49: /workload/0/timeout_ms: must be in 1..3600000")) << r.output;
-    EXPECT_TRUE(Contains(r.output, bad + ":5:36: /workload/1/file_exists: must be a path relative to the mount"))
+    EXPECT_TRUE(Contains(
+        r.output, bad + ":4:31: /workload/0/command: must name a program"))
         << r.output;
-    EXPECT_TRUE(Contains(r.output, bad + ":6:32: /workload/2/listing/entries: missing required field")) << r.output;
+    EXPECT_TRUE(Contains(
+        r.output, bad + ":4:49: /workload/0/timeout_ms: must be in 1..3600000"))
+        << r.output;
+    EXPECT_TRUE(Contains(r.output, bad + ":5:36: /workload/1/file_exists: must "
+                                         "be a path relative to the mount"))
+        << r.output;
+    EXPECT_TRUE(Contains(
+        r.output,
+        bad + ":6:32: /workload/2/listing/entries: missing required field"))
+        << r.output;
   }
 }
 
@@ -338,7 +376,8 @@ TEST(ExecMode, SimModeSkipsExecScenariosWithTheReason) {
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_TRUE(Contains(r.output, "SKIP   sqlite3-full")) << r.output;
   EXPECT_TRUE(Contains(r.output, "--mode fuse")) << r.output;
-  EXPECT_TRUE(Contains(r.output, "3 scenario(s) skipped, not counted")) << r.output;
+  EXPECT_TRUE(Contains(r.output, "3 scenario(s) skipped, not counted"))
+      << r.output;
 }
 
 }  // namespace

@@ -4,16 +4,16 @@
 // post-crash image, the worker drove the engine op for op like the
 // simulator, and the verdicts match. And a deliberately different state IS
 // reported, with both states shown. Label `fuse`.
+#include "harness/fuse_agreement.h"
+
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
-#include <gtest/gtest.h>
-
 #include "harness/backing_image.h"
-#include "harness/fuse_agreement.h"
 #include "harness/fuse_mode.h"
 #include "harness/fuse_mount.h"
 #include "harness/run_record_builder.h"
@@ -34,7 +34,8 @@ class FuseAgreementTest : public ::testing::Test {
   }
   void TearDown() override {
     std::error_code ec;
-    if (!dir_.empty() && FindStaleMounts(dir_).empty()) fs::remove_all(dir_, ec);
+    if (!dir_.empty() && FindStaleMounts(dir_).empty())
+      fs::remove_all(dir_, ec);
   }
   FuseModeSettings Settings(uint64_t sample) const {
     FuseModeSettings s;
@@ -73,24 +74,30 @@ TEST_F(FuseAgreementTest, SimAndFuseAgreeOnEveryShippedScenario) {
       ++cases;
       targeted += c.targeted ? 1 : 0;
       ASSERT_TRUE(c.done);
-      EXPECT_TRUE(c.error.empty()) << plan.scenario.name << " p" << c.point << ": " << c.error;
+      EXPECT_TRUE(c.error.empty())
+          << plan.scenario.name << " p" << c.point << ": " << c.error;
       std::string all;
       for (const auto& d : c.disagreements) all += "\n" + d;
-      EXPECT_TRUE(c.agrees()) << plan.scenario.name << " p" << c.point << ":" << all;
+      EXPECT_TRUE(c.agrees())
+          << plan.scenario.name << " p" << c.point << ":" << all;
       ASSERT_EQ(c.findings.size(), c.sim_findings.size()) << plan.scenario.name;
       bool violated = false;
       for (size_t k = 0; k < c.findings.size(); ++k) {
         EXPECT_EQ(c.findings[k].violated, c.sim_findings[k].violated)
-            << plan.scenario.name << " p" << c.point << " " << plan.scenario.invariants[k];
+            << plan.scenario.name << " p" << c.point << " "
+            << plan.scenario.invariants[k];
         violated |= c.findings[k].violated;
       }
       with_violation += violated ? 1 : 0;
       EXPECT_GT(c.worker_ops, c.point) << plan.scenario.name;
     }
   }
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::cout << "fuse agreement: " << cases << " crash points (" << targeted << " targeted, " << with_violation
-            << " with a violation) in " << secs << " s\n";
+  double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  std::cout << "fuse agreement: " << cases << " crash points (" << targeted
+            << " targeted, " << with_violation << " with a violation) in "
+            << secs << " s\n";
   EXPECT_GE(with_violation, 9u);  // the unsafe modes, caught identically
 }
 
@@ -111,7 +118,8 @@ TEST_F(FuseAgreementTest, ADeliberateDifferenceIsReportedWithBothStates) {
   auto run = std::make_shared<WorkloadRun>(*plan.ref.workload);
   faultfs::SimState& st = run->states[p + 1];
   faultfs::Ino ino = st.next_ino + 1000;
-  st.durable.Create(ino, faultfs::FileType::kRegular, 0644).data.Write(0, "not on the disk");
+  st.durable.Create(ino, faultfs::FileType::kRegular, 0644)
+      .data.Write(0, "not on the disk");
   st.durable.Mut(faultfs::kRootIno).entries["deliberate-difference"] = ino;
   plan.ref.workload = run;
   for (auto& c : plan.ref.cases) {
@@ -124,10 +132,13 @@ TEST_F(FuseAgreementTest, ADeliberateDifferenceIsReportedWithBothStates) {
   ASSERT_FALSE(c.agrees());
   std::string all;
   for (const auto& d : c.disagreements) all += d + "\n";
-  EXPECT_NE(all.find("deliberate-difference: only in sim"), std::string::npos) << all;
-  EXPECT_NE(all.find("sim:  file 15 bytes"), std::string::npos) << all;  // both states shown
+  EXPECT_NE(all.find("deliberate-difference: only in sim"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("sim:  file 15 bytes"), std::string::npos)
+      << all;  // both states shown
   EXPECT_NE(all.find("fuse: (absent)"), std::string::npos) << all;
-  EXPECT_NE(all.find("verdict differs for " + plan.scenario.invariants[0] + ": sim violated (deliberately flipped); fuse held"),
+  EXPECT_NE(all.find("verdict differs for " + plan.scenario.invariants[0] +
+                     ": sim violated (deliberately flipped); fuse held"),
             std::string::npos)
       << all;
 
@@ -145,7 +156,8 @@ TEST_F(FuseAgreementTest, ADeliberateDifferenceIsReportedWithBothStates) {
   auto vs = FuseViolations(plan);
   ASSERT_FALSE(vs.empty());
   EXPECT_EQ(vs.back().second, kAgreementIndex);
-  reports::Violation v = ToFuseViolation(plan, c, kAgreementIndex, "repro.json");
+  reports::Violation v =
+      ToFuseViolation(plan, c, kAgreementIndex, "repro.json");
   EXPECT_EQ(v.invariant, "sim-fuse-agreement");
   EXPECT_EQ(v.mode, "fuse");
   EXPECT_NE(v.message.find("harness bug"), std::string::npos);
@@ -155,15 +167,16 @@ TEST_F(FuseAgreementTest, ADeliberateDifferenceIsReportedWithBothStates) {
 
 TEST(FuseAgreementUnitTest, CompareDurableStateNamesEveryDifference) {
   faultfs::Image a, b;
-  auto add = [](faultfs::Image& img, faultfs::Ino ino, const std::string& name, faultfs::FileType t,
-                const std::string& data) {
+  auto add = [](faultfs::Image& img, faultfs::Ino ino, const std::string& name,
+                faultfs::FileType t, const std::string& data) {
     faultfs::Node& n = img.Create(ino, t, 0644);
     if (t == faultfs::FileType::kSymlink) n.target = data;
     if (t == faultfs::FileType::kRegular) n.data.Write(0, data);
     img.Mut(faultfs::kRootIno).entries[name] = ino;
   };
   add(a, 2, "same", faultfs::FileType::kRegular, "x");
-  add(b, 7, "same", faultfs::FileType::kRegular, "x");  // inode numbers do not matter
+  add(b, 7, "same", faultfs::FileType::kRegular,
+      "x");  // inode numbers do not matter
   add(a, 3, "data", faultfs::FileType::kRegular, "abcdef");
   add(b, 3, "data", faultfs::FileType::kRegular, "abcXef");
   add(a, 4, "link", faultfs::FileType::kSymlink, "t1");
@@ -174,7 +187,8 @@ TEST(FuseAgreementUnitTest, CompareDurableStateNamesEveryDifference) {
   auto diffs = CompareImages(a, b);
   ASSERT_EQ(diffs.size(), 4u);
   EXPECT_EQ(diffs[0].path, "data");
-  EXPECT_NE(diffs[0].what.find("first difference at byte 3"), std::string::npos) << diffs[0].what;
+  EXPECT_NE(diffs[0].what.find("first difference at byte 3"), std::string::npos)
+      << diffs[0].what;
   EXPECT_EQ(diffs[1].path, "extra");
   EXPECT_NE(diffs[1].what.find("only in fuse"), std::string::npos);
   EXPECT_EQ(diffs[2].path, "kind");
@@ -199,7 +213,8 @@ TEST(FuseAgreementUnitTest, BackingImageSkipsFaultfsOwnDirectory) {
   auto tree = faultfs::ImageTree(*img);
   std::vector<std::string> paths;
   for (const auto& [p, e] : tree) paths.push_back(p);
-  EXPECT_EQ(paths, (std::vector<std::string>{"l", "sub", "sub/deeper", "sub/f"}));
+  EXPECT_EQ(paths,
+            (std::vector<std::string>{"l", "sub", "sub/deeper", "sub/f"}));
   EXPECT_EQ(tree["sub/f"].data, "hello");
   EXPECT_EQ(tree["l"].data, "sub/f");
   EXPECT_FALSE(ReadBackingImage(d + "/missing").ok());

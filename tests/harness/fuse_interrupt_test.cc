@@ -4,6 +4,7 @@
 // `fuse`.
 #include <dirent.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -15,8 +16,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "harness/fuse_mount.h"
 #include "tests/harness/fuse_test_env.h"
@@ -34,7 +33,8 @@ std::vector<std::string> ProcessesMentioning(const std::string& needle) {
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     if (std::stoi(name) == getpid()) continue;
     std::ifstream in(e.path() / "cmdline", std::ios::binary);
-    std::string cmd((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string cmd((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
     for (auto& ch : cmd) {
       if (ch == '\0') ch = ' ';
     }
@@ -62,7 +62,8 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
 
 std::string Slurp(const std::string& path) {
   std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
 }
 
 class FuseInterruptTest : public ::testing::TestWithParam<int> {
@@ -74,7 +75,8 @@ class FuseInterruptTest : public ::testing::TestWithParam<int> {
     dir_ = tmpl;
   }
   void TearDown() override {
-    for (const auto& m : FindStaleMounts(dir_)) std::system((m.remove_command + " -z 2>/dev/null").c_str());
+    for (const auto& m : FindStaleMounts(dir_))
+      std::system((m.remove_command + " -z 2>/dev/null").c_str());
     std::error_code ec;
     if (FindStaleMounts(dir_).empty()) fs::remove_all(dir_, ec);
     unsetenv("CRASHLAB_FAULTFS");
@@ -84,7 +86,8 @@ class FuseInterruptTest : public ::testing::TestWithParam<int> {
   void ExpectNothingLeft() {
     EXPECT_TRUE(FindStaleMounts(dir_).empty());
     std::vector<std::string> procs;
-    for (int i = 0; i < 100; ++i) {  // reaped children disappear at once; allow a moment anyway
+    for (int i = 0; i < 100;
+         ++i) {  // reaped children disappear at once; allow a moment anyway
       procs = ProcessesMentioning(dir_);
       if (procs.empty()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -99,9 +102,10 @@ TEST_P(FuseInterruptTest, SignalWhileMountedLeavesNothing) {
   int sig = GetParam();
   std::string work = dir_ + "/work";
   std::string log = dir_ + "/run.log";
-  pid_t pid = Spawn({"run", "--mode", "fuse", "scenarios/unsynced-writes-dropped.json", "--work-dir", work,
-                     "--fuse-sample", "50", "--progress", "never"},
-                    log);
+  pid_t pid =
+      Spawn({"run", "--mode", "fuse", "scenarios/unsynced-writes-dropped.json",
+             "--work-dir", work, "--fuse-sample", "50", "--progress", "never"},
+            log);
   ASSERT_GT(pid, 0);
   // Wait until a mount exists (the run is in the middle of a crash point).
   bool mounted = false;
@@ -123,13 +127,17 @@ TEST_P(FuseInterruptTest, SignalWhileMountedLeavesNothing) {
     waitpid(pid, &status, 0);
     FAIL() << "crashlab did not exit within 30 s of the signal: " << Slurp(log);
   }
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << "status " << status << ": " << Slurp(log);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig)
+      << "status " << status << ": " << Slurp(log);
   EXPECT_NE(Slurp(log).find("interrupted"), std::string::npos) << Slurp(log);
   ExpectNothingLeft();
 }
 
-INSTANTIATE_TEST_SUITE_P(Signals, FuseInterruptTest, ::testing::Values(SIGINT, SIGTERM),
-                         [](const auto& info) { return info.param == SIGINT ? "SIGINT" : "SIGTERM"; });
+INSTANTIATE_TEST_SUITE_P(Signals, FuseInterruptTest,
+                         ::testing::Values(SIGINT, SIGTERM),
+                         [](const auto& info) {
+                           return info.param == SIGINT ? "SIGINT" : "SIGTERM";
+                         });
 
 using FuseFailingRunTest = FuseInterruptTest;
 
@@ -139,14 +147,15 @@ TEST_F(FuseFailingRunTest, WorkersThatCannotRunLeaveNothing) {
   std::string work = dir_ + "/work";
   fs::create_directories(work);
   std::string log = dir_ + "/run.log";
-  pid_t pid = Spawn({"run", "--mode", "fuse", "scenarios/basic-put-sync.json", "--work-dir", work, "--progress",
-                     "never"},
+  pid_t pid = Spawn({"run", "--mode", "fuse", "scenarios/basic-put-sync.json",
+                     "--work-dir", work, "--progress", "never"},
                     log);
   int status = 0;
   waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3) << status << ": " << Slurp(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3)
+      << status << ": " << Slurp(log);
   ExpectNothingLeft();
-  EXPECT_TRUE(fs::exists(work));             // the user's work dir stays...
+  EXPECT_TRUE(fs::exists(work));            // the user's work dir stays...
   EXPECT_TRUE(fs::is_empty(work)) << work;  // ...emptied of what the run made
 }
 
@@ -156,8 +165,10 @@ TEST_F(FuseFailingRunTest, AnUnexpectedViolationLeavesNothing) {
   std::string scenario = dir_ + "/unexpected.json";
   {
     std::ifstream in("scenarios/unsafe/skip-dir-fsync.json");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const std::string expect = R"("expect": ["acknowledged-durable", "state-matches-oracle"])";
+    std::string text((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+    const std::string expect =
+        R"("expect": ["acknowledged-durable", "state-matches-oracle"])";
     auto at = text.find(expect);
     ASSERT_NE(at, std::string::npos) << text;
     text.replace(at, expect.size(), R"("expect": "pass")");
@@ -165,17 +176,21 @@ TEST_F(FuseFailingRunTest, AnUnexpectedViolationLeavesNothing) {
   }
   std::string log = dir_ + "/run.log";
   setenv("TMPDIR", dir_.c_str(), 1);  // the default work dir goes under dir_
-  pid_t pid = Spawn({"run", "--mode", "fuse", scenario, "--fuse-sample", "1", "--progress", "never",
-                     "--repro-dir", dir_ + "/repro"},
+  pid_t pid = Spawn({"run", "--mode", "fuse", scenario, "--fuse-sample", "1",
+                     "--progress", "never", "--repro-dir", dir_ + "/repro"},
                     log);
   unsetenv("TMPDIR");
   int status = 0;
   waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status << ": " << Slurp(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1)
+      << status << ": " << Slurp(log);
   EXPECT_NE(Slurp(log).find("UNEXPECTED"), std::string::npos) << Slurp(log);
   ExpectNothingLeft();
-  for (const auto& e : fs::directory_iterator(dir_)) {  // the temporary work dir is gone
-    EXPECT_EQ(e.path().filename().string().find("crashlab-fuse-"), std::string::npos) << e.path();
+  for (const auto& e :
+       fs::directory_iterator(dir_)) {  // the temporary work dir is gone
+    EXPECT_EQ(e.path().filename().string().find("crashlab-fuse-"),
+              std::string::npos)
+        << e.path();
   }
 }
 

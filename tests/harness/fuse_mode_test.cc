@@ -2,6 +2,7 @@
 // and scenarios/unsafe/) on real faultfs mounts with sampled crash points
 // gives the expected verdicts; environment problems are exit 3 with a
 // message saying what to do. Label `fuse`.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include <fstream>
 #include <set>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "harness/fuse_mount.h"
 #include "reports/report_io.h"
@@ -33,13 +32,16 @@ class FuseModeTest : public ::testing::Test {
   }
   void TearDown() override {
     std::error_code ec;
-    if (!dir_.empty() && FindStaleMounts(dir_).empty()) fs::remove_all(dir_, ec);
+    if (!dir_.empty() && FindStaleMounts(dir_).empty())
+      fs::remove_all(dir_, ec);
     unsetenv("CRASHLAB_FAULTFS");
   }
   std::string dir_;
 };
 
-const reports::ScenarioResult* Find(const reports::RunRecord& rec, const std::string& name, const std::string& mode) {
+const reports::ScenarioResult* Find(const reports::RunRecord& rec,
+                                    const std::string& name,
+                                    const std::string& mode) {
   for (const auto& s : rec.scenarios) {
     if (s.name == name && s.mode == mode) return &s;
   }
@@ -50,13 +52,19 @@ TEST_F(FuseModeTest, ShippedSuiteGivesTheExpectedVerdicts) {
   FUSE_OR_SKIP();
   // The shipped suite: scenarios/*.json and scenarios/unsafe/*.json (not the
   // exec examples, which are exec mode's).
-  std::vector<std::string> args = {CRASHLAB_BINARY, "run", "--mode", "fuse", "--report-dir", dir_ + "/report",
-                                   "--work-dir", dir_ + "/fuse-work", "--fuse-sample", "1", "--progress", "never",
-                                   "--jobs", "2"};
+  std::vector<std::string> args = {CRASHLAB_BINARY, "run",
+                                   "--mode",        "fuse",
+                                   "--report-dir",  dir_ + "/report",
+                                   "--work-dir",    dir_ + "/fuse-work",
+                                   "--fuse-sample", "1",
+                                   "--progress",    "never",
+                                   "--jobs",        "2"};
   for (const char* d : {"scenarios", "scenarios/unsafe"}) {
     for (const auto& e : fs::directory_iterator(d)) {
       std::string f = e.path().string();
-      if (e.is_regular_file() && f.ends_with(".json") && !f.ends_with(".schema.json")) args.push_back(f);
+      if (e.is_regular_file() && f.ends_with(".json") &&
+          !f.ends_with(".schema.json"))
+        args.push_back(f);
     }
   }
   std::string out;
@@ -87,9 +95,11 @@ TEST_F(FuseModeTest, ShippedSuiteGivesTheExpectedVerdicts) {
   // Every unsafe mode whose violation shows in drop mode is caught for real
   // (trust-torn-wal needs torn writes, catalog-in-place a prefix of the
   // pending writes: sim mode's job).
-  for (const char* name : {"unsafe-ack-before-fsync", "unsafe-gc-ignores-children", "unsafe-gc-ignores-manifest-errors",
-                           "unsafe-gc-when-catalog-missing", "unsafe-no-rollback-on-commit-error",
-                           "unsafe-skip-dir-fsync", "unsafe-skip-verify", "unsafe-truncate-wal-early"}) {
+  for (const char* name :
+       {"unsafe-ack-before-fsync", "unsafe-gc-ignores-children",
+        "unsafe-gc-ignores-manifest-errors", "unsafe-gc-when-catalog-missing",
+        "unsafe-no-rollback-on-commit-error", "unsafe-skip-dir-fsync",
+        "unsafe-skip-verify", "unsafe-truncate-wal-early"}) {
     const auto* s = Find(*rec, name, "fuse");
     ASSERT_NE(s, nullptr) << name;
     EXPECT_FALSE(s->expected.violated.empty()) << name;
@@ -104,9 +114,11 @@ TEST_F(FuseModeTest, ShippedSuiteGivesTheExpectedVerdicts) {
 TEST_F(FuseModeTest, AllModeRunsSimThenFuse) {
   FUSE_OR_SKIP();
   std::string out;
-  int rc = RunCommand({CRASHLAB_BINARY, "run", "--mode", "all", "scenarios/unsafe/skip-dir-fsync.json",
-                       "--report-dir", dir_ + "/report", "--fuse-sample", "1", "--progress", "never"},
-                      &out);
+  int rc = RunCommand(
+      {CRASHLAB_BINARY, "run", "--mode", "all",
+       "scenarios/unsafe/skip-dir-fsync.json", "--report-dir", dir_ + "/report",
+       "--fuse-sample", "1", "--progress", "never"},
+      &out);
   ASSERT_EQ(rc, 0) << out;
   auto rec = reports::ReadReportFile(dir_ + "/report/report.json");
   ASSERT_TRUE(rec.ok()) << rec.status().ToString();
@@ -117,13 +129,15 @@ TEST_F(FuseModeTest, AllModeRunsSimThenFuse) {
   ASSERT_NE(fuse, nullptr);
   EXPECT_TRUE(sim->expectation_met());
   EXPECT_TRUE(fuse->expectation_met());
-  EXPECT_EQ(fuse->verdict, reports::Verdict::kFail);  // caught on a real mount too
+  EXPECT_EQ(fuse->verdict,
+            reports::Verdict::kFail);  // caught on a real mount too
   bool fuse_violation = false;
   for (const auto& v : rec->violations) {
     if (v.mode != "fuse") continue;
     fuse_violation = true;
     EXPECT_EQ(v.crash_mode, "drop");
-    EXPECT_EQ(v.reproduce_command.rfind("crashlab run --mode fuse ", 0), 0u) << v.reproduce_command;
+    EXPECT_EQ(v.reproduce_command.rfind("crashlab run --mode fuse ", 0), 0u)
+        << v.reproduce_command;
     EXPECT_TRUE(fs::exists(v.reproducer)) << v.reproducer;
   }
   EXPECT_TRUE(fuse_violation);
@@ -138,8 +152,8 @@ TEST_F(FuseModeTest, ListScenarioRunsExactlyItsPoints) {
              "crash_points": {"strategy": "list", "ops": [2, 5, 9]}, "expect": "pass"})";
   }
   std::string out;
-  int rc = RunCommand({CRASHLAB_BINARY, "run", "--mode", "fuse", scenario, "--report-dir", dir_ + "/report",
-                       "--progress", "never"},
+  int rc = RunCommand({CRASHLAB_BINARY, "run", "--mode", "fuse", scenario,
+                       "--report-dir", dir_ + "/report", "--progress", "never"},
                       &out);
   ASSERT_EQ(rc, 0) << out;
   auto rec = reports::ReadReportFile(dir_ + "/report/report.json");
@@ -152,7 +166,9 @@ TEST_F(FuseModeTest, MissingFaultfsIsAnEnvironmentError) {
   FUSE_OR_SKIP();
   setenv("CRASHLAB_FAULTFS", "/nonexistent/faultfs", 1);
   std::string out;
-  int rc = RunCommand({CRASHLAB_BINARY, "run", "--mode", "fuse", "scenarios/basic-put-sync.json"}, &out);
+  int rc = RunCommand({CRASHLAB_BINARY, "run", "--mode", "fuse",
+                       "scenarios/basic-put-sync.json"},
+                      &out);
   EXPECT_EQ(rc, 3) << out;
   EXPECT_NE(out.find("CRASHLAB_FAULTFS"), std::string::npos) << out;
 }
@@ -165,12 +181,15 @@ TEST_F(FuseModeTest, StaleMountInTheWorkDirIsReportedWithItsRemovalCommand) {
   o.faultfs_binary = FAULTFS_BINARY;
   auto m = FuseMount::Start(o);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  ASSERT_EQ(kill((*m)->daemon_pid(), SIGKILL), 0);  // a run killed without cleanup
+  ASSERT_EQ(kill((*m)->daemon_pid(), SIGKILL),
+            0);  // a run killed without cleanup
   std::string out;
-  int rc = RunCommand({CRASHLAB_BINARY, "run", "--mode", "fuse", "scenarios/basic-put-sync.json", "--work-dir", work},
+  int rc = RunCommand({CRASHLAB_BINARY, "run", "--mode", "fuse",
+                       "scenarios/basic-put-sync.json", "--work-dir", work},
                       &out);
   EXPECT_EQ(rc, 3) << out;
-  EXPECT_NE(out.find("fusermount3 -u " + (*m)->mountpoint()), std::string::npos) << out;
+  EXPECT_NE(out.find("fusermount3 -u " + (*m)->mountpoint()), std::string::npos)
+      << out;
   EXPECT_TRUE((*m)->Stop().ok());
   EXPECT_TRUE(FindStaleMounts(dir_).empty());
 }

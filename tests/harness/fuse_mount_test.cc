@@ -3,6 +3,7 @@
 // command that removes them. Label `fuse`.
 #include "harness/fuse_mount.h"
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/harness/fuse_test_env.h"
 
@@ -35,7 +34,8 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
-    if (!path_.empty() && FindStaleMounts(path_).empty()) fs::remove_all(path_, ec);
+    if (!path_.empty() && FindStaleMounts(path_).empty())
+      fs::remove_all(path_, ec);
   }
   const std::string& path() const { return path_; }
 
@@ -94,7 +94,8 @@ TEST(FuseMountTest, RulesActiveFromMountTime) {
   FUSE_OR_SKIP();
   TempDir tmp;
   FuseMountOptions o = Options(tmp.path() + "/w");
-  auto rule = faultfs::FaultRule::Parse(R"({"op": "fsync", "path": "f", "action": "error", "errno": "EIO", "times": 1})");
+  auto rule = faultfs::FaultRule::Parse(
+      R"({"op": "fsync", "path": "f", "action": "error", "errno": "EIO", "times": 1})");
   ASSERT_TRUE(rule.ok());
   o.rules.push_back(*rule);
   auto m = FuseMount::Start(o);
@@ -127,7 +128,8 @@ TEST(FuseMountTest, FailedStartLeavesNothing) {
   o.faultfs_binary = "/bin/false";
   auto m = FuseMount::Start(o);
   ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.status().ToString().find("exited with code 1"), std::string::npos) << m.status().ToString();
+  EXPECT_NE(m.status().ToString().find("exited with code 1"), std::string::npos)
+      << m.status().ToString();
   EXPECT_TRUE(FindStaleMounts(tmp.path()).empty());
 
   // One that never mounts: killed at the timeout.
@@ -142,7 +144,8 @@ TEST(FuseMountTest, FailedStartLeavesNothing) {
   o.start_timeout_s = 0.5;
   m = FuseMount::Start(o);
   ASSERT_FALSE(m.ok());
-  EXPECT_NE(m.status().ToString().find("did not mount"), std::string::npos) << m.status().ToString();
+  EXPECT_NE(m.status().ToString().find("did not mount"), std::string::npos)
+      << m.status().ToString();
   std::ifstream pidf(tmp.path() + "/never.pid");
   int pid = 0;
   pidf >> pid;
@@ -177,7 +180,8 @@ TEST(FuseMountTest, StaleMountIsFoundWithItsRemovalCommand) {
   // A new mount in that work dir refuses, naming the command.
   auto again = FuseMount::Start(Options(dir));
   ASSERT_FALSE(again.ok());
-  EXPECT_NE(again.status().ToString().find("fusermount3 -u " + mnt), std::string::npos)
+  EXPECT_NE(again.status().ToString().find("fusermount3 -u " + mnt),
+            std::string::npos)
       << again.status().ToString();
 
   // The command removes it.

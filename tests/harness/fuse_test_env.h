@@ -11,11 +11,12 @@
 
 #include "tests/faultfs/fuse_test_util.h"
 
-#define FUSE_OR_SKIP()                                                                    \
-  do {                                                                                    \
-    std::string _why = ::crashlab::faultfs::testing::FuseUnusableReason();                \
-    if (!_why.empty()) {                                                                  \
-      if (::crashlab::faultfs::testing::FuseRequired()) FAIL() << _why;                   \
-      GTEST_SKIP() << _why << " (set CRASHLAB_REQUIRE_FUSE=1 to make this a failure)";    \
-    }                                                                                     \
+#define FUSE_OR_SKIP()                                                         \
+  do {                                                                         \
+    std::string _why = ::crashlab::faultfs::testing::FuseUnusableReason();     \
+    if (!_why.empty()) {                                                       \
+      if (::crashlab::faultfs::testing::FuseRequired()) FAIL() << _why;        \
+      GTEST_SKIP() << _why                                                     \
+                   << " (set CRASHLAB_REQUIRE_FUSE=1 to make this a failure)"; \
+    }                                                                          \
   } while (0)

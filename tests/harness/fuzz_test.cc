@@ -2,6 +2,8 @@
 // shows no violation in a bounded run and passes every past finding, and for
 // every unsafe mode the fuzzer finds a violation and writes a reproducer that
 // `crashlab replay` confirms.
+#include "harness/fuzz.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,14 +11,14 @@
 
 #include "engine/unsafe_mode.h"
 #include "harness/cli.h"
-#include "harness/fuzz.h"
 #include "harness/scenario_writer.h"
 
 namespace crashlab::harness {
 namespace {
 
 std::string TempDir(const std::string& name) {
-  auto p = std::filesystem::temp_directory_path() / ("crashlab-fuzz-test-" + name + "-" + std::to_string(::getpid()));
+  auto p = std::filesystem::temp_directory_path() /
+           ("crashlab-fuzz-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(p);
   return p.string();
 }
@@ -45,11 +47,13 @@ TEST(FuzzTest, GeneratorIsDeterministicAndValid) {
 // (12 s, fixed seed) under whatever build runs the tests; `crashlab fuzz
 // --time 60` over several seeds (BENCHMARKS.md "Fuzzing") is the full check.
 TEST(FuzzTest, SafeEngineFindsNothingInBoundedTime) {
-  FuzzOptions o{.seconds = 12, .seed = 1, .out_dir = TempDir("safe"), .jobs = 2};
+  FuzzOptions o{
+      .seconds = 12, .seed = 1, .out_dir = TempDir("safe"), .jobs = 2};
   FuzzResult r = RunFuzz(o, {});
   EXPECT_GE(r.stats.scenarios, 3u);
   EXPECT_GT(r.stats.crash_states, 0u);
-  ASSERT_FALSE(r.finding) << "the safe engine violated " << r.finding->invariant << ": " << r.finding->message
+  ASSERT_FALSE(r.finding) << "the safe engine violated " << r.finding->invariant
+                          << ": " << r.finding->message
                           << "\nreproducer: " << r.finding->minimal_path;
   std::filesystem::remove_all(o.out_dir);
 }
@@ -61,10 +65,12 @@ TEST(FuzzTest, SafeEngineRegressionsPass) {
   auto dir = std::filesystem::path(__FILE__).parent_path() / "fuzz_regressions";
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
   std::string d = dir.string(), repro = TempDir("regressions");
-  const char* argv[] = {"crashlab", "run", d.c_str(), "--progress", "never", "--repro-dir", repro.c_str()};
+  const char* argv[] = {"crashlab", "run",         d.c_str(),    "--progress",
+                        "never",    "--repro-dir", repro.c_str()};
   std::ostringstream out, err;
   EXPECT_EQ(Main(7, argv, out, err), kExitOk) << out.str() << err.str();
-  EXPECT_NE(out.str().find("7 scenario(s): 7 as expected"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("7 scenario(s): 7 as expected"), std::string::npos)
+      << out.str();
   std::filesystem::remove_all(repro);
 }
 
@@ -80,31 +86,44 @@ class FuzzUnsafeTest : public ::testing::TestWithParam<ModeCase> {};
 
 TEST_P(FuzzUnsafeTest, FindsViolationAndReplayConfirms) {
   const ModeCase& mc = GetParam();
-  FuzzOptions o{.seconds = 600, .seed = mc.seed, .unsafe = {mc.mode}, .out_dir = TempDir(mc.mode),
-                .jobs = 2, .max_scenarios = mc.max_scenarios, .shrink_candidates = 60};
+  FuzzOptions o{.seconds = 600,
+                .seed = mc.seed,
+                .unsafe = {mc.mode},
+                .out_dir = TempDir(mc.mode),
+                .jobs = 2,
+                .max_scenarios = mc.max_scenarios,
+                .shrink_candidates = 60};
   FuzzResult r = RunFuzz(o, {});
   ASSERT_TRUE(r.error.empty()) << r.error;
-  ASSERT_TRUE(r.finding) << mc.mode << " not detected in " << r.stats.scenarios << " scenarios (seed " << mc.seed << ")";
+  ASSERT_TRUE(r.finding) << mc.mode << " not detected in " << r.stats.scenarios
+                         << " scenarios (seed " << mc.seed << ")";
   ASSERT_TRUE(std::filesystem::exists(r.finding->original_path));
   ASSERT_TRUE(std::filesystem::exists(r.finding->minimal_path));
   std::string output;
   EXPECT_EQ(Replay(r.finding->minimal_path, &output), kExitViolation) << output;
-  EXPECT_NE(output.find("VIOLATED " + r.finding->invariant), std::string::npos) << output;
-  EXPECT_EQ(Replay(r.finding->original_path, &output), kExitViolation) << output;
-  EXPECT_LE(r.finding->minimal.workload.size(), r.finding->original.workload.size());
+  EXPECT_NE(output.find("VIOLATED " + r.finding->invariant), std::string::npos)
+      << output;
+  EXPECT_EQ(Replay(r.finding->original_path, &output), kExitViolation)
+      << output;
+  EXPECT_LE(r.finding->minimal.workload.size(),
+            r.finding->original.workload.size());
   std::filesystem::remove_all(o.out_dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(
     EveryUnsafeMode, FuzzUnsafeTest,
-    ::testing::Values(ModeCase{"skip-dir-fsync", 2, 5}, ModeCase{"catalog-in-place", 3, 5},
-                      ModeCase{"no-rollback-on-commit-error", 3, 5}, ModeCase{"gc-when-catalog-missing", 2, 10},
-                      ModeCase{"gc-ignores-manifest-errors", 4, 40}, ModeCase{"gc-ignores-children", 1, 25},
-                      ModeCase{"skip-verify", 2, 10}, ModeCase{"truncate-wal-early", 2, 5},
-                      ModeCase{"ack-before-fsync", 1, 5}, ModeCase{"trust-torn-wal", 5, 15}),
+    ::testing::Values(
+        ModeCase{"skip-dir-fsync", 2, 5}, ModeCase{"catalog-in-place", 3, 5},
+        ModeCase{"no-rollback-on-commit-error", 3, 5},
+        ModeCase{"gc-when-catalog-missing", 2, 10},
+        ModeCase{"gc-ignores-manifest-errors", 4, 40},
+        ModeCase{"gc-ignores-children", 1, 25}, ModeCase{"skip-verify", 2, 10},
+        ModeCase{"truncate-wal-early", 2, 5},
+        ModeCase{"ack-before-fsync", 1, 5}, ModeCase{"trust-torn-wal", 5, 15}),
     [](const ::testing::TestParamInfo<ModeCase>& info) {
       std::string n = info.param.mode;
-      for (char& c : n) if (c == '-') c = '_';
+      for (char& c : n)
+        if (c == '-') c = '_';
       return n;
     });
 

@@ -9,7 +9,10 @@ namespace crashlab::harness {
 namespace {
 
 IssuedOp Put(Lsn lsn, std::string k, std::string v) {
-  return IssuedOp{.lsn = lsn, .type = OpType::kPut, .key = std::move(k), .value = std::move(v)};
+  return IssuedOp{.lsn = lsn,
+                  .type = OpType::kPut,
+                  .key = std::move(k),
+                  .value = std::move(v)};
 }
 
 // Three puts (a=1, b=2, a=3); the first two acknowledged.
@@ -51,7 +54,8 @@ struct Fixture {
 TEST(AcknowledgedDurable, HoldsForAnyPrefixWithTheAcknowledgedOps) {
   Fixture f;
   EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
-  f.rec.dump.kv = {{"a", "3"}, {"b", "2"}};  // the unacknowledged op made it too
+  f.rec.dump.kv = {{"a", "3"},
+                   {"b", "2"}};  // the unacknowledged op made it too
   EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
 }
 
@@ -70,7 +74,8 @@ TEST(AcknowledgedDurable, FailedRecoveryWithoutDamageIsViolated) {
   EXPECT_TRUE(CheckAcknowledgedDurable(f.Case()).violated);
   CrashCase c = f.Case();
   c.damage = "lose on any checkpoints/CATALOG.json at op 3";
-  EXPECT_FALSE(CheckAcknowledgedDurable(c).violated);  // nothing promised after damage
+  EXPECT_FALSE(
+      CheckAcknowledgedDurable(c).violated);  // nothing promised after damage
 }
 
 TEST(AcknowledgedDurable, LostAcknowledgedCheckpointIsViolated) {
@@ -96,11 +101,13 @@ TEST(AcknowledgedDurable, CheckpointBeingRemovedAtTheCrashMayBeGone) {
     o.max_retained = 2;
     auto e = engine::Engine::Open(vfs, "", o);
     ASSERT_TRUE(e.ok());
-    for (int i = 0; i < 3; ++i) ASSERT_TRUE((*e)->Checkpoint().ok());  // GC keeps 2 and 3
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE((*e)->Checkpoint().ok());  // GC keeps 2 and 3
   }
   Fixture f;
   f.pre = vfs.Snapshot();
-  f.view.listed = f.view.listed_next = {"ckpt-0000000001", "ckpt-0000000002", "ckpt-0000000003"};
+  f.view.listed = f.view.listed_next = {"ckpt-0000000001", "ckpt-0000000002",
+                                        "ckpt-0000000003"};
   f.view.acked_checkpoints = {f.view.listed.begin(), f.view.listed.end()};
   f.rec.catalog = {"ckpt-0000000002", "ckpt-0000000003"};
   EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
@@ -124,7 +131,8 @@ TEST(StateMatchesOracle, GarbageOrShortPrefixIsViolated) {
   f.rec.dump.kv = {{"a", "1"}};  // prefix 1 < 2 acknowledged
   Finding r = CheckStateMatchesOracle(f.Case());
   EXPECT_TRUE(r.violated);
-  EXPECT_NE(r.message.find("after 1 operations"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("after 1 operations"), std::string::npos)
+      << r.message;
   f.rec.dump.kv = {{"b", "2"}, {"a", "3"}, {"c", "x"}};
   EXPECT_TRUE(CheckStateMatchesOracle(f.Case()).violated);
 }
@@ -170,7 +178,8 @@ TEST(NoOrphanDeletion, RecoveryDeletingACataloguedCheckpointsFileIsViolated) {
   Finding r = CheckNoOrphanDeletion(f.Case());
   EXPECT_TRUE(r.violated);
   EXPECT_NE(r.message.find(id), std::string::npos) << r.message;
-  f.rec.deleted = {"checkpoints/ckpt-0000000099/MANIFEST.json", "checkpoints/CATALOG.json.tmp"};
+  f.rec.deleted = {"checkpoints/ckpt-0000000099/MANIFEST.json",
+                   "checkpoints/CATALOG.json.tmp"};
   EXPECT_FALSE(CheckNoOrphanDeletion(f.Case()).violated);
 }
 
@@ -178,7 +187,8 @@ TEST(NoOrphanDeletion, WorkloadDeletionBeforeTheCrashIsViolated) {
   Fixture f;
   CrashCase c = f.Case();
   EXPECT_FALSE(CheckNoOrphanDeletion(c).violated);
-  c.bad_deletions.push_back(BadDeletion{.op = 7, .path = "checkpoints/x/a.snap", .needed_by = {"y"}});
+  c.bad_deletions.push_back(
+      BadDeletion{.op = 7, .path = "checkpoints/x/a.snap", .needed_by = {"y"}});
   EXPECT_TRUE(CheckNoOrphanDeletion(c).violated);
 }
 
@@ -195,7 +205,8 @@ TEST(MissingStateDetected, BrokenNewestCheckpointMustNotBeLoaded) {
   Fixture f;
   f.rec.catalog_present = f.rec.catalog_ok = true;
   f.rec.newest_id = "ckpt-0000000002";
-  f.rec.newest_problems = {engine::Problem{.code = "state-missing", .path = "p"}};
+  f.rec.newest_problems = {
+      engine::Problem{.code = "state-missing", .path = "p"}};
   f.rec.result.checkpoint_id = "ckpt-0000000002";
   EXPECT_TRUE(CheckMissingStateDetected(f.Case()).violated);
   f.rec.result.checkpoint_id = "ckpt-0000000001";  // silent fallback
@@ -232,11 +243,13 @@ TEST(MissingStateDetected, DamageMayRevertToAnEarlierSessionsPrefix) {
   f.view.acked = 1;
   f.view.earlier = {&f.session};
   f.rec.catalog_present = f.rec.catalog_ok = true;
-  f.rec.dump.kv = {{"a", "1"}};  // one put of the first session survived the torn write
+  f.rec.dump.kv = {
+      {"a", "1"}};  // one put of the first session survived the torn write
   CrashCase c = f.Case();
   c.damage = "torn on write wal/wal-00000000000000000001.log at op 20";
   EXPECT_FALSE(CheckMissingStateDetected(c).violated);
-  f.rec.dump.kv = {{"a", "3"}, {"b", "2"}, {"c", "4"}};  // this session's prefix
+  f.rec.dump.kv = {
+      {"a", "3"}, {"b", "2"}, {"c", "4"}};  // this session's prefix
   EXPECT_FALSE(CheckMissingStateDetected(c).violated);
   f.rec.dump.kv = {{"b", "2"}};  // no session ever held only b
   EXPECT_TRUE(CheckMissingStateDetected(c).violated);
@@ -244,7 +257,8 @@ TEST(MissingStateDetected, DamageMayRevertToAnEarlierSessionsPrefix) {
   f.rec.dump.kv = {{"a", "1"}};
   c = f.Case();
   c.damage = "torn on write wal/wal-00000000000000000001.log at op 20";
-  EXPECT_TRUE(CheckMissingStateDetected(c).violated) << "without the earlier session";
+  EXPECT_TRUE(CheckMissingStateDetected(c).violated)
+      << "without the earlier session";
 }
 
 TEST(RecoveryIdempotent, DifferentSecondRecoveryIsViolated) {

@@ -1,10 +1,11 @@
 // The scenario parser: good files parse; every error names file, line,
 // column and the field.
+#include "harness/scenario_parser.h"
+
 #include <gtest/gtest.h>
 
 #include "harness/invariant_ids.h"
 #include "harness/scenario_files.h"
-#include "harness/scenario_parser.h"
 #include "harness/scenario_writer.h"
 
 namespace crashlab::harness {
@@ -58,7 +59,8 @@ TEST(ScenarioParser, ParsesEveryField) {
   EXPECT_EQ(s.crash_points.strategy, CrashPointStrategy::kSample);
   EXPECT_EQ(s.crash_points.steps, (std::vector<uint64_t>{0, 4}));
   EXPECT_EQ(s.recovery.crash_points.strategy, CrashPointStrategy::kEveryOp);
-  EXPECT_EQ(s.expect_violated, std::vector<std::string>{"missing-state-detected"});
+  EXPECT_EQ(s.expect_violated,
+            std::vector<std::string>{"missing-state-detected"});
 }
 
 TEST(ScenarioParser, WriterRoundTrips) {
@@ -70,7 +72,9 @@ TEST(ScenarioParser, WriterRoundTrips) {
 }
 
 TEST(ScenarioParser, DefaultsToAllInvariants) {
-  ParseOutcome p = ParseScenario(R"({"name": "x", "workload": [{"op": "sync"}], "expect": "pass"})", "x.json");
+  ParseOutcome p = ParseScenario(
+      R"({"name": "x", "workload": [{"op": "sync"}], "expect": "pass"})",
+      "x.json");
   ASSERT_TRUE(p.ok()) << JoinErrors(p.errors);
   EXPECT_EQ(p.scenario.invariants, AllInvariantIds());
 }
@@ -85,28 +89,34 @@ TEST(ScenarioParser, SyntaxErrorHasLineAndColumn) {
 
 TEST(ScenarioParser, UnknownFieldNamesItsPointer) {
   InputError e = OnlyError(
-      "{\"name\": \"x\",\n \"workload\": [\n  {\"op\": \"put\", \"cout\": 3}\n ],\n \"expect\": \"pass\"}");
+      "{\"name\": \"x\",\n \"workload\": [\n  {\"op\": \"put\", \"cout\": 3}\n "
+      "],\n \"expect\": \"pass\"}");
   EXPECT_EQ(e.field, "/workload/0/cout");
   EXPECT_EQ(e.line, 3u);
   EXPECT_EQ(e.column, 25u);  // the value of the unknown field
-  EXPECT_EQ(e.ToString(), "t.json:3:25: /workload/0/cout: unknown field 'cout'");
+  EXPECT_EQ(e.ToString(),
+            "t.json:3:25: /workload/0/cout: unknown field 'cout'");
 }
 
 TEST(ScenarioParser, WrongTypeAndRange) {
   InputError e = OnlyError(
-      "{\"name\": \"x\", \"engine\": {\"wal_group_size\": \"four\"}, \"workload\": [{\"op\": \"sync\"}], \"expect\": \"pass\"}");
+      "{\"name\": \"x\", \"engine\": {\"wal_group_size\": \"four\"}, "
+      "\"workload\": [{\"op\": \"sync\"}], \"expect\": \"pass\"}");
   EXPECT_EQ(e.field, "/engine/wal_group_size");
   EXPECT_EQ(e.line, 1u);
   EXPECT_EQ(e.column, 44u);
   InputError r = OnlyError(
-      "{\"name\": \"x\", \"workload\": [{\"op\": \"put\", \"count\": 0}], \"expect\": \"pass\"}");
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"put\", \"count\": 0}], "
+      "\"expect\": \"pass\"}");
   EXPECT_EQ(r.field, "/workload/0/count");
   EXPECT_NE(r.message.find("1.."), std::string::npos);
 }
 
 TEST(ScenarioParser, UnknownUnsafeModeListsKnownOnes) {
   InputError e = OnlyError(
-      "{\"name\": \"x\",\n\"engine\": {\"unsafe\": [\"skip-fsync\"]},\n\"workload\": [{\"op\": \"sync\"}], \"expect\": \"pass\"}");
+      "{\"name\": \"x\",\n\"engine\": {\"unsafe\": "
+      "[\"skip-fsync\"]},\n\"workload\": [{\"op\": \"sync\"}], \"expect\": "
+      "\"pass\"}");
   EXPECT_EQ(e.field, "/engine/unsafe/0");
   EXPECT_EQ(e.line, 2u);
   EXPECT_NE(e.message.find("skip-dir-fsync"), std::string::npos);
@@ -115,7 +125,8 @@ TEST(ScenarioParser, UnknownUnsafeModeListsKnownOnes) {
 TEST(ScenarioParser, FaultRuleErrorPointsAtTheRuleField) {
   InputError e = OnlyError(
       "{\"name\": \"x\", \"workload\": [\n"
-      "  {\"op\": \"inject\", \"rule\": {\"op\": \"fsync\", \"action\": \"error\", \"errno\": \"EFOO\"}}\n"
+      "  {\"op\": \"inject\", \"rule\": {\"op\": \"fsync\", \"action\": "
+      "\"error\", \"errno\": \"EFOO\"}}\n"
       "], \"expect\": \"pass\"}");
   EXPECT_EQ(e.field, "/workload/0/rule/errno");
   EXPECT_EQ(e.line, 2u);
@@ -124,21 +135,24 @@ TEST(ScenarioParser, FaultRuleErrorPointsAtTheRuleField) {
 
 TEST(ScenarioParser, EngineStepAfterCrashNeedsRecover) {
   InputError e = OnlyError(
-      "{\"name\": \"x\", \"workload\": [{\"op\": \"crash\"}, {\"op\": \"put\"}], \"expect\": \"pass\"}");
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"crash\"}, {\"op\": "
+      "\"put\"}], \"expect\": \"pass\"}");
   EXPECT_EQ(e.field, "/workload/1/op");
   EXPECT_NE(e.message.find("recover"), std::string::npos);
 }
 
 TEST(ScenarioParser, ExpectedInvariantMustBeChecked) {
   InputError e = OnlyError(
-      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}], \"invariants\": [\"acknowledged-durable\"],"
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}], \"invariants\": "
+      "[\"acknowledged-durable\"],"
       " \"expect\": [\"no-orphan-deletion\"]}");
   EXPECT_EQ(e.field, "/expect/0");
 }
 
 TEST(ScenarioParser, MissingRequiredFieldsPointAtTheParent) {
   ParseOutcome p = ParseScenario("{\n  \"workload\": []\n}", "t.json");
-  ASSERT_EQ(p.errors.size(), 3u) << JoinErrors(p.errors);  // name, empty workload, expect
+  ASSERT_EQ(p.errors.size(), 3u)
+      << JoinErrors(p.errors);  // name, empty workload, expect
   for (const auto& e : p.errors) {
     EXPECT_EQ(e.file, "t.json");
     EXPECT_GE(e.line, 1u);
@@ -149,7 +163,8 @@ TEST(ScenarioParser, MissingRequiredFieldsPointAtTheParent) {
 
 TEST(ScenarioParser, BadCrashModeAndStrategy) {
   ParseOutcome p = ParseScenario(
-      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}], \"crash_points\": \"every-other-op\","
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}], \"crash_points\": "
+      "\"every-other-op\","
       " \"crash_modes\": [\"drop\", \"prefix:x\"], \"expect\": \"pass\"}",
       "t.json");
   ASSERT_EQ(p.errors.size(), 2u) << JoinErrors(p.errors);

@@ -1,11 +1,10 @@
 // report.html: self-contained, complete for violations, light for big runs;
 // and a headless Chromium test that the page renders what matters.
-#include "reports/html_writer.h"
-
 #include <gtest/gtest.h>
 
 #include <regex>
 
+#include "reports/html_writer.h"
 #include "reports/report_io.h"
 #include "tests/reports/sample_runs.h"
 #include "tests/reports/test_support.h"
@@ -21,7 +20,9 @@ using testing::TempDir;
 
 size_t Count(const std::string& hay, const std::string& needle) {
   size_t n = 0;
-  for (size_t p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  for (size_t p = hay.find(needle); p != std::string::npos;
+       p = hay.find(needle, p + 1))
+    ++n;
   return n;
 }
 
@@ -29,7 +30,8 @@ TEST(HtmlTest, IsSelfContained) {
   std::string html = RenderHtml(testing::BuildRun(testing::FailingSpec()));
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   // No external resource of any kind.
-  std::regex external(R"re((src|href)\s*=\s*["']?(https?:)?//)re", std::regex::icase);
+  std::regex external(R"re((src|href)\s*=\s*["']?(https?:)?//)re",
+                      std::regex::icase);
   EXPECT_FALSE(std::regex_search(html, external));
   EXPECT_EQ(html.find("@import"), std::string::npos);
   EXPECT_EQ(html.find("url("), std::string::npos);
@@ -40,15 +42,19 @@ TEST(HtmlTest, IsSelfContained) {
 
 TEST(HtmlTest, ViolationHasEverySection) {
   std::string html = RenderHtml(testing::BuildRun(testing::FailingSpec()));
-  for (const char* part : {"Timeline", "power cut after op 5", "Files involved: visible vs durable",
-                           "Checkpoint catalog: expected vs recovered", "State: expected vs recovered",
-                           "Acknowledged operations vs recovered WAL prefix", "Files per checkpoint",
-                           "Injected faults", "Engine recovery result", "button class=\"copy\"",
-                           "id=\"only-failures\""}) {
+  for (const char* part :
+       {"Timeline", "power cut after op 5",
+        "Files involved: visible vs durable",
+        "Checkpoint catalog: expected vs recovered",
+        "State: expected vs recovered",
+        "Acknowledged operations vs recovered WAL prefix",
+        "Files per checkpoint", "Injected faults", "Engine recovery result",
+        "button class=\"copy\"", "id=\"only-failures\""}) {
     EXPECT_NE(html.find(part), std::string::npos) << part;
   }
   // Escaped user text, never raw.
-  EXPECT_NE(html.find("&lt;rename CATALOG.json.tmp → CATALOG.json&gt;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;rename CATALOG.json.tmp → CATALOG.json&gt;"),
+            std::string::npos);
   EXPECT_EQ(html.find("kv-store <exec>"), std::string::npos);
   // Exactly one violation is open: the first unexpected one.
   EXPECT_EQ(Count(html, "<details class=\"violation\""), 15u);
@@ -57,7 +63,8 @@ TEST(HtmlTest, ViolationHasEverySection) {
 
 TEST(HtmlTest, PassingRunSaysSo) {
   std::string html = RenderHtml(testing::BuildRun(testing::PassingSpec()));
-  EXPECT_NE(html.find("Every scenario met its expectation."), std::string::npos);
+  EXPECT_NE(html.find("Every scenario met its expectation."),
+            std::string::npos);
   EXPECT_NE(html.find("No invariant was violated"), std::string::npos);
 }
 
@@ -68,12 +75,14 @@ TEST(HtmlTest, ThousandsOfCrashStatesStayLight) {
   std::string html = RenderHtml(r);
   EXPECT_EQ(Count(html, "<details class=\"violation\""), kHtmlMaxDetailed);
   EXPECT_NE(html.find("2,300 more (summary only)"), std::string::npos);
-  EXPECT_LT(html.size(), 8u << 20) << "report.html grew to " << html.size() << " bytes";
+  EXPECT_LT(html.size(), 8u << 20)
+      << "report.html grew to " << html.size() << " bytes";
 }
 
 bool HaveChromium(std::string* binary) {
   for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-    if (RunShell(std::string("command -v ") + name + " >/dev/null").exit_code == 0) {
+    if (RunShell(std::string("command -v ") + name + " >/dev/null").exit_code ==
+        0) {
       *binary = name;
       return true;
     }
@@ -82,34 +91,43 @@ bool HaveChromium(std::string* binary) {
 }
 
 std::string ChromiumFlags(const std::filesystem::path& profile) {
-  return " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
-         " --disable-component-update --disable-sync --disable-dev-shm-usage --hide-scrollbars"
-         " --user-data-dir=" + ShellQuote(profile.string());
+  return " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+         "--disable-background-networking"
+         " --disable-component-update --disable-sync --disable-dev-shm-usage "
+         "--hide-scrollbars"
+         " --user-data-dir=" +
+         ShellQuote(profile.string());
 }
 
 TEST(HtmlBrowserTest, ChromiumShowsViolationTimelineAndReproduceCommand) {
   std::string chromium;
-  CRASHLAB_REQUIRE_TOOL(HaveChromium(&chromium), "headless Chromium not found (Debian: chromium)");
+  CRASHLAB_REQUIRE_TOOL(HaveChromium(&chromium),
+                        "headless Chromium not found (Debian: chromium)");
   TempDir tmp;
   RunRecord r = testing::BuildRun(testing::FailingSpec());
   ASSERT_TRUE(WriteReports(r, tmp.path(), kFormatHtml).ok());
   const std::string url = "file://" + (tmp.path() / kHtmlFile).string();
 
-  auto dom = RunShell("timeout 120 " + chromium + ChromiumFlags(tmp.path() / "profile-dom") +
+  auto dom = RunShell("timeout 120 " + chromium +
+                      ChromiumFlags(tmp.path() / "profile-dom") +
                       " --dump-dom " + ShellQuote(url) + " 2>/dev/null");
   ASSERT_EQ(dom.exit_code, 0) << dom.output;
   const std::string& page = dom.output;
   const Violation* first = nullptr;
   for (const auto& v : r.violations) {
-    if (v.scenario == "phantom-after-failed-rename" && first == nullptr) first = &v;
+    if (v.scenario == "phantom-after-failed-rename" && first == nullptr)
+      first = &v;
   }
   ASSERT_NE(first, nullptr);
   // The violation, its timeline with the crash marked, and the command.
   EXPECT_NE(page.find("phantom-after-failed-rename"), std::string::npos);
   EXPECT_NE(page.find("no-phantom-checkpoint"), std::string::npos);
   EXPECT_NE(page.find("<svg class=\"timeline\""), std::string::npos);
-  EXPECT_NE(page.find("crash after op " + std::to_string(first->crash_point)), std::string::npos);
-  EXPECT_NE(page.find("power cut after op " + std::to_string(first->crash_point)), std::string::npos);
+  EXPECT_NE(page.find("crash after op " + std::to_string(first->crash_point)),
+            std::string::npos);
+  EXPECT_NE(
+      page.find("power cut after op " + std::to_string(first->crash_point)),
+      std::string::npos);
   EXPECT_NE(page.find(first->reproduce_command), std::string::npos);
   // The script ran (the DOM is the live one) and did not throw on load.
   EXPECT_NE(page.find("id=\"only-failures\""), std::string::npos);
@@ -118,11 +136,13 @@ TEST(HtmlBrowserTest, ChromiumShowsViolationTimelineAndReproduceCommand) {
   std::filesystem::create_directories(ArtifactDir(), ec);
   const auto png = ArtifactDir() / "report_failing.png";
   std::filesystem::remove(png, ec);
-  std::filesystem::copy_file(tmp.path() / kHtmlFile, ArtifactDir() / "report_failing.html",
-                             std::filesystem::copy_options::overwrite_existing, ec);
-  auto shot = RunShell("timeout 120 " + chromium + ChromiumFlags(tmp.path() / "profile-shot") +
-                       " --window-size=1280,2200 --screenshot=" + ShellQuote(png.string()) + " " +
-                       ShellQuote(url));
+  std::filesystem::copy_file(
+      tmp.path() / kHtmlFile, ArtifactDir() / "report_failing.html",
+      std::filesystem::copy_options::overwrite_existing, ec);
+  auto shot = RunShell(
+      "timeout 120 " + chromium + ChromiumFlags(tmp.path() / "profile-shot") +
+      " --window-size=1280,2200 --screenshot=" + ShellQuote(png.string()) +
+      " " + ShellQuote(url));
   EXPECT_EQ(shot.exit_code, 0) << shot.output;
   ASSERT_TRUE(std::filesystem::exists(png)) << shot.output;
   EXPECT_GT(std::filesystem::file_size(png), 20000u);

@@ -1,8 +1,7 @@
 // summary.md: the headline, the unmet scenarios, the reproduce commands.
-#include "reports/markdown_writer.h"
-
 #include <gtest/gtest.h>
 
+#include "reports/markdown_writer.h"
 #include "tests/reports/sample_runs.h"
 
 namespace crashlab::reports {
@@ -10,28 +9,43 @@ namespace {
 
 TEST(MarkdownTest, PassingRunIsOneHeadlineAndARunLine) {
   std::string md = RenderMarkdown(testing::BuildRun(testing::PassingSpec()));
-  EXPECT_EQ(md.rfind("## ✅ crashlab: 3 scenarios, every expectation met", 0), 0u) << md;
+  EXPECT_EQ(md.rfind("## ✅ crashlab: 3 scenarios, every expectation met", 0),
+            0u)
+      << md;
   EXPECT_NE(md.find("seed 1234"), std::string::npos);
-  EXPECT_NE(md.find("36 crash states at 18 crash points"), std::string::npos) << md;
+  EXPECT_NE(md.find("36 crash states at 18 crash points"), std::string::npos)
+      << md;
   EXPECT_EQ(md.find("### Violations"), std::string::npos);
 }
 
 TEST(MarkdownTest, FailingRunListsUnmetScenariosAndReproduceCommands) {
   std::string md = RenderMarkdown(testing::BuildRun(testing::FailingSpec()));
-  EXPECT_EQ(md.rfind("## ❌ crashlab: 2 of 5 scenarios did not meet expectations", 0), 0u) << md;
-  EXPECT_NE(md.find("| phantom-after-failed-rename | `scenarios/catalog.json` | sim | pass | violated "
+  EXPECT_EQ(
+      md.rfind("## ❌ crashlab: 2 of 5 scenarios did not meet expectations", 0),
+      0u)
+      << md;
+  EXPECT_NE(md.find("| phantom-after-failed-rename | `scenarios/catalog.json` "
+                    "| sim | pass | violated "
                     "no-phantom-checkpoint (6) |"),
-            std::string::npos) << md;
-  EXPECT_NE(md.find("| kv-store &lt;exec> & friends |"), std::string::npos) << md;
-  EXPECT_NE(md.find("```sh\n  crashlab replay crashlab-report/repro/phantom-after-failed-rename-"),
-            std::string::npos) << md;
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| kv-store &lt;exec> & friends |"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("```sh\n  crashlab replay "
+                    "crashlab-report/repro/phantom-after-failed-rename-"),
+            std::string::npos)
+      << md;
   // The caught unsafe mode is not listed as something to act on.
-  EXPECT_EQ(md.find("skip-dir-fsync-is-caught-acknowledged-durable"), std::string::npos) << md;
-  EXPECT_NE(md.find("…and 1 more"), std::string::npos) << md;  // 6 violations, 5 shown
+  EXPECT_EQ(md.find("skip-dir-fsync-is-caught-acknowledged-durable"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("…and 1 more"), std::string::npos)
+      << md;  // 6 violations, 5 shown
 }
 
 TEST(MarkdownTest, StaysShortForHugeRuns) {
-  std::string md = RenderMarkdown(testing::BuildRun(testing::LargeSpec(20000, 7)));
+  std::string md =
+      RenderMarkdown(testing::BuildRun(testing::LargeSpec(20000, 7)));
   EXPECT_LT(md.size(), 12000u);
 }
 

@@ -24,7 +24,8 @@ TEST_P(MergeEqualsUnsharded, FailingRun) {
   ASSERT_TRUE(merged.ok()) << merged.status().ToString();
   EXPECT_EQ(WithoutTimings(*merged), WithoutTimings(unsharded));
   // Byte for byte, too, once timings are out.
-  EXPECT_EQ(RenderJson(WithoutTimings(*merged)), RenderJson(WithoutTimings(unsharded)));
+  EXPECT_EQ(RenderJson(WithoutTimings(*merged)),
+            RenderJson(WithoutTimings(unsharded)));
 }
 
 TEST_P(MergeEqualsUnsharded, LargeRun) {
@@ -34,7 +35,8 @@ TEST_P(MergeEqualsUnsharded, LargeRun) {
   EXPECT_EQ(WithoutTimings(*merged), WithoutTimings(BuildRun(spec)));
 }
 
-INSTANTIATE_TEST_SUITE_P(ShardCounts, MergeEqualsUnsharded, ::testing::Values(1u, 2u, 3u, 5u, 8u));
+INSTANTIATE_TEST_SUITE_P(ShardCounts, MergeEqualsUnsharded,
+                         ::testing::Values(1u, 2u, 3u, 5u, 8u));
 
 TEST(MergeTest, TimingsAreCombined) {
   auto merged = Merge(BuildShards(testing::FailingSpec(), 3));
@@ -73,7 +75,8 @@ TEST(MergeTest, SplitsAcrossModesMerge) {
   // Shard membership in BuildRun depends on the state's position, which the
   // per-mode specs renumber, so compare content rather than shard splits.
   RunRecord unsharded = BuildRun(spec);
-  EXPECT_EQ(WithoutTimings(*merged).scenarios, WithoutTimings(unsharded).scenarios);
+  EXPECT_EQ(WithoutTimings(*merged).scenarios,
+            WithoutTimings(unsharded).scenarios);
   EXPECT_EQ(merged->violations, unsharded.violations);
   EXPECT_EQ(merged->run.modes, unsharded.run.modes);
 }
@@ -83,12 +86,16 @@ TEST(MergeTest, RejectsMissingDuplicateAndMismatchedShards) {
   auto missing = Merge({shards[0], shards[2]}, {"a", "c"});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), Status::Code::kBadInput);
-  EXPECT_NE(missing.status().message().find("shard 2/3 of mode exec is missing"), std::string::npos)
+  EXPECT_NE(
+      missing.status().message().find("shard 2/3 of mode exec is missing"),
+      std::string::npos)
       << missing.status().ToString();
 
-  auto dup = Merge({shards[0], shards[1], shards[2], shards[1]}, {"a", "b", "c", "d"});
+  auto dup =
+      Merge({shards[0], shards[1], shards[2], shards[1]}, {"a", "b", "c", "d"});
   ASSERT_FALSE(dup.ok());
-  EXPECT_NE(dup.status().ToString().find("d (shard 2/3)"), std::string::npos) << dup.status().ToString();
+  EXPECT_NE(dup.status().ToString().find("d (shard 2/3)"), std::string::npos)
+      << dup.status().ToString();
 
   auto other_seed = shards;
   other_seed[1].run.seed = 99;
@@ -101,7 +108,8 @@ TEST(MergeTest, RejectsMissingDuplicateAndMismatchedShards) {
   EXPECT_FALSE(Merge(other_count).ok());
 
   auto other_expectation = shards;
-  other_expectation[1].scenarios[0].expected = {Verdict::kFail, {"acknowledged-durable"}};
+  other_expectation[1].scenarios[0].expected = {Verdict::kFail,
+                                                {"acknowledged-durable"}};
   EXPECT_FALSE(Merge(other_expectation).ok());
 
   EXPECT_FALSE(Merge({}).ok());

@@ -27,7 +27,8 @@ Outcome Invoke(std::vector<std::string> args) {
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out, err;
-  int code = RunReportCommand(static_cast<int>(argv.size()), argv.data(), out, err);
+  int code =
+      RunReportCommand(static_cast<int>(argv.size()), argv.data(), out, err);
   return {code, out.str(), err.str()};
 }
 
@@ -54,19 +55,23 @@ TEST(ReportCommandTest, MergeWritesTheMergedReportAndExitsWithTheVerdict) {
   auto passing = testing::BuildShards(testing::PassingSpec(), 2);
   ASSERT_TRUE(WriteReports(passing[0], tmp.path() / "p1").ok());
   ASSERT_TRUE(WriteReports(passing[1], tmp.path() / "p2").ok());
-  o = Invoke({"merge", (tmp.path() / "p1").string(), (tmp.path() / "p2").string(), "--out",
-           (tmp.path() / "pm").string()});
+  o = Invoke({"merge", (tmp.path() / "p1").string(),
+              (tmp.path() / "p2").string(), "--out",
+              (tmp.path() / "pm").string()});
   EXPECT_EQ(o.code, 0) << o.err;
 }
 
 TEST(ReportCommandTest, RenderWritesChosenFormatsBesideTheInput) {
   TempDir tmp;
-  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::FailingSpec()), tmp.path(), kFormatJson).ok());
+  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::FailingSpec()),
+                           tmp.path(), kFormatJson)
+                  .ok());
   Outcome o = Invoke({"render", (tmp.path() / kJsonFile).string(), "--md"});
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(std::filesystem::exists(tmp.path() / kMarkdownFile));
   EXPECT_FALSE(std::filesystem::exists(tmp.path() / kHtmlFile));
-  o = Invoke({"render", (tmp.path() / kJsonFile).string(), "--out", (tmp.path() / "all").string()});
+  o = Invoke({"render", (tmp.path() / kJsonFile).string(), "--out",
+              (tmp.path() / "all").string()});
   EXPECT_EQ(o.code, 0) << o.err;
   for (const char* f : {kJunitFile, kHtmlFile, kMarkdownFile}) {
     EXPECT_TRUE(std::filesystem::exists(tmp.path() / "all" / f)) << f;
@@ -74,9 +79,13 @@ TEST(ReportCommandTest, RenderWritesChosenFormatsBesideTheInput) {
 }
 
 TEST(ReportCommandTest, MalformedInputExitsTwoWithPosition) {
-  Outcome o = Invoke({"render", (SourceDir() / "data" / "bad_verdict.json").string(), "--html"});
+  Outcome o =
+      Invoke({"render", (SourceDir() / "data" / "bad_verdict.json").string(),
+              "--html"});
   EXPECT_EQ(o.code, 2);
-  EXPECT_NE(o.err.find("bad_verdict.json:9:17: /scenarios/0/verdict"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("bad_verdict.json:9:17: /scenarios/0/verdict"),
+            std::string::npos)
+      << o.err;
   o = Invoke({"merge", (SourceDir() / "data" / "syntax_error.json").string()});
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.err.find("syntax_error.json:5:16"), std::string::npos) << o.err;
@@ -98,9 +107,12 @@ TEST(ReportCommandTest, UsageErrorsExitTwo) {
 
 TEST(ReportCommandTest, UnwritableOutputExitsThree) {
   TempDir tmp;
-  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::PassingSpec()), tmp.path(), kFormatJson).ok());
+  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::PassingSpec()),
+                           tmp.path(), kFormatJson)
+                  .ok());
   ASSERT_TRUE(WriteFileAtomically(tmp.path() / "blocker", "x").ok());
-  Outcome o = Invoke({"render", (tmp.path() / kJsonFile).string(), "--out", (tmp.path() / "blocker" / "x").string()});
+  Outcome o = Invoke({"render", (tmp.path() / kJsonFile).string(), "--out",
+                      (tmp.path() / "blocker" / "x").string()});
   EXPECT_EQ(o.code, 3) << o.err;
 }
 

@@ -60,7 +60,8 @@ TEST(RunRecordTest, EmitsFormatVersionAndDerivedFields) {
   EXPECT_EQ(j["format"], "crashlab-report");
   EXPECT_EQ(j["format_version"], kFormatVersion);
   EXPECT_EQ(j["summary"]["violations"], r.violations.size());
-  EXPECT_EQ(j["summary"]["expectation_unmet"], 2u);  // the phantom and the exec error
+  EXPECT_EQ(j["summary"]["expectation_unmet"],
+            2u);  // the phantom and the exec error
   EXPECT_EQ(j["run"]["shard"], "1/1");
 }
 
@@ -85,7 +86,8 @@ TEST(RunRecordTest, ShardParse) {
   EXPECT_EQ(s->index, 2u);
   EXPECT_EQ(s->count, 5u);
   EXPECT_EQ(s->ToString(), "2/5");
-  for (const char* bad : {"", "0/3", "4/3", "1/0", "1-3", "a/b", "1/3x", "/3"}) {
+  for (const char* bad :
+       {"", "0/3", "4/3", "1/0", "1-3", "a/b", "1/3x", "/3"}) {
     EXPECT_FALSE(Shard::Parse(bad).ok()) << bad;
   }
 }
@@ -104,7 +106,8 @@ TEST(RunRecordTest, FromJsonNamesTheBadField) {
   r = FromJson(j);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().where(), "/violations/0/trace/2/op");
-  EXPECT_NE(r.status().message().find("missing required field"), std::string::npos);
+  EXPECT_NE(r.status().message().find("missing required field"),
+            std::string::npos);
 
   j = ToJson(BuildRun(FailingSpec()));
   j["scenarios"][0]["crash_points"][1] = -4;
@@ -119,7 +122,8 @@ TEST(RunRecordTest, FromJsonRejectsOtherFormatsAndVersions) {
   auto r = FromJson(j);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().where(), "/format_version");
-  EXPECT_NE(r.status().message().find("unsupported format version 2"), std::string::npos);
+  EXPECT_NE(r.status().message().find("unsupported format version 2"),
+            std::string::npos);
   j["format_version"] = 1;
   j["format"] = "something-else";
   EXPECT_FALSE(FromJson(j).ok());
@@ -147,7 +151,8 @@ TEST(RunClockTest, MachineAndTimestamps) {
   EXPECT_FALSE(m.hostname.empty());
   EXPECT_EQ(m.kernel.rfind("Linux ", 0), 0u) << m.kernel;
   EXPECT_GT(m.cores, 0u);
-  EXPECT_EQ(Rfc3339(std::chrono::system_clock::from_time_t(1714564800)), "2024-05-01T12:00:00Z");
+  EXPECT_EQ(Rfc3339(std::chrono::system_clock::from_time_t(1714564800)),
+            "2024-05-01T12:00:00Z");
 }
 
 }  // namespace

@@ -8,8 +8,9 @@ namespace crashlab::reports::testing {
 
 namespace {
 
-const std::vector<std::string> kInvariants = {"no-phantom-checkpoint", "acknowledged-durable",
-                                              "state-matches-oracle", "errors-not-crashes"};
+const std::vector<std::string> kInvariants = {
+    "no-phantom-checkpoint", "acknowledged-durable", "state-matches-oracle",
+    "errors-not-crashes"};
 
 RunInfo SampleRunInfo(std::vector<std::string> modes) {
   RunInfo r;
@@ -24,7 +25,8 @@ RunInfo SampleRunInfo(std::vector<std::string> modes) {
   return r;
 }
 
-ScenarioResult Scenario(std::string file, std::string name, std::string mode, Expectation expected = {}) {
+ScenarioResult Scenario(std::string file, std::string name, std::string mode,
+                        Expectation expected = {}) {
   ScenarioResult s;
   s.file = std::move(file);
   s.name = std::move(name);
@@ -37,24 +39,30 @@ ScenarioResult Scenario(std::string file, std::string name, std::string mode, Ex
 
 }  // namespace
 
-Violation SampleViolation(const ScenarioResult& s, uint64_t point, const std::string& mode,
+Violation SampleViolation(const ScenarioResult& s, uint64_t point,
+                          const std::string& mode,
                           const std::string& invariant) {
   Violation v;
   v.scenario_file = s.file;
   v.scenario = s.name;
   v.mode = s.mode;
   v.invariant = invariant;
-  v.message = "checkpoint \"ckpt-000003\" is listed after recovery, but its commit <rename CATALOG.json.tmp → "
-              "CATALOG.json> never became durable & the in-memory catalog was not rolled back";
+  v.message =
+      "checkpoint \"ckpt-000003\" is listed after recovery, but its commit "
+      "<rename CATALOG.json.tmp → "
+      "CATALOG.json> never became durable & the in-memory catalog was not "
+      "rolled back";
   v.crash_point = point;
   v.crash_mode = mode;
-  const char* ops[] = {"write", "fsync", "create", "write", "fsync", "rename", "fsyncdir", "unlink", "write"};
+  const char* ops[] = {"write",  "fsync",    "create", "write", "fsync",
+                       "rename", "fsyncdir", "unlink", "write"};
   uint64_t first = point >= 4 ? point - 4 : 0;
   for (uint64_t i = first; i <= point + 4; ++i) {
     TraceOp op;
     op.index = i;
     op.op = ops[i % 9];
-    op.path = op.op == "fsyncdir" ? "checkpoints" : "checkpoints/ckpt-000003/MANIFEST.json";
+    op.path = op.op == "fsyncdir" ? "checkpoints"
+                                  : "checkpoints/ckpt-000003/MANIFEST.json";
     if (op.op == "rename") {
       op.path = "checkpoints/CATALOG.json.tmp";
       op.path2 = "checkpoints/CATALOG.json";
@@ -70,26 +78,39 @@ Violation SampleViolation(const ScenarioResult& s, uint64_t point, const std::st
     }
     v.trace.push_back(op);
   }
-  v.faults.push_back({point, "rename", "checkpoints/CATALOG.json.tmp", 0, 0, "error_after", "EIO",
-                      "rule 0: {\"op\":\"rename\",\"action\":\"error_after\",\"nth\":2}"});
-  v.catalog_expected = {{"ckpt-000001", {{"epoch", 1}}}, {"ckpt-000002", {{"epoch", 2}}}};
-  v.catalog_recovered = {{"ckpt-000001", {{"epoch", 1}}}, {"ckpt-000002", {{"epoch", 2}}},
+  v.faults.push_back(
+      {point, "rename", "checkpoints/CATALOG.json.tmp", 0, 0, "error_after",
+       "EIO",
+       "rule 0: {\"op\":\"rename\",\"action\":\"error_after\",\"nth\":2}"});
+  v.catalog_expected = {{"ckpt-000001", {{"epoch", 1}}},
+                        {"ckpt-000002", {{"epoch", 2}}}};
+  v.catalog_recovered = {{"ckpt-000001", {{"epoch", 1}}},
+                         {"ckpt-000002", {{"epoch", 2}}},
                          {"ckpt-000003", {{"epoch", 3}}}};
   v.wal.issued = 12;
-  v.wal.acknowledged = {{3, "put", "user:17"}, {7, "checkpoint", "ckpt-000002"}, {10, "put", "user:42"}};
+  v.wal.acknowledged = {{3, "put", "user:17"},
+                        {7, "checkpoint", "ckpt-000002"},
+                        {10, "put", "user:42"}};
   v.wal.recovered_prefix = 9;
-  v.checkpoint_files = {{"ckpt-000002", {"state-0.snap", "MANIFEST.json"}, {}, {}},
-                        {"ckpt-000003", {"MANIFEST.json"}, {"state-0.delta"}, {"COMMITTED"}}};
-  v.files = {{"checkpoints/CATALOG.json", {true, "file", 311, "sha256:9a1f00c2"}, {true, "file", 402, "sha256:77be01d4"}},
-             {"checkpoints/ckpt-000003/state-0.delta", {false, "", 0, ""}, {true, "file", 8192, "sha256:c0ffee00"}}};
+  v.checkpoint_files = {
+      {"ckpt-000002", {"state-0.snap", "MANIFEST.json"}, {}, {}},
+      {"ckpt-000003", {"MANIFEST.json"}, {"state-0.delta"}, {"COMMITTED"}}};
+  v.files = {{"checkpoints/CATALOG.json",
+              {true, "file", 311, "sha256:9a1f00c2"},
+              {true, "file", 402, "sha256:77be01d4"}},
+             {"checkpoints/ckpt-000003/state-0.delta",
+              {false, "", 0, ""},
+              {true, "file", 8192, "sha256:c0ffee00"}}};
   v.state.matching = 41;
-  v.state.differences = {{"user:42", std::string("v=\"42\" <acked>"), std::nullopt},
-                         {"user:43", std::nullopt, std::string("phantom")}};
+  v.state.differences = {
+      {"user:42", std::string("v=\"42\" <acked>"), std::nullopt},
+      {"user:43", std::nullopt, std::string("phantom")}};
   v.recovery_result = {{"status", "ok"},
                        {"checkpoint", "ckpt-000003"},
                        {"wal_records_replayed", 2},
                        {"torn_tail", false}};
-  std::string slug = s.name + "-" + invariant + "-op" + std::to_string(point) + "-" + mode;
+  std::string slug =
+      s.name + "-" + invariant + "-op" + std::to_string(point) + "-" + mode;
   std::replace(slug.begin(), slug.end(), ':', '_');
   v.reproducer = "crashlab-report/repro/" + slug + ".json";
   v.reproduce_command = "crashlab replay " + v.reproducer;
@@ -99,9 +120,10 @@ Violation SampleViolation(const ScenarioResult& s, uint64_t point, const std::st
 RunSpec PassingSpec() {
   RunSpec spec;
   spec.run = SampleRunInfo({"sim"});
-  spec.scenarios = {Scenario("scenarios/catalog.json", "catalog-rename-ok", "sim"),
-                    Scenario("scenarios/gc.json", "gc-keeps-shared-files", "sim"),
-                    Scenario("scenarios/wal.json", "torn-wal-tail", "sim")};
+  spec.scenarios = {
+      Scenario("scenarios/catalog.json", "catalog-rename-ok", "sim"),
+      Scenario("scenarios/gc.json", "gc-keeps-shared-files", "sim"),
+      Scenario("scenarios/wal.json", "torn-wal-tail", "sim")};
   for (size_t s = 0; s < spec.scenarios.size(); ++s) {
     for (uint64_t p = 0; p < 6; ++p) {
       spec.states.push_back({s, p, "drop", {}});
@@ -117,19 +139,22 @@ RunSpec FailingSpec() {
   spec.scenarios = {
       Scenario("scenarios/catalog.json", "phantom-after-failed-rename", "sim"),
       Scenario("scenarios/catalog.json", "catalog-rename-ok", "sim"),
-      Scenario("scenarios/unsafe/skip_dir_fsync.json", "skip-dir-fsync-is-caught", "sim",
+      Scenario("scenarios/unsafe/skip_dir_fsync.json",
+               "skip-dir-fsync-is-caught", "sim",
                {Verdict::kFail, {"acknowledged-durable"}}),
       Scenario("scenarios/gc.json", "gc-keeps-shared-files", "sim"),
       Scenario("scenarios/exec/kv.json", "kv-store <exec> & friends", "exec"),
   };
   spec.scenarios[4].verdict = Verdict::kError;
-  spec.scenarios[4].error = "exec: ./bin/kv: No such file or directory (run `make kv` first)";
+  spec.scenarios[4].error =
+      "exec: ./bin/kv: No such file or directory (run `make kv` first)";
   spec.scenarios[4].invariants.clear();
   for (size_t s = 0; s < 4; ++s) {
     for (uint64_t p = 0; p < 8; ++p) {
       for (const char* mode : {"drop", "prefix:1", "torn"}) {
         CrashStateSpec st{s, p, mode, {}};
-        if (s == 0 && p >= 5 && std::string(mode) != "torn") st.violated = {"no-phantom-checkpoint"};
+        if (s == 0 && p >= 5 && std::string(mode) != "torn")
+          st.violated = {"no-phantom-checkpoint"};
         if (s == 2 && p % 3 == 1) st.violated = {"acknowledged-durable"};
         spec.states.push_back(st);
       }
@@ -142,12 +167,17 @@ RunSpec LargeSpec(size_t states, size_t violating_every) {
   RunSpec spec;
   spec.run = SampleRunInfo({"sim"});
   for (int i = 0; i < 40; ++i) {
-    spec.scenarios.push_back(Scenario("scenarios/bulk_" + std::to_string(i / 10) + ".json",
-                                      "bulk-" + std::to_string(i), "sim"));
+    spec.scenarios.push_back(
+        Scenario("scenarios/bulk_" + std::to_string(i / 10) + ".json",
+                 "bulk-" + std::to_string(i), "sim"));
   }
   for (size_t k = 0; k < states; ++k) {
-    CrashStateSpec st{k % spec.scenarios.size(), k / spec.scenarios.size(), k % 2 ? "drop" : "torn", {}};
-    if (violating_every > 0 && k % violating_every == 0) st.violated = {"state-matches-oracle"};
+    CrashStateSpec st{k % spec.scenarios.size(),
+                      k / spec.scenarios.size(),
+                      k % 2 ? "drop" : "torn",
+                      {}};
+    if (violating_every > 0 && k % violating_every == 0)
+      st.violated = {"state-matches-oracle"};
     spec.states.push_back(st);
   }
   return spec;
@@ -165,7 +195,8 @@ RunRecord BuildRun(const RunSpec& spec, Shard shard) {
     s.crash_points.push_back(st.point);
     ++s.crash_states;
     for (auto& inv : s.invariants) {
-      bool violated = std::find(st.violated.begin(), st.violated.end(), inv.id) != st.violated.end();
+      bool violated = std::find(st.violated.begin(), st.violated.end(),
+                                inv.id) != st.violated.end();
       if (violated) {
         ++inv.violated;
         r.violations.push_back(SampleViolation(s, st.point, st.mode, inv.id));
@@ -175,9 +206,11 @@ RunRecord BuildRun(const RunSpec& spec, Shard shard) {
     }
   }
   for (auto& s : r.scenarios) {
-    bool any = std::any_of(s.invariants.begin(), s.invariants.end(),
-                           [](const InvariantCount& c) { return c.violated > 0; });
-    if (s.verdict != Verdict::kError) s.verdict = any ? Verdict::kFail : Verdict::kPass;
+    bool any =
+        std::any_of(s.invariants.begin(), s.invariants.end(),
+                    [](const InvariantCount& c) { return c.violated > 0; });
+    if (s.verdict != Verdict::kError)
+      s.verdict = any ? Verdict::kFail : Verdict::kPass;
   }
   Canonicalize(&r);
   return r;

@@ -39,7 +39,8 @@ RunRecord BuildRun(const RunSpec& spec, Shard shard = {});
 std::vector<RunRecord> BuildShards(const RunSpec& spec, uint32_t count);
 
 // A fully populated violation (every optional part present).
-Violation SampleViolation(const ScenarioResult& s, uint64_t point, const std::string& mode,
+Violation SampleViolation(const ScenarioResult& s, uint64_t point,
+                          const std::string& mode,
                           const std::string& invariant);
 
 }  // namespace crashlab::reports::testing

@@ -14,10 +14,14 @@ using testing::ShellQuote;
 using testing::SourceDir;
 using testing::TempDir;
 
-std::filesystem::path SchemaPath() { return SourceDir().parent_path().parent_path() / "reports" / "report.schema.json"; }
+std::filesystem::path SchemaPath() {
+  return SourceDir().parent_path().parent_path() / "reports" /
+         "report.schema.json";
+}
 
 bool HaveValidator() {
-  return RunShell("python3 -c 'import jsonschema' >/dev/null 2>&1").exit_code == 0;
+  return RunShell("python3 -c 'import jsonschema' >/dev/null 2>&1").exit_code ==
+         0;
 }
 
 // Validates `doc` (a file) with Draft 2020-12 and format checking; also
@@ -27,31 +31,41 @@ testing::CommandResult Validate(const std::filesystem::path& doc) {
       "import json,sys,jsonschema\n"
       "schema=json.load(open(sys.argv[1]))\n"
       "jsonschema.Draft202012Validator.check_schema(schema)\n"
-      "v=jsonschema.Draft202012Validator(schema,format_checker=jsonschema.FormatChecker())\n"
-      "errs=sorted(v.iter_errors(json.load(open(sys.argv[2]))),key=lambda e:list(e.absolute_path))\n"
-      "for e in errs: print('/'+'/'.join(map(str,e.absolute_path))+': '+e.message)\n"
+      "v=jsonschema.Draft202012Validator(schema,format_checker=jsonschema."
+      "FormatChecker())\n"
+      "errs=sorted(v.iter_errors(json.load(open(sys.argv[2]))),key=lambda "
+      "e:list(e.absolute_path))\n"
+      "for e in errs: print('/'+'/'.join(map(str,e.absolute_path))+': "
+      "'+e.message)\n"
       "sys.exit(1 if errs else 0)\n";
-  return RunShell("python3 -c " + ShellQuote(script) + " " + ShellQuote(SchemaPath().string()) + " " +
+  return RunShell("python3 -c " + ShellQuote(script) + " " +
+                  ShellQuote(SchemaPath().string()) + " " +
                   ShellQuote(doc.string()));
 }
 
 class SchemaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    CRASHLAB_REQUIRE_TOOL(HaveValidator(), "python3 with the jsonschema module (Debian: python3-jsonschema) not found");
+    CRASHLAB_REQUIRE_TOOL(HaveValidator(),
+                          "python3 with the jsonschema module (Debian: "
+                          "python3-jsonschema) not found");
   }
 };
 
 TEST_F(SchemaTest, PassingRunIsValid) {
   TempDir tmp;
-  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::PassingSpec()), tmp.path(), kFormatJson).ok());
+  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::PassingSpec()),
+                           tmp.path(), kFormatJson)
+                  .ok());
   auto r = Validate(tmp.path() / kJsonFile);
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
 TEST_F(SchemaTest, FailingRunIsValid) {
   TempDir tmp;
-  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::FailingSpec()), tmp.path(), kFormatJson).ok());
+  ASSERT_TRUE(WriteReports(testing::BuildRun(testing::FailingSpec()),
+                           tmp.path(), kFormatJson)
+                  .ok());
   auto r = Validate(tmp.path() / kJsonFile);
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
@@ -74,7 +88,8 @@ TEST_F(SchemaTest, SchemaRejectsWhatToJsonNeverEmits) {
   ASSERT_TRUE(WriteFileAtomically(tmp.path() / "bad.json", j.dump()).ok());
   auto r = Validate(tmp.path() / "bad.json");
   EXPECT_EQ(r.exit_code, 1) << r.output;
-  EXPECT_NE(r.output.find("/scenarios/0/verdict"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("/scenarios/0/verdict"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("surprise"), std::string::npos) << r.output;
 }
 

@@ -29,14 +29,18 @@ CommandResult RunShell(const std::string& command) {
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
 
 TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "crashlab-reports-XXXXXX").string();
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "crashlab-reports-XXXXXX")
+          .string();
   char* made = ::mkdtemp(pattern.data());
   if (made != nullptr) path_ = made;
 }

@@ -4,10 +4,10 @@
 // for missing tools: a test skips with a reason unless the environment sets
 // CRASHLAB_REQUIRE_TOOLS=1, in which case a missing tool is a failure.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace crashlab::reports::testing {
 
@@ -43,13 +43,14 @@ std::filesystem::path ArtifactDir();
 
 // Skips the test (or fails it, under CRASHLAB_REQUIRE_TOOLS=1) when `ok` is
 // false. Use at the top of a TEST body.
-#define CRASHLAB_REQUIRE_TOOL(ok, reason)                                              \
-  do {                                                                                 \
-    if (!(ok)) {                                                                       \
-      if (::crashlab::reports::testing::ToolsRequired()) {                             \
-        FAIL() << (reason) << " (CRASHLAB_REQUIRE_TOOLS=1)";                           \
-      } else {                                                                         \
-        GTEST_SKIP() << (reason) << "; set CRASHLAB_REQUIRE_TOOLS=1 to make this fail"; \
-      }                                                                                \
-    }                                                                                  \
+#define CRASHLAB_REQUIRE_TOOL(ok, reason)                                   \
+  do {                                                                      \
+    if (!(ok)) {                                                            \
+      if (::crashlab::reports::testing::ToolsRequired()) {                  \
+        FAIL() << (reason) << " (CRASHLAB_REQUIRE_TOOLS=1)";                \
+      } else {                                                              \
+        GTEST_SKIP() << (reason)                                            \
+                     << "; set CRASHLAB_REQUIRE_TOOLS=1 to make this fail"; \
+      }                                                                     \
+    }                                                                       \
   } while (0)
