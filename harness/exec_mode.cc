@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "faultfs/json_util.h"
 #include "faultfs/posix_vfs.h"
 #include "harness/crash_mode_list.h"
 #include "harness/exec_checks.h"
@@ -323,7 +324,7 @@ bool RunContext::StepControl(const Step& s, ExecStepOutcome* o) {
     o->detail += "ctl sync: everything durable";
   } else if (s.kind == StepKind::kInject) {
     st = mount_->Inject(s.rule);
-    o->detail = "ctl inject " + s.rule.ToJson().dump();
+    o->detail = "ctl inject " + faultfs::DumpJson(s.rule.ToJson());
   } else if (s.kind == StepKind::kClear) {
     st = mount_->Clear();
     o->detail = "ctl clear";

@@ -1,6 +1,7 @@
 // crashlab replay REPRO.json
 #include <boost/program_options.hpp>
 
+#include "faultfs/json_util.h"
 #include "harness/cli.h"
 #include "harness/explorer.h"
 #include "harness/run_record_builder.h"
@@ -72,7 +73,9 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
   bool violated = inv < c.findings.size() && c.findings[inv].violated;
   if (vm.count("json")) {
     if (violated)
-      out << reports::ToJson(ToViolation(plan, c, inv, file)).dump(2) << "\n";
+      out << faultfs::DumpJson(reports::ToJson(ToViolation(plan, c, inv, file)),
+                               2)
+          << "\n";
     return violated ? kExitViolation : kExitOk;
   }
   out << "replaying " << sc.name << " (seed " << plan.seed
@@ -98,7 +101,8 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
   }
   out << "\nVIOLATED " << sc.invariants[inv] << ": " << c.findings[inv].message
       << "\n\n";
-  out << reports::ToJson(ToViolation(plan, c, inv, file)).dump(2) << "\n";
+  out << faultfs::DumpJson(reports::ToJson(ToViolation(plan, c, inv, file)), 2)
+      << "\n";
   return kExitViolation;
 }
 

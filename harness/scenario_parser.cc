@@ -10,6 +10,7 @@
 
 #include "engine/unsafe_mode.h"
 #include "faultfs/crash_mode.h"
+#include "faultfs/json_util.h"
 #include "harness/crash_mode_list.h"
 #include "harness/exec_scenario.h"
 #include "harness/invariant_ids.h"
@@ -870,6 +871,15 @@ void Parser::CheckExecScenario(const json& root) {
 }
 
 ParseOutcome Parser::Run() {
+  if (auto at = faultfs::JsonTooDeepAt(text_)) {
+    auto pos = reports::PositionOfOffset(text_, *at);
+    out_.errors.push_back(
+        InputError{.file = file_,
+                   .line = pos.line,
+                   .column = pos.column,
+                   .message = "JSON " + faultfs::JsonTooDeepMessage(*at)});
+    return std::move(out_);
+  }
   json root;
   try {
     root = json::parse(text_);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "faultfs/json_util.h"
 #include "reports/canonical.h"
 #include "reports/html_writer.h"
 #include "reports/json_locate.h"
@@ -48,6 +49,11 @@ size_t LocatePointer(std::string_view text, std::string pointer) {
 }  // namespace
 
 Result<RunRecord> ParseReport(std::string_view text, const std::string& name) {
+  if (auto at = faultfs::JsonTooDeepAt(text)) {
+    return Status::BadInput(
+        Where(text, name, *at),
+        "malformed JSON: " + faultfs::JsonTooDeepMessage(*at));
+  }
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.begin(), text.end());
@@ -89,9 +95,7 @@ Result<RunRecord> ReadReportFile(const std::filesystem::path& path) {
 std::string RenderJson(const RunRecord& record) {
   RunRecord canonical = record;
   Canonicalize(&canonical);
-  return ToJson(canonical).dump(2, ' ', false,
-                                nlohmann::json::error_handler_t::replace) +
-         "\n";
+  return faultfs::DumpJson(ToJson(canonical), 2) + "\n";
 }
 
 Status WriteFileAtomically(const std::filesystem::path& path,

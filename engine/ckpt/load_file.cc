@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::engine::ckpt {
 
 using faultfs::Status;
@@ -44,6 +46,10 @@ faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text,
     ++line_no;
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;
+    if (auto at = faultfs::JsonTooDeepAt(line)) {
+      return Bad(name, line_no, *at + 1,
+                 "malformed JSON: " + faultfs::JsonTooDeepMessage(*at));
+    }
     json j;
     try {
       j = json::parse(line);

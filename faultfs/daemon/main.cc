@@ -20,6 +20,7 @@
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
 #include "faultfs/daemon/rules_file.h"
+#include "faultfs/json_util.h"
 
 namespace po = boost::program_options;
 using namespace crashlab::faultfs;          // NOLINT: a main file, not a header
@@ -312,13 +313,14 @@ int RunCtl(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!mode.empty()) req["mode"] = mode;
-  auto reply = ControlRequest(control, req.dump());
+  auto reply = ControlRequest(control, DumpJson(req));
   if (!reply.ok()) {
     std::cerr << "faultfs ctl: " << reply.status().ToString()
               << " (is the daemon running with --control " << control << "?)\n";
     return kExitEnv;
   }
   std::cout << *reply << "\n";
+  if (JsonTooDeepAt(*reply)) return kExitEnv;
   try {
     auto j = nlohmann::json::parse(*reply);
     return j.value("ok", false) ? kExitOk : kExitUsage;

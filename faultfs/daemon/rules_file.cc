@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::faultfs::daemon {
 namespace {
 
@@ -72,6 +74,10 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
   std::vector<FaultRule> rules;
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '[') {
+    if (auto at = JsonTooDeepAt(text)) {
+      auto [line, col] = LineCol(text, *at);
+      return At(name, line, col, JsonTooDeepMessage(*at));
+    }
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(text);
@@ -98,6 +104,8 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
     ++lineno;
     size_t start = line.find_first_not_of(" \t\r");
     if (start == std::string::npos || line[start] == '#') continue;
+    if (auto at = JsonTooDeepAt(line))
+      return At(name, lineno, *at + 1, JsonTooDeepMessage(*at));
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
