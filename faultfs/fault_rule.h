@@ -101,7 +101,7 @@ enum class ActionKind {
                       // ops: ENOSPC
   kFsyncLie,          // fsync returns 0 but persists nothing
   kFsyncgate,         // fsync fails EIO once; the dirty data is dropped (never
-               // durable), the next fsync returns 0
+                      // durable), the next fsync returns 0
   kCorrupt,   // read: the returned bytes are damaged (transient), or with
               // `persistent` the file's stored (visible and durable) content
   kTruncate,  // the file is cut to `size` bytes (visible and durable)
@@ -161,6 +161,13 @@ struct FaultRule {
   static Result<FaultRule> Parse(std::string_view json_text,
                                  std::string_view where = "rule");
 };
+
+// Bounds checked by FromJson (a rule can never make faultfs allocate, loop
+// or wait without bound; see faultfs/README.md "Bounds"):
+inline constexpr uint64_t kMaxRuleBytes = 1ull << 30;   // bytes, range lengths
+inline constexpr uint64_t kMaxRuleSize = 1ull << 44;    // size, range offsets
+inline constexpr uint64_t kMaxRuleDelayMs = 60000;      // delay_ms (>= 1)
+inline constexpr uint64_t kMaxRuleBitflips = 1u << 20;  // corrupt.bitflips
 
 // GlobMatch and ValidateGlob: see faultfs/glob.h.
 
