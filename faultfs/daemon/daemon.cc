@@ -404,7 +404,9 @@ int Daemon::Run() {
     if (!control.ok()) {
       std::cerr << "faultfs: control socket: " << control.status().ToString()
                 << "\n";
-      return kExitEnv;
+      // An unsafe directory or a path too long: the --control value is bad.
+      int err = control.status().err();
+      return err == EPERM || err == EINVAL ? kExitUsage : kExitEnv;
     }
     control_ = std::move(control).value();
   }

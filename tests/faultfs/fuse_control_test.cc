@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <chrono>
 #include <map>
 
+#include "faultfs/daemon/control_server.h"
 #include "tests/faultfs/fuse_test_util.h"
 
 namespace crashlab::faultfs::testing {
@@ -48,6 +50,37 @@ void ExpectError(const std::string& reply, const std::string& needle) {
   ASSERT_FALSE(j.is_discarded()) << reply;
   EXPECT_FALSE(j.value("ok", true)) << reply;
   EXPECT_NE(j.value("error", "").find(needle), std::string::npos) << reply;
+}
+
+// The socket is refused in a directory other users could write to (no
+// FUSE needed: Listen() checks before anything is mounted).
+TEST(ControlSocketDir, WorldWritableWithoutStickyBitIsRefused) {
+  char tmpl[] = "/tmp/crashlab-sockdir-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string sock = dir + "/ctl.sock";
+  ASSERT_EQ(chmod(dir.c_str(), 0777), 0);
+  auto refused = daemon::ControlServer::Listen(sock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().err(), EPERM);
+  EXPECT_EQ(refused.status().path(), dir);
+  EXPECT_NE(refused.status().message().find("sticky"), std::string::npos);
+  struct stat st;
+  EXPECT_NE(lstat(sock.c_str(), &st), 0);   // nothing was created
+  ASSERT_EQ(chmod(dir.c_str(), 01777), 0);  // like /tmp: allowed
+  {
+    auto ok = daemon::ControlServer::Listen(sock);
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+    ASSERT_EQ(lstat(sock.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
+  ASSERT_EQ(chmod(dir.c_str(), 0700), 0);
+  {
+    auto ok = daemon::ControlServer::Listen(sock);
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  }
+  EXPECT_NE(lstat(sock.c_str(), &st), 0);  // removed on destruction
+  rmdir(dir.c_str());
 }
 
 TEST(FuseControl, BadInputGetsErrorRepliesAndTheDaemonSurvives) {
