@@ -3,6 +3,9 @@
 
 #include <fcntl.h>
 #include <fuse.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -58,6 +61,7 @@ nlohmann::json Error(const std::string& message) {
 }  // namespace
 
 Daemon::~Daemon() {
+  if (exit_with_fd_ >= 0) close(exit_with_fd_);
   if (trace_fd_ >= 0) close(trace_fd_);
   if (backing_fd_ >= 0) close(backing_fd_);
 }
@@ -115,6 +119,17 @@ void Daemon::HousekeeperLoop() {
     }
     lock.unlock();
     FlushTrace();
+    if (exit_with_fd_ >= 0) {
+      pollfd p{exit_with_fd_, POLLIN, 0};
+      if (poll(&p, 1, 0) > 0) {
+        // The owner died (SIGKILL, crash): unmount exactly as on SIGTERM.
+        std::cerr << "faultfs: process " << options_.exit_with
+                  << " (--exit-with) ended: unmounting\n";
+        close(exit_with_fd_);
+        exit_with_fd_ = -1;
+        kill(getpid(), SIGTERM);
+      }
+    }
     lock.lock();
   }
 }
@@ -453,6 +468,15 @@ int Daemon::Run() {
       fuse_unmount(fuse_);
       fuse_destroy(fuse_);
       return kExitEnv;
+    }
+  }
+  if (options_.exit_with > 0) {
+    exit_with_fd_ =
+        static_cast<int>(syscall(SYS_pidfd_open, options_.exit_with, 0));
+    if (exit_with_fd_ < 0) {
+      std::cerr << "faultfs: --exit-with " << options_.exit_with << ": "
+                << strerror(errno) << "; unmounting\n";
+      kill(getpid(), SIGTERM);
     }
   }
   housekeeper_ = std::thread([this] { HousekeeperLoop(); });

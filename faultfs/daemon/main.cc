@@ -1,6 +1,7 @@
 // faultfs: mount / unmount / ctl. See faultfs/README.md.
 #include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -110,6 +111,7 @@ int RunMount(const std::vector<std::string>& args) {
   std::string control, rules, trace, model = "strict";
   uint64_t seed = 0;
   double attr_timeout = 1.0;
+  int64_t exit_with = 0;
   opts.add_options()("help,h", "show this help")(
       "control", po::value(&control),
       "SOCKET: unix socket (created mode 0600) for `faultfs ctl`; "
@@ -142,6 +144,9 @@ int RunMount(const std::vector<std::string>& args) {
       "attr-timeout", po::value(&attr_timeout),
       "SECONDS the kernel may cache attributes (default 1; "
       "caches are invalidated at every crash)")(
+      "exit-with", po::value(&exit_with),
+      "PID: unmount and exit when process PID ends (crashlab passes its own "
+      "pid: a killed harness never leaves a mount behind)")(
       "debug,d", "libfuse debug output (implies --foreground)");
   po::options_description hidden;
   std::vector<std::string> positional;
@@ -234,10 +239,19 @@ int RunMount(const std::vector<std::string>& args) {
   o.allow_other = vm.count("allow-other") != 0;
   o.backing_fsync = vm.count("no-backing-fsync") == 0;
   o.direct_io = vm.count("direct-io") != 0;
-  if (attr_timeout < 0) {
-    std::cerr << "faultfs mount: --attr-timeout must be >= 0\n";
+  if (!(attr_timeout >= 0 && attr_timeout <= 3600)) {
+    std::cerr << "faultfs mount: --attr-timeout must be between 0 and 3600 "
+                 "seconds\n";
     return kExitUsage;
   }
+  if (exit_with < 0 || exit_with > 4194304 ||
+      (exit_with > 0 && kill(static_cast<pid_t>(exit_with), 0) != 0 &&
+       errno == ESRCH)) {
+    std::cerr << "faultfs mount: --exit-with " << exit_with
+              << ": no such process\n";
+    return kExitUsage;
+  }
+  o.exit_with = static_cast<pid_t>(exit_with);
   o.attr_timeout = attr_timeout;
   Daemon daemon(std::move(o));
   return daemon.Run();

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <thread>
 
 #include "faultfs/daemon/control_server.h"
 #include "tests/faultfs/fuse_test_util.h"
@@ -81,6 +82,38 @@ TEST(ControlSocketDir, WorldWritableWithoutStickyBitIsRefused) {
   }
   EXPECT_NE(lstat(sock.c_str(), &st), 0);  // removed on destruction
   rmdir(dir.c_str());
+}
+
+// --exit-with PID: when the owner (crashlab) is SIGKILLed, the daemon
+// unmounts by itself; no mount is left behind.
+TEST(FuseControl, ExitWithUnmountsWhenTheOwnerIsKilled) {
+  pid_t owner = fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    alarm(120);  // never outlives a broken test
+    pause();
+    _exit(0);
+  }
+  FUSE_TEST_SETUP(m, "--exit-with", std::to_string(owner));
+  ASSERT_TRUE(IsMounted(m->mnt()));
+  ASSERT_EQ(kill(owner, SIGKILL), 0);
+  ASSERT_EQ(waitpid(owner, nullptr, 0), owner);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gone = !IsMounted(m->mnt());
+  }
+  EXPECT_TRUE(gone) << "the mount outlived its --exit-with process";
+}
+
+TEST(FuseControl, ExitWithANonexistentProcessIsRefused) {
+  std::string why = FuseUnusableReason();
+  if (!why.empty()) GTEST_SKIP() << why;
+  std::string err;
+  auto m = FaultfsMount::Start({"--exit-with", "4194304"}, &err);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(err.find("--exit-with 4194304: no such process"), std::string::npos)
+      << err;
 }
 
 TEST(FuseControl, BadInputGetsErrorRepliesAndTheDaemonSurvives) {
