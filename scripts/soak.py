@@ -325,6 +325,11 @@ class Soak:
         warm = [kb for (t, kb) in self.rss if t >= a.seconds * 0.25] or [self.rss[-1][1]]
         growth = self.rss[-1][1] - warm[0]
         print(f"soak: rss kB over time: {self.rss}")
+        span = self.rss[-1][0] - self.rss[0][0]
+        ops = self.stats["writes"] + self.stats["fsyncs"] + self.stats["reads"]
+        if span > 0 and ops > 0:
+            print(f"soak: rss slope {(self.rss[-1][1] - self.rss[0][1]) / span:.0f} kB/s, "
+                  f"{(self.rss[-1][1] - self.rss[0][1]) * 1000 / ops:.0f} kB per 1000 operations")
         print(f"soak: rss growth after warm-up: {growth} kB "
               f"(limit {a.max_rss_growth_kb} kB)")
         if growth > a.max_rss_growth_kb:
