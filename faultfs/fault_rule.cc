@@ -602,6 +602,9 @@ Result<FaultRule> FaultRule::Parse(std::string_view json_text,
     j = json::parse(json_text);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument(std::string(where), DescribeParseError(e));
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e400
+    return Status::InvalidArgument(std::string(where),
+                                   std::string("JSON error: ") + e.what());
   }
   return FromJson(j, where);
 }

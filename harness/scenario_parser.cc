@@ -913,6 +913,13 @@ ParseOutcome Parser::Run() {
         .message =
             "JSON " + (cut == std::string::npos ? what : what.substr(cut))});
     return std::move(out_);
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e400
+    out_.errors.push_back(
+        InputError{.file = file_,
+                   .line = 1,
+                   .column = 1,
+                   .message = std::string("JSON ") + e.what()});
+    return std::move(out_);
   }
   Scenario& sc = out_.scenario;
   sc.file = file_;

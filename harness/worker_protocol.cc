@@ -286,6 +286,8 @@ Result<WorkerEvent> ParseWorkerEvent(const std::string& line) {
     j = json::parse(line);
   } catch (const json::parse_error& e) {
     return Bad(std::string("not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e400
+    return Bad(std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return Bad("an event must be a JSON object");
   auto name = Str(j, "event");

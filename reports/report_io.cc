@@ -61,6 +61,9 @@ Result<RunRecord> ParseReport(std::string_view text, const std::string& name) {
     size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     return Status::BadInput(Where(text, name, offset),
                             "malformed JSON: " + ParseMessage(e.what()));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
+    return Status::BadInput(Where(text, name, 0),
+                            "malformed JSON: " + ParseMessage(e.what()));
   }
   Result<RunRecord> record = FromJson(j);
   if (!record.ok()) {

@@ -57,6 +57,9 @@ faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text,
       // e.byte is 1-based position of the error in the line.
       return Bad(name, line_no, e.byte == 0 ? 1 : e.byte,
                  "malformed JSON: " + std::string(e.what()));
+    } catch (const json::exception& e) {  // e.g. out_of_range: 1e400
+      return Bad(name, line_no, first + 1,
+                 "malformed JSON: " + std::string(e.what()));
     }
     if (!j.is_object())
       return Bad(name, line_no, first + 1, "expected a JSON object");

@@ -154,6 +154,8 @@ std::string ControlServer::AnswerLine(const std::string& line,
     request = nlohmann::json::parse(line);
   } catch (const nlohmann::json::parse_error& e) {
     return ErrorLine(std::string("malformed JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
+    return ErrorLine(std::string("malformed JSON: ") + e.what());
   }
   if (!request.is_object())
     return ErrorLine(

@@ -84,6 +84,9 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
     } catch (const nlohmann::json::parse_error& e) {
       auto [line, col] = LineCol(text, e.byte == 0 ? 0 : e.byte - 1);
       return At(name, line, col, std::string("JSON syntax error: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
+      auto [line, col] = LineCol(text, first);
+      return At(name, line, col, std::string("JSON error: ") + e.what());
     }
     std::vector<size_t> starts = ElementStarts(text);
     for (size_t i = 0; i < j.size(); ++i) {
@@ -112,6 +115,9 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
     } catch (const nlohmann::json::parse_error& e) {
       return At(name, lineno, e.byte == 0 ? 1 : e.byte,
                 std::string("JSON syntax error: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
+      return At(name, lineno, start + 1,
+                std::string("JSON error: ") + e.what());
     }
     auto rule = FaultRule::FromJson(j, "rule");
     if (!rule.ok()) return At(name, lineno, start + 1, Message(rule.status()));
