@@ -3,8 +3,8 @@
 // form parses again to the same written form.
 #include "faultfs/json_util.h"
 #include "fuzz_check.h"
-#include "harness/scenario_parser.h"
-#include "harness/scenario_writer.h"
+#include "harness/scenario/scenario_parser.h"
+#include "harness/scenario/scenario_writer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace crashlab;  // NOLINT

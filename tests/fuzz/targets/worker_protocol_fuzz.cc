@@ -4,7 +4,7 @@
 // fold into a report; "recovery" bodies decode or are refused.
 #include "faultfs/json_util.h"
 #include "fuzz_check.h"
-#include "harness/worker_protocol.h"
+#include "harness/fuse/worker_protocol.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace crashlab;  // NOLINT
