@@ -688,11 +688,29 @@ uint64_t FaultInjector::NextRandom() {
 void FaultInjector::Record(InjectedFault fault) {
   std::lock_guard<std::mutex> lock(mu_);
   log_.push_back(std::move(fault));
+  while (log_limit_ != 0 && log_.size() > log_limit_) {
+    log_.pop_front();
+    ++log_dropped_;
+  }
 }
 
 std::vector<InjectedFault> FaultInjector::log() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return log_;
+  return {log_.begin(), log_.end()};
+}
+
+uint64_t FaultInjector::log_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_dropped_ + log_.size();
+}
+
+void FaultInjector::SetLogLimit(size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  log_limit_ = limit;
+  while (log_limit_ != 0 && log_.size() > log_limit_) {
+    log_.pop_front();
+    ++log_dropped_;
+  }
 }
 
 std::string FaultInjector::LogAsJsonLines() const {

@@ -51,6 +51,7 @@
 // firings are lost (they still count towards their `times`).
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -251,7 +252,14 @@ class FaultInjector {
   uint64_t NextRandom();
 
   void Record(InjectedFault fault);
+  // The log as kept in memory: every fault recorded, or with a limit only the
+  // latest `limit` of them (a long-running daemon stays bounded).
   std::vector<InjectedFault> log() const;
+  // Faults recorded so far (kept or not); log()[0] is fault number
+  // log_count() - log().size().
+  uint64_t log_count() const;
+  // Keeps at most `limit` faults in memory (the oldest are dropped); 0: all.
+  void SetLogLimit(size_t limit);
   // JSON lines, one fault per line (InjectedFault::ToJson); bytes of a path
   // that are not UTF-8 are replaced by U+FFFD.
   std::string LogAsJsonLines() const;
@@ -265,9 +273,11 @@ class FaultInjector {
   };
   mutable std::mutex mu_;
   uint64_t seed_;
-  std::mt19937_64 rng_;             // GUARDED_BY(mu_)
-  std::vector<RuleState> rules_;    // GUARDED_BY(mu_)
-  std::vector<InjectedFault> log_;  // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;            // GUARDED_BY(mu_)
+  std::vector<RuleState> rules_;   // GUARDED_BY(mu_)
+  std::deque<InjectedFault> log_;  // GUARDED_BY(mu_)
+  uint64_t log_dropped_ = 0;       // GUARDED_BY(mu_)
+  size_t log_limit_ = 0;           // GUARDED_BY(mu_); 0: no limit
 };
 
 }  // namespace crashlab::faultfs

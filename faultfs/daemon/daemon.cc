@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <functional>
@@ -136,9 +137,17 @@ void Daemon::HousekeeperLoop() {
 
 void Daemon::FlushTrace() {
   if (trace_fd_ < 0) return;
-  std::vector<TraceEntry> fresh = vfs_->TraceSince(trace_written_);
+  size_t first = 0;
+  std::vector<TraceEntry> fresh = vfs_->TraceSince(trace_written_, &first);
+  if (first > trace_written_) {
+    // More than --trace-memory operations between two flushes (250 ms).
+    std::cerr << "faultfs: trace file " << options_.trace_file << " misses "
+              << (first - trace_written_)
+              << " operations (more than --trace-memory between two "
+                 "flushes)\n";
+  }
+  trace_written_ = first + fresh.size();
   if (fresh.empty()) return;
-  trace_written_ += fresh.size();
   std::string out = TraceToJsonLines(fresh);
   const char* p = out.data();
   size_t n = out.size();
@@ -166,7 +175,7 @@ nlohmann::json Daemon::Status() {
   j["ops"] = vfs_->op_count();
   j["pending"] = snap.pending.size();
   j["rules"] = vfs_->faults().rules().size();
-  j["faults"] = vfs_->faults().log().size();
+  j["faults"] = vfs_->faults().log_count();
   j["mirror"] = {{"batches", mirror_->batches()},
                  {"steps", mirror_->steps()},
                  {"ok", !mirror_->broken()}};
@@ -257,7 +266,7 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     vfs_->faults().Add(*rule);
     nlohmann::json j = Ok();
     j["rules"] = vfs_->faults().rules().size();
-    j["faults"] = vfs_->faults().log().size();
+    j["faults"] = vfs_->faults().log_count();
     return j;
   }
   if (cmd == "faults") return Faults(request);
@@ -308,8 +317,11 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     j["trace"] = nlohmann::json::array();
     for (const auto& e : vfs_->trace()) j["trace"].push_back(e.ToJson());
     j["faults"] = nlohmann::json::array();
-    for (const auto& f : vfs_->faults().log())
-      j["faults"].push_back(f.ToJson());
+    std::vector<InjectedFault> log = vfs_->faults().log();
+    for (const auto& f : log) j["faults"].push_back(f.ToJson());
+    // Only the latest --trace-memory entries are kept: how many came before.
+    j["trace_dropped"] = vfs_->trace_dropped();
+    j["faults_dropped"] = vfs_->faults().log_count() - log.size();
     return j;
   }
   return Error("unknown command \"" + cmd +
@@ -330,12 +342,17 @@ nlohmann::json Daemon::Faults(const nlohmann::json& request) {
     clear = it->get<bool>();
   }
   if (clear) vfs_->faults().Clear();
+  // `since` and `count` number every fault recorded; only the latest
+  // --trace-memory are still in memory ("dropped": how many are gone).
   std::vector<InjectedFault> log = vfs_->faults().log();
+  uint64_t count = vfs_->faults().log_count();
+  uint64_t first = count - log.size();
   nlohmann::json j = Ok();
-  j["count"] = log.size();
+  j["count"] = count;
+  j["dropped"] = first;
   j["faults"] = nlohmann::json::array();
-  for (size_t i = since; i < log.size(); ++i)
-    j["faults"].push_back(log[i].ToJson());
+  for (uint64_t i = std::max(since, first); i < count; ++i)
+    j["faults"].push_back(log[i - first].ToJson());
   return j;
 }
 
@@ -400,8 +417,11 @@ int Daemon::Run() {
   backing_fd_ =
       open(options_.backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   vfs_ = std::make_unique<SimVfs>(
-      SimVfs::Options{.model = options_.model, .seed = options_.seed},
+      SimVfs::Options{.model = options_.model,
+                      .seed = options_.seed,
+                      .trace_limit = options_.trace_memory},
       std::move(state).value());
+  vfs_->faults().SetLogLimit(options_.trace_memory);
   for (const auto& r : options_.rules) vfs_->faults().Add(r);
   vfs_->SetDurableListener(
       [this](const DurableChange& c) { OnDurableChange(c); });

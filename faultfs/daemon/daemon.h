@@ -34,6 +34,8 @@ struct DaemonOptions {
   std::string mountpoint;  // absolute
   std::string control;     // absolute; empty: no control socket
   std::string trace_file;  // absolute; empty: none
+  // Trace entries and injected faults kept in memory (the latest); 0: all.
+  size_t trace_memory = 65536;
   std::vector<FaultRule> rules;
   uint64_t seed = 0;
   MetadataModel model = MetadataModel::kStrict;

@@ -86,6 +86,7 @@ int RunMount(const std::vector<std::string>& args) {
   uint64_t seed = 0;
   double attr_timeout = 1.0;
   int64_t exit_with = 0;
+  int64_t trace_memory = 65536;
   opts.add_options()("help,h", "show this help")(
       "control", po::value(&control),
       "SOCKET: unix socket (created mode 0600) for `faultfs ctl`; "
@@ -96,6 +97,11 @@ int RunMount(const std::vector<std::string>& args) {
       "files)")("trace", po::value(&trace),
                 "FILE: write every operation as a JSON line (streamed, flushed "
                 "at unmount)")(
+      "trace-memory", po::value(&trace_memory),
+      "N: operations and injected faults kept in memory for `ctl trace` and "
+      "`ctl faults`, the latest N of each (default 65536, at most 16777216; "
+      "0: all, memory then grows with every operation); --trace FILE gets "
+      "every operation")(
       "seed", po::value(&seed),
       "N: seed for probabilistic rules and corruption (default 0)")(
       "model", po::value(&model),
@@ -226,6 +232,13 @@ int RunMount(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   o.exit_with = static_cast<pid_t>(exit_with);
+  if (trace_memory < 0 || trace_memory > (int64_t{1} << 24)) {
+    std::cerr << "faultfs mount: --trace-memory must be between 0 and "
+                 "16777216, got "
+              << trace_memory << "\n";
+    return kExitUsage;
+  }
+  o.trace_memory = static_cast<size_t>(trace_memory);
   o.attr_timeout = attr_timeout;
   Daemon daemon(std::move(o));
   return daemon.Run();

@@ -732,6 +732,24 @@ TEST(FaultInjectorTest, AddClearAndRules) {
   EXPECT_EQ(inj.log().size(), 1u);  // the log stays
 }
 
+TEST(FaultInjectorTest, LogLimitKeepsTheLatestFaults) {
+  FaultInjector inj;
+  for (uint64_t i = 0; i < 5; ++i) inj.Record(InjectedFault{.op_index = i});
+  inj.SetLogLimit(3);  // drops the two oldest at once
+  ASSERT_EQ(inj.log().size(), 3u);
+  EXPECT_EQ(inj.log()[0].op_index, 2u);
+  for (uint64_t i = 5; i < 9; ++i) inj.Record(InjectedFault{.op_index = i});
+  auto log = inj.log();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].op_index, 6u);
+  EXPECT_EQ(log[2].op_index, 8u);
+  EXPECT_EQ(inj.log_count(), 9u);
+  inj.SetLogLimit(0);  // no limit: keeps everything from now on
+  for (uint64_t i = 9; i < 20; ++i) inj.Record(InjectedFault{.op_index = i});
+  EXPECT_EQ(inj.log().size(), 14u);
+  EXPECT_EQ(inj.log_count(), 20u);
+}
+
 // ---------------------------------------------------------------------------
 // FaultInjector: enospc_after_bytes
 

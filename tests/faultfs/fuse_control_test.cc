@@ -1,4 +1,5 @@
 // The control socket and the CLI under bad input, and a bounded load test.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -6,6 +7,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -104,6 +107,55 @@ TEST(FuseControl, ExitWithUnmountsWhenTheOwnerIsKilled) {
     gone = !IsMounted(m->mnt());
   }
   EXPECT_TRUE(gone) << "the mount outlived its --exit-with process";
+}
+
+// --trace-memory N: the daemon keeps only the latest N operations and
+// faults in memory (its memory stays flat over hours); --trace FILE still
+// gets every operation; `faults` numbers every fault ever recorded.
+TEST(FuseControl, TraceMemoryKeepsTheLatestOperations) {
+  std::string trace_file =
+      ::testing::TempDir() + "/trace-memory-" + std::to_string(getpid());
+  unlink(trace_file.c_str());
+  {
+    FUSE_TEST_SETUP(m, "--trace-memory", "8", "--trace", trace_file);
+    ASSERT_EQ(WriteFileAt(m->mnt("f"), "data", true), 0);
+    m->Inject(R"({"op":"open","path":"f","action":"error","errno":"EIO"})");
+    for (int i = 0; i < 30; ++i) {
+      errno = 0;
+      EXPECT_LT(open(m->mnt("f").c_str(), O_RDONLY), 0);
+      EXPECT_EQ(errno, EIO);
+    }
+    auto trace = m->Ctl({{"cmd", "trace"}});
+    ASSERT_TRUE(trace.value("ok", false)) << trace.dump();
+    EXPECT_EQ(trace["trace"].size(), 8u) << trace.dump();
+    EXPECT_GT(trace["trace_dropped"].get<uint64_t>(), 0u);
+    EXPECT_EQ(trace["faults"].size(), 8u);
+    EXPECT_GE(trace["faults_dropped"].get<uint64_t>(), 22u);
+    uint64_t last = trace["trace"].back()["index"];
+    EXPECT_EQ(trace["trace"].front()["index"].get<uint64_t>(), last - 7);
+    auto faults = m->Ctl({{"cmd", "faults"}, {"since", 1}});
+    ASSERT_TRUE(faults.value("ok", false)) << faults.dump();
+    uint64_t count = faults["count"];
+    EXPECT_GE(count, 30u);
+    EXPECT_EQ(faults["dropped"].get<uint64_t>(), count - 8);
+    EXPECT_EQ(faults["faults"].size(), 8u);
+    faults = m->Ctl({{"cmd", "faults"}, {"since", count - 2}});
+    EXPECT_EQ(faults["faults"].size(), 2u) << faults.dump();
+  }  // unmounted: the trace file is complete
+  std::string lines = ReadFileAt(trace_file);
+  EXPECT_GE(std::count(lines.begin(), lines.end(), '\n'), 30) << lines;
+  EXPECT_NE(lines.find("\"fault\":\"error\""), std::string::npos) << lines;
+  unlink(trace_file.c_str());
+}
+
+TEST(FuseControl, TraceMemoryOutOfBoundsIsRefused) {
+  std::string why = FuseUnusableReason();
+  if (!why.empty()) GTEST_SKIP() << why;
+  std::string err;
+  EXPECT_EQ(FaultfsMount::Start({"--trace-memory", "16777217"}, &err), nullptr);
+  EXPECT_NE(err.find("--trace-memory must be between 0 and 16777216"),
+            std::string::npos)
+      << err;
 }
 
 TEST(FuseControl, ExitWithANonexistentProcessIsRefused) {

@@ -357,6 +357,35 @@ TEST(SimState, TraceRecordsEveryOperation) {
   EXPECT_NE(lines.find("\"op\":\"fsyncdir\""), std::string::npos);
 }
 
+// A long-running daemon keeps only the latest trace_limit entries; positions
+// (TraceSince, trace_size) still count every operation.
+TEST(SimState, TraceLimitKeepsTheLatestEntries) {
+  SimVfs vfs(SimVfs::Options{.trace_limit = 4});
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(vfs.Stat("f" + std::to_string(i)).status().err(), ENOENT);
+  auto trace = vfs.trace();
+  ASSERT_EQ(trace.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(trace[i].index, 6 + i);
+    EXPECT_EQ(trace[i].path, "f" + std::to_string(6 + i));
+  }
+  EXPECT_EQ(vfs.trace_size(), 10u);
+  EXPECT_EQ(vfs.trace_dropped(), 6u);
+  size_t first = 0;
+  auto since = vfs.TraceSince(2, &first);  // 2..5 are gone
+  EXPECT_EQ(first, 6u);
+  ASSERT_EQ(since.size(), 4u);
+  EXPECT_EQ(since[0].index, 6u);
+  since = vfs.TraceSince(8, &first);
+  EXPECT_EQ(first, 8u);
+  ASSERT_EQ(since.size(), 2u);
+  EXPECT_EQ(since[0].index, 8u);
+  EXPECT_TRUE(vfs.TraceSince(10, &first).empty());
+  EXPECT_EQ(first, 10u);
+  EXPECT_TRUE(vfs.TraceSince(99, &first).empty());
+  EXPECT_EQ(first, 10u);
+}
+
 TEST(SimState, HookSeesStateBeforeEachOperation) {
   SimVfs vfs;
   std::vector<Tree> durable_before;
