@@ -16,10 +16,10 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
                   std::ostream& err) {
   po::options_description desc("crashlab replay options");
   std::string file;
-  uint64_t context = 12;
+  int64_t context = 12;
   desc.add_options()("help,h", "show this help")(
       "context", po::value(&context),
-      "operations shown before the crash point (default 12)")(
+      "operations shown before the crash point (default 12; 0 to 100000)")(
       "json", "print only the violation as JSON")(
       "reproducer", po::value(&file), "reproducer scenario");
   po::positional_options_description pos;
@@ -39,6 +39,8 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
         << "usage: crashlab replay REPRO.json [--context N] [--json]\n";
     return vm.count("help") ? kExitOk : kExitBadInput;
   }
+  if (!InBounds("replay", "context", context, 0, kMaxContext, err))
+    return kExitBadInput;
   ParseOutcome p = LoadScenario(file);
   if (!p.ok()) {
     err << JoinErrors(p.errors);
@@ -81,7 +83,8 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
   out << "replaying " << sc.name << " (seed " << plan.seed
       << "): crash right after op " << c.point << ", mode " << c.mode.ToString()
       << "\n\n";
-  PrintTraceWindow(plan.workload->trace, c.point, context, 3, out);
+  PrintTraceWindow(plan.workload->trace, c.point,
+                   static_cast<uint64_t>(context), 3, out);
   out << "\nrecovery: "
       << (c.recovery->threw ? "exception: " + c.recovery->exception
           : c.recovery->ok
