@@ -196,10 +196,7 @@ Status SimVfs::Finish(TraceEntry& entry, Status st,
   entry.result = st.err();
   if (options_.record_trace) {
     trace_.push_back(entry);
-    if (options_.trace_limit != 0 && trace_.size() > options_.trace_limit) {
-      trace_.pop_front();
-      ++trace_dropped_;
-    }
+    TrimTraceLocked();
   }
   NotifyDurable();
   return st;
@@ -454,6 +451,20 @@ std::vector<TraceEntry> SimVfs::TraceSince(size_t from, size_t* first) const {
 size_t SimVfs::trace_size() const {
   std::lock_guard lock(mu_);
   return trace_dropped_ + trace_.size();
+}
+
+void SimVfs::TrimTraceLocked() {
+  while (options_.trace_limit != 0 && trace_.size() > options_.trace_limit &&
+         trace_dropped_ < trace_streamed_) {
+    trace_.pop_front();
+    ++trace_dropped_;
+  }
+}
+
+void SimVfs::SetTraceStreamed(size_t upto) {
+  std::lock_guard lock(mu_);
+  trace_streamed_ = upto;
+  TrimTraceLocked();
 }
 
 size_t SimVfs::trace_dropped() const {

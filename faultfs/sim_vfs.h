@@ -7,6 +7,7 @@
 // serialises them. The hook runs with that mutex held and must not call back
 // into this SimVfs except through the SimState it is given.
 
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -194,6 +195,11 @@ class SimVfs final : public Vfs {
                                      size_t* first = nullptr) const;
   size_t trace_size() const;
   size_t trace_dropped() const;
+  // For a consumer that streams the trace (the daemon's --trace FILE): from
+  // now on only entries before position `upto` (already streamed) may be
+  // dropped by trace_limit, so the stream misses nothing; memory then holds
+  // at most trace_limit entries plus those not yet streamed.
+  void SetTraceStreamed(size_t upto);
   uint64_t op_count() const;  // index the next operation will get
   // Called before every operation with its would-be trace entry (result not
   // yet known) and the state before it: the crash point "just before op N".
@@ -217,6 +223,7 @@ class SimVfs final : public Vfs {
   Status Finish(TraceEntry& entry, Status st,
                 const std::optional<Firing>& firing);
   void RecordFault(TraceEntry& entry, const Firing& firing, std::string detail);
+  void TrimTraceLocked();  // drops entries over trace_limit (streamed ones)
   void CrashLocked(const CrashMode& mode);
   Result<Ino> LookupLocked(std::string_view norm_path) const;
   // The directory inode holding `norm_path` and the final name.
@@ -260,6 +267,7 @@ class SimVfs final : public Vfs {
   SimState state_;                    // GUARDED_BY(mu_)
   std::deque<TraceEntry> trace_;      // GUARDED_BY(mu_)
   size_t trace_dropped_ = 0;          // GUARDED_BY(mu_); popped off trace_
+  size_t trace_streamed_ = SIZE_MAX;  // GUARDED_BY(mu_); SetTraceStreamed
   uint64_t next_index_ = 0;           // GUARDED_BY(mu_)
   uint64_t generation_ = 0;           // GUARDED_BY(mu_); bumped by every crash
   bool crashed_ = false;              // GUARDED_BY(mu_)

@@ -39,7 +39,10 @@ trap cleanup EXIT
 # An ASan build keeps freed memory in quarantine (up to 256 MB): keep it
 # small so that the RSS figures show the daemon, not the sanitizer.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=4:detect_leaks=1}"
-timeout 30 "$FAULTFS" mount "$W/backing" "$mnt" --control "$W/ctl.sock" --seed "$seed"
+# --trace-memory 4096: the daemon's in-memory trace ring is full after a few
+# seconds, so the RSS check after warm-up sees any growth that is a leak.
+timeout 30 "$FAULTFS" mount "$W/backing" "$mnt" --control "$W/ctl.sock" --seed "$seed" \
+  --trace-memory 4096
 rc=0
 timeout $((seconds + 120)) python3 scripts/soak.py --faultfs "$FAULTFS" --mnt "$mnt" \
   --sock "$W/ctl.sock" --seconds "$seconds" --seed "$seed" || rc=$?

@@ -148,6 +148,8 @@ void Daemon::FlushTrace() {
   }
   trace_written_ = first + fresh.size();
   if (fresh.empty()) return;
+  // Copied into `fresh`: the in-memory ring may drop them from now on.
+  vfs_->SetTraceStreamed(trace_written_);
   std::string out = TraceToJsonLines(fresh);
   const char* p = out.data();
   size_t n = out.size();
@@ -433,6 +435,8 @@ int Daemon::Run() {
                 << ": " << strerror(errno) << "\n";
       return kExitUsage;
     }
+    // The file gets every operation: the ring keeps what is not written yet.
+    vfs_->SetTraceStreamed(0);
   }
   if (!options_.control.empty()) {
     auto control = ControlServer::Listen(options_.control);

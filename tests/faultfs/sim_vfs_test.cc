@@ -386,6 +386,29 @@ TEST(SimState, TraceLimitKeepsTheLatestEntries) {
   EXPECT_EQ(first, 10u);
 }
 
+// With a streaming consumer (the daemon's --trace FILE) only entries it has
+// streamed are dropped: the stream misses nothing.
+TEST(SimState, TraceLimitNeverDropsWhatIsNotStreamed) {
+  SimVfs vfs(SimVfs::Options{.trace_limit = 4});
+  vfs.SetTraceStreamed(0);
+  for (int i = 0; i < 10; ++i) (void)vfs.Stat("f" + std::to_string(i));
+  EXPECT_EQ(vfs.trace().size(), 10u);  // nothing streamed yet: all kept
+  size_t first = 0;
+  auto fresh = vfs.TraceSince(0, &first);
+  ASSERT_EQ(fresh.size(), 10u);
+  EXPECT_EQ(first, 0u);
+  vfs.SetTraceStreamed(7);  // 0..6 streamed: trimmed down to the limit
+  EXPECT_EQ(vfs.trace_dropped(), 6u);
+  EXPECT_EQ(vfs.trace().size(), 4u);
+  for (int i = 0; i < 3; ++i) (void)vfs.Stat("g" + std::to_string(i));
+  EXPECT_EQ(vfs.trace_dropped(), 7u);  // 7.. not streamed: kept
+  fresh = vfs.TraceSince(7, &first);
+  EXPECT_EQ(first, 7u);
+  ASSERT_EQ(fresh.size(), 6u);
+  EXPECT_EQ(fresh[0].index, 7u);
+  EXPECT_EQ(fresh.back().path, "g2");
+}
+
 TEST(SimState, HookSeesStateBeforeEachOperation) {
   SimVfs vfs;
   std::vector<Tree> durable_before;
