@@ -3,7 +3,8 @@
 # crash + restart every 200 ms, seeded random fault rules; every fsync'd byte
 # is checked after every crash against a model kept outside the mount; the
 # daemon's RSS is sampled (scripts/soak.py). Fails on loss, a hang, a dead
-# daemon or a mount left behind.
+# daemon, a mount left behind, or (runs of 60 s or more) more than 8 MB of
+# daemon RSS growth over the second half of the run.
 #
 # usage: scripts/soak.sh [SECONDS] [SEED]   (default 300 s, seed 1)
 # Environment: FAULTFS (the faultfs binary; default build/dev/faultfs/faultfs,
@@ -43,9 +44,14 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=4:detect_leaks=1}"
 # seconds, so the RSS check after warm-up sees any growth that is a leak.
 timeout 30 "$FAULTFS" mount "$W/backing" "$mnt" --control "$W/ctl.sock" --seed "$seed" \
   --trace-memory 4096
+# The RSS check (at most 8 MB of growth over the second half) needs a run
+# long enough to warm up: 60 s or more.
+rss_limit=8192
+(( seconds < 60 )) && rss_limit=0
 rc=0
 timeout $((seconds + 120)) python3 scripts/soak.py --faultfs "$FAULTFS" --mnt "$mnt" \
-  --sock "$W/ctl.sock" --seconds "$seconds" --seed "$seed" || rc=$?
+  --sock "$W/ctl.sock" --seconds "$seconds" --seed "$seed" \
+  --max-rss-growth-kb "$rss_limit" || rc=$?
 pid="$(timeout 10 "$FAULTFS" ctl --control "$W/ctl.sock" status 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' || true)"
 timeout 30 fusermount3 -u "$mnt" || { echo "soak.sh: FAILED: unmount failed"; rc=1; }
 for _ in $(seq 50); do [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && sleep 0.1; done
