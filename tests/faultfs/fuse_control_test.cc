@@ -11,7 +11,9 @@
 #include <cerrno>
 #include <chrono>
 #include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "faultfs/daemon/control_server.h"
 #include "tests/faultfs/fuse_test_util.h"
@@ -110,9 +112,40 @@ TEST(FuseControl, ExitWithUnmountsWhenTheOwnerIsKilled) {
 }
 
 // --trace-memory N: the daemon keeps only the latest N operations and
-// faults in memory (its memory stays flat over hours); --trace FILE still
-// gets every operation; `faults` numbers every fault ever recorded.
+// faults in memory (its memory stays flat over hours); `faults` numbers
+// every fault ever recorded.
 TEST(FuseControl, TraceMemoryKeepsTheLatestOperations) {
+  FUSE_TEST_SETUP(m, "--trace-memory", "8");
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), "data", true), 0);
+  m->Inject(R"({"op":"open","path":"f","action":"error","errno":"EIO"})");
+  for (int i = 0; i < 30; ++i) {
+    errno = 0;
+    EXPECT_LT(open(m->mnt("f").c_str(), O_RDONLY), 0);
+    EXPECT_EQ(errno, EIO);
+  }
+  auto trace = m->Ctl({{"cmd", "trace"}});
+  ASSERT_TRUE(trace.value("ok", false)) << trace.dump();
+  ASSERT_EQ(trace["trace"].size(), 8u) << trace.dump();
+  EXPECT_GT(trace["trace_dropped"].get<uint64_t>(), 0u);
+  EXPECT_EQ(trace["faults"].size(), 8u);
+  EXPECT_EQ(trace["faults_dropped"].get<uint64_t>(), 22u);
+  uint64_t last = trace["trace"].back()["index"];
+  EXPECT_EQ(trace["trace"].front()["index"].get<uint64_t>(), last - 7);
+  EXPECT_EQ(trace["trace"].back()["fault"], "error");
+  auto faults = m->Ctl({{"cmd", "faults"}, {"since", 1}});
+  ASSERT_TRUE(faults.value("ok", false)) << faults.dump();
+  EXPECT_EQ(faults["count"], 30u);
+  EXPECT_EQ(faults["dropped"], 22u);
+  EXPECT_EQ(faults["faults"].size(), 8u);
+  faults = m->Ctl({{"cmd", "faults"}, {"since", 28}});
+  EXPECT_EQ(faults["faults"].size(), 2u) << faults.dump();
+  auto status = m->Ctl({{"cmd", "status"}});
+  EXPECT_EQ(status["faults"], 30u) << status.dump();
+}
+
+// With --trace FILE the ring drops only what the file already has: the file
+// gets every operation however small --trace-memory is.
+TEST(FuseControl, TraceFileGetsEveryOperationWithASmallRing) {
   std::string trace_file =
       ::testing::TempDir() + "/trace-memory-" + std::to_string(getpid());
   unlink(trace_file.c_str());
@@ -120,31 +153,21 @@ TEST(FuseControl, TraceMemoryKeepsTheLatestOperations) {
     FUSE_TEST_SETUP(m, "--trace-memory", "8", "--trace", trace_file);
     ASSERT_EQ(WriteFileAt(m->mnt("f"), "data", true), 0);
     m->Inject(R"({"op":"open","path":"f","action":"error","errno":"EIO"})");
-    for (int i = 0; i < 30; ++i) {
-      errno = 0;
+    for (int i = 0; i < 30; ++i)
       EXPECT_LT(open(m->mnt("f").c_str(), O_RDONLY), 0);
-      EXPECT_EQ(errno, EIO);
-    }
-    auto trace = m->Ctl({{"cmd", "trace"}});
-    ASSERT_TRUE(trace.value("ok", false)) << trace.dump();
-    EXPECT_EQ(trace["trace"].size(), 8u) << trace.dump();
-    EXPECT_GT(trace["trace_dropped"].get<uint64_t>(), 0u);
-    EXPECT_EQ(trace["faults"].size(), 8u);
-    EXPECT_GE(trace["faults_dropped"].get<uint64_t>(), 22u);
-    uint64_t last = trace["trace"].back()["index"];
-    EXPECT_EQ(trace["trace"].front()["index"].get<uint64_t>(), last - 7);
-    auto faults = m->Ctl({{"cmd", "faults"}, {"since", 1}});
-    ASSERT_TRUE(faults.value("ok", false)) << faults.dump();
-    uint64_t count = faults["count"];
-    EXPECT_GE(count, 30u);
-    EXPECT_EQ(faults["dropped"].get<uint64_t>(), count - 8);
-    EXPECT_EQ(faults["faults"].size(), 8u);
-    faults = m->Ctl({{"cmd", "faults"}, {"since", count - 2}});
-    EXPECT_EQ(faults["faults"].size(), 2u) << faults.dump();
-  }  // unmounted: the trace file is complete
+  }  // unmounted, the daemon gone: the trace file is complete
   std::string lines = ReadFileAt(trace_file);
-  EXPECT_GE(std::count(lines.begin(), lines.end(), '\n'), 30) << lines;
-  EXPECT_NE(lines.find("\"fault\":\"error\""), std::string::npos) << lines;
+  std::vector<uint64_t> indexes;
+  size_t at = 0;
+  while ((at = lines.find("\"index\":", at)) != std::string::npos) {
+    at += 8;
+    indexes.push_back(std::stoull(lines.substr(at)));
+  }
+  ASSERT_GE(indexes.size(), 30u) << lines;
+  for (size_t i = 0; i < indexes.size(); ++i)
+    EXPECT_EQ(indexes[i], i) << "the trace file misses operations: " << lines;
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'),
+            static_cast<std::ptrdiff_t>(indexes.size()));
   unlink(trace_file.c_str());
 }
 
