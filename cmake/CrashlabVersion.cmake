@@ -10,6 +10,10 @@ set(CRASHLAB_GIT_COMMIT "" CACHE STRING
 
 set(CRASHLAB_GIT_COMMIT_RESOLVED "unknown")
 if(CRASHLAB_GIT_COMMIT)
+  if(NOT CRASHLAB_GIT_COMMIT MATCHES "^[0-9A-Za-z._+-]+$")
+    message(FATAL_ERROR "CRASHLAB_GIT_COMMIT must be a commit hash or tag "
+      "(letters, digits, . _ + -), got '${CRASHLAB_GIT_COMMIT}'")
+  endif()
   set(CRASHLAB_GIT_COMMIT_RESOLVED "${CRASHLAB_GIT_COMMIT}")
 else()
   find_package(Git QUIET)
