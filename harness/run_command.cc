@@ -203,7 +203,12 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
       }
     }
   };
-  if (paths.empty()) paths.push_back(DefaultScenarioPath());
+  if (paths.empty()) {
+    paths.push_back(DefaultScenarioPath());
+    if (paths[0] != "scenarios")
+      out << "no ./scenarios here: running the installed suite " << paths[0]
+          << "\n";
+  }
   std::vector<InputError> errors;
   auto files = CollectScenarioFiles(paths, &errors);
   auto scenarios = LoadScenarios(files, &errors);
