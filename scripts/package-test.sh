@@ -44,7 +44,8 @@ fields="$(dpkg-deb -f "$deb" Package Version Architecture Depends Recommends)"
 echo "$fields"
 depends="$(dpkg-deb -f "$deb" Depends)"
 for dep in fuse3 libfuse3-3 libboost-program-options1.74.0 libssl3 libc6 libstdc++6; do
-  grep -Eq "(^|, )$dep( |,|$)" <<<"$depends" || fail "Depends does not name $dep: $depends"
+  tr ',' '\n' <<<"$depends" | sed 's/ *(.*//; s/^ *//' | grep -qxF -- "$dep" ||
+    fail "Depends does not name $dep: $depends"
 done
 contents="$(dpkg-deb -c "$deb" | awk '{print $6}')"
 for f in ./usr/bin/crashlab ./usr/bin/faultfs ./usr/bin/ckpt \
