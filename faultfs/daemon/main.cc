@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/client/mountinfo.h"
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
 #include "faultfs/daemon/rules_file.h"
@@ -76,33 +77,6 @@ std::string RealPath(const std::string& path) {
   char buf[PATH_MAX];
   if (realpath(path.c_str(), buf) == nullptr) return Absolute(path);
   return buf;
-}
-
-// Decodes the octal escapes of /proc/self/mountinfo ("\040" for a space).
-std::string Unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      out.push_back(
-          static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-bool IsMountPoint(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, mp;
-    fields >> id >> parent >> dev >> root >> mp;
-    if (Unescape(mp) == path) return true;
-  }
-  return false;
 }
 
 int RunMount(const std::vector<std::string>& args) {

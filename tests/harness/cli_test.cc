@@ -1,5 +1,5 @@
 // The crashlab CLI's exit codes and messages.
-#include "harness/cli.h"
+#include "harness/cli/cli.h"
 
 #include <gtest/gtest.h>
 
