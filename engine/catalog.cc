@@ -4,6 +4,7 @@
 
 #include "engine/layout.h"
 #include "engine/sha256.h"
+#include "faultfs/json_util.h"
 
 namespace crashlab::engine {
 
@@ -15,14 +16,21 @@ std::string Catalog::Serialize() const {
   json list = json::array();
   for (const auto& c : checkpoints) list.push_back(c.ToJson());
   json body = {{"format", 1}, {"next_seq", next_seq}, {"checkpoints", list}};
-  json doc = {{"catalog", body}, {"sha256", Sha256Hex(body.dump())}};
-  return doc.dump(1) + "\n";
+  json doc = {{"catalog", body},
+              {"sha256", Sha256Hex(faultfs::DumpJson(body))}};
+  return faultfs::DumpJson(doc, 1) + "\n";
 }
 
 Result<Catalog> Catalog::Parse(std::string_view text, const std::string& path) {
+  if (auto at = faultfs::JsonTooDeepAt(text)) {
+    return Status::Corruption(
+        path, "catalog-corrupt: " + faultfs::JsonTooDeepMessage(*at));
+  }
   try {
     json doc = json::parse(text);
     const json& body = doc.at("catalog");
+    // Strict dump: invalid UTF-8 in a stored body is corruption (type_error
+    // 316, caught below), never replaced into a matching checksum.
     if (doc.at("sha256").get<std::string>() != Sha256Hex(body.dump())) {
       return Status::Corruption(path, "catalog-corrupt: checksum mismatch");
     }
@@ -45,8 +53,8 @@ Result<Catalog> Catalog::Parse(std::string_view text, const std::string& path) {
     }
     return c;
   } catch (const json::exception& e) {
-    return Status::Corruption(path,
-                              std::string("catalog-corrupt: ") + e.what());
+    return Status::Corruption(
+        path, "catalog-corrupt: " + faultfs::SanitizeUtf8(e.what()));
   }
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/sha256.h"
+#include "faultfs/json_util.h"
 
 namespace crashlab::engine {
 
@@ -34,15 +35,22 @@ std::string Manifest::Serialize() const {
                {"partitions", partitions},
                {"bytes_written", bytes_written},
                {"files", files_j}};
-  json doc = {{"manifest", body}, {"sha256", Sha256Hex(body.dump())}};
-  return doc.dump(1) + "\n";
+  json doc = {{"manifest", body},
+              {"sha256", Sha256Hex(faultfs::DumpJson(body))}};
+  return faultfs::DumpJson(doc, 1) + "\n";
 }
 
 Result<Manifest> Manifest::Parse(std::string_view text,
                                  const std::string& path) {
+  if (auto at = faultfs::JsonTooDeepAt(text)) {
+    return Status::Corruption(
+        path, "manifest-corrupt: " + faultfs::JsonTooDeepMessage(*at));
+  }
   try {
     json doc = json::parse(text);
     const json& body = doc.at("manifest");
+    // Strict dump: invalid UTF-8 in a stored body is corruption (type_error
+    // 316, caught below), never replaced into a matching checksum.
     if (doc.at("sha256").get<std::string>() != Sha256Hex(body.dump())) {
       return Status::Corruption(path,
                                 "manifest-corrupt: self-checksum mismatch");
@@ -88,8 +96,8 @@ Result<Manifest> Manifest::Parse(std::string_view text,
     }
     return m;
   } catch (const json::exception& e) {
-    return Status::Corruption(path,
-                              std::string("manifest-corrupt: ") + e.what());
+    return Status::Corruption(
+        path, "manifest-corrupt: " + faultfs::SanitizeUtf8(e.what()));
   }
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "faultfs/crash_mode.h"
+#include "faultfs/json_util.h"
 
 namespace crashlab::faultfs {
 namespace {
@@ -82,7 +83,7 @@ Status Bad(std::string_view where, std::string_view field,
 // A short description of a JSON value for error messages.
 std::string Describe(const json& v) {
   if (v.is_object() || v.is_array()) return std::string(v.type_name());
-  std::string text = v.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string text = DumpJson(v);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return std::string(v.type_name()) + " " + text;
 }
@@ -179,7 +180,7 @@ Status ReadProbability(const json& v, std::string_view where, FaultRule* r) {
     return Bad(where, "probability", "must be a number, got " + Describe(v));
   double p = v.get<double>();
   if (!(p >= 0.0 && p <= 1.0)) {
-    return Bad(where, "probability", "must be in [0, 1], got " + v.dump());
+    return Bad(where, "probability", "must be in [0, 1], got " + DumpJson(v));
   }
   r->probability = p;
   return Status::Ok();
@@ -290,7 +291,8 @@ Result<int> ReadErrno(const json& v, std::string_view where) {
   if (v.is_number_integer()) {
     int64_t err = v.get<int64_t>();
     if (err < 1 || err > 4095) {
-      return Bad(where, "errno", "must be between 1 and 4095, got " + v.dump());
+      return Bad(where, "errno",
+                 "must be between 1 and 4095, got " + DumpJson(v));
     }
     return static_cast<int>(err);
   }
@@ -311,8 +313,15 @@ Result<std::pair<uint64_t, uint64_t>> ReadRange(const json& v,
   Result<uint64_t> length =
       ReadPositive(v[1], where, std::string(field) + "[1] (length)");
   if (!length.ok()) return length.status();
-  if (*offset > std::numeric_limits<uint64_t>::max() - *length) {
-    return Bad(where, field, "offset + length overflows");
+  if (*offset > kMaxRuleSize) {
+    return Bad(where, field,
+               "offset must be at most " + std::to_string(kMaxRuleSize) +
+                   ", got " + std::to_string(*offset));
+  }
+  if (*length > kMaxRuleBytes) {
+    return Bad(where, field,
+               "length must be at most " + std::to_string(kMaxRuleBytes) +
+                   ", got " + std::to_string(*length));
   }
   return std::pair{*offset, *length};
 }
@@ -326,8 +335,10 @@ Result<CorruptSpec> ReadCorrupt(const json& v, std::string_view where) {
     if (key == "bitflips") {
       Result<uint64_t> n = ReadUint(value, where, field);
       if (!n.ok()) return n.status();
-      if (*n > std::numeric_limits<uint32_t>::max())
-        return Bad(where, field, "too large");
+      if (*n > kMaxRuleBitflips)
+        return Bad(where, field,
+                   "must be at most " + std::to_string(kMaxRuleBitflips) +
+                       ", got " + std::to_string(*n));
       spec.bitflips = static_cast<uint32_t>(*n);
     } else if (key == "zero" || key == "garbage") {
       auto range = ReadRange(value, where, field);
@@ -351,13 +362,24 @@ Status ReadActionFields(const json& j, std::string_view where, FaultRule* r) {
     if (!err.ok()) return err.status();
     r->err = *err;
   }
-  for (auto [name, out] :
-       {std::pair{"bytes", &r->bytes}, std::pair{"size", &r->size},
-        std::pair{"delay_ms", &r->delay_ms}}) {
-    if (const json* v = Find(j, name)) {
-      Result<uint64_t> n = ReadUint(*v, where, name);
+  struct Bounded {
+    const char* name;
+    uint64_t* out;
+    uint64_t min, max;
+  };
+  for (const Bounded& f :
+       {Bounded{"bytes", &r->bytes, 0, kMaxRuleBytes},
+        Bounded{"size", &r->size, 0, kMaxRuleSize},
+        Bounded{"delay_ms", &r->delay_ms, 1, kMaxRuleDelayMs}}) {
+    if (const json* v = Find(j, f.name)) {
+      Result<uint64_t> n = ReadUint(*v, where, f.name);
       if (!n.ok()) return n.status();
-      *out = *n;
+      if (*n < f.min || *n > f.max) {
+        return Bad(where, f.name,
+                   "must be between " + std::to_string(f.min) + " and " +
+                       std::to_string(f.max) + ", got " + std::to_string(*n));
+      }
+      *f.out = *n;
     }
   }
   if (const json* v = Find(j, "corrupt")) {
@@ -571,11 +593,18 @@ Result<FaultRule> FaultRule::FromJson(const nlohmann::json& j,
 
 Result<FaultRule> FaultRule::Parse(std::string_view json_text,
                                    std::string_view where) {
+  if (auto at = JsonTooDeepAt(json_text)) {
+    return Status::InvalidArgument(std::string(where),
+                                   "JSON " + JsonTooDeepMessage(*at));
+  }
   json j;
   try {
     j = json::parse(json_text);
   } catch (const json::parse_error& e) {
     return Status::InvalidArgument(std::string(where), DescribeParseError(e));
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e400
+    return Status::InvalidArgument(std::string(where),
+                                   std::string("JSON error: ") + e.what());
   }
   return FromJson(j, where);
 }
@@ -659,11 +688,29 @@ uint64_t FaultInjector::NextRandom() {
 void FaultInjector::Record(InjectedFault fault) {
   std::lock_guard<std::mutex> lock(mu_);
   log_.push_back(std::move(fault));
+  while (log_limit_ != 0 && log_.size() > log_limit_) {
+    log_.pop_front();
+    ++log_dropped_;
+  }
 }
 
 std::vector<InjectedFault> FaultInjector::log() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return log_;
+  return {log_.begin(), log_.end()};
+}
+
+uint64_t FaultInjector::log_count() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return log_dropped_ + log_.size();
+}
+
+void FaultInjector::SetLogLimit(size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  log_limit_ = limit;
+  while (log_limit_ != 0 && log_.size() > log_limit_) {
+    log_.pop_front();
+    ++log_dropped_;
+  }
 }
 
 std::string FaultInjector::LogAsJsonLines() const {
@@ -671,7 +718,7 @@ std::string FaultInjector::LogAsJsonLines() const {
   std::string out;
   for (const InjectedFault& f : log_) {
     // Paths are bytes, not necessarily UTF-8: never throw, replace instead.
-    out += f.ToJson().dump(-1, ' ', false, json::error_handler_t::replace);
+    out += DumpJson(f.ToJson());
     out += '\n';
   }
   return out;

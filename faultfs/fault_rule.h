@@ -51,6 +51,7 @@
 // firings are lost (they still count towards their `times`).
 
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -101,7 +102,7 @@ enum class ActionKind {
                       // ops: ENOSPC
   kFsyncLie,          // fsync returns 0 but persists nothing
   kFsyncgate,         // fsync fails EIO once; the dirty data is dropped (never
-               // durable), the next fsync returns 0
+                      // durable), the next fsync returns 0
   kCorrupt,   // read: the returned bytes are damaged (transient), or with
               // `persistent` the file's stored (visible and durable) content
   kTruncate,  // the file is cut to `size` bytes (visible and durable)
@@ -161,6 +162,13 @@ struct FaultRule {
   static Result<FaultRule> Parse(std::string_view json_text,
                                  std::string_view where = "rule");
 };
+
+// Bounds checked by FromJson (a rule can never make faultfs allocate, loop
+// or wait without bound; see faultfs/README.md "Bounds"):
+inline constexpr uint64_t kMaxRuleBytes = 1ull << 30;   // bytes, range lengths
+inline constexpr uint64_t kMaxRuleSize = 1ull << 44;    // size, range offsets
+inline constexpr uint64_t kMaxRuleDelayMs = 60000;      // delay_ms (>= 1)
+inline constexpr uint64_t kMaxRuleBitflips = 1u << 20;  // corrupt.bitflips
 
 // GlobMatch and ValidateGlob: see faultfs/glob.h.
 
@@ -244,7 +252,14 @@ class FaultInjector {
   uint64_t NextRandom();
 
   void Record(InjectedFault fault);
+  // The log as kept in memory: every fault recorded, or with a limit only the
+  // latest `limit` of them (a long-running daemon stays bounded).
   std::vector<InjectedFault> log() const;
+  // Faults recorded so far (kept or not); log()[0] is fault number
+  // log_count() - log().size().
+  uint64_t log_count() const;
+  // Keeps at most `limit` faults in memory (the oldest are dropped); 0: all.
+  void SetLogLimit(size_t limit);
   // JSON lines, one fault per line (InjectedFault::ToJson); bytes of a path
   // that are not UTF-8 are replaced by U+FFFD.
   std::string LogAsJsonLines() const;
@@ -258,9 +273,11 @@ class FaultInjector {
   };
   mutable std::mutex mu_;
   uint64_t seed_;
-  std::mt19937_64 rng_;             // GUARDED_BY(mu_)
-  std::vector<RuleState> rules_;    // GUARDED_BY(mu_)
-  std::vector<InjectedFault> log_;  // GUARDED_BY(mu_)
+  std::mt19937_64 rng_;            // GUARDED_BY(mu_)
+  std::vector<RuleState> rules_;   // GUARDED_BY(mu_)
+  std::deque<InjectedFault> log_;  // GUARDED_BY(mu_)
+  uint64_t log_dropped_ = 0;       // GUARDED_BY(mu_)
+  size_t log_limit_ = 0;           // GUARDED_BY(mu_); 0: no limit
 };
 
 }  // namespace crashlab::faultfs

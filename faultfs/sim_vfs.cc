@@ -194,7 +194,10 @@ Status SimVfs::Finish(TraceEntry& entry, Status st,
                              std::string(OpName(entry.op)) + " took effect");
   }
   entry.result = st.err();
-  if (options_.record_trace) trace_.push_back(entry);
+  if (options_.record_trace) {
+    trace_.push_back(entry);
+    TrimTraceLocked();
+  }
   NotifyDurable();
   return st;
 }
@@ -433,19 +436,40 @@ std::vector<std::pair<CrashMode, Tree>> SimVfs::EnumerateCrashStates(
 
 std::vector<TraceEntry> SimVfs::trace() const {
   std::lock_guard lock(mu_);
-  return trace_;
+  return {trace_.begin(), trace_.end()};
 }
 
-std::vector<TraceEntry> SimVfs::TraceSince(size_t from) const {
+std::vector<TraceEntry> SimVfs::TraceSince(size_t from, size_t* first) const {
   std::lock_guard lock(mu_);
-  if (from >= trace_.size()) return {};
+  size_t skip =
+      std::min(std::max(from, trace_dropped_) - trace_dropped_, trace_.size());
+  if (first) *first = trace_dropped_ + skip;
   return std::vector<TraceEntry>(
-      trace_.begin() + static_cast<std::ptrdiff_t>(from), trace_.end());
+      trace_.begin() + static_cast<std::ptrdiff_t>(skip), trace_.end());
 }
 
 size_t SimVfs::trace_size() const {
   std::lock_guard lock(mu_);
-  return trace_.size();
+  return trace_dropped_ + trace_.size();
+}
+
+void SimVfs::TrimTraceLocked() {
+  while (options_.trace_limit != 0 && trace_.size() > options_.trace_limit &&
+         trace_dropped_ < trace_streamed_) {
+    trace_.pop_front();
+    ++trace_dropped_;
+  }
+}
+
+void SimVfs::SetTraceStreamed(size_t upto) {
+  std::lock_guard lock(mu_);
+  trace_streamed_ = upto;
+  TrimTraceLocked();
+}
+
+size_t SimVfs::trace_dropped() const {
+  std::lock_guard lock(mu_);
+  return trace_dropped_;
 }
 
 uint64_t SimVfs::op_count() const {

@@ -7,6 +7,8 @@
 // serialises them. The hook runs with that mutex held and must not call back
 // into this SimVfs except through the SimState it is given.
 
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -82,6 +84,9 @@ class SimVfs final : public Vfs {
     MetadataModel model = MetadataModel::kStrict;
     uint64_t seed = 0;  // for probabilistic rules and corruption
     bool record_trace = true;
+    // Keep at most this many trace entries in memory, the latest ones (the
+    // FUSE daemon runs for hours); 0: every entry.
+    size_t trace_limit = 0;
     uint64_t max_file_size = uint64_t{1}
                              << 44;  // 16 TiB, as ext4; larger: EFBIG
   };
@@ -179,11 +184,22 @@ class SimVfs final : public Vfs {
 
   // --- faults and trace ---
   FaultInjector& faults() { return faults_; }
+  // The trace entries kept in memory (all, or the latest trace_limit).
   std::vector<TraceEntry> trace() const;
-  // The recorded trace entries from position `from` on (a cursor for
-  // streaming the trace to a file), and the number recorded so far.
-  std::vector<TraceEntry> TraceSince(size_t from) const;
+  // The kept entries from position `from` on (positions count every entry
+  // ever recorded: a cursor for streaming the trace to a file), and the
+  // number recorded so far (kept or not). Entries before trace_dropped()
+  // are gone from memory; `first`, if given, gets the position of the first
+  // entry returned (of the end when none is).
+  std::vector<TraceEntry> TraceSince(size_t from,
+                                     size_t* first = nullptr) const;
   size_t trace_size() const;
+  size_t trace_dropped() const;
+  // For a consumer that streams the trace (the daemon's --trace FILE): from
+  // now on only entries before position `upto` (already streamed) may be
+  // dropped by trace_limit, so the stream misses nothing; memory then holds
+  // at most trace_limit entries plus those not yet streamed.
+  void SetTraceStreamed(size_t upto);
   uint64_t op_count() const;  // index the next operation will get
   // Called before every operation with its would-be trace entry (result not
   // yet known) and the state before it: the crash point "just before op N".
@@ -207,6 +223,7 @@ class SimVfs final : public Vfs {
   Status Finish(TraceEntry& entry, Status st,
                 const std::optional<Firing>& firing);
   void RecordFault(TraceEntry& entry, const Firing& firing, std::string detail);
+  void TrimTraceLocked();  // drops entries over trace_limit (streamed ones)
   void CrashLocked(const CrashMode& mode);
   Result<Ino> LookupLocked(std::string_view norm_path) const;
   // The directory inode holding `norm_path` and the final name.
@@ -248,7 +265,9 @@ class SimVfs final : public Vfs {
   Options options_;
   mutable std::mutex mu_;
   SimState state_;                    // GUARDED_BY(mu_)
-  std::vector<TraceEntry> trace_;     // GUARDED_BY(mu_)
+  std::deque<TraceEntry> trace_;      // GUARDED_BY(mu_)
+  size_t trace_dropped_ = 0;          // GUARDED_BY(mu_); popped off trace_
+  size_t trace_streamed_ = SIZE_MAX;  // GUARDED_BY(mu_); SetTraceStreamed
   uint64_t next_index_ = 0;           // GUARDED_BY(mu_)
   uint64_t generation_ = 0;           // GUARDED_BY(mu_); bumped by every crash
   bool crashed_ = false;              // GUARDED_BY(mu_)

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::faultfs {
 
 nlohmann::json TraceEntry::ToJson() const {
@@ -36,7 +38,7 @@ TraceEntry TraceEntry::FromJson(const nlohmann::json& j) {
 std::string TraceToJsonLines(const std::vector<TraceEntry>& trace) {
   std::string out;
   for (const auto& e : trace) {
-    out += e.ToJson().dump();
+    out += DumpJson(e.ToJson());
     out += '\n';
   }
   return out;

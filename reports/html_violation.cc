@@ -4,6 +4,7 @@
 #include <map>
 #include <sstream>
 
+#include "faultfs/json_util.h"
 #include "reports/format_util.h"
 #include "reports/html_timeline.h"
 #include "reports/text_escape.h"
@@ -229,9 +230,7 @@ std::string RenderViolationDetail(const Violation& v, size_t id, bool expected,
   if (!v.recovery_result.is_null() &&
       !(v.recovery_result.is_object() && v.recovery_result.empty())) {
     h << "<h3>Engine recovery result</h3><pre class=\"json\">"
-      << H(v.recovery_result.dump(2, ' ', false,
-                                  nlohmann::json::error_handler_t::replace))
-      << "</pre>";
+      << H(faultfs::DumpJson(v.recovery_result, 2)) << "</pre>";
   }
   h << "</div></details>";
   return h.str();

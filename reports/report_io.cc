@@ -6,6 +6,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "faultfs/json_util.h"
 #include "reports/canonical.h"
 #include "reports/html_writer.h"
 #include "reports/json_locate.h"
@@ -48,12 +49,20 @@ size_t LocatePointer(std::string_view text, std::string pointer) {
 }  // namespace
 
 Result<RunRecord> ParseReport(std::string_view text, const std::string& name) {
+  if (auto at = faultfs::JsonTooDeepAt(text)) {
+    return Status::BadInput(
+        Where(text, name, *at),
+        "malformed JSON: " + faultfs::JsonTooDeepMessage(*at));
+  }
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     return Status::BadInput(Where(text, name, offset),
+                            "malformed JSON: " + ParseMessage(e.what()));
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
+    return Status::BadInput(Where(text, name, 0),
                             "malformed JSON: " + ParseMessage(e.what()));
   }
   Result<RunRecord> record = FromJson(j);
@@ -89,9 +98,7 @@ Result<RunRecord> ReadReportFile(const std::filesystem::path& path) {
 std::string RenderJson(const RunRecord& record) {
   RunRecord canonical = record;
   Canonicalize(&canonical);
-  return ToJson(canonical).dump(2, ' ', false,
-                                nlohmann::json::error_handler_t::replace) +
-         "\n";
+  return faultfs::DumpJson(ToJson(canonical), 2) + "\n";
 }
 
 Status WriteFileAtomically(const std::filesystem::path& path,

@@ -19,6 +19,7 @@ packages=(
   sqlite3 fio libxml2-utils
   python3
   python3-jsonschema chromium
+  clang-14 libclang-rt-14-dev
   python3-yaml yamllint
   debootstrap
 )

@@ -6,6 +6,7 @@
 #include "engine/ckpt/load_file.h"
 #include "engine/engine.h"
 #include "engine/inspect.h"
+#include "faultfs/json_util.h"
 #include "faultfs/posix_vfs.h"
 
 namespace crashlab::engine::ckpt {
@@ -36,7 +37,7 @@ std::unique_ptr<Engine> OpenEngine(Context& c, int* code,
   auto e = Engine::Open(*c.vfs, "", o, &res);
   if (!e.ok()) {
     if (c.json) {
-      *c.out << res.ToJson().dump(2) << "\n";
+      *c.out << faultfs::DumpJson(res.ToJson(), 2) << "\n";
     } else {
       *c.err << res.ToText();
     }
@@ -112,7 +113,7 @@ int CmdScan(Context& c, const std::string& start, const std::string& end) {
   if (c.json) {
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : rows) j[k] = v;
-    *c.out << j.dump(2) << "\n";
+    *c.out << faultfs::DumpJson(j, 2) << "\n";
   } else {
     for (const auto& [k, v] : rows) *c.out << k << "\t" << v << "\n";
   }
@@ -177,7 +178,7 @@ int CmdCheckpoint(Context& c) {
     nlohmann::json j = {{"checkpoint", r->info.ToJson()},
                         {"gc", r->gc.ToJson()},
                         {"warnings", r->warnings}};
-    *c.out << j.dump(2) << "\n";
+    *c.out << faultfs::DumpJson(j, 2) << "\n";
   } else {
     *c.out << "committed " << r->info.id << " epoch " << r->info.epoch << " "
            << CheckpointKindName(r->info.kind) << " wal position "
@@ -196,7 +197,7 @@ int CmdList(Context& c) {
   if (c.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& info : cat->checkpoints) j.push_back(info.ToJson());
-    *c.out << j.dump(2) << "\n";
+    *c.out << faultfs::DumpJson(j, 2) << "\n";
     return 0;
   }
   for (const auto& info : cat->checkpoints) {
@@ -229,7 +230,7 @@ int CmdVerify(Context& c, const std::string& id) {
            << v.files.size() << " files)\n";
     for (const auto& p : v.problems) *c.out << "  " << p.ToString() << "\n";
   }
-  if (c.json) *c.out << arr.dump(2) << "\n";
+  if (c.json) *c.out << faultfs::DumpJson(arr, 2) << "\n";
   if (!found) {
     *c.err << "ckpt: "
            << (id.empty() ? "no checkpoints in the catalog"
@@ -245,7 +246,7 @@ int CmdRecover(Context& c) {
   RecoveryResult res;
   auto e = OpenEngine(c, &code, &res);
   if (!e) return code;
-  *c.out << (c.json ? res.ToJson().dump(2) + "\n" : res.ToText());
+  *c.out << (c.json ? faultfs::DumpJson(res.ToJson(), 2) + "\n" : res.ToText());
   return Finish(c, *e);
 }
 
@@ -256,7 +257,7 @@ int CmdGc(Context& c) {
   auto r = e->Gc();
   if (!r.ok()) return Fail(c, r.status());
   if (c.json) {
-    *c.out << r->ToJson().dump(2) << "\n";
+    *c.out << faultfs::DumpJson(r->ToJson(), 2) << "\n";
   } else {
     for (const auto& id : r->removed) *c.out << "removed " << id << "\n";
     for (const auto& f : r->deleted) *c.out << "deleted " << f << "\n";
@@ -269,7 +270,7 @@ int CmdGc(Context& c) {
 
 int CmdInspect(Context& c) {
   InspectReport rep = Inspect(*c.vfs, "", c.options);
-  *c.out << (c.json ? rep.ToJson().dump(2) + "\n" : rep.ToText());
+  *c.out << (c.json ? faultfs::DumpJson(rep.ToJson(), 2) + "\n" : rep.ToText());
   bool ok = rep.catalog_ok;
   for (const auto& v : rep.checkpoints) ok &= v.ok;
   return ok ? 0 : 1;

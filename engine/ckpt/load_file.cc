@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::engine::ckpt {
 
 using faultfs::Status;
@@ -44,12 +46,19 @@ faultfs::Result<std::vector<LoadOp>> ParseLoadFile(const std::string& text,
     ++line_no;
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string::npos || line[first] == '#') continue;
+    if (auto at = faultfs::JsonTooDeepAt(line)) {
+      return Bad(name, line_no, *at + 1,
+                 "malformed JSON: " + faultfs::JsonTooDeepMessage(*at));
+    }
     json j;
     try {
       j = json::parse(line);
     } catch (const json::parse_error& e) {
       // e.byte is 1-based position of the error in the line.
       return Bad(name, line_no, e.byte == 0 ? 1 : e.byte,
+                 "malformed JSON: " + std::string(e.what()));
+    } catch (const json::exception& e) {  // e.g. out_of_range: 1e400
+      return Bad(name, line_no, first + 1,
                  "malformed JSON: " + std::string(e.what()));
     }
     if (!j.is_object())

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::faultfs {
 
 Result<std::unique_ptr<ControlClient>> ControlClient::Connect(
@@ -33,9 +35,7 @@ Result<std::unique_ptr<ControlClient>> ControlClient::Connect(
 ControlClient::~ControlClient() { close(fd_); }
 
 Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
-  std::string line =
-      request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-      "\n";
+  std::string line = faultfs::DumpJson(request) + "\n";
   size_t done = 0;
   while (done < line.size()) {
     ssize_t n = send(fd_, line.data() + done, line.size() - done, MSG_NOSIGNAL);
@@ -59,6 +59,11 @@ Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
   }
   std::string reply = buffer_.substr(0, nl);
   buffer_.erase(0, nl + 1);
+  if (auto at = faultfs::JsonTooDeepAt(reply)) {
+    return Status::IoError(
+        EIO, path_,
+        "control reply is not JSON: " + faultfs::JsonTooDeepMessage(*at));
+  }
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(reply);

@@ -11,6 +11,8 @@
 #include <map>
 #include <vector>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::faultfs::daemon {
 namespace {
 
@@ -46,10 +48,38 @@ bool SendAll(int fd, const std::string& data) {
   return true;
 }
 
+}  // namespace
+
+Status CheckSocketDir(const std::string& socket_path) {
+  size_t slash = socket_path.rfind('/');
+  std::string dir = slash == std::string::npos ? "."
+                    : slash == 0               ? "/"
+                                               : socket_path.substr(0, slash);
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0)
+    return Status::IoError(errno, dir, "the control socket's directory");
+  if (!S_ISDIR(st.st_mode))
+    return Status::IoError(ENOTDIR, dir, "the control socket's directory");
+  if ((st.st_mode & S_IWOTH) != 0 && (st.st_mode & S_ISVTX) == 0) {
+    return Status::IoError(
+        EPERM, dir,
+        "the control socket's directory is world-writable without the sticky "
+        "bit: anyone could replace the socket; use a directory you own");
+  }
+  if (st.st_uid != geteuid() && st.st_uid != 0) {
+    return Status::IoError(
+        EPERM, dir,
+        "the control socket's directory belongs to uid " +
+            std::to_string(st.st_uid) +
+            ", not to this user (or root): its owner could replace the socket");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
 std::string ErrorLine(const std::string& message) {
-  return nlohmann::json{{"ok", false}, {"error", message}}.dump(
-             -1, ' ', false, nlohmann::json::error_handler_t::replace) +
-         "\n";
+  return DumpJson(nlohmann::json{{"ok", false}, {"error", message}}) + "\n";
 }
 
 }  // namespace
@@ -58,6 +88,7 @@ Result<std::unique_ptr<ControlServer>> ControlServer::Listen(
     const std::string& path) {
   auto addr = Address(path);
   if (!addr.ok()) return addr.status();
+  if (Status dir = CheckSocketDir(path); !dir.ok()) return dir;
   struct stat st;
   if (lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode))
@@ -111,20 +142,27 @@ void ControlServer::Stop() {
 }
 
 std::string ControlServer::HandleLine(const std::string& line) {
+  return AnswerLine(line, handler_);
+}
+
+std::string ControlServer::AnswerLine(const std::string& line,
+                                      const Handler& handler) {
+  if (auto at = JsonTooDeepAt(line))
+    return ErrorLine("malformed request: " + JsonTooDeepMessage(*at));
   nlohmann::json request;
   try {
     request = nlohmann::json::parse(line);
   } catch (const nlohmann::json::parse_error& e) {
+    return ErrorLine(std::string("malformed JSON: ") + e.what());
+  } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
     return ErrorLine(std::string("malformed JSON: ") + e.what());
   }
   if (!request.is_object())
     return ErrorLine(
         "a request must be a JSON object like {\"cmd\":\"status\"}");
   try {
-    nlohmann::json reply = handler_(request);
-    return reply.dump(-1, ' ', false,
-                      nlohmann::json::error_handler_t::replace) +
-           "\n";
+    nlohmann::json reply = handler(request);
+    return DumpJson(reply) + "\n";
   } catch (const std::exception& e) {
     return ErrorLine(std::string("internal error: ") + e.what());
   }

@@ -33,6 +33,12 @@ class ControlServer {
   void Stop();
   const std::string& path() const { return path_; }
 
+  // The reply line (with its newline) to one request line: malformed or
+  // too deeply nested JSON, a non-object and a throwing handler all get an
+  // {"ok":false,"error":...} line; invalid UTF-8 is replaced, never thrown.
+  static std::string AnswerLine(const std::string& line,
+                                const Handler& handler);
+
  private:
   ControlServer(std::string path, int fd)
       : path_(std::move(path)), listen_fd_(fd) {}
@@ -46,6 +52,11 @@ class ControlServer {
   std::thread thread_;
   std::atomic<bool> stop_{false};
 };
+
+// Refuses (EPERM, naming the directory) a socket directory that another
+// user could write to: world-writable without the sticky bit, or owned by
+// someone other than this user or root. Listen() calls it.
+Status CheckSocketDir(const std::string& socket_path);
 
 // Client side: sends one request line, returns the reply line.
 Result<std::string> ControlRequest(const std::string& socket_path,

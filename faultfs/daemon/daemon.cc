@@ -3,8 +3,12 @@
 
 #include <fcntl.h>
 #include <fuse.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <functional>
@@ -58,6 +62,7 @@ nlohmann::json Error(const std::string& message) {
 }  // namespace
 
 Daemon::~Daemon() {
+  if (exit_with_fd_ >= 0) close(exit_with_fd_);
   if (trace_fd_ >= 0) close(trace_fd_);
   if (backing_fd_ >= 0) close(backing_fd_);
 }
@@ -115,15 +120,36 @@ void Daemon::HousekeeperLoop() {
     }
     lock.unlock();
     FlushTrace();
+    if (exit_with_fd_ >= 0) {
+      pollfd p{exit_with_fd_, POLLIN, 0};
+      if (poll(&p, 1, 0) > 0) {
+        // The owner died (SIGKILL, crash): unmount exactly as on SIGTERM.
+        std::cerr << "faultfs: process " << options_.exit_with
+                  << " (--exit-with) ended: unmounting\n";
+        close(exit_with_fd_);
+        exit_with_fd_ = -1;
+        kill(getpid(), SIGTERM);
+      }
+    }
     lock.lock();
   }
 }
 
 void Daemon::FlushTrace() {
   if (trace_fd_ < 0) return;
-  std::vector<TraceEntry> fresh = vfs_->TraceSince(trace_written_);
+  size_t first = 0;
+  std::vector<TraceEntry> fresh = vfs_->TraceSince(trace_written_, &first);
+  if (first > trace_written_) {
+    // More than --trace-memory operations between two flushes (250 ms).
+    std::cerr << "faultfs: trace file " << options_.trace_file << " misses "
+              << (first - trace_written_)
+              << " operations (more than --trace-memory between two "
+                 "flushes)\n";
+  }
+  trace_written_ = first + fresh.size();
   if (fresh.empty()) return;
-  trace_written_ += fresh.size();
+  // Copied into `fresh`: the in-memory ring may drop them from now on.
+  vfs_->SetTraceStreamed(trace_written_);
   std::string out = TraceToJsonLines(fresh);
   const char* p = out.data();
   size_t n = out.size();
@@ -151,7 +177,7 @@ nlohmann::json Daemon::Status() {
   j["ops"] = vfs_->op_count();
   j["pending"] = snap.pending.size();
   j["rules"] = vfs_->faults().rules().size();
-  j["faults"] = vfs_->faults().log().size();
+  j["faults"] = vfs_->faults().log_count();
   j["mirror"] = {{"batches", mirror_->batches()},
                  {"steps", mirror_->steps()},
                  {"ok", !mirror_->broken()}};
@@ -242,7 +268,7 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     vfs_->faults().Add(*rule);
     nlohmann::json j = Ok();
     j["rules"] = vfs_->faults().rules().size();
-    j["faults"] = vfs_->faults().log().size();
+    j["faults"] = vfs_->faults().log_count();
     return j;
   }
   if (cmd == "faults") return Faults(request);
@@ -293,8 +319,11 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     j["trace"] = nlohmann::json::array();
     for (const auto& e : vfs_->trace()) j["trace"].push_back(e.ToJson());
     j["faults"] = nlohmann::json::array();
-    for (const auto& f : vfs_->faults().log())
-      j["faults"].push_back(f.ToJson());
+    std::vector<InjectedFault> log = vfs_->faults().log();
+    for (const auto& f : log) j["faults"].push_back(f.ToJson());
+    // Only the latest --trace-memory entries are kept: how many came before.
+    j["trace_dropped"] = vfs_->trace_dropped();
+    j["faults_dropped"] = vfs_->faults().log_count() - log.size();
     return j;
   }
   return Error("unknown command \"" + cmd +
@@ -315,12 +344,17 @@ nlohmann::json Daemon::Faults(const nlohmann::json& request) {
     clear = it->get<bool>();
   }
   if (clear) vfs_->faults().Clear();
+  // `since` and `count` number every fault recorded; only the latest
+  // --trace-memory are still in memory ("dropped": how many are gone).
   std::vector<InjectedFault> log = vfs_->faults().log();
+  uint64_t count = vfs_->faults().log_count();
+  uint64_t first = count - log.size();
   nlohmann::json j = Ok();
-  j["count"] = log.size();
+  j["count"] = count;
+  j["dropped"] = first;
   j["faults"] = nlohmann::json::array();
-  for (size_t i = since; i < log.size(); ++i)
-    j["faults"].push_back(log[i].ToJson());
+  for (uint64_t i = std::max(since, first); i < count; ++i)
+    j["faults"].push_back(log[i - first].ToJson());
   return j;
 }
 
@@ -385,8 +419,11 @@ int Daemon::Run() {
   backing_fd_ =
       open(options_.backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   vfs_ = std::make_unique<SimVfs>(
-      SimVfs::Options{.model = options_.model, .seed = options_.seed},
+      SimVfs::Options{.model = options_.model,
+                      .seed = options_.seed,
+                      .trace_limit = options_.trace_memory},
       std::move(state).value());
+  vfs_->faults().SetLogLimit(options_.trace_memory);
   for (const auto& r : options_.rules) vfs_->faults().Add(r);
   vfs_->SetDurableListener(
       [this](const DurableChange& c) { OnDurableChange(c); });
@@ -398,13 +435,17 @@ int Daemon::Run() {
                 << ": " << strerror(errno) << "\n";
       return kExitUsage;
     }
+    // The file gets every operation: the ring keeps what is not written yet.
+    vfs_->SetTraceStreamed(0);
   }
   if (!options_.control.empty()) {
     auto control = ControlServer::Listen(options_.control);
     if (!control.ok()) {
       std::cerr << "faultfs: control socket: " << control.status().ToString()
                 << "\n";
-      return kExitEnv;
+      // An unsafe directory or a path too long: the --control value is bad.
+      int err = control.status().err();
+      return err == EPERM || err == EINVAL ? kExitUsage : kExitEnv;
     }
     control_ = std::move(control).value();
   }
@@ -451,6 +492,15 @@ int Daemon::Run() {
       fuse_unmount(fuse_);
       fuse_destroy(fuse_);
       return kExitEnv;
+    }
+  }
+  if (options_.exit_with > 0) {
+    exit_with_fd_ =
+        static_cast<int>(syscall(SYS_pidfd_open, options_.exit_with, 0));
+    if (exit_with_fd_ < 0) {
+      std::cerr << "faultfs: --exit-with " << options_.exit_with << ": "
+                << strerror(errno) << "; unmounting\n";
+      kill(getpid(), SIGTERM);
     }
   }
   housekeeper_ = std::thread([this] { HousekeeperLoop(); });

@@ -9,6 +9,8 @@
 // Housekeeper mutex. Kernel cache invalidation never runs with the SimVfs
 // mutex held (it may wait for a FUSE request that waits for that mutex).
 
+#include <sys/types.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -32,6 +34,8 @@ struct DaemonOptions {
   std::string mountpoint;  // absolute
   std::string control;     // absolute; empty: no control socket
   std::string trace_file;  // absolute; empty: none
+  // Trace entries and injected faults kept in memory (the latest); 0: all.
+  size_t trace_memory = 65536;
   std::vector<FaultRule> rules;
   uint64_t seed = 0;
   MetadataModel model = MetadataModel::kStrict;
@@ -43,6 +47,9 @@ struct DaemonOptions {
   // exactly one operation (no page cache, no readahead; up to 1 MiB).
   bool direct_io = false;
   bool debug = false;  // libfuse's -d
+  // Unmount and exit (as on SIGTERM) when this process ends; 0: never.
+  // crashlab passes its own pid, so a killed harness leaves no mount behind.
+  pid_t exit_with = 0;
 };
 
 // Exit codes shared by the CLI.
@@ -106,6 +113,7 @@ class Daemon {
   std::thread housekeeper_;
   size_t trace_written_ = 0;  // only the housekeeper and shutdown touch it
   int trace_fd_ = -1;
+  int exit_with_fd_ = -1;  // pidfd of options_.exit_with
 };
 
 // The libfuse operation table (fuse_ops.cc).

@@ -1,6 +1,7 @@
 // faultfs: mount / unmount / ctl. See faultfs/README.md.
 #include <fcntl.h>
 #include <malloc.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,6 +22,7 @@
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
 #include "faultfs/daemon/rules_file.h"
+#include "faultfs/json_util.h"
 #include "version/version.h"
 
 namespace po = boost::program_options;
@@ -84,6 +86,8 @@ int RunMount(const std::vector<std::string>& args) {
   std::string control, rules, trace, model = "strict";
   uint64_t seed = 0;
   double attr_timeout = 1.0;
+  int64_t exit_with = 0;
+  int64_t trace_memory = 65536;
   opts.add_options()("help,h", "show this help")(
       "control", po::value(&control),
       "SOCKET: unix socket (created mode 0600) for `faultfs ctl`; "
@@ -94,6 +98,11 @@ int RunMount(const std::vector<std::string>& args) {
       "files)")("trace", po::value(&trace),
                 "FILE: write every operation as a JSON line (streamed, flushed "
                 "at unmount)")(
+      "trace-memory", po::value(&trace_memory),
+      "N: operations and injected faults kept in memory for `ctl trace` and "
+      "`ctl faults`, the latest N of each (default 65536, at most 16777216; "
+      "0: all, memory then grows with every operation); --trace FILE gets "
+      "every operation")(
       "seed", po::value(&seed),
       "N: seed for probabilistic rules and corruption (default 0)")(
       "model", po::value(&model),
@@ -116,6 +125,9 @@ int RunMount(const std::vector<std::string>& args) {
       "attr-timeout", po::value(&attr_timeout),
       "SECONDS the kernel may cache attributes (default 1; "
       "caches are invalidated at every crash)")(
+      "exit-with", po::value(&exit_with),
+      "PID: unmount and exit when process PID ends (crashlab passes its own "
+      "pid: a killed harness never leaves a mount behind)")(
       "debug,d", "libfuse debug output (implies --foreground)");
   po::options_description hidden;
   std::vector<std::string> positional;
@@ -208,10 +220,26 @@ int RunMount(const std::vector<std::string>& args) {
   o.allow_other = vm.count("allow-other") != 0;
   o.backing_fsync = vm.count("no-backing-fsync") == 0;
   o.direct_io = vm.count("direct-io") != 0;
-  if (attr_timeout < 0) {
-    std::cerr << "faultfs mount: --attr-timeout must be >= 0\n";
+  if (!(attr_timeout >= 0 && attr_timeout <= 3600)) {
+    std::cerr << "faultfs mount: --attr-timeout must be between 0 and 3600 "
+                 "seconds\n";
     return kExitUsage;
   }
+  if (exit_with < 0 || exit_with > 4194304 ||
+      (exit_with > 0 && kill(static_cast<pid_t>(exit_with), 0) != 0 &&
+       errno == ESRCH)) {
+    std::cerr << "faultfs mount: --exit-with " << exit_with
+              << ": no such process\n";
+    return kExitUsage;
+  }
+  o.exit_with = static_cast<pid_t>(exit_with);
+  if (trace_memory < 0 || trace_memory > (int64_t{1} << 24)) {
+    std::cerr << "faultfs mount: --trace-memory must be between 0 and "
+                 "16777216, got "
+              << trace_memory << "\n";
+    return kExitUsage;
+  }
+  o.trace_memory = static_cast<size_t>(trace_memory);
   o.attr_timeout = attr_timeout;
   Daemon daemon(std::move(o));
   return daemon.Run();
@@ -287,13 +315,14 @@ int RunCtl(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!mode.empty()) req["mode"] = mode;
-  auto reply = ControlRequest(control, req.dump());
+  auto reply = ControlRequest(control, DumpJson(req));
   if (!reply.ok()) {
     std::cerr << "faultfs ctl: " << reply.status().ToString()
               << " (is the daemon running with --control " << control << "?)\n";
     return kExitEnv;
   }
   std::cout << *reply << "\n";
+  if (JsonTooDeepAt(*reply)) return kExitEnv;
   try {
     auto j = nlohmann::json::parse(*reply);
     return j.value("ok", false) ? kExitOk : kExitUsage;

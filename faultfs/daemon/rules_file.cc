@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::faultfs::daemon {
 namespace {
 
@@ -72,12 +74,19 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
   std::vector<FaultRule> rules;
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '[') {
+    if (auto at = JsonTooDeepAt(text)) {
+      auto [line, col] = LineCol(text, *at);
+      return At(name, line, col, JsonTooDeepMessage(*at));
+    }
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
       auto [line, col] = LineCol(text, e.byte == 0 ? 0 : e.byte - 1);
       return At(name, line, col, std::string("JSON syntax error: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
+      auto [line, col] = LineCol(text, first);
+      return At(name, line, col, std::string("JSON error: ") + e.what());
     }
     std::vector<size_t> starts = ElementStarts(text);
     for (size_t i = 0; i < j.size(); ++i) {
@@ -98,12 +107,17 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
     ++lineno;
     size_t start = line.find_first_not_of(" \t\r");
     if (start == std::string::npos || line[start] == '#') continue;
+    if (auto at = JsonTooDeepAt(line))
+      return At(name, lineno, *at + 1, JsonTooDeepMessage(*at));
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
       return At(name, lineno, e.byte == 0 ? 1 : e.byte,
                 std::string("JSON syntax error: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {  // out_of_range: 1e400
+      return At(name, lineno, start + 1,
+                std::string("JSON error: ") + e.what());
     }
     auto rule = FaultRule::FromJson(j, "rule");
     if (!rule.ok()) return At(name, lineno, start + 1, Message(rule.status()));

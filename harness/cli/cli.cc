@@ -33,6 +33,14 @@ constexpr const char* kUsage =
     "command.\n";
 }  // namespace
 
+bool InBounds(std::string_view cmd, std::string_view option, int64_t value,
+              int64_t lo, int64_t hi, std::ostream& err) {
+  if (value >= lo && value <= hi) return true;
+  err << "crashlab " << cmd << ": --" << option << " must be between " << lo
+      << " and " << hi << ", got " << value << "\n";
+  return false;
+}
+
 int Main(int argc, const char* const* argv, std::ostream& out,
          std::ostream& err) {
   if (argc < 2) {

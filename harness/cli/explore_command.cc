@@ -4,9 +4,9 @@
 #include <map>
 
 #include "harness/cli/cli.h"
-#include "harness/sim/explorer.h"
-#include "harness/scenario/scenario_parser.h"
 #include "harness/cli/trace_window.h"
+#include "harness/scenario/scenario_parser.h"
+#include "harness/sim/explorer.h"
 
 namespace crashlab::harness {
 namespace po = boost::program_options;
@@ -15,9 +15,9 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out,
                    std::ostream& err) {
   po::options_description desc("crashlab explore options");
   std::string file;
-  unsigned jobs = 1;
+  int64_t jobs = 1;
   desc.add_options()("help,h", "show this help")("jobs,j", po::value(&jobs),
-                                                 "worker threads")(
+                                                 "worker threads (1 to 256)")(
       "as-written",
       "use the scenario's own crash points and modes instead of every op x "
       "drop, prefix, torn, random")("scenario", po::value(&file),
@@ -43,6 +43,8 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out,
     err << "usage: crashlab explore SCENARIO [--jobs N] [--as-written]\n";
     return kExitBadInput;
   }
+  if (!InBounds("explore", "jobs", jobs, 1, kMaxJobs, err))
+    return kExitBadInput;
   ParseOutcome p = LoadScenario(file);
   if (!p.ok()) {
     err << JoinErrors(p.errors);
@@ -54,7 +56,7 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out,
     sc.crash_modes = {"drop", "prefix", "torn", "random"};
   }
   ExploreOptions opts;
-  opts.jobs = std::max(1u, jobs);
+  opts.jobs = static_cast<unsigned>(jobs);
   std::vector<ScenarioPlan> plans{PlanScenario(sc, opts)};
   if (!plans[0].skipped.empty()) {
     err << "crashlab explore: " << plans[0].skipped << "\n";

@@ -6,8 +6,8 @@
 
 #include "engine/unsafe_mode.h"
 #include "harness/cli/cli.h"
-#include "harness/sim/explorer.h"
 #include "harness/fuzz/fuzz.h"
+#include "harness/sim/explorer.h"
 
 namespace crashlab::harness {
 namespace po = boost::program_options;
@@ -39,22 +39,25 @@ int FuzzCommand(int argc, const char* const* argv, std::ostream& out,
   po::options_description desc("crashlab fuzz options");
   std::string time = "60s", out_dir = "crashlab-fuzz";
   std::vector<std::string> unsafe;
-  uint64_t seed = 0, max_scenarios = 0, shrink = 200;
-  unsigned jobs = 1;
+  uint64_t seed = 0;
+  int64_t max_scenarios = 0, shrink = 200;
+  int64_t jobs = 1;
   desc.add_options()("help,h", "show this help")(
       "time,t", po::value(&time),
-      "time budget: 90, 90s, 2m, 500ms, 1h (default 60s)")(
+      "time budget: 90, 90s, 2m, 500ms, 1h (default 60s; more than 0, at "
+      "most 7 days)")(
       "seed,s", po::value(&seed),
       "run seed; every generated scenario derives from it (default: random, "
       "printed)")("unsafe,u", po::value(&unsafe)->composing(),
                   "enable this engine unsafe mode (repeatable)")(
       "out,o", po::value(&out_dir),
       "where reproducers go (default crashlab-fuzz)")(
-      "jobs,j", po::value(&jobs), "worker threads for exploring each scenario")(
+      "jobs,j", po::value(&jobs),
+      "worker threads for exploring each scenario (1 to 256)")(
       "max-scenarios", po::value(&max_scenarios),
-      "stop after this many scenarios (0 = only the time limit)")(
-      "shrink-candidates", po::value(&shrink),
-      "scenarios the shrinker may try (default 200)");
+      "stop after this many scenarios (0 = only the time limit; at most "
+      "10^9)")("shrink-candidates", po::value(&shrink),
+               "scenarios the shrinker may try (default 200; 0 to 10^9)");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
@@ -81,6 +84,15 @@ int FuzzCommand(int argc, const char* const* argv, std::ostream& out,
         << "': expected a duration like 60s, 2m, 500ms\n";
     return kExitBadInput;
   }
+  if (!(*secs > 0 && *secs <= kMaxFuzzSeconds)) {
+    err << "crashlab fuzz: --time '" << time
+        << "' must be more than 0 and at most 7 days\n";
+    return kExitBadInput;
+  }
+  if (!InBounds("fuzz", "jobs", jobs, 1, kMaxJobs, err) ||
+      !InBounds("fuzz", "max-scenarios", max_scenarios, 0, kMaxCount, err) ||
+      !InBounds("fuzz", "shrink-candidates", shrink, 0, kMaxCount, err))
+    return kExitBadInput;
   for (const auto& u : unsafe) {
     if (!engine::UnsafeModeFromName(u)) {
       std::string known;
@@ -97,9 +109,9 @@ int FuzzCommand(int argc, const char* const* argv, std::ostream& out,
                  .seed = seed,
                  .unsafe = unsafe,
                  .out_dir = out_dir,
-                 .jobs = std::max(1u, jobs),
-                 .max_scenarios = max_scenarios,
-                 .shrink_candidates = shrink};
+                 .jobs = static_cast<unsigned>(jobs),
+                 .max_scenarios = static_cast<uint64_t>(max_scenarios),
+                 .shrink_candidates = static_cast<uint64_t>(shrink)};
   out << "crashlab fuzz: seed " << seed << ", time " << *secs << " s"
       << (unsafe.empty()
               ? std::string(", safe engine")

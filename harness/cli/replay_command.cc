@@ -1,11 +1,12 @@
 // crashlab replay REPRO.json
 #include <boost/program_options.hpp>
 
+#include "faultfs/json_util.h"
 #include "harness/cli/cli.h"
+#include "harness/cli/trace_window.h"
+#include "harness/scenario/scenario_parser.h"
 #include "harness/sim/explorer.h"
 #include "harness/suite/run_record_builder.h"
-#include "harness/scenario/scenario_parser.h"
-#include "harness/cli/trace_window.h"
 #include "reports/run_record.h"
 
 namespace crashlab::harness {
@@ -15,10 +16,10 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
                   std::ostream& err) {
   po::options_description desc("crashlab replay options");
   std::string file;
-  uint64_t context = 12;
+  int64_t context = 12;
   desc.add_options()("help,h", "show this help")(
       "context", po::value(&context),
-      "operations shown before the crash point (default 12)")(
+      "operations shown before the crash point (default 12; 0 to 100000)")(
       "json", "print only the violation as JSON")(
       "reproducer", po::value(&file), "reproducer scenario");
   po::positional_options_description pos;
@@ -38,6 +39,8 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
         << "usage: crashlab replay REPRO.json [--context N] [--json]\n";
     return vm.count("help") ? kExitOk : kExitBadInput;
   }
+  if (!InBounds("replay", "context", context, 0, kMaxContext, err))
+    return kExitBadInput;
   ParseOutcome p = LoadScenario(file);
   if (!p.ok()) {
     err << JoinErrors(p.errors);
@@ -72,13 +75,16 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
   bool violated = inv < c.findings.size() && c.findings[inv].violated;
   if (vm.count("json")) {
     if (violated)
-      out << reports::ToJson(ToViolation(plan, c, inv, file)).dump(2) << "\n";
+      out << faultfs::DumpJson(reports::ToJson(ToViolation(plan, c, inv, file)),
+                               2)
+          << "\n";
     return violated ? kExitViolation : kExitOk;
   }
   out << "replaying " << sc.name << " (seed " << plan.seed
       << "): crash right after op " << c.point << ", mode " << c.mode.ToString()
       << "\n\n";
-  PrintTraceWindow(plan.workload->trace, c.point, context, 3, out);
+  PrintTraceWindow(plan.workload->trace, c.point,
+                   static_cast<uint64_t>(context), 3, out);
   out << "\nrecovery: "
       << (c.recovery->threw ? "exception: " + c.recovery->exception
           : c.recovery->ok
@@ -98,7 +104,8 @@ int ReplayCommand(int argc, const char* const* argv, std::ostream& out,
   }
   out << "\nVIOLATED " << sc.invariants[inv] << ": " << c.findings[inv].message
       << "\n\n";
-  out << reports::ToJson(ToViolation(plan, c, inv, file)).dump(2) << "\n";
+  out << faultfs::DumpJson(reports::ToJson(ToViolation(plan, c, inv, file)), 2)
+      << "\n";
   return kExitViolation;
 }
 

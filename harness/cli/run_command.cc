@@ -14,9 +14,9 @@
 #include "harness/fuse/fuse_agreement.h"
 #include "harness/fuse/fuse_mode.h"
 #include "harness/mount/fuse_mount.h"
+#include "harness/scenario/scenario_files.h"
 #include "harness/suite/progress_line.h"
 #include "harness/suite/run_suite.h"
-#include "harness/scenario/scenario_files.h"
 #include "reports/report_io.h"
 
 namespace crashlab::harness {
@@ -62,13 +62,13 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
   std::string mode = "sim", filter, shard_text = "1/1", report_dir, repro_dir,
               progress_setting = "auto";
   std::string work_dir_arg;
-  unsigned jobs = 1;
+  int64_t jobs = 1;
   uint64_t seed = 0;
-  uint64_t fuse_sample = 3;
+  int64_t fuse_sample = 3;
   desc.add_options()("help,h", "show this help")(
       "mode", po::value(&mode), "sim | fuse | all (default sim)")(
       "jobs,j", po::value(&jobs),
-      "worker threads (results do not depend on it)")(
+      "worker threads, 1 to 256 (results do not depend on it)")(
       "filter", po::value(&filter),
       "only scenarios whose name or file matches this glob")(
       "seed", po::value(&seed), "replace every scenario's seed")(
@@ -81,7 +81,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
       "fail-fast", "stop at the first unexpected violation")(
       "progress", po::value(&progress_setting), "auto | always | never")(
       "fuse-sample", po::value(&fuse_sample),
-      "fuse mode: sampled crash points per scenario (default 3; "
+      "fuse mode: sampled crash points per scenario (default 3; 0 to 10^9; "
       "a \"list\" scenario runs all its points)")(
       "work-dir", po::value(&work_dir_arg),
       "fuse mode: where the mounts go (default a fresh temporary dir)")(
@@ -122,7 +122,9 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
         << shard_text << "'\n";
     return kExitBadInput;
   }
-  if (jobs == 0) jobs = 1;
+  if (!InBounds("run", "jobs", jobs, 1, kMaxJobs, err) ||
+      !InBounds("run", "fuse-sample", fuse_sample, 0, kMaxCount, err))
+    return kExitBadInput;
   bool keep_work_dir = vm.count("keep-work-dir") > 0;
   WorkDir work;
   if (mode != "sim") {
@@ -229,7 +231,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
   }
 
   SuiteSettings settings;
-  settings.explore.jobs = jobs;
+  settings.explore.jobs = static_cast<unsigned>(jobs);
   settings.explore.shard = ShardSpec{shard->index, shard->count};
   if (vm.count("seed")) settings.explore.seed = seed;
   settings.explore.fail_fast = vm.count("fail-fast") > 0;
@@ -239,7 +241,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
           ? (std::filesystem::path(report_dir) / "repro").string()
           : "crashlab-repro";
   settings.mode = mode;
-  settings.fuse_sample = fuse_sample;
+  settings.fuse_sample = static_cast<uint64_t>(fuse_sample);
   settings.work_dir = work.path;
   std::mutex out_mu;
   settings.on_fuse_case = [&](const FusePlan& plan, const FuseCase& c) {

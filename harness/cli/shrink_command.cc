@@ -14,15 +14,15 @@ int ShrinkCommand(int argc, const char* const* argv, std::ostream& out,
                   std::ostream& err) {
   po::options_description desc("crashlab shrink options");
   std::string file, out_file;
-  unsigned jobs = 1;
-  uint64_t max_candidates = 400;
+  int64_t jobs = 1;
+  int64_t max_candidates = 400;
   desc.add_options()("help,h", "show this help")(
       "out,o", po::value(&out_file),
       "where to write the minimal scenario (default: REPRO.min.json)")(
-      "jobs,j", po::value(&jobs), "worker threads")(
+      "jobs,j", po::value(&jobs), "worker threads (1 to 256)")(
       "max-candidates", po::value(&max_candidates),
-      "scenarios to try at most (default 400)")("reproducer", po::value(&file),
-                                                "reproducer scenario");
+      "scenarios to try at most (default 400; 1 to 10^9)")(
+      "reproducer", po::value(&file), "reproducer scenario");
   po::positional_options_description pos;
   pos.add("reproducer", 1);
   po::variables_map vm;
@@ -44,6 +44,9 @@ int ShrinkCommand(int argc, const char* const* argv, std::ostream& out,
     err << "usage: crashlab shrink REPRO.json [--out FILE] [--jobs N]\n";
     return kExitBadInput;
   }
+  if (!InBounds("shrink", "jobs", jobs, 1, kMaxJobs, err) ||
+      !InBounds("shrink", "max-candidates", max_candidates, 1, kMaxCount, err))
+    return kExitBadInput;
   ParseOutcome p = LoadScenario(file);
   if (!p.ok()) {
     err << JoinErrors(p.errors);
@@ -60,8 +63,9 @@ int ShrinkCommand(int argc, const char* const* argv, std::ostream& out,
     out_file += ".min.json";
   }
   ExploreOptions opts;
-  opts.jobs = std::max(1u, jobs);
-  ShrinkResult r = Shrink(p.scenario, opts, max_candidates);
+  opts.jobs = static_cast<unsigned>(jobs);
+  ShrinkResult r =
+      Shrink(p.scenario, opts, static_cast<uint64_t>(max_candidates));
   if (!r.reproduced) {
     err << file << ": " << p.scenario.reproduce->invariant
         << " is not violated at any crash point: nothing to shrink\n";

@@ -7,12 +7,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "faultfs/json_util.h"
 #include "faultfs/posix_vfs.h"
-#include "harness/scenario/crash_mode_list.h"
 #include "harness/exec/exec_checks.h"
 #include "harness/exec/exec_process.h"
-#include "harness/scenario/exec_scenario.h"
 #include "harness/mount/fuse_mount.h"
+#include "harness/scenario/crash_mode_list.h"
+#include "harness/scenario/exec_scenario.h"
 
 namespace crashlab::harness {
 namespace {
@@ -323,7 +324,7 @@ bool RunContext::StepControl(const Step& s, ExecStepOutcome* o) {
     o->detail += "ctl sync: everything durable";
   } else if (s.kind == StepKind::kInject) {
     st = mount_->Inject(s.rule);
-    o->detail = "ctl inject " + s.rule.ToJson().dump();
+    o->detail = "ctl inject " + faultfs::DumpJson(s.rule.ToJson());
   } else if (s.kind == StepKind::kClear) {
     st = mount_->Clear();
     o->detail = "ctl clear";
@@ -345,6 +346,10 @@ void RunContext::FetchTrace() {
     return;
   }
   const json& all = (*t)["trace"];
+  if (uint64_t dropped = t->value("trace_dropped", uint64_t{0}); dropped > 0)
+    run_->notes.push_back("trace: the first " + std::to_string(dropped) +
+                          " operations are no longer kept by faultfs (it "
+                          "keeps the latest --trace-memory)");
   if (full_trace_) {
     for (const auto& e : all)
       full_trace_->push_back(faultfs::TraceEntry::FromJson(e));

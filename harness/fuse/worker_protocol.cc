@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "faultfs/json_util.h"
+
 namespace crashlab::harness {
 
 using faultfs::Result;
@@ -12,9 +14,7 @@ namespace {
 
 constexpr const char* kWhere = "worker output";
 
-std::string Dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string Dump(const json& j) { return faultfs::DumpJson(j); }
 
 Status Bad(const std::string& message) {
   return Status::InvalidArgument(kWhere, message);
@@ -279,10 +279,14 @@ Result<faultfs::InjectedFault> InjectedFaultFromJson(const json& j) {
 }
 
 Result<WorkerEvent> ParseWorkerEvent(const std::string& line) {
+  if (auto at = faultfs::JsonTooDeepAt(line))
+    return Bad("not valid JSON: " + faultfs::JsonTooDeepMessage(*at));
   json j;
   try {
     j = json::parse(line);
   } catch (const json::parse_error& e) {
+    return Bad(std::string("not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e400
     return Bad(std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) return Bad("an event must be a JSON object");

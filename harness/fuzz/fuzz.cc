@@ -5,10 +5,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "harness/suite/run_record_builder.h"
+#include "faultfs/json_util.h"
 #include "harness/scenario/scenario_parser.h"
 #include "harness/scenario/scenario_writer.h"
 #include "harness/sim/shrinker.h"
+#include "harness/suite/run_record_builder.h"
 
 namespace crashlab::harness {
 namespace {
@@ -221,8 +222,9 @@ uint64_t FuzzScenarioSeed(uint64_t run_seed, uint64_t index) {
 
 Scenario GenerateScenario(uint64_t seed,
                           const std::vector<std::string>& unsafe) {
-  ParseOutcome p = ParseScenario(GenerateJson(seed, unsafe).dump(2),
-                                 "fuzz-" + std::to_string(seed));
+  ParseOutcome p =
+      ParseScenario(faultfs::DumpJson(GenerateJson(seed, unsafe), 2),
+                    "fuzz-" + std::to_string(seed));
   // The generator only emits valid scenarios; a parse error is a bug here.
   if (!p.ok())
     throw std::logic_error("crashlab fuzz generated an invalid scenario: " +

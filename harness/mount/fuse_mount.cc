@@ -148,17 +148,12 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(
                                 // mount: checked above)
 
   std::vector<std::string> argv = {
-      binary,
-      "mount",
-      m->backing_,
-      m->mountpoint_,
-      "--control",
-      m->control_,
-      "--seed",
-      std::to_string(options.seed),
-      "--model",
+      binary, "mount", m->backing_, m->mountpoint_, "--control", m->control_,
+      "--seed", std::to_string(options.seed), "--model",
       options.metadata == "strict" ? "strict" : "metadata-immediate",
-      "--foreground"};
+      "--foreground",
+      // A SIGKILLed crashlab still leaves no mount: the daemon unmounts.
+      "--exit-with", std::to_string(getpid())};
   if (options.direct_io) argv.push_back("--direct-io");
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());

@@ -10,6 +10,7 @@
 
 #include "engine/unsafe_mode.h"
 #include "faultfs/crash_mode.h"
+#include "faultfs/json_util.h"
 #include "harness/scenario/crash_mode_list.h"
 #include "harness/scenario/exec_scenario.h"
 #include "harness/scenario/invariant_ids.h"
@@ -557,6 +558,9 @@ void Parser::ParseWorkload(const json& j, const std::string& ptr) {
            (step["op"] == "exec" || step["op"] == "check");
   });
   bool crashed = false;
+  constexpr uint64_t kMaxStepBytes = uint64_t{1} << 28;      // 256 MiB
+  constexpr uint64_t kMaxWorkloadBytes = uint64_t{1} << 30;  // 1 GiB
+  uint64_t total_bytes = 0;
   for (size_t i = 0; i < j.size(); ++i) {
     std::string p = ptr + "/" + std::to_string(i);
     Step s;
@@ -572,6 +576,22 @@ void Parser::ParseWorkload(const json& j, const std::string& ptr) {
       Fail(p + "/op",
            "engine step after a crash: add {\"op\": \"recover\"} first");
       crashed = false;  // report once
+    }
+    if (s.kind == StepKind::kPut || s.kind == StepKind::kDelete) {
+      // What the step makes the engine (and the simulator) hold: bounded
+      // per step and per workload (scenarios/README.md, "Bounds").
+      uint64_t bytes = s.count * (uint64_t{s.key_size} + s.value_size);
+      total_bytes += bytes;
+      if (bytes > kMaxStepBytes) {
+        Fail(p, "count x (key_size + value_size) = " + std::to_string(bytes) +
+                    " bytes; at most " + std::to_string(kMaxStepBytes) +
+                    " per step");
+      } else if (total_bytes > kMaxWorkloadBytes) {
+        Fail(p, "the workload writes more than " +
+                    std::to_string(kMaxWorkloadBytes) +
+                    " bytes of keys and values in all");
+        total_bytes = 0;  // report once
+      }
     }
     out_.scenario.workload.push_back(std::move(s));
   }
@@ -870,6 +890,15 @@ void Parser::CheckExecScenario(const json& root) {
 }
 
 ParseOutcome Parser::Run() {
+  if (auto at = faultfs::JsonTooDeepAt(text_)) {
+    auto pos = reports::PositionOfOffset(text_, *at);
+    out_.errors.push_back(
+        InputError{.file = file_,
+                   .line = pos.line,
+                   .column = pos.column,
+                   .message = "JSON " + faultfs::JsonTooDeepMessage(*at)});
+    return std::move(out_);
+  }
   json root;
   try {
     root = json::parse(text_);
@@ -883,6 +912,13 @@ ParseOutcome Parser::Run() {
         .column = pos.column,
         .message =
             "JSON " + (cut == std::string::npos ? what : what.substr(cut))});
+    return std::move(out_);
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e400
+    out_.errors.push_back(
+        InputError{.file = file_,
+                   .line = 1,
+                   .column = 1,
+                   .message = std::string("JSON ") + e.what()});
     return std::move(out_);
   }
   Scenario& sc = out_.scenario;

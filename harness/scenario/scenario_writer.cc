@@ -1,5 +1,6 @@
 #include "harness/scenario/scenario_writer.h"
 
+#include "faultfs/json_util.h"
 #include "harness/scenario/exec_scenario.h"
 
 namespace crashlab::harness {
@@ -8,7 +9,7 @@ namespace {
 using nlohmann::ordered_json;
 
 ordered_json RuleJson(const faultfs::FaultRule& r) {
-  return ordered_json::parse(r.ToJson().dump());
+  return ordered_json::parse(faultfs::DumpJson(r.ToJson()));
 }
 
 void CommandJson(const Step& s, ordered_json* j) {
@@ -175,7 +176,7 @@ ordered_json ScenarioToJson(const Scenario& sc) {
 }
 
 std::string WriteScenario(const Scenario& scenario) {
-  return ScenarioToJson(scenario).dump(2) + "\n";
+  return faultfs::DumpJson(ScenarioToJson(scenario), 2) + "\n";
 }
 
 }  // namespace crashlab::harness

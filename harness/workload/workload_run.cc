@@ -8,6 +8,7 @@
 #include <set>
 
 #include "engine/engine.h"
+#include "faultfs/json_util.h"
 #include "harness/scenario/crash_mode_list.h"
 #include "harness/workload/image_facts.h"
 
@@ -99,7 +100,8 @@ class Driver {
   std::vector<RuleGeneration> generations_{RuleGeneration{}};
   void AddRule(const faultfs::FaultRule& rule, const std::string& where) {
     env_.AddRule(rule);
-    generations_.back().rules.push_back(where + " " + rule.ToJson().dump());
+    generations_.back().rules.push_back(where + " " +
+                                        faultfs::DumpJson(rule.ToJson()));
   }
   WorkloadRun run_;
 };

@@ -90,4 +90,57 @@ expect 2 "rebuild refuses to replace" -- "$CKPT" --dir "$D" rebuild-catalog
 expect 0 "rebuild --force" -- "$CKPT" --dir "$D" rebuild-catalog --force
 expect 0 "get after rebuild" -- "$CKPT" --dir "$D" get k3
 contains out "^v3$" "value after rebuild"
+# Issue 15: damaged catalog/manifest bytes are named corruption errors (exit
+# 1), --json output stays valid JSON (invalid UTF-8 replaced), nothing is
+# deleted, and 100,000 levels of nesting are refused before any recursion.
+valid_json() {  # valid_json FILE DESCRIPTION
+  if ! python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8"))' "$WORK/$1" 2>/dev/null; then
+    echo "FAIL: $2: $1 is not valid UTF-8 JSON"; head -c 400 "$WORK/$1"; fail=1
+  fi
+}
+still_there() {  # still_there DESCRIPTION
+  test -f "$D/checkpoints/ckpt-0000000002/MANIFEST.json" || { echo "FAIL: $1: a checkpoint was deleted"; fail=1; }
+}
+cp "$D/checkpoints/CATALOG.json" "$WORK/good-catalog.json"
+printf '\xff\xfe{' >"$D/checkpoints/CATALOG.json"
+expect 1 "recover --json on non-UTF-8 catalog" -- "$CKPT" --dir "$D" recover --json
+valid_json out "recover --json on non-UTF-8 catalog"
+contains out "catalog-corrupt" "non-UTF-8 catalog is named"
+expect 1 "inspect --json on non-UTF-8 catalog" -- "$CKPT" --dir "$D" inspect --json
+valid_json out "inspect --json on non-UTF-8 catalog"
+expect 1 "list on non-UTF-8 catalog" -- "$CKPT" --dir "$D" list --json
+contains err "catalog-corrupt" "list names the damage"
+cmp -s <(printf '\xff\xfe{') "$D/checkpoints/CATALOG.json" || { echo "FAIL: the damaged catalog was rewritten"; fail=1; }
+still_there "non-UTF-8 catalog"
+python3 -c 'import sys; n=100000; open(sys.argv[1],"w").write("{\"catalog\":"+"["*n+"]"*n+",\"sha256\":\"x\"}")' "$D/checkpoints/CATALOG.json"
+for cmd in recover list inspect; do
+  expect 1 "$cmd on a catalog nested 100000 deep" -- "$CKPT" --dir "$D" "$cmd"
+  cat "$WORK/out" >>"$WORK/err"
+  contains err "catalog-corrupt: nesting deeper than 64" "$cmd names the nesting"
+done
+expect 1 "recover --json on a deep catalog" -- "$CKPT" --dir "$D" recover --json
+valid_json out "recover --json on a deep catalog"
+expect 0 "rebuild-catalog replaces an unreadable (deep) catalog" -- "$CKPT" --dir "$D" rebuild-catalog
+contains out "catalog rebuilt with 2 checkpoints" "rebuild after a deep catalog"
+still_there "deep catalog"
+cp "$WORK/good-catalog.json" "$D/checkpoints/CATALOG.json"
+M="$D/checkpoints/ckpt-0000000002/MANIFEST.json"
+cp "$M" "$WORK/good-manifest.json"
+python3 -c 'import sys; p=sys.argv[1]; b=open(p,"rb").read(); i=b.index(b"\"operator\""); open(p,"wb").write(b[:i+12]+b"\xff"+b[i+12:])' "$M"
+expect 1 "inspect --json on a non-UTF-8 manifest" -- "$CKPT" --dir "$D" inspect --json
+valid_json out "inspect --json on a non-UTF-8 manifest"
+contains out "manifest-corrupt" "non-UTF-8 manifest is named"
+"$CKPT" --dir "$D" recover --json >"$WORK/out" 2>"$WORK/err"
+rc=$?
+if [[ $rc -gt 3 ]]; then echo "FAIL: recover --json on a non-UTF-8 manifest: exit $rc"; fail=1; else echo "ok: recover --json on a non-UTF-8 manifest (exit $rc)"; fi
+valid_json out "recover --json on a non-UTF-8 manifest"
+python3 -c 'import sys; n=100000; open(sys.argv[1],"w").write("{\"manifest\":"+"{\"a\":"*n+"1"+"}"*n+",\"sha256\":\"x\"}")' "$M"
+expect 1 "inspect on a manifest nested 100000 deep" -- "$CKPT" --dir "$D" inspect
+contains out "manifest-corrupt: nesting deeper than 64" "inspect names the nesting"
+expect 0 "rebuild-catalog --force skips the deep manifest" -- "$CKPT" --dir "$D" rebuild-catalog --force
+contains out "skipped: .*manifest-corrupt: nesting deeper than 64" "rebuild names the skipped manifest"
+test -f "$M" || { echo "FAIL: the deep manifest was deleted"; fail=1; }
+cp "$WORK/good-manifest.json" "$M"
+expect 0 "rebuild-catalog --force after repair" -- "$CKPT" --dir "$D" rebuild-catalog --force
+expect 0 "get after repair" -- "$CKPT" --dir "$D" get k3
 exit $fail

@@ -132,7 +132,9 @@ TEST(Lesson4, GcKeepsInheritedFiles) {
                   .status());  // touches one partition only
     auto r = e->Checkpoint();
     ASSERT_OK(r.status());
-    if (i >= 1) EXPECT_FALSE(r->gc.kept_shared.empty());
+    if (i >= 1) {
+      EXPECT_FALSE(r->gc.kept_shared.empty());
+    }
   }
   auto list = e->checkpoints();
   ASSERT_EQ(list.size(), 2u);

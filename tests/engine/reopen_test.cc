@@ -30,9 +30,10 @@ StateDump ReopenAndCheckDurable(SimVfs& vfs, const Options& o,
   auto crashed = CrashCopy(vfs);
   auto after = OpenOrDie(*crashed, o);
   EXPECT_TRUE(after);
-  if (after)
+  if (after) {
     EXPECT_EQ(after->Dump(), served)
         << "Open served a state that a power cut loses";
+  }
   return served;
 }
 
@@ -201,8 +202,9 @@ TEST(Reopen, CrashAtEveryOpOfRepersistingRecovery) {
       StateDump got = e->Dump();
       EXPECT_TRUE(got == before || got == served)
           << "op " << i << " mode " << mode.ToString();
-      if (i + 1 == points.size())
+      if (i + 1 == points.size()) {
         EXPECT_EQ(got, served) << "mode " << mode.ToString();
+      }
       ++checked;
     }
   }

@@ -310,7 +310,7 @@ rc::Gen<FaultRule> GenRule() {
         r.size = n;
         break;
       case ActionKind::kDelay:
-        r.delay_ms = n;
+        r.delay_ms = 1 + n % kMaxRuleDelayMs;
         break;
       case ActionKind::kCorrupt:
         r.corrupt.bitflips = 1 + n % 7;
@@ -425,6 +425,21 @@ TEST(FaultRuleJsonTest, RejectsBadInputNamingTheField) {
        "corrupt.zero[1] (length): must be at least 1"},
       {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [-1, 4]}})",
        "corrupt.zero[0] (offset)"},
+      // resource bounds (faultfs/README.md "Bounds")
+      {R"({"op": "fsync", "action": "delay", "delay_ms": 1000000000000})",
+       "delay_ms: must be between 1 and 60000, got 1000000000000"},
+      {R"({"op": "fsync", "action": "delay", "delay_ms": 0})",
+       "delay_ms: must be between 1 and 60000, got 0"},
+      {R"({"op": "write", "action": "short_write", "bytes": 2147483648})",
+       "bytes: must be between 0 and 1073741824"},
+      {R"({"op": "write", "action": "truncate", "size": 17592186044417})",
+       "size: must be between 0 and 17592186044416"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"bitflips": 4294967295}})",
+       "corrupt.bitflips: must be at most 1048576"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"zero": [0, 1073741825]}})",
+       "corrupt.zero: length must be at most 1073741824"},
+      {R"({"op": "read", "action": "corrupt", "corrupt": {"garbage": [18446744073709551615, 1]}})",
+       "corrupt.garbage: offset must be at most 17592186044416"},
       // schedule values and combinations
       {R"({"op": "write", "action": "error", "probability": 1.5})",
        "probability: must be in [0, 1]"},
@@ -715,6 +730,24 @@ TEST(FaultInjectorTest, AddClearAndRules) {
   EXPECT_TRUE(inj.rules().empty());
   EXPECT_FALSE(Fires(inj, Op(OpKind::kWrite, "f")));
   EXPECT_EQ(inj.log().size(), 1u);  // the log stays
+}
+
+TEST(FaultInjectorTest, LogLimitKeepsTheLatestFaults) {
+  FaultInjector inj;
+  for (uint64_t i = 0; i < 5; ++i) inj.Record(InjectedFault{.op_index = i});
+  inj.SetLogLimit(3);  // drops the two oldest at once
+  ASSERT_EQ(inj.log().size(), 3u);
+  EXPECT_EQ(inj.log()[0].op_index, 2u);
+  for (uint64_t i = 5; i < 9; ++i) inj.Record(InjectedFault{.op_index = i});
+  auto log = inj.log();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].op_index, 6u);
+  EXPECT_EQ(log[2].op_index, 8u);
+  EXPECT_EQ(inj.log_count(), 9u);
+  inj.SetLogLimit(0);  // no limit: keeps everything from now on
+  for (uint64_t i = 9; i < 20; ++i) inj.Record(InjectedFault{.op_index = i});
+  EXPECT_EQ(inj.log().size(), 14u);
+  EXPECT_EQ(inj.log_count(), 20u);
 }
 
 // ---------------------------------------------------------------------------

@@ -1,13 +1,21 @@
 // The control socket and the CLI under bad input, and a bounded load test.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <map>
+#include <string>
+#include <thread>
+#include <vector>
 
+#include "faultfs/daemon/control_server.h"
 #include "tests/faultfs/fuse_test_util.h"
 
 namespace crashlab::faultfs::testing {
@@ -48,6 +56,139 @@ void ExpectError(const std::string& reply, const std::string& needle) {
   ASSERT_FALSE(j.is_discarded()) << reply;
   EXPECT_FALSE(j.value("ok", true)) << reply;
   EXPECT_NE(j.value("error", "").find(needle), std::string::npos) << reply;
+}
+
+// The socket is refused in a directory other users could write to (no
+// FUSE needed: Listen() checks before anything is mounted).
+TEST(ControlSocketDir, WorldWritableWithoutStickyBitIsRefused) {
+  char tmpl[] = "/tmp/crashlab-sockdir-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  std::string sock = dir + "/ctl.sock";
+  ASSERT_EQ(chmod(dir.c_str(), 0777), 0);
+  auto refused = daemon::ControlServer::Listen(sock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().err(), EPERM);
+  EXPECT_EQ(refused.status().path(), dir);
+  EXPECT_NE(refused.status().message().find("sticky"), std::string::npos);
+  struct stat st;
+  EXPECT_NE(lstat(sock.c_str(), &st), 0);   // nothing was created
+  ASSERT_EQ(chmod(dir.c_str(), 01777), 0);  // like /tmp: allowed
+  {
+    auto ok = daemon::ControlServer::Listen(sock);
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+    ASSERT_EQ(lstat(sock.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+  }
+  ASSERT_EQ(chmod(dir.c_str(), 0700), 0);
+  {
+    auto ok = daemon::ControlServer::Listen(sock);
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  }
+  EXPECT_NE(lstat(sock.c_str(), &st), 0);  // removed on destruction
+  rmdir(dir.c_str());
+}
+
+// --exit-with PID: when the owner (crashlab) is SIGKILLed, the daemon
+// unmounts by itself; no mount is left behind.
+TEST(FuseControl, ExitWithUnmountsWhenTheOwnerIsKilled) {
+  pid_t owner = fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    alarm(120);  // never outlives a broken test
+    pause();
+    _exit(0);
+  }
+  FUSE_TEST_SETUP(m, "--exit-with", std::to_string(owner));
+  ASSERT_TRUE(IsMounted(m->mnt()));
+  ASSERT_EQ(kill(owner, SIGKILL), 0);
+  ASSERT_EQ(waitpid(owner, nullptr, 0), owner);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gone = !IsMounted(m->mnt());
+  }
+  EXPECT_TRUE(gone) << "the mount outlived its --exit-with process";
+}
+
+// --trace-memory N: the daemon keeps only the latest N operations and
+// faults in memory (its memory stays flat over hours); `faults` numbers
+// every fault ever recorded.
+TEST(FuseControl, TraceMemoryKeepsTheLatestOperations) {
+  FUSE_TEST_SETUP(m, "--trace-memory", "8");
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), "data", true), 0);
+  m->Inject(R"({"op":"open","path":"f","action":"error","errno":"EIO"})");
+  for (int i = 0; i < 30; ++i) {
+    errno = 0;
+    EXPECT_LT(open(m->mnt("f").c_str(), O_RDONLY), 0);
+    EXPECT_EQ(errno, EIO);
+  }
+  auto trace = m->Ctl({{"cmd", "trace"}});
+  ASSERT_TRUE(trace.value("ok", false)) << trace.dump();
+  ASSERT_EQ(trace["trace"].size(), 8u) << trace.dump();
+  EXPECT_GT(trace["trace_dropped"].get<uint64_t>(), 0u);
+  EXPECT_EQ(trace["faults"].size(), 8u);
+  EXPECT_EQ(trace["faults_dropped"].get<uint64_t>(), 22u);
+  uint64_t last = trace["trace"].back()["index"];
+  EXPECT_EQ(trace["trace"].front()["index"].get<uint64_t>(), last - 7);
+  EXPECT_EQ(trace["trace"].back()["fault"], "error");
+  auto faults = m->Ctl({{"cmd", "faults"}, {"since", 1}});
+  ASSERT_TRUE(faults.value("ok", false)) << faults.dump();
+  EXPECT_EQ(faults["count"], 30u);
+  EXPECT_EQ(faults["dropped"], 22u);
+  EXPECT_EQ(faults["faults"].size(), 8u);
+  faults = m->Ctl({{"cmd", "faults"}, {"since", 28}});
+  EXPECT_EQ(faults["faults"].size(), 2u) << faults.dump();
+  auto status = m->Ctl({{"cmd", "status"}});
+  EXPECT_EQ(status["faults"], 30u) << status.dump();
+}
+
+// With --trace FILE the ring drops only what the file already has: the file
+// gets every operation however small --trace-memory is.
+TEST(FuseControl, TraceFileGetsEveryOperationWithASmallRing) {
+  std::string trace_file =
+      ::testing::TempDir() + "/trace-memory-" + std::to_string(getpid());
+  unlink(trace_file.c_str());
+  {
+    FUSE_TEST_SETUP(m, "--trace-memory", "8", "--trace", trace_file);
+    ASSERT_EQ(WriteFileAt(m->mnt("f"), "data", true), 0);
+    m->Inject(R"({"op":"open","path":"f","action":"error","errno":"EIO"})");
+    for (int i = 0; i < 30; ++i)
+      EXPECT_LT(open(m->mnt("f").c_str(), O_RDONLY), 0);
+  }  // unmounted, the daemon gone: the trace file is complete
+  std::string lines = ReadFileAt(trace_file);
+  std::vector<uint64_t> indexes;
+  size_t at = 0;
+  while ((at = lines.find("\"index\":", at)) != std::string::npos) {
+    at += 8;
+    indexes.push_back(std::stoull(lines.substr(at)));
+  }
+  ASSERT_GE(indexes.size(), 30u) << lines;
+  for (size_t i = 0; i < indexes.size(); ++i)
+    EXPECT_EQ(indexes[i], i) << "the trace file misses operations: " << lines;
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'),
+            static_cast<std::ptrdiff_t>(indexes.size()));
+  unlink(trace_file.c_str());
+}
+
+TEST(FuseControl, TraceMemoryOutOfBoundsIsRefused) {
+  std::string why = FuseUnusableReason();
+  if (!why.empty()) GTEST_SKIP() << why;
+  std::string err;
+  EXPECT_EQ(FaultfsMount::Start({"--trace-memory", "16777217"}, &err), nullptr);
+  EXPECT_NE(err.find("--trace-memory must be between 0 and 16777216"),
+            std::string::npos)
+      << err;
+}
+
+TEST(FuseControl, ExitWithANonexistentProcessIsRefused) {
+  std::string why = FuseUnusableReason();
+  if (!why.empty()) GTEST_SKIP() << why;
+  std::string err;
+  auto m = FaultfsMount::Start({"--exit-with", "4194304"}, &err);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(err.find("--exit-with 4194304: no such process"), std::string::npos)
+      << err;
 }
 
 TEST(FuseControl, BadInputGetsErrorRepliesAndTheDaemonSurvives) {

@@ -357,6 +357,58 @@ TEST(SimState, TraceRecordsEveryOperation) {
   EXPECT_NE(lines.find("\"op\":\"fsyncdir\""), std::string::npos);
 }
 
+// A long-running daemon keeps only the latest trace_limit entries; positions
+// (TraceSince, trace_size) still count every operation.
+TEST(SimState, TraceLimitKeepsTheLatestEntries) {
+  SimVfs vfs(SimVfs::Options{.trace_limit = 4});
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(vfs.Stat("f" + std::to_string(i)).status().err(), ENOENT);
+  auto trace = vfs.trace();
+  ASSERT_EQ(trace.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(trace[i].index, 6 + i);
+    EXPECT_EQ(trace[i].path, "f" + std::to_string(6 + i));
+  }
+  EXPECT_EQ(vfs.trace_size(), 10u);
+  EXPECT_EQ(vfs.trace_dropped(), 6u);
+  size_t first = 0;
+  auto since = vfs.TraceSince(2, &first);  // 2..5 are gone
+  EXPECT_EQ(first, 6u);
+  ASSERT_EQ(since.size(), 4u);
+  EXPECT_EQ(since[0].index, 6u);
+  since = vfs.TraceSince(8, &first);
+  EXPECT_EQ(first, 8u);
+  ASSERT_EQ(since.size(), 2u);
+  EXPECT_EQ(since[0].index, 8u);
+  EXPECT_TRUE(vfs.TraceSince(10, &first).empty());
+  EXPECT_EQ(first, 10u);
+  EXPECT_TRUE(vfs.TraceSince(99, &first).empty());
+  EXPECT_EQ(first, 10u);
+}
+
+// With a streaming consumer (the daemon's --trace FILE) only entries it has
+// streamed are dropped: the stream misses nothing.
+TEST(SimState, TraceLimitNeverDropsWhatIsNotStreamed) {
+  SimVfs vfs(SimVfs::Options{.trace_limit = 4});
+  vfs.SetTraceStreamed(0);
+  for (int i = 0; i < 10; ++i) (void)vfs.Stat("f" + std::to_string(i));
+  EXPECT_EQ(vfs.trace().size(), 10u);  // nothing streamed yet: all kept
+  size_t first = 0;
+  auto fresh = vfs.TraceSince(0, &first);
+  ASSERT_EQ(fresh.size(), 10u);
+  EXPECT_EQ(first, 0u);
+  vfs.SetTraceStreamed(7);  // 0..6 streamed: trimmed down to the limit
+  EXPECT_EQ(vfs.trace_dropped(), 6u);
+  EXPECT_EQ(vfs.trace().size(), 4u);
+  for (int i = 0; i < 3; ++i) (void)vfs.Stat("g" + std::to_string(i));
+  EXPECT_EQ(vfs.trace_dropped(), 7u);  // 7.. not streamed: kept
+  fresh = vfs.TraceSince(7, &first);
+  EXPECT_EQ(first, 7u);
+  ASSERT_EQ(fresh.size(), 6u);
+  EXPECT_EQ(fresh[0].index, 7u);
+  EXPECT_EQ(fresh.back().path, "g2");
+}
+
 TEST(SimState, HookSeesStateBeforeEachOperation) {
   SimVfs vfs;
   std::vector<Tree> durable_before;

@@ -148,5 +148,53 @@ TEST(Cli, ReplayAndShrink) {
   std::filesystem::remove_all(dir);
 }
 
+// Every count option has a documented bound (README "Bounds"); a value
+// outside it, a negative one included (never wrapped to 2^32 - 1), is bad
+// usage: exit 2 with a message naming the option and the bound.
+TEST(Cli, CountOptionsOutOfBoundsAreBadUsage) {
+  std::string sc = "scenarios/basic-put-sync.json";
+  struct Case {
+    std::vector<const char*> args;
+    std::string message;
+  };
+  std::vector<Case> cases = {
+      {{"run", "--jobs", "0", sc.c_str()}, "--jobs must be between 1 and 256"},
+      {{"run", "--jobs", "-1", sc.c_str()}, "--jobs must be between 1 and 256"},
+      {{"run", "--jobs", "257", sc.c_str()}, "got 257"},
+      {{"run", "--jobs", "99999999999999999999", sc.c_str()}, "--jobs"},
+      {{"run", "--fuse-sample", "-3", sc.c_str()},
+       "--fuse-sample must be between 0 and 1000000000"},
+      {{"explore", sc.c_str(), "--jobs", "-1"},
+       "--jobs must be between 1 and 256"},
+      {{"shrink", sc.c_str(), "--jobs", "1000"}, "--jobs must be between"},
+      {{"shrink", sc.c_str(), "--max-candidates", "0"},
+       "--max-candidates must be between 1 and 1000000000"},
+      {{"replay", sc.c_str(), "--context", "-1"},
+       "--context must be between 0 and 100000"},
+      {{"replay", sc.c_str(), "--context", "100001"}, "got 100001"},
+      {{"fuzz", "--time", "0"}, "must be more than 0 and at most 7 days"},
+      {{"fuzz", "--time", "8d"}, "expected a duration"},
+      {{"fuzz", "--time", "169h"}, "at most 7 days"},
+      {{"fuzz", "--time", "nan"}, "--time 'nan'"},
+      {{"fuzz", "--time", "inf"}, "at most 7 days"},
+      {{"fuzz", "--time", "1s", "--jobs", "-2"}, "--jobs must be between"},
+      {{"fuzz", "--time", "1s", "--max-scenarios", "-1"},
+       "--max-scenarios must be between 0 and 1000000000"},
+      {{"fuzz", "--time", "1s", "--shrink-candidates", "2000000000"},
+       "--shrink-candidates must be between"},
+  };
+  for (const auto& c : cases) {
+    Out r = Crashlab(c.args);
+    std::string cmd;
+    for (const char* a : c.args) cmd += std::string(a) + " ";
+    EXPECT_EQ(r.code, kExitBadInput) << cmd << r.out << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << cmd << r.err;
+  }
+  // The bounds themselves are accepted.
+  Out ok =
+      Crashlab({"run", "--progress", "never", "--jobs", "256", sc.c_str()});
+  EXPECT_EQ(ok.code, kExitOk) << ok.err;
+}
+
 }  // namespace
 }  // namespace crashlab::harness

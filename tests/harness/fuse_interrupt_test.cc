@@ -139,6 +139,51 @@ INSTANTIATE_TEST_SUITE_P(Signals, FuseInterruptTest,
                            return info.param == SIGINT ? "SIGINT" : "SIGTERM";
                          });
 
+using FuseKillTest = FuseInterruptTest;
+
+// crashlab itself SIGKILLed (no handler runs): its faultfs daemons were
+// started with --exit-with <crashlab's pid>, so they unmount by themselves;
+// its workers end when their mount and their pipe to crashlab go.
+TEST_F(FuseKillTest, SigkillOfCrashlabLeavesNoMount) {
+  FUSE_OR_SKIP();
+  std::string work = dir_ + "/work";
+  std::string log = dir_ + "/run.log";
+  pid_t pid =
+      Spawn({"run", "--mode", "fuse", "scenarios/unsynced-writes-dropped.json",
+             "--work-dir", work, "--fuse-sample", "50", "--progress", "never"},
+            log);
+  ASSERT_GT(pid, 0);
+  bool mounted = false;
+  for (int i = 0; i < 3000 && !mounted; ++i) {
+    mounted = !FindStaleMounts(work).empty();
+    if (!mounted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(mounted) << Slurp(log);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  // The daemons notice within their housekeeping period (250 ms); allow 20 s
+  // on a loaded machine.
+  std::vector<StaleMount> left;
+  for (int i = 0; i < 400; ++i) {
+    left = FindStaleMounts(work);
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& m : left)
+    ADD_FAILURE() << "mount left behind by a SIGKILLed crashlab: " << m.path
+                  << "\n"
+                  << Slurp(log);
+  std::vector<std::string> procs;
+  for (int i = 0; i < 400; ++i) {
+    procs = ProcessesMentioning(dir_);
+    if (procs.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& p : procs) ADD_FAILURE() << "left behind: " << p;
+}
+
 using FuseFailingRunTest = FuseInterruptTest;
 
 TEST_F(FuseFailingRunTest, WorkersThatCannotRunLeaveNothing) {

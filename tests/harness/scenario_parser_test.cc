@@ -87,6 +87,36 @@ TEST(ScenarioParser, SyntaxErrorHasLineAndColumn) {
   EXPECT_NE(e.message.find("syntax error"), std::string::npos) << e.ToString();
 }
 
+// Issue 15: nesting is refused before any recursion, with a position.
+TEST(ScenarioParser, DeepNestingIsANamedErrorNotACrash) {
+  std::string deep =
+      "{\"name\": \"x\", \"workload\": " + std::string(100000, '[') +
+      std::string(100000, ']') + "}";
+  InputError e = OnlyError(deep);
+  EXPECT_EQ(e.line, 1u);
+  EXPECT_EQ(e.column, 90u);  // level 65: the 64th [ (the outer { is level 1)
+  EXPECT_NE(e.message.find("nesting deeper than 64"), std::string::npos)
+      << e.ToString();
+}
+
+TEST(ScenarioParser, WorkloadVolumeIsBounded) {
+  InputError e = OnlyError(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"put\", \"count\": "
+      "1000000, \"value_size\": 1048576}], \"expect\": \"pass\"}");
+  EXPECT_EQ(e.field, "/workload/0");
+  EXPECT_NE(e.message.find("at most 268435456 per step"), std::string::npos)
+      << e.ToString();
+  std::string many = "{\"name\": \"x\", \"workload\": [";
+  for (int i = 0; i < 5; ++i)
+    many += std::string(i ? "," : "") +
+            "{\"op\": \"put\", \"count\": 250, \"value_size\": 1048576}";
+  many += "], \"expect\": \"pass\"}";
+  InputError total = OnlyError(many);
+  EXPECT_EQ(total.field, "/workload/4");
+  EXPECT_NE(total.message.find("in all"), std::string::npos)
+      << total.ToString();
+}
+
 TEST(ScenarioParser, UnknownFieldNamesItsPointer) {
   InputError e = OnlyError(
       "{\"name\": \"x\",\n \"workload\": [\n  {\"op\": \"put\", \"cout\": 3}\n "
