@@ -378,8 +378,8 @@ int CmdHead(Context& c) {
                   .dump(2)
            << "\n";
   } else {
-    *c.out << "HEAD: " << (id.empty() ? "(none)" : id) << " — " << status
-           << "; catalog newest: " << (newest.empty() ? "(none)" : newest)
+    *c.out << "HEAD: " << (id.empty() ? "(none)" : id) << " (" << status
+           << "); catalog newest: " << (newest.empty() ? "(none)" : newest)
            << "\n";
     if (!detail.empty()) *c.out << "  " << detail << "\n";
     if (!ok)
