@@ -37,7 +37,9 @@ std::unique_ptr<Engine> ThreeCheckpoints(SimVfs& vfs, Options o) {
           e->Put("k" + std::to_string(i + c), "v" + std::to_string(c)).ok());
     auto r = e->Checkpoint();
     EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (r.ok()) EXPECT_TRUE(r->warnings.empty()) << r->warnings[0];
+    if (r.ok()) {
+      EXPECT_TRUE(r->warnings.empty()) << r->warnings[0];
+    }
   }
   EXPECT_TRUE(e->Put("after", "x").ok());
   EXPECT_TRUE(e->Sync().ok());
@@ -223,7 +225,6 @@ TEST(CheckpointLog, FailedAppendKeepsCheckpointAndNextCommitRewrites) {
   ASSERT_TRUE(scan.ok());
   EXPECT_EQ(scan->status, "ok");
   // Both new checkpoints are in the rewritten log, in order.
-  std::vector<std::string> tail(scan->records.size() >= 2 ? 2 : 0);
   ASSERT_GE(scan->records.size(), 2u);
   EXPECT_EQ(scan->records[scan->records.size() - 2].info.id, r->info.id);
   EXPECT_EQ(scan->records.back().info.id, r2->info.id);
