@@ -215,7 +215,7 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   {
     Status st = AppendLog(info);
     if (!st.ok()) result.warnings.push_back("checkpoint log: " + st.ToString());
-    st = WriteHead(vfs_, dir_, id, /*sync_dir=*/true);
+    st = WriteHead(vfs_, dir_, id, sync_dirs);
     if (!st.ok()) result.warnings.push_back("HEAD: " + st.ToString());
   }
   {

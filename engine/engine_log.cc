@@ -26,8 +26,8 @@ Status Engine::Impl::AppendLog(const CheckpointInfo& info) {
 
 Status Engine::Impl::RewriteLogFromIndex() {
   uint64_t bytes = 0;
-  Status st =
-      RewriteCheckpointLog(vfs_, dir_, log_index_, /*sync_dir=*/true, &bytes);
+  Status st = RewriteCheckpointLog(vfs_, dir_, log_index_,
+                                   !unsafe(UnsafeMode::kSkipDirFsync), &bytes);
   if (!st.ok()) {
     log_needs_rewrite_ = true;
     return st;
@@ -138,7 +138,8 @@ void Engine::Impl::CrossCheckLogAndHead(const Catalog& disk,
   }
   if (res->head_status != "ok" && res->head_status != "none" &&
       !chosen.empty()) {
-    Status st = WriteHead(vfs_, dir_, chosen, /*sync_dir=*/true);
+    Status st =
+        WriteHead(vfs_, dir_, chosen, !unsafe(UnsafeMode::kSkipDirFsync));
     if (st.ok()) {
       res->head_rewritten = true;
     } else {
