@@ -14,9 +14,9 @@
 #include <cstdlib>
 #include <set>
 
-#include "harness/explorer.h"
-#include "harness/image_facts.h"
-#include "harness/invariant_ids.h"
+#include "harness/sim/explorer.h"
+#include "harness/workload/image_facts.h"
+#include "harness/scenario/invariant_ids.h"
 
 using namespace crashlab::harness;  // NOLINT: a benchmark's main
 

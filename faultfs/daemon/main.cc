@@ -17,9 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/client/mountinfo.h"
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
 #include "faultfs/daemon/rules_file.h"
+#include "version/version.h"
 
 namespace po = boost::program_options;
 using namespace crashlab::faultfs;          // NOLINT: a main file, not a header
@@ -75,33 +77,6 @@ std::string RealPath(const std::string& path) {
   char buf[PATH_MAX];
   if (realpath(path.c_str(), buf) == nullptr) return Absolute(path);
   return buf;
-}
-
-// Decodes the octal escapes of /proc/self/mountinfo ("\040" for a space).
-std::string Unescape(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      out.push_back(
-          static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-bool IsMountPoint(const std::string& path) {
-  std::ifstream in("/proc/self/mountinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, mp;
-    fields >> id >> parent >> dev >> root >> mp;
-    if (Unescape(mp) == path) return true;
-  }
-  return false;
 }
 
 int RunMount(const std::vector<std::string>& args) {
@@ -344,7 +319,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (cmd == "--version") {
-    std::cout << "faultfs " << CRASHLAB_VERSION << "\n";
+    std::cout << crashlab::version::VersionLine("faultfs") << "\n";
     return kExitOk;
   }
   if (cmd == "mount") {

@@ -8,7 +8,7 @@
 #include <optional>
 #include <set>
 
-#include "harness/image_facts.h"
+#include "harness/workload/image_facts.h"
 #include "harness/invariants/checkers.h"
 
 namespace crashlab::harness {

@@ -1,6 +1,6 @@
 #include "harness/invariants/checkers.h"
 
-#include "harness/invariant_ids.h"
+#include "harness/scenario/invariant_ids.h"
 
 namespace crashlab::harness {
 

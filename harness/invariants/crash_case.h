@@ -11,10 +11,10 @@
 
 #include "faultfs/crash_mode.h"
 #include "faultfs/sim_state.h"
-#include "harness/image_facts.h"
-#include "harness/oracle.h"
-#include "harness/recovery_run.h"
-#include "harness/workload_run.h"
+#include "harness/workload/image_facts.h"
+#include "harness/workload/oracle.h"
+#include "harness/workload/recovery_run.h"
+#include "harness/workload/workload_run.h"
 
 namespace crashlab::harness {
 

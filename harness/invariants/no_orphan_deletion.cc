@@ -2,7 +2,7 @@
 // startup GC - deletes a file that a checkpoint in the catalog still needs.
 #include <algorithm>
 
-#include "harness/image_facts.h"
+#include "harness/workload/image_facts.h"
 #include "harness/invariants/checkers.h"
 
 namespace crashlab::harness {

@@ -1,5 +1,5 @@
 // The crashlab CLI's exit codes and messages.
-#include "harness/cli.h"
+#include "harness/cli/cli.h"
 
 #include <gtest/gtest.h>
 
@@ -32,6 +32,22 @@ TEST(Cli, UsageAndUnknownCommand) {
   EXPECT_EQ(Crashlab({}).code, kExitBadInput);
   EXPECT_EQ(Crashlab({"--help"}).code, kExitOk);
   EXPECT_EQ(Crashlab({"frobnicate"}).code, kExitBadInput);
+}
+
+TEST(Cli, VersionNamesTheCommit) {
+  Out r = Crashlab({"--version"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_EQ(
+      r.out.rfind(std::string("crashlab ") + CRASHLAB_VERSION + " (commit ", 0),
+      0u)
+      << r.out;
+  std::string commit = r.out.substr(r.out.find("(commit ") + 8);
+  commit = commit.substr(0, commit.find(')'));
+  EXPECT_TRUE(
+      commit == "unknown" ||
+      (commit.size() == 40 &&
+       commit.find_first_not_of("0123456789abcdef") == std::string::npos))
+      << r.out;
 }
 
 TEST(Cli, ValidateReportsFileLineColumn) {

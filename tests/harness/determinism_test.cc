@@ -5,10 +5,10 @@
 
 #include <filesystem>
 
-#include "harness/run_record_builder.h"
-#include "harness/run_suite.h"
-#include "harness/scenario_files.h"
-#include "harness/scenario_parser.h"
+#include "harness/suite/run_record_builder.h"
+#include "harness/suite/run_suite.h"
+#include "harness/scenario/scenario_files.h"
+#include "harness/scenario/scenario_parser.h"
 #include "reports/canonical.h"
 #include "reports/merge.h"
 

@@ -3,7 +3,7 @@
 // built-in checks hold and fail as they should; a timeout is reported; a
 // crash point cuts the power right after its operation; bad exec and check
 // fields are input errors (exit 2, FILE:LINE:COL).
-#include "harness/exec_mode.h"
+#include "harness/exec/exec_mode.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,9 +13,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/exec_record.h"
-#include "harness/fuse_mount.h"
-#include "harness/scenario_parser.h"
+#include "harness/exec/exec_record.h"
+#include "harness/mount/fuse_mount.h"
+#include "harness/scenario/scenario_parser.h"
 #include "tests/harness/fuse_test_env.h"
 
 namespace crashlab::harness {

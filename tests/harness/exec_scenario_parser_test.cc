@@ -3,10 +3,10 @@
 // field is an error with file, line, column and pointer.
 #include <gtest/gtest.h>
 
-#include "harness/exec_scenario.h"
-#include "harness/scenario_files.h"
-#include "harness/scenario_parser.h"
-#include "harness/scenario_writer.h"
+#include "harness/scenario/exec_scenario.h"
+#include "harness/scenario/scenario_files.h"
+#include "harness/scenario/scenario_parser.h"
+#include "harness/scenario/scenario_writer.h"
 
 namespace crashlab::harness {
 namespace {

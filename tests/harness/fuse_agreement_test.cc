@@ -4,7 +4,7 @@
 // post-crash image, the worker drove the engine op for op like the
 // simulator, and the verdicts match. And a deliberately different state IS
 // reported, with both states shown. Label `fuse`.
-#include "harness/fuse_agreement.h"
+#include "harness/fuse/fuse_agreement.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -13,11 +13,11 @@
 #include <filesystem>
 #include <iostream>
 
-#include "harness/backing_image.h"
-#include "harness/fuse_mode.h"
-#include "harness/fuse_mount.h"
-#include "harness/run_record_builder.h"
-#include "harness/scenario_files.h"
+#include "harness/fuse/backing_image.h"
+#include "harness/fuse/fuse_mode.h"
+#include "harness/mount/fuse_mount.h"
+#include "harness/suite/run_record_builder.h"
+#include "harness/scenario/scenario_files.h"
 #include "tests/harness/fuse_test_env.h"
 
 namespace crashlab::harness {

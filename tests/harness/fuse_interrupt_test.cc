@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/fuse_mount.h"
+#include "harness/mount/fuse_mount.h"
 #include "tests/harness/fuse_test_env.h"
 
 namespace crashlab::harness {

@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "harness/fuse_mount.h"
+#include "harness/mount/fuse_mount.h"
 #include "reports/report_io.h"
 #include "tests/harness/fuse_test_env.h"
 

@@ -1,7 +1,7 @@
 // FuseMount: start/stop, crash and restart through the control socket, a
 // failed start leaves nothing behind, stale mounts are found with the
 // command that removes them. Label `fuse`.
-#include "harness/fuse_mount.h"
+#include "harness/mount/fuse_mount.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

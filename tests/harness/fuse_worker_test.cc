@@ -23,15 +23,15 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/client/control_client.h"
+#include "faultfs/client/counting_vfs.h"
 #include "faultfs/posix_vfs.h"
 #include "faultfs/sim_vfs.h"
-#include "harness/control_client.h"
-#include "harness/counting_vfs.h"
-#include "harness/image_facts.h"
-#include "harness/recovery_run.h"
-#include "harness/scenario_parser.h"
-#include "harness/worker_protocol.h"
-#include "harness/workload_run.h"
+#include "harness/fuse/worker_protocol.h"
+#include "harness/scenario/scenario_parser.h"
+#include "harness/workload/image_facts.h"
+#include "harness/workload/recovery_run.h"
+#include "harness/workload/workload_run.h"
 #include "tests/faultfs/fuse_test_util.h"
 
 namespace crashlab::harness {
@@ -503,9 +503,9 @@ TEST(CountingVfs, SameTraceFaultsAndStateAsSimVfs) {
 
   auto posix = faultfs::PosixVfs::Create(mount->mnt());
   ASSERT_TRUE(posix.ok()) << posix.status().ToString();
-  auto control = ControlClient::Connect(mount->socket());
+  auto control = faultfs::ControlClient::Connect(mount->socket());
   ASSERT_TRUE(control.ok()) << control.status().ToString();
-  CountingVfs counting(**posix, **control, seed);
+  faultfs::CountingVfs counting(**posix, **control, seed);
   for (const auto& r : ScriptRules()) counting.faults().Add(r);
   std::vector<std::string> fuse_log = Script(
       counting,

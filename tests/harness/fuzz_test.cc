@@ -2,7 +2,7 @@
 // shows no violation in a bounded run and passes every past finding, and for
 // every unsafe mode the fuzzer finds a violation and writes a reproducer that
 // `crashlab replay` confirms.
-#include "harness/fuzz.h"
+#include "harness/fuzz/fuzz.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "engine/unsafe_mode.h"
-#include "harness/cli.h"
-#include "harness/scenario_writer.h"
+#include "harness/cli/cli.h"
+#include "harness/scenario/scenario_writer.h"
 
 namespace crashlab::harness {
 namespace {

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "engine/unsafe_mode.h"
-#include "harness/run_suite.h"
-#include "harness/scenario_files.h"
+#include "harness/suite/run_suite.h"
+#include "harness/scenario/scenario_files.h"
 
 namespace crashlab::harness {
 namespace {

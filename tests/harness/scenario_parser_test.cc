@@ -1,12 +1,12 @@
 // The scenario parser: good files parse; every error names file, line,
 // column and the field.
-#include "harness/scenario_parser.h"
+#include "harness/scenario/scenario_parser.h"
 
 #include <gtest/gtest.h>
 
-#include "harness/invariant_ids.h"
-#include "harness/scenario_files.h"
-#include "harness/scenario_writer.h"
+#include "harness/scenario/invariant_ids.h"
+#include "harness/scenario/scenario_files.h"
+#include "harness/scenario/scenario_writer.h"
 
 namespace crashlab::harness {
 namespace {

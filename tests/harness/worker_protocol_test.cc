@@ -1,7 +1,7 @@
 // The fuse-mode worker protocol (harness/worker_protocol.h): every event
 // written by the worker parses back into the same values, RecoveryOutcome
 // survives a JSON round trip, and malformed lines are errors that say why.
-#include "harness/worker_protocol.h"
+#include "harness/fuse/worker_protocol.h"
 
 #include <gtest/gtest.h>
 
