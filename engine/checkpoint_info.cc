@@ -18,7 +18,8 @@ json CheckpointInfo::ToJson() const {
           {"bytes_written", bytes_written},
           {"bytes_total", bytes_total},
           {"files", files},
-          {"manifest_sha256", manifest_sha256}};
+          {"manifest_sha256", manifest_sha256},
+          {"partitions", partitions}};
 }
 
 bool CheckpointInfo::FromJson(const json& j, CheckpointInfo* out,
@@ -41,6 +42,7 @@ bool CheckpointInfo::FromJson(const json& j, CheckpointInfo* out,
     c.bytes_total = j.at("bytes_total").get<uint64_t>();
     c.files = j.at("files").get<uint64_t>();
     c.manifest_sha256 = j.at("manifest_sha256").get<std::string>();
+    c.partitions = j.value("partitions", uint32_t{0});  // optional
     *out = std::move(c);
     return true;
   } catch (const json::exception& e) {

@@ -24,6 +24,9 @@ struct CheckpointInfo {
   uint64_t bytes_total = 0;    // bytes of all files it needs (own + inherited)
   uint64_t files = 0;          // state files it needs
   std::string manifest_sha256;
+  // Partition (shard) count of the checkpoint's state; 0 = not recorded
+  // (catalogs written before the field existed).
+  uint32_t partitions = 0;
 
   nlohmann::json ToJson() const;
   static bool FromJson(const nlohmann::json& j, CheckpointInfo* out,

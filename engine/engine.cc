@@ -191,6 +191,16 @@ std::vector<CheckpointInfo> Engine::checkpoints() const {
   return impl_->catalog_.checkpoints;
 }
 
+std::vector<LogRecord> Engine::checkpoint_log() const {
+  std::lock_guard<std::mutex> lock(impl_->mu_);
+  return impl_->log_index_;
+}
+
+Result<LogCompaction> Engine::CompactCheckpointLog() {
+  std::lock_guard<std::mutex> lock(impl_->mu_);
+  return impl_->DoCompactLog();
+}
+
 uint64_t Engine::wal_bytes_since_checkpoint() const {
   std::lock_guard<std::mutex> lock(impl_->mu_);
   return impl_->wal_->bytes_appended() - impl_->wal_bytes_at_checkpoint_;

@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "engine/checkpoint_info.h"
+#include "engine/checkpoint_log.h"
 #include "engine/gc_result.h"
 #include "engine/options.h"
 #include "engine/recovery_result.h"
@@ -136,6 +137,14 @@ class Engine {
   Result<GcResult> Gc();
   // Verifies one committed checkpoint ("" = newest) against its manifest.
   VerifyReport Verify(std::string_view id = {}) const;
+  // The checkpoint log's index (checkpoint_log.h), oldest first: rebuilt
+  // from CHECKPOINTS.log at Open, checked against the catalog, appended to
+  // by every commit.
+  std::vector<LogRecord> checkpoint_log() const;
+  // Rewrites the checkpoint log with only the catalog's checkpoints (tmp,
+  // fsync, rename, fsync dir). Runs by itself after a checkpoint once the
+  // log exceeds Options::checkpoint_log_max_bytes.
+  Result<LogCompaction> CompactCheckpointLog();
   // WAL bytes appended since the newest checkpoint.
   uint64_t wal_bytes_since_checkpoint() const;
 

@@ -177,6 +177,7 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   info.bytes_total = m.bytes_total();
   info.files = m.files.size();
   info.manifest_sha256 = msha;
+  info.partitions = opt_.partitions;
   Catalog next = catalog_;
   next.checkpoints.push_back(info);
   next.next_seq = *seq + 1;
@@ -208,8 +209,15 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   last_checkpoint_ms_ = info.created_ms;
   result.info = info;
 
-  // 7. After the commit: hint, GC, WAL truncation. The checkpoint stands
-  // whatever happens here.
+  // 7. After the commit: the checkpoint log record and HEAD (derived from
+  // the catalog), the LATEST hint, GC, WAL truncation, log compaction. The
+  // checkpoint stands whatever happens here.
+  {
+    Status st = AppendLog(info);
+    if (!st.ok()) result.warnings.push_back("checkpoint log: " + st.ToString());
+    st = WriteHead(vfs_, dir_, id, sync_dirs);
+    if (!st.ok()) result.warnings.push_back("HEAD: " + st.ToString());
+  }
   {
     Status st = faultfs::WriteFile(vfs_, layout::LatestTmp(dir_), id + "\n",
                                    /*sync=*/false);
@@ -230,6 +238,13 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
   } else if (!unsafe(UnsafeMode::kTruncateWalEarly)) {
     Status st = TruncateWal(&result.gc.wal_deleted);
     if (!st.ok()) result.warnings.push_back("WAL truncation: " + st.ToString());
+  }
+  if (opt_.checkpoint_log_max_bytes != 0 &&
+      log_bytes_ > opt_.checkpoint_log_max_bytes) {
+    auto c = DoCompactLog();
+    if (!c.ok())
+      result.warnings.push_back("checkpoint log compaction: " +
+                                c.status().ToString());
   }
   return result;
 }

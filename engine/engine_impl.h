@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/catalog.h"
+#include "engine/checkpoint_log.h"
 #include "engine/engine.h"
 #include "engine/manifest.h"
 #include "engine/wal_reader.h"
@@ -37,6 +38,15 @@ class Engine::Impl {
   Result<CheckpointResult> DoCheckpoint(CheckpointKind kind);
   Result<GcResult> DoGc();
   Status TruncateWal(std::vector<std::string>* deleted);
+  // The checkpoint log (engine_log.cc): append after a commit, rewrite from
+  // the index, compact to the catalog's checkpoints.
+  Status AppendLog(const CheckpointInfo& info);
+  Status RewriteLogFromIndex();
+  Result<LogCompaction> DoCompactLog();
+  // Open: checks the log and HEAD against the catalog and repairs them.
+  void CrossCheckLogAndHead(const Catalog& disk, const LogScan& scan,
+                            const std::optional<std::string>& head,
+                            bool head_corrupt, RecoveryResult* res);
   uint32_t PartitionOf(std::string_view key) const;
   bool unsafe(UnsafeMode m) const { return opt_.unsafe.has(m); }
   uint64_t Now() const;
@@ -64,6 +74,13 @@ class Engine::Impl {
   bool disk_catalog_uncertain_ = false;
   uint64_t wal_bytes_at_checkpoint_ = 0;
   uint64_t last_checkpoint_ms_ = 0;
+  // --- checkpoint log (derived; GUARDED_BY(mu_)) ---
+  std::vector<LogRecord> log_index_;  // what the log holds, oldest first
+  uint64_t log_bytes_ = 0;            // its length on disk
+  bool log_present_ = false;
+  // A failed append or rewrite: the disk log may lack records or hold a torn
+  // one, so the next change rewrites it whole (nothing failed is retried).
+  bool log_needs_rewrite_ = false;
   // --- WAL ---
   std::unique_ptr<WalWriter> wal_;
   // --- background flusher ---

@@ -176,8 +176,44 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
     res->fresh = true;
   }
 
+  // The checkpoint log and HEAD: derived from the catalog, read now and
+  // checked against it once a checkpoint is chosen (CrossCheckLogAndHead).
+  LogScan scan;
+  std::optional<std::string> head;
+  bool head_corrupt = false;
+  {
+    auto ls = ScanCheckpointLog(vfs_, dir_);
+    if (ls.ok()) {
+      scan = std::move(*ls);
+    } else {
+      res->warnings.push_back("checkpoint log unreadable: " +
+                              ls.status().ToString());
+      res->log_status = "unreadable";
+    }
+    auto h = ReadHead(vfs_, dir_);
+    if (h.ok()) {
+      head = *h;
+    } else {
+      head_corrupt = true;
+      res->warnings.push_back("HEAD unreadable: " + h.status().ToString());
+    }
+  }
+
   // 2. Choose and verify a checkpoint, newest first.
-  const auto& list = disk.checkpoints;
+  std::vector<CheckpointInfo> list = disk.checkpoints;
+  if (unsafe(UnsafeMode::kTrustHead)) {
+    // UNSAFE: the newest checkpoint is what HEAD (else the log) names; the
+    // catalog's newer entries are dropped as if never committed.
+    std::string named = head                   ? *head
+                        : scan.records.empty() ? std::string()
+                                               : scan.records.back().info.id;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].id == named) {
+        list.resize(i + 1);
+        break;
+      }
+    }
+  }
   int chosen = -1;
   std::optional<Manifest> manifest;
   for (int i = static_cast<int>(list.size()) - 1; i >= 0; --i) {
@@ -241,6 +277,22 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
         "no checkpoint in the catalog verifies; nothing was deleted");
   }
   res->fallback_used = chosen >= 0 && !res->skipped_checkpoints.empty();
+  // Shard-count validation: a checkpoint partitioned differently is refused
+  // before anything is written, unless a reshard was asked for.
+  if (chosen >= 0 && manifest->partitions != opt_.partitions && !opt_.reshard) {
+    Problem p{"shard-count-mismatch", layout::Manifest(dir_, list[chosen].id),
+              "checkpoint " + list[chosen].id + " has " +
+                  std::to_string(manifest->partitions) +
+                  " partitions, the engine was opened with " +
+                  std::to_string(opt_.partitions) +
+                  "; open with the same count, or migrate explicitly "
+                  "(Options::reshard, `ckpt reshard`); nothing was changed"};
+    problems.push_back(p);
+    kv_.clear();
+    return ProblemStatus(p);
+  }
+  if (chosen >= 0 && manifest->partitions != opt_.partitions)
+    res->resharded_from = manifest->partitions;
 
   catalog_.next_seq = disk.next_seq;
   for (const auto& c : list) {
@@ -325,6 +377,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
       WalWriter::Settings{opt_.wal_segment_bytes,
                           unsafe(UnsafeMode::kAckBeforeFsync)},
       std::move(firsts), last_lsn_ + 1);
+
+  CrossCheckLogAndHead(disk, scan, head, head_corrupt, res);
 
   // 4. Startup GC: only names the engine made, only what no catalog entry
   // (skipped ones included) references. Failures are reported, not fatal.

@@ -140,7 +140,8 @@ Status DeleteUnreferenced(faultfs::Vfs& vfs, std::string_view dir,
   if (!entries.ok()) return entries.status();
   for (const auto& e : *entries) {
     if (e.type != faultfs::FileType::kDirectory) {
-      if (e.name == layout::kCatalogTmp || e.name == layout::kLatestTmp) {
+      if (e.name == layout::kCatalogTmp || e.name == layout::kLatestTmp ||
+          e.name == layout::kCheckpointLogTmp || e.name == layout::kHeadTmp) {
         std::string path = JoinPath(cdir, e.name);
         Status st = vfs.Unlink(path);
         if (!st.ok() && st.err() != ENOENT) return st;

@@ -56,6 +56,18 @@ std::string Latest(std::string_view dir) {
 std::string LatestTmp(std::string_view dir) {
   return JoinPath(CheckpointsDir(dir), kLatestTmp);
 }
+std::string CheckpointLog(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kCheckpointLog);
+}
+std::string CheckpointLogTmp(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kCheckpointLogTmp);
+}
+std::string Head(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kHead);
+}
+std::string HeadTmp(std::string_view dir) {
+  return JoinPath(CheckpointsDir(dir), kHeadTmp);
+}
 std::string CheckpointDir(std::string_view dir, std::string_view id) {
   return JoinPath(CheckpointsDir(dir), id);
 }

@@ -5,6 +5,8 @@
 //   wal/wal-<first lsn, 20 digits>.log
 //   checkpoints/CATALOG.json  (+ .tmp while being replaced)
 //   checkpoints/LATEST        (hint only; + .tmp)
+//   checkpoints/CHECKPOINTS.log (+ .tmp while compacted), checkpoints/HEAD
+//   (+ .tmp): derived from the catalog (checkpoint_log.h)
 //   checkpoints/<id>/MANIFEST.json, COMMITTED,
 //   checkpoints/<id>/operators/<op>/partition-<n>.snap|.delta
 
@@ -21,6 +23,10 @@ inline constexpr std::string_view kCatalog = "CATALOG.json";
 inline constexpr std::string_view kCatalogTmp = "CATALOG.json.tmp";
 inline constexpr std::string_view kLatest = "LATEST";
 inline constexpr std::string_view kLatestTmp = "LATEST.tmp";
+inline constexpr std::string_view kCheckpointLog = "CHECKPOINTS.log";
+inline constexpr std::string_view kCheckpointLogTmp = "CHECKPOINTS.log.tmp";
+inline constexpr std::string_view kHead = "HEAD";
+inline constexpr std::string_view kHeadTmp = "HEAD.tmp";
 inline constexpr std::string_view kManifest = "MANIFEST.json";
 inline constexpr std::string_view kMarker = "COMMITTED";
 
@@ -34,6 +40,10 @@ std::string Catalog(std::string_view dir);
 std::string CatalogTmp(std::string_view dir);
 std::string Latest(std::string_view dir);
 std::string LatestTmp(std::string_view dir);
+std::string CheckpointLog(std::string_view dir);
+std::string CheckpointLogTmp(std::string_view dir);
+std::string Head(std::string_view dir);
+std::string HeadTmp(std::string_view dir);
 std::string CheckpointDir(std::string_view dir, std::string_view id);
 std::string Manifest(std::string_view dir, std::string_view id);
 std::string Marker(std::string_view dir, std::string_view id);

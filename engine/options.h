@@ -51,6 +51,15 @@ struct Options {
   // Stored in every manifest; recovery refuses a checkpoint whose
   // fingerprint differs (problem "schema-mismatch", nothing deleted).
   std::string schema_fingerprint = "crashlab.kv.v1";
+  // The checkpoint log (checkpoints/CHECKPOINTS.log) is compacted to the
+  // catalog's checkpoints (tmp, fsync, rename, fsync dir) once it grows past
+  // this many bytes after a checkpoint. 0 = never.
+  uint64_t checkpoint_log_max_bytes = 64u << 10;
+  // Open refuses a newest checkpoint whose partition count differs from
+  // `partitions` (problem "shard-count-mismatch") unless this is set: then
+  // the state is loaded, re-partitioned, and the next checkpoint is full
+  // (Engine::Reshard() takes it at once).
+  bool reshard = false;
   // Triggers checked by Engine::MaybeCheckpoint() (0 = off).
   uint64_t checkpoint_interval_ms = 0;
   uint64_t checkpoint_wal_bytes = 0;

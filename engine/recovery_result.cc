@@ -12,9 +12,17 @@ nlohmann::json RecoveryResult::ToJson() const {
           {"wal_position", wal_position},
           {"skipped_checkpoints", skipped_checkpoints},
           {"fallback_used", fallback_used},
+          {"resharded_from", resharded_from},
           {"records_replayed", records_replayed},
           {"bytes_repersisted", bytes_repersisted},
           {"catalog_repersisted", catalog_repersisted},
+          {"head_status", head_status},
+          {"head_id", head_id},
+          {"log_status", log_status},
+          {"log_records", log_records},
+          {"log_rewritten", log_rewritten},
+          {"head_rewritten", head_rewritten},
+          {"warnings", warnings},
           {"last_lsn", last_lsn},
           {"bytes_cut", bytes_cut},
           {"torn_segment", torn_segment},
@@ -37,6 +45,9 @@ std::string RecoveryResult::ToText() const {
     for (const auto& id : skipped_checkpoints) s += " " + id;
     s += "\n";
   }
+  if (resharded_from)
+    s += "  RESHARD: checkpoint has " + std::to_string(resharded_from) +
+         " partitions; the next checkpoint is full\n";
   s += "  records replayed: " + std::to_string(records_replayed) +
        ", last lsn: " + std::to_string(last_lsn) +
        ", keys: " + std::to_string(keys) + "\n";
@@ -49,6 +60,12 @@ std::string RecoveryResult::ToText() const {
   if (bytes_cut)
     s += "  torn WAL tail cut: " + std::to_string(bytes_cut) + " bytes of " +
          torn_segment + "\n";
+  s += "  checkpoint log: " + log_status + ", " + std::to_string(log_records) +
+       " records" + (log_rewritten ? " (rewritten from the catalog)" : "") +
+       "; HEAD: " + head_status +
+       (head_id.empty() ? "" : " (" + head_id + ")") +
+       (head_rewritten ? " (rewritten)" : "") + "\n";
+  for (const auto& w : warnings) s += "  warning: " + w + "\n";
   for (const auto& p : problems) s += "  problem: " + p.ToString() + "\n";
   for (const auto& d : deleted) s += "  deleted: " + d + "\n";
   return s;

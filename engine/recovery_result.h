@@ -23,6 +23,9 @@ struct RecoveryResult {
   // FallbackPolicy::kOlderVerified).
   std::vector<std::string> skipped_checkpoints;
   bool fallback_used = false;
+  // Partition count of the loaded checkpoint when it differs from the
+  // engine's (only with Options::reshard; the next checkpoint is full).
+  uint32_t resharded_from = 0;
   uint64_t records_replayed = 0;
   // Bytes of the replayed records written again and fdatasync'd, so that the
   // state Open serves is durable whatever the previous process left (lesson 9).
@@ -30,6 +33,21 @@ struct RecoveryResult {
   // A catalog write had been interrupted (its tmp file was left), so the
   // catalog was written again before it was served.
   bool catalog_repersisted = false;
+  // The checkpoint log and HEAD as found, checked against the catalog.
+  // head_status: "ok" (names the checkpoint loaded), "none" (no checkpoint,
+  // no HEAD), "missing", "corrupt", "stale" (names an older one), "unknown"
+  // (names an id the catalog does not list), "unverified" (names one that
+  // failed verification: the log was scanned newest first instead).
+  std::string head_status = "none";
+  std::string head_id;  // what HEAD named ("" if absent or unreadable)
+  // log_status: "ok", "missing", "torn-tail", "corrupt", "behind" (intact
+  // but lacking catalog entries: a crash between catalog commit and append).
+  std::string log_status = "missing";
+  uint64_t log_records = 0;  // records in the index after recovery
+  bool log_rewritten = false;
+  bool head_rewritten = false;
+  // Failures repairing the log or HEAD (derived data: Open goes on).
+  std::vector<std::string> warnings;
   uint64_t last_lsn = 0;     // LSN of the last operation in the recovered state
   uint64_t bytes_cut = 0;    // torn WAL tail bytes removed
   std::string torn_segment;  // segment whose tail was cut, if any

@@ -34,6 +34,9 @@ constexpr ModeInfo kModes[] = {
      "next group"},
     {UnsafeMode::kTrustTornWal, "trust-torn-wal",
      "WAL replay ignores CRCs and applies any record whose framing fits"},
+    {UnsafeMode::kTrustHead, "trust-head",
+     "Open takes the checkpoint HEAD (else the checkpoint log) names as the "
+     "newest, without checking it against the catalog"},
 };
 }  // namespace
 

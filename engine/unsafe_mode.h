@@ -32,6 +32,8 @@ enum class UnsafeMode {
   kAckBeforeFsync,    // "ack-before-fsync": WAL group acknowledged before
                       // fdatasync
   kTrustTornWal,  // "trust-torn-wal": replay ignores CRCs, applies torn records
+  kTrustHead,     // "trust-head": Open believes HEAD (else the log's newest
+                  // record) over the catalog, no cross-check
 };
 
 // Every mode, in the order above.

@@ -76,6 +76,7 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
   rep.info.bytes_total = m->bytes_total();
   rep.info.files = m->files.size();
   rep.info.manifest_sha256 = sha;
+  rep.info.partitions = m->partitions;
   if (!fingerprint.empty() && m->schema_fingerprint != fingerprint) {
     problems.push_back({"schema-mismatch", mpath,
                         "checkpoint has schema '" + m->schema_fingerprint +

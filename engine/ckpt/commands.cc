@@ -1,8 +1,10 @@
 #include "engine/ckpt/commands.h"
 
 #include <ostream>
+#include <set>
 
 #include "engine/catalog.h"
+#include "engine/checkpoint_log.h"
 #include "engine/ckpt/load_file.h"
 #include "engine/engine.h"
 #include "engine/inspect.h"
@@ -289,6 +291,164 @@ int CmdRebuildCatalog(Context& c) {
   for (const auto& p : skipped) *c.out << "skipped: " << p.ToString() << "\n";
   *c.out << "catalog rebuilt with " << ids->size() << " checkpoints\n";
   return 0;
+}
+
+int CmdLog(Context& c) {
+  auto cat = ReadCatalog(*c.vfs, "");
+  if (!cat.ok()) return Fail(c, cat.status());
+  auto scan = ScanCheckpointLog(*c.vfs, "");
+  if (!scan.ok()) return Fail(c, scan.status());
+  // Each record against the catalog: "catalogued", "history" (removed by GC
+  // or skipped), "ahead" (newer than the catalog's newest: not committed);
+  // catalog entries the log lacks are "missing".
+  std::string newest =
+      cat->checkpoints.empty() ? "" : cat->checkpoints.back().id;
+  std::string status = scan->present ? scan->status : "missing";
+  bool consistent = scan->status == "ok" || (!scan->present && newest.empty());
+  nlohmann::json recs = nlohmann::json::array();
+  std::vector<std::string> lines;
+  std::set<std::string> logged;
+  for (const auto& r : scan->records) {
+    const CheckpointInfo* in = cat->Find(r.info.id);
+    std::string state =
+        in ? (in->manifest_sha256 == r.info.manifest_sha256 ? "catalogued"
+                                                            : "DIFFERS")
+           : (r.info.id > newest ? "AHEAD" : "history");
+    if (state == "DIFFERS" || state == "AHEAD") consistent = false;
+    logged.insert(r.info.id);
+    recs.push_back({{"offset", r.offset},
+                    {"id", r.info.id},
+                    {"epoch", r.info.epoch},
+                    {"partitions", r.partitions},
+                    {"wal_position", r.info.wal_position},
+                    {"state", state}});
+    lines.push_back("@" + std::to_string(r.offset) + "  " + r.info.id +
+                    "  epoch " + std::to_string(r.info.epoch) + "  " +
+                    std::to_string(r.partitions) + " partitions  wal " +
+                    std::to_string(r.info.wal_position) + "  " + state);
+  }
+  std::vector<std::string> missing;
+  for (const auto& ci : cat->checkpoints) {
+    if (!logged.count(ci.id)) missing.push_back(ci.id);
+  }
+  if (!missing.empty()) consistent = false;
+  if (c.json) {
+    nlohmann::json j = {
+        {"status", status},          {"detail", scan->detail},
+        {"bytes", scan->file_bytes}, {"valid_bytes", scan->valid_bytes},
+        {"records", recs},           {"missing", missing},
+        {"consistent", consistent}};
+    *c.out << j.dump(2) << "\n";
+  } else {
+    *c.out << "checkpoint log: " << status << ", " << scan->records.size()
+           << " records, " << scan->valid_bytes << " of " << scan->file_bytes
+           << " bytes intact\n";
+    if (!scan->detail.empty()) *c.out << "  " << scan->detail << "\n";
+    for (const auto& l : lines) *c.out << "  " << l << "\n";
+    for (const auto& m : missing)
+      *c.out << "  MISSING " << m << " (in the catalog, not in the log)\n";
+    if (!consistent)
+      *c.out << "the next open rewrites the log from the catalog\n";
+  }
+  return consistent ? 0 : 1;
+}
+
+int CmdHead(Context& c) {
+  auto cat = ReadCatalog(*c.vfs, "");
+  if (!cat.ok()) return Fail(c, cat.status());
+  auto head = ReadHead(*c.vfs, "");
+  std::string newest =
+      cat->checkpoints.empty() ? "" : cat->checkpoints.back().id;
+  std::string status, id, detail;
+  if (!head.ok()) {
+    if (!head.status().is_corruption()) return Fail(c, head.status());
+    status = "corrupt";
+    detail = head.status().ToString();
+  } else if (!*head) {
+    status = newest.empty() ? "none" : "missing";
+  } else {
+    id = **head;
+    status = id == newest ? "ok" : cat->Find(id) ? "stale" : "unknown";
+  }
+  bool ok = status == "ok" || status == "none";
+  if (c.json) {
+    *c.out << nlohmann::json{{"head", id},
+                             {"status", status},
+                             {"catalog_newest", newest},
+                             {"detail", detail}}
+                  .dump(2)
+           << "\n";
+  } else {
+    *c.out << "HEAD: " << (id.empty() ? "(none)" : id) << " (" << status
+           << "); catalog newest: " << (newest.empty() ? "(none)" : newest)
+           << "\n";
+    if (!detail.empty()) *c.out << "  " << detail << "\n";
+    if (!ok)
+      *c.out << "the catalog decides; the next open (e.g. `ckpt recover`) "
+                "rewrites HEAD\n";
+  }
+  return ok ? 0 : 1;
+}
+
+int CmdCompact(Context& c) {
+  int code = 0;
+  auto e = OpenEngine(c, &code);
+  if (!e) return code;
+  auto r = e->CompactCheckpointLog();
+  if (!r.ok()) return Fail(c, r.status());
+  if (c.json) {
+    *c.out << nlohmann::json{{"records_before", r->records_before},
+                             {"records_after", r->records_after},
+                             {"bytes_before", r->bytes_before},
+                             {"bytes_after", r->bytes_after}}
+                  .dump(2)
+           << "\n";
+  } else {
+    *c.out << "checkpoint log compacted: " << r->records_before << " -> "
+           << r->records_after << " records, " << r->bytes_before << " -> "
+           << r->bytes_after << " bytes\n";
+  }
+  return Finish(c, *e);
+}
+
+int CmdReshard(Context& c, const std::string& partitions) {
+  uint64_t n = 0;
+  bool digits = !partitions.empty() && partitions.size() <= 4 &&
+                partitions.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) n = std::stoull(partitions);
+  if (!digits || n == 0 || n > 4096) {
+    *c.err << "ckpt: reshard: partition count '" << partitions
+           << "' is not in 1..4096\n";
+    return 2;
+  }
+  c.options.partitions = static_cast<uint32_t>(n);
+  c.options.reshard = true;
+  int code = 0;
+  RecoveryResult res;
+  auto e = OpenEngine(c, &code, &res);
+  if (!e) return code;
+  nlohmann::json j = {{"partitions", n}, {"from", res.resharded_from}};
+  if (res.resharded_from == 0) {
+    if (c.json) {
+      j["checkpoint"] = nullptr;
+      *c.out << j.dump(2) << "\n";
+    } else {
+      *c.out << "already " << n << " partitions; nothing to do\n";
+    }
+    return Finish(c, *e);
+  }
+  auto r = e->Checkpoint(CheckpointKind::kFull);
+  if (!r.ok()) return Fail(c, r.status());
+  if (c.json) {
+    j["checkpoint"] = r->info.ToJson();
+    j["warnings"] = r->warnings;
+    *c.out << j.dump(2) << "\n";
+  } else {
+    *c.out << "resharded " << res.resharded_from << " -> " << n
+           << " partitions: committed " << r->info.id << " (full)\n";
+    for (const auto& w : r->warnings) *c.out << "warning: " << w << "\n";
+  }
+  return Finish(c, *e);
 }
 
 }  // namespace crashlab::engine::ckpt

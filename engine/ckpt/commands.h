@@ -39,5 +39,11 @@ int CmdRecover(Context& c);
 int CmdGc(Context& c);
 int CmdInspect(Context& c);
 int CmdRebuildCatalog(Context& c);
+// The checkpoint log and HEAD (read-only; exit 1 if damaged or not matching
+// the catalog), log compaction, and an explicit partition-count migration.
+int CmdLog(Context& c);
+int CmdHead(Context& c);
+int CmdCompact(Context& c);
+int CmdReshard(Context& c, const std::string& partitions);
 
 }  // namespace crashlab::engine::ckpt

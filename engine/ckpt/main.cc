@@ -75,6 +75,29 @@ const std::map<std::string, CommandHelp>& Commands() {
         "reference counts, uncatalogued directories, LATEST and the WAL "
         "extent.\n"
         "Read-only. Exit 1 if anything fails verification."}},
+      {"log",
+       {"log [--json]",
+        "Show the checkpoint log (CHECKPOINTS.log): each record and whether "
+        "the\n"
+        "catalog lists it; read-only. Exit 1 if it is damaged or disagrees "
+        "with\n"
+        "the catalog (the next open rewrites it from the catalog)."}},
+      {"head",
+       {"head [--json]",
+        "Show what HEAD names and whether it is the catalog's newest "
+        "checkpoint;\n"
+        "read-only. Exit 1 if missing, stale, unknown or corrupt (the next "
+        "open\nrewrites it)."}},
+      {"compact",
+       {"compact",
+        "Rewrite the checkpoint log with only the catalog's checkpoints "
+        "(tmp,\nfsync, rename, fsync dir). Recovers the engine first."}},
+      {"reshard",
+       {"reshard N",
+        "Migrate to N partitions: recover with an explicit reshard, then "
+        "commit a\nfull checkpoint with N partitions. Opening with another "
+        "count than the\nnewest checkpoint's is otherwise refused "
+        "(shard-count-mismatch)."}},
       {"rebuild-catalog",
        {"rebuild-catalog [--force]",
         "Rebuild CATALOG.json from checkpoint directories that verify (the way "
@@ -120,9 +143,9 @@ int main(int argc, char** argv) {
                                                  "engine directory (required)")(
       "json",
       "machine-readable output (recover, inspect, verify, list, gc, "
-      "checkpoint, scan)")("max-retained",
-                           po::value(&max_retained)->default_value(3),
-                           "checkpoints GC keeps (floor 2)")(
+      "checkpoint, scan, log, head, compact, reshard)")(
+      "max-retained", po::value(&max_retained)->default_value(3),
+      "checkpoints GC keeps (floor 2)")(
       "protect", po::value(&protect)->composing(),
       "checkpoint id GC never removes (repeatable)")(
       "full", "take full checkpoints only (no incremental deltas)")(
@@ -222,7 +245,11 @@ int main(int argc, char** argv) {
       {"recover", {0, 0}},
       {"gc", {0, 0}},
       {"inspect", {0, 0}},
-      {"rebuild-catalog", {0, 0}}};
+      {"rebuild-catalog", {0, 0}},
+      {"log", {0, 0}},
+      {"head", {0, 0}},
+      {"compact", {0, 0}},
+      {"reshard", {1, 1}}};
   auto [lo, hi] = arity.at(command);
   if (!nargs(lo, hi)) {
     return Usage("usage: ckpt --dir DIR " +
@@ -278,5 +305,9 @@ int main(int argc, char** argv) {
   if (command == "gc") return CmdGc(c);
   if (command == "inspect") return CmdInspect(c);
   if (command == "rebuild-catalog") return CmdRebuildCatalog(c);
+  if (command == "log") return CmdLog(c);
+  if (command == "head") return CmdHead(c);
+  if (command == "compact") return CmdCompact(c);
+  if (command == "reshard") return CmdReshard(c, args[0]);
   return Usage("unknown command '" + command + "'");
 }

@@ -176,6 +176,29 @@ void AddMotif(Rng& rng, ojson* w, uint64_t* offset) {
   }
 }
 
+// Fault motifs on the checkpoint log and HEAD (derived from the catalog),
+// drawn from their own stream and appended at the end, so a seed's earlier
+// steps are the same as before they existed.
+void AddDerivedMetadataMotif(uint64_t seed, ojson* w) {
+  Rng rng(seed ^ 0x6a09e667f3bcc909ULL);
+  if (!rng.Chance(40)) return;
+  static const char* const kRules[] = {
+      R"({"op": "rename", "path": "checkpoints/HEAD.tmp", "action": "error", "errno": "EIO", "times": 1})",
+      R"({"op": "write", "path": "checkpoints/CHECKPOINTS.log", "action": "error", "errno": "EIO", "times": 1})",
+      R"({"op": "fdatasync", "path": "checkpoints/CHECKPOINTS.log", "action": "fsyncgate", "nth": 1})",
+  };
+  w->push_back(ojson{{"op", "put"}, {"count", rng.Range(1, 3)}});
+  w->push_back(ojson{{"op", "checkpoint"}});
+  w->push_back(ojson{{"op", "put"}, {"count", rng.Range(1, 3)}});
+  w->push_back(
+      ojson{{"op", "inject"}, {"rule", ojson::parse(kRules[rng.Next() % 3])}});
+  w->push_back(ojson{{"op", "checkpoint"}});
+  w->push_back(ojson{{"op", "clear"}});
+  if (rng.Chance(50)) w->push_back(ojson{{"op", "recover"}});
+  w->push_back(ojson{{"op", "put"}, {"count", rng.Range(1, 2)}});
+  w->push_back(ojson{{"op", "sync"}});
+}
+
 ojson GenerateJson(uint64_t seed, const std::vector<std::string>& unsafe) {
   Rng rng(seed);
   ojson sc = ojson::object();
@@ -190,6 +213,7 @@ ojson GenerateJson(uint64_t seed, const std::vector<std::string>& unsafe) {
   uint64_t motifs = rng.Range(2, 5);
   for (uint64_t i = 0; i < motifs; ++i) AddMotif(rng, &w, &offset);
   if (rng.Chance(50)) w.push_back(ojson{{"op", "sync"}});
+  AddDerivedMetadataMotif(seed, &w);
   sc["workload"] = w;
   sc["crash_points"] = "every-op";
   ojson modes = ojson::array({"drop"});

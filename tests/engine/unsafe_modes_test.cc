@@ -18,7 +18,7 @@ Options With(std::initializer_list<UnsafeMode> modes) {
 }
 
 TEST(UnsafeModeNames, RoundTrip) {
-  EXPECT_EQ(AllUnsafeModes().size(), 10u);
+  EXPECT_EQ(AllUnsafeModes().size(), 11u);
   for (auto m : AllUnsafeModes()) {
     EXPECT_EQ(UnsafeModeFromName(UnsafeModeName(m)), m);
     EXPECT_FALSE(UnsafeModeDescription(m).empty());
