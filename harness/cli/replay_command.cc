@@ -2,10 +2,10 @@
 #include <boost/program_options.hpp>
 
 #include "harness/cli/cli.h"
+#include "harness/cli/trace_window.h"
+#include "harness/scenario/scenario_parser.h"
 #include "harness/sim/explorer.h"
 #include "harness/suite/run_record_builder.h"
-#include "harness/scenario/scenario_parser.h"
-#include "harness/cli/trace_window.h"
 #include "reports/run_record.h"
 
 namespace crashlab::harness {

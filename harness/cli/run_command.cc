@@ -14,9 +14,9 @@
 #include "harness/fuse/fuse_agreement.h"
 #include "harness/fuse/fuse_mode.h"
 #include "harness/mount/fuse_mount.h"
+#include "harness/scenario/scenario_files.h"
 #include "harness/suite/progress_line.h"
 #include "harness/suite/run_suite.h"
-#include "harness/scenario/scenario_files.h"
 #include "reports/report_io.h"
 
 namespace crashlab::harness {
@@ -291,7 +291,8 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
                           : "FAIL";
     out << std::left << std::setw(7) << tag << plan.scenario.name << "  (seed "
         << plan.seed << ", " << sr->crash_points.size() << " points, "
-        << sr->crash_states << " states, " << Seconds(sr->duration_seconds)
+        << sr->crash_states << " cases, " << sr->distinct_images << " images, "
+        << sr->recoveries << " recoveries, " << Seconds(sr->duration_seconds)
         << ")";
     if (!sr->error.empty()) out << ": " << sr->error;
     out << "\n";
@@ -391,9 +392,12 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
   out << "\n"
       << t.scenarios << " scenario(s): " << (t.scenarios - t.expectation_unmet)
       << " as expected, " << t.expectation_unmet << " not; " << t.crash_points
-      << " crash points, " << t.crash_states << " crash states, "
-      << t.violations << " violation(s) recorded, "
-      << Seconds(rec.run.duration_seconds) << "\n";
+      << " crash points, " << t.crash_states << " cases (point x mode), "
+      << t.distinct_images << " distinct post-crash images, " << t.recoveries
+      << " recoveries, " << t.nested_crashes << " nested recovery crashes, "
+      << t.checks << " invariant checks, " << t.violations
+      << " violation(s) recorded, " << Seconds(rec.run.duration_seconds)
+      << "\n";
   if (mode == "sim") {
     size_t skipped =
         std::count_if(result.plans.begin(), result.plans.end(),
