@@ -57,7 +57,7 @@ std::vector<Case> CasesOf(const RunRecord& record, const ScenarioResult& s) {
     Case c{prefix + o.id, s.file, share};
     auto vs = ViolationsOf(record, s, o.id);
     std::string counts = "held in " +
-                         Plural(o.held, "crash state", "crash states") +
+                         Plural(o.held, "case", "cases") +
                          ", violated in " + FormatCount(o.violated);
     switch (o.kind) {
       case InvariantOutcome::Kind::kHeld:
@@ -86,7 +86,7 @@ std::vector<Case> CasesOf(const RunRecord& record, const ScenarioResult& s) {
                       ") — reproduce: " + vs.front()->reproduce_command;
         } else {
           c.message = o.id + " violated in " +
-                      Plural(o.violated, "crash state", "crash states");
+                      Plural(o.violated, "case", "cases");
         }
         c.body = counts + "\n" + ListViolations(vs, vs.size());
         break;

@@ -66,10 +66,7 @@ void PrintExecSuite(const ExecSuiteResult& suite,
         sr = &s;
     }
     if (!sr) continue;
-    std::string tag = !sr->error.empty() ? "ERROR"
-                      : sr->expectation_met()
-                          ? (sr->expected.violated.empty() ? "PASS" : "CAUGHT")
-                          : "FAIL";
+    std::string tag = reports::VerdictTag(*sr, record.run.shard);
     size_t points = r.runs.size() > 0 ? r.runs.size() - 1 : 0;
     out << std::left << std::setw(7) << tag << r.scenario.name
         << "  (exec, seed " << r.seed << ", " << r.runs.size()
