@@ -1,12 +1,19 @@
 #pragma once
 // Crash modes: which of the pending (not yet durable) operations survive a
-// power cut.
+// power cut. Every mode keeps the model's one ordering rule: a namespace
+// operation never persists without an earlier pending namespace operation on
+// the same directory entry (both entries of a rename).
 //   drop          exactly the durable state (default)
 //   prefix:K      also the first K pending operations in issue order
-//   torn[:SEED]   pending namespace operations are lost; each pending write
-//                 persists a seeded subset of its 512-byte sectors
-//   random:SEED   each pending operation persists or not (seeded); a rename
-//                 is one operation, so it stays atomic
+//   torn[:SEED]   each pending write persists a seeded subset of its 512-byte
+//                 sectors; every other pending operation persists or not
+//                 (seeded), namespace operations in a dependency-closed subset
+//   random:SEED   each pending operation persists or not (seeded), namespace
+//                 operations in a dependency-closed subset; a rename is one
+//                 operation, so it stays atomic
+// (Scenario files spell a fixed seed torn@SEED / random@SEED; there torn:N and
+// random:N mean N seeds per crash point, see
+// harness/scenario/crash_mode_list.h.)
 
 #include <cstdint>
 #include <string>

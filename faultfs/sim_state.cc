@@ -249,6 +249,30 @@ void ApplyTornWrite(Image& image, const PendingOp& op, std::mt19937_64& rng) {
   }
 }
 
+// The namespace ops a crash keeps must be closed under "a namespace op never
+// overtakes an earlier pending op on the same directory entry": an op is
+// kept only when it is drawn and no earlier pending namespace op on one of
+// its entries was left out. Data ops are independent of one another.
+class DependencyGate {
+ public:
+  // Whether `op` may persist given the ops decided so far; records the
+  // decision (`drawn`: the crash would keep it).
+  bool Decide(const PendingOp& op, bool drawn) {
+    if (op.is_data()) return drawn;
+    bool is_rename = op.kind == PendingOp::Kind::kRename;
+    std::pair<Ino, std::string> a{op.dir, op.name};
+    std::pair<Ino, std::string> b{op.dir2, op.name2};
+    bool held = skipped_.count(a) != 0 || (is_rename && skipped_.count(b) != 0);
+    if (drawn && !held) return true;
+    skipped_.insert(std::move(a));
+    if (is_rename) skipped_.insert(std::move(b));
+    return false;
+  }
+
+ private:
+  std::set<std::pair<Ino, std::string>> skipped_;
+};
+
 }  // namespace
 
 Image SimState::PostCrash(const CrashMode& mode) const {
@@ -261,16 +285,23 @@ Image SimState::PostCrash(const CrashMode& mode) const {
         ApplyPendingOp(img, pending[i]);
       break;
     case CrashMode::Kind::kTorn: {
+      // Torn data together with a dependency-closed subset of the other ops.
       std::mt19937_64 rng(mode.arg);
+      DependencyGate gate;
       for (const auto& op : pending) {
-        if (op.kind == PendingOp::Kind::kWrite) ApplyTornWrite(img, op, rng);
+        if (op.kind == PendingOp::Kind::kWrite) {
+          ApplyTornWrite(img, op, rng);
+        } else if (gate.Decide(op, rng() & 1)) {
+          ApplyPendingOp(img, op);
+        }
       }
       break;
     }
     case CrashMode::Kind::kRandom: {
       std::mt19937_64 rng(mode.arg);
+      DependencyGate gate;
       for (const auto& op : pending) {
-        if (rng() & 1) ApplyPendingOp(img, op);
+        if (gate.Decide(op, rng() & 1)) ApplyPendingOp(img, op);
       }
       break;
     }

@@ -23,7 +23,7 @@ void Header(std::ostringstream& h, const RunRecord& r, const Totals& t) {
   const RunInfo& run = r.run;
   h << "<header><h1>crashlab recovery report</h1><div class=\"sub\">"
     << H(run.started) << " · " << Plural(t.scenarios, "scenario", "scenarios")
-    << " · " << Plural(t.crash_states, "crash state", "crash states")
+    << " · " << Plural(t.crash_states, "case", "cases") << " (point × mode)"
     << "</div></header><main>";
   if (t.expectation_unmet == 0) {
     h << "<div class=\"banner ok\">\u2714 Every scenario met its "
@@ -43,7 +43,10 @@ void Header(std::ostringstream& h, const RunRecord& r, const Totals& t) {
   card(t.expectation_unmet, "unmet expectations", true);
   card(t.errors, "errors", true);
   card(t.crash_points, "crash points", false);
-  card(t.crash_states, "crash states", false);
+  card(t.crash_states, "cases (point × mode)", false);
+  card(t.distinct_images, "distinct post-crash images", false);
+  card(t.recoveries, "recoveries run", false);
+  card(t.nested_crashes, "nested recovery crashes", false);
   card(t.violations, "violations", false);
   h << "</div>";
   h << "<section><h2>Run</h2><dl class=\"meta\">"
@@ -79,8 +82,9 @@ void ScenarioTable(std::ostringstream& h, const RunRecord& r) {
        "file, invariant…\">"
     << "</div><table><thead><tr><th>scenario</th><th>file</th><th>mode</"
        "th><th>expected</th><th>result</th>"
-    << "<th class=\"num\">crash points</th><th class=\"num\">crash "
-       "states</th><th>invariants (violated/explored)</th>"
+    << "<th class=\"num\">crash points</th><th class=\"num\">cases "
+       "(point × mode)</th><th class=\"num\">recoveries</th>"
+       "<th>invariants (violated/explored)</th>"
     << "<th class=\"num\">time</th></tr></thead><tbody>";
   for (const auto& s : r.scenarios) {
     const bool met = s.expectation_met();
@@ -97,7 +101,8 @@ void ScenarioTable(std::ostringstream& h, const RunRecord& r) {
       << "</td><td><span class=\"pill " << pill << "\">" << label
       << "</span></td><td class=\"num\">"
       << FormatCount(s.crash_points_explored()) << "</td><td class=\"num\">"
-      << FormatCount(s.crash_states) << "</td><td>";
+      << FormatCount(s.crash_states) << "</td><td class=\"num\">"
+      << FormatCount(s.recoveries) << "</td><td>";
     for (const auto& o : InvariantOutcomes(s)) {
       const char* cls = o.kind == InvariantOutcome::Kind::kExpectedViolation
                             ? " caught"

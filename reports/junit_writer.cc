@@ -56,8 +56,7 @@ std::vector<Case> CasesOf(const RunRecord& record, const ScenarioResult& s) {
   for (const auto& o : outcomes) {
     Case c{prefix + o.id, s.file, share};
     auto vs = ViolationsOf(record, s, o.id);
-    std::string counts = "held in " +
-                         Plural(o.held, "crash state", "crash states") +
+    std::string counts = "held in " + Plural(o.held, "case", "cases") +
                          ", violated in " + FormatCount(o.violated);
     switch (o.kind) {
       case InvariantOutcome::Kind::kHeld:
@@ -85,8 +84,8 @@ std::vector<Case> CasesOf(const RunRecord& record, const ScenarioResult& s) {
                       vs.front()->crash_mode +
                       ") — reproduce: " + vs.front()->reproduce_command;
         } else {
-          c.message = o.id + " violated in " +
-                      Plural(o.violated, "crash state", "crash states");
+          c.message =
+              o.id + " violated in " + Plural(o.violated, "case", "cases");
         }
         c.body = counts + "\n" + ListViolations(vs, vs.size());
         break;

@@ -73,10 +73,16 @@ std::string RenderMarkdown(const RunRecord& record) {
     md << (i ? ", " : "") << MarkdownEscape(r.modes[i]);
   if (r.shard.count > 1) md << " · shard " << r.shard.ToString();
   md << "  \n"
-     << Plural(t.crash_states, "crash state", "crash states") << " at "
      << Plural(t.crash_points, "crash point", "crash points") << " · "
-     << Plural(t.violations, "violation", "violations") << " recorded · "
-     << FormatSeconds(r.duration_seconds) << " s\n\n";
+     << Plural(t.crash_states, "case", "cases") << " (point × mode) · "
+     << Plural(t.distinct_images, "distinct post-crash image",
+               "distinct post-crash images")
+     << " · " << Plural(t.recoveries, "recovery", "recoveries") << " run · "
+     << Plural(t.nested_crashes, "nested recovery crash",
+               "nested recovery crashes")
+     << " · " << Plural(t.checks, "invariant check", "invariant checks")
+     << " · " << Plural(t.violations, "violation", "violations")
+     << " recorded · " << FormatSeconds(r.duration_seconds) << " s\n\n";
 
   if (deferred > 0) {
     md << Plural(deferred, "scenario expects", "scenarios expect")

@@ -155,6 +155,11 @@ class Merger {
         std::unique(m.crash_points.begin(), m.crash_points.end()),
         m.crash_points.end());
     m.crash_states += s.crash_states;
+    // Sums over shards: a post-crash image two shards share counts twice.
+    m.distinct_images += s.distinct_images;
+    m.recoveries += s.recoveries;
+    m.nested_crashes += s.nested_crashes;
+    m.checks += s.checks;
     m.duration_seconds += s.duration_seconds;
     if (s.runs.is_array()) {
       if (!m.runs.is_array()) m.runs = nlohmann::json::array();

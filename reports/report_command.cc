@@ -76,9 +76,11 @@ int MergeCommand(const std::vector<std::string>& args, std::ostream& out,
   if (Status st = WriteReports(*merged, dir); !st.ok()) return Fail(err, st);
   const Totals t = ComputeTotals(*merged);
   out << "merged " << records.size() << " reports into " << dir.string() << ": "
-      << t.scenarios << " scenarios, " << t.crash_states << " crash states, "
-      << t.violations << " violations, " << t.expectation_unmet
-      << " unmet expectations\n";
+      << t.scenarios << " scenarios, " << t.crash_points << " crash points, "
+      << t.crash_states << " cases (point x mode), " << t.distinct_images
+      << " distinct post-crash images, " << t.recoveries << " recoveries, "
+      << t.nested_crashes << " nested recovery crashes, " << t.violations
+      << " violations, " << t.expectation_unmet << " unmet expectations\n";
   return AllExpectationsMet(*merged) ? kExitOk : kExitUnmet;
 }
 

@@ -84,6 +84,10 @@ Totals ComputeTotals(const RunRecord& record) {
     if (!s.expectation_met()) ++t.expectation_unmet;
     t.crash_points += s.crash_points_explored();
     t.crash_states += s.crash_states;
+    t.distinct_images += s.distinct_images;
+    t.recoveries += s.recoveries;
+    t.nested_crashes += s.nested_crashes;
+    t.checks += s.checks;
   }
   t.violations = record.violations.size();
   return t;
@@ -143,6 +147,10 @@ json ToJson(const Totals& t) {
           {"expectation_unmet", t.expectation_unmet},
           {"crash_points", t.crash_points},
           {"crash_states", t.crash_states},
+          {"distinct_images", t.distinct_images},
+          {"recoveries", t.recoveries},
+          {"nested_crashes", t.nested_crashes},
+          {"checks", t.checks},
           {"violations", t.violations}};
 }
 
@@ -214,6 +222,10 @@ json ToJson(const ScenarioResult& s) {
       {"crash_points_explored", s.crash_points_explored()},
       {"crash_points", s.crash_points},
       {"crash_states_explored", s.crash_states},
+      {"distinct_images", s.distinct_images},
+      {"recoveries", s.recoveries},
+      {"nested_crashes", s.nested_crashes},
+      {"checks", s.checks},
       {"invariants", invariants},
       {"duration_seconds", s.duration_seconds},
       {"runs", s.runs},

@@ -77,7 +77,14 @@ struct ScenarioResult {
   std::string error;                 // why it could not run (verdict error)
   Expectation expected;
   std::vector<uint64_t> crash_points;  // op indices explored, sorted, unique
-  uint64_t crash_states = 0;           // crash point x crash mode (x nested)
+  // Counts, each its own number (README "Counts"):
+  uint64_t crash_states = 0;     // (crash point, crash mode) cases explored
+  uint64_t distinct_images = 0;  // distinct post-crash images among them
+  uint64_t recoveries = 0;       // engine recoveries run (one per distinct
+                                 // image + one per nested recovery crash)
+  uint64_t nested_crashes = 0;   // power cuts inside a recovery, each followed
+                                 // by a second recovery (recovery-idempotent)
+  uint64_t checks = 0;           // invariant checker evaluations
   std::vector<InvariantCount> invariants;  // in the scenario's order
   double duration_seconds = 0;
   // exec mode: every run of the scenario (its steps with command, exit code
@@ -223,6 +230,7 @@ struct Totals {
   uint64_t scenarios = 0, passed = 0, failed = 0, errors = 0;
   uint64_t expectation_unmet = 0;
   uint64_t crash_points = 0, crash_states = 0, violations = 0;
+  uint64_t distinct_images = 0, recoveries = 0, nested_crashes = 0, checks = 0;
 };
 Totals ComputeTotals(const RunRecord& record);
 // True when every scenario met its expectation: exit code 0, else 1.

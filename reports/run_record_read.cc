@@ -91,6 +91,11 @@ ScenarioResult ReadScenario(const json& j, const std::string& ptr, Status* st) {
   }
   f.Get("crash_points", &s.crash_points);
   f.Get("crash_states_explored", &s.crash_states);
+  // Absent in reports written before these counts existed.
+  f.Opt("distinct_images", &s.distinct_images);
+  f.Opt("recoveries", &s.recoveries);
+  f.Opt("nested_crashes", &s.nested_crashes);
+  f.Opt("checks", &s.checks);
   f.GetArray<InvariantCount>("invariants", &s.invariants, true, ReadInvariant);
   f.Get("duration_seconds", &s.duration_seconds);
   f.GetAny("runs", &s.runs, false);

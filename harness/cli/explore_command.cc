@@ -67,7 +67,9 @@ int ExploreCommand(int argc, const char* const* argv, std::ostream& out,
   out << "scenario " << sc.name << " (seed " << plan.seed
       << "): " << plan.workload->op_count() << " operations, "
       << plan.points.size() << " crash points, " << plan.cases.size()
-      << " crash states\n\n";
+      << " cases (point x mode), " << plan.distinct_images
+      << " distinct post-crash images, " << plan.recoveries() << " recoveries, "
+      << plan.nested_crashes << " nested recovery crashes\n\n";
   out << std::left << std::setw(7) << "op" << std::setw(48) << "operation"
       << std::setw(8) << "states"
       << "outcome\n";

@@ -124,16 +124,18 @@ int FuzzCommand(int argc, const char* const* argv, std::ostream& out,
     last = s.seconds;
     out << "  " << std::fixed << std::setprecision(0) << s.seconds
         << " s: " << s.scenarios << " scenarios, " << s.crash_states
-        << " crash states (" << std::setprecision(0)
-        << s.crash_states / std::max(s.seconds, 1e-9) << " states/s)\n"
+        << " cases, " << s.recoveries << " recoveries (" << std::setprecision(0)
+        << s.recoveries / std::max(s.seconds, 1e-9) << " recoveries/s)\n"
         << std::flush;
   };
   FuzzResult r = RunFuzz(fo, progress);
   out << std::fixed << std::setprecision(2) << "tried " << r.stats.scenarios
-      << " scenarios, " << r.stats.crash_states << " crash states in "
-      << r.stats.seconds << " s (" << std::setprecision(0)
-      << r.stats.crash_states / std::max(r.stats.seconds, 1e-9)
-      << " states/s)\n";
+      << " scenarios, " << r.stats.crash_states << " cases (point x mode), "
+      << r.stats.recoveries << " recoveries, " << r.stats.checks
+      << " invariant checks in " << r.stats.seconds << " s ("
+      << std::setprecision(0)
+      << r.stats.recoveries / std::max(r.stats.seconds, 1e-9)
+      << " recoveries/s)\n";
   if (!r.error.empty()) {
     err << "crashlab fuzz: " << r.error << "\n";
     return kExitEnvironment;

@@ -296,7 +296,8 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
     std::string tag = reports::VerdictTag(*sr, rec.run.shard);
     out << std::left << std::setw(7) << tag << plan.scenario.name << "  (seed "
         << plan.seed << ", " << sr->crash_points.size() << " points, "
-        << sr->crash_states << " states, " << Seconds(sr->duration_seconds)
+        << sr->crash_states << " cases, " << sr->distinct_images << " images, "
+        << sr->recoveries << " recoveries, " << Seconds(sr->duration_seconds)
         << ")";
     if (!sr->error.empty()) out << ": " << sr->error;
     out << "\n";
@@ -404,7 +405,10 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
                          shard->ToString() + ": crashlab report merge judges)"
                    : std::string())
       << "; " << t.crash_points << " crash points, " << t.crash_states
-      << " crash states, " << t.violations << " violation(s) recorded, "
+      << " cases (point x mode), " << t.distinct_images
+      << " distinct post-crash images, " << t.recoveries << " recoveries, "
+      << t.nested_crashes << " nested recovery crashes, " << t.checks
+      << " invariant checks, " << t.violations << " violation(s) recorded, "
       << Seconds(rec.run.duration_seconds) << "\n";
   if (mode == "sim") {
     size_t skipped =

@@ -5,8 +5,8 @@
 
 #include "harness/cli/cli.h"
 #include "harness/fuse/fuse_worker.h"
-#include "harness/scenario/scenario_parser.h"
 #include "harness/fuse/worker_protocol.h"
+#include "harness/scenario/scenario_parser.h"
 
 namespace crashlab::harness {
 namespace po = boost::program_options;

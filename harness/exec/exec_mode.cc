@@ -35,12 +35,32 @@ struct PointPlan {
       false;  // the point is that step's last op: `ctl crash` when it ends
 };
 
-// A concrete mode for a spec at one point ("torn" -> "torn:S", S derived).
-std::string ConcreteMode(const std::string& spec, uint64_t seed,
-                         uint64_t point) {
-  if (spec == "torn" || spec == "random")
-    return spec + ":" + std::to_string(MixSeed(seed, point) % 1000000007);
-  return spec;
+// The concrete modes for a spec at one point ("torn" -> "torn:S", S derived;
+// "torn:N" -> N such draws; "torn@S" -> "torn:S").
+std::vector<std::string> ConcreteModes(const std::string& spec, uint64_t seed,
+                                       uint64_t point) {
+  for (std::string kind : {"torn", "random"}) {
+    uint64_t n = 0;
+    if (spec == kind) {
+      n = 1;
+    } else if (spec.rfind(kind + ":", 0) == 0) {
+      n = std::min<uint64_t>(std::stoull(spec.substr(kind.size() + 1)),
+                             kMaxCrashModeCount);
+    } else if (spec.rfind(kind + "@", 0) == 0) {
+      return {kind + ":" + spec.substr(kind.size() + 1)};
+    } else {
+      continue;
+    }
+    std::vector<std::string> out;
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t base = MixSeed(seed, point);
+      out.push_back(
+          kind + ":" +
+          std::to_string((i == 0 ? base : MixSeed(base, i)) % 1000000007));
+    }
+    return out;
+  }
+  return {spec};
 }
 
 faultfs::Result<std::string> MakeWorkDir(const std::string& root) {
@@ -483,10 +503,12 @@ std::vector<PointPlan> PlanPoints(
           sc.workload[o.step].kind != StepKind::kExec)
         continue;
       for (const auto& spec : sc.crash_modes) {
-        out.push_back(PointPlan{.point = p,
-                                .mode = ConcreteMode(spec, seed, p),
-                                .step = o.step,
-                                .at_step_end = p + 1 == o.ops_end});
+        for (auto& mode : ConcreteModes(spec, seed, p)) {
+          out.push_back(PointPlan{.point = p,
+                                  .mode = std::move(mode),
+                                  .step = o.step,
+                                  .at_step_end = p + 1 == o.ops_end});
+        }
       }
       break;
     }

@@ -218,7 +218,8 @@ ojson GenerateJson(uint64_t seed, const std::vector<std::string>& unsafe) {
   sc["crash_points"] = "every-op";
   ojson modes = ojson::array({"drop"});
   if (rng.Chance(35)) modes.push_back("prefix");
-  if (rng.Chance(50)) modes.push_back("torn");
+  if (rng.Chance(50)) modes.push_back(rng.Chance(50) ? "torn" : "torn:3");
+  if (rng.Chance(50)) modes.push_back(rng.Chance(50) ? "random" : "random:3");
   sc["crash_modes"] = modes;
   sc["invariants"] = "all";
   sc["expect"] = "pass";
@@ -285,6 +286,8 @@ FuzzResult RunFuzz(const FuzzOptions& opts,
     const ScenarioPlan& plan = plans[0];
     ++out.stats.scenarios;
     out.stats.crash_states += plan.crash_states();
+    out.stats.recoveries += plan.recoveries();
+    out.stats.checks += plan.checks;
     out.stats.seconds = elapsed();
     if (progress) progress(out.stats);
     // The first violation in canonical order (crash point, mode, invariant).

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/sim/explorer.h"
 #include "harness/scenario/scenario.h"
+#include "harness/sim/explorer.h"
 
 namespace crashlab::harness {
 
@@ -50,7 +50,9 @@ struct FuzzFinding {
 
 struct FuzzStats {
   uint64_t scenarios = 0;
-  uint64_t crash_states = 0;
+  uint64_t crash_states = 0;  // (crash point, crash mode) cases
+  uint64_t recoveries = 0;  // engine recoveries run (distinct images + nested)
+  uint64_t checks = 0;      // invariant checker evaluations
   double seconds = 0;
 };
 

@@ -689,8 +689,7 @@ void Parser::ParseCrashModes(const json& j, const std::string& ptr) {
   if (!j.is_array() || j.empty()) {
     Fail(ptr,
          "must be a non-empty array of crash modes (drop, prefix, prefix:K, "
-         "torn, "
-         "torn:SEED, random, random:SEED)");
+         "torn, torn:N, torn@SEED, random, random:N, random@SEED)");
     return;
   }
   out_.scenario.crash_modes.clear();

@@ -4,13 +4,14 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <utility>
 
-#include "harness/scenario/crash_mode_list.h"
-#include "harness/workload/image_facts.h"
-#include "harness/scenario/invariant_ids.h"
 #include "harness/invariants/checkers.h"
+#include "harness/scenario/crash_mode_list.h"
+#include "harness/scenario/invariant_ids.h"
+#include "harness/workload/image_facts.h"
 
 namespace crashlab::harness {
 namespace {
@@ -20,6 +21,59 @@ std::string DescribeFault(const faultfs::InjectedFault& f, bool in_recovery) {
          std::string(faultfs::OpName(f.op)) + " " + f.path +
          (in_recovery ? " during recovery"
                       : " at op " + std::to_string(f.op_index));
+}
+
+// The names the file a fault damaged carried from the fault up to the crash
+// point: its own and every name a later successful rename or link gave it,
+// of the file or of a directory above it (kept even when renamed away: a
+// conservative superset).
+std::set<std::string> DamagedNames(const WorkloadRun& run,
+                                   const faultfs::InjectedFault& f,
+                                   uint64_t point) {
+  std::set<std::string> names{f.path};
+  for (uint64_t i = f.op_index + 1; i <= point && i < run.trace.size(); ++i) {
+    const auto& e = run.trace[i];
+    if (e.result != 0 ||
+        (e.op != faultfs::OpKind::kRename && e.op != faultfs::OpKind::kLink))
+      continue;
+    std::vector<std::string> added;
+    for (const auto& n : names) {
+      if (n == e.path) {
+        added.push_back(e.path2);
+      } else if (n.size() > e.path.size() &&
+                 n.compare(0, e.path.size(), e.path) == 0 &&
+                 n[e.path.size()] == '/') {
+        added.push_back(e.path2 + n.substr(e.path.size()));
+      }
+    }
+    names.insert(added.begin(), added.end());
+  }
+  return names;
+}
+
+std::string ParentOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+// Whether recovery can reach the damage: it opened, read or stat'ed one of
+// the damaged file's names, or (a lost file, which leaves no name to open)
+// listed a directory one of them was in. Damage recovery does not reach
+// relaxes nothing.
+bool RecoveryReaches(const RecoveryOutcome& r,
+                     const std::set<std::string>& names, bool lost) {
+  using faultfs::OpKind;
+  for (const auto& e : r.trace) {
+    bool reads = e.op == OpKind::kOpen || e.op == OpKind::kRead ||
+                 e.op == OpKind::kStat || e.op == OpKind::kCreate;
+    if (reads && names.count(e.path)) return true;
+    if (lost && e.op == OpKind::kReaddir) {
+      for (const auto& n : names) {
+        if (ParentOf(n) == e.path) return true;
+      }
+    }
+  }
+  return false;
 }
 
 bool PendingWrites(const faultfs::SimState& s) {
@@ -44,6 +98,14 @@ class RecoveryCache {
     std::lock_guard lock(mu_);
     return cache_.emplace(fp, out).first->second;
   }
+  // Distinct images recovered and the nested crashes of their recoveries
+  // (racing workers may both recover one image: the cache keeps one).
+  std::pair<uint64_t, uint64_t> Counts() {
+    std::lock_guard lock(mu_);
+    uint64_t nested = 0;
+    for (const auto& [fp, o] : cache_) nested += o->nested_states;
+    return {cache_.size(), nested};
+  }
 
  private:
   std::mutex mu_;
@@ -62,14 +124,10 @@ uint64_t EffectiveSeed(const Scenario& scenario, const ExploreOptions& opts) {
 }
 
 uint64_t ScenarioPlan::crash_states() const {
-  // Every explored case, plus the crashes inside its recovery (counted per
-  // case even when the recovery was shared through the cache, so that the
-  // count does not depend on sharding).
+  // Every explored (crash point, crash mode) case, once: the crashes inside
+  // a recovery are nested_crashes, counted once per distinct image.
   uint64_t n = 0;
-  for (const auto& c : cases) {
-    if (!c.done) continue;
-    n += 1 + (c.recovery ? c.recovery->nested_states : 0);
-  }
+  for (const auto& c : cases) n += c.done ? 1 : 0;
   return n;
 }
 
@@ -141,10 +199,15 @@ CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
   c.post = &post;
   c.recovery = result.recovery.get();
   for (const auto& f : run.faults) {
-    if (f.op_index <= result.point && IsDamagingFault(f)) {
-      c.damage = DescribeFault(f, false);
-      break;
+    if (f.op_index > result.point || !IsDamagingFault(f)) continue;
+    // Without the recovery's trace (not run yet) every damage counts.
+    if (c.recovery &&
+        !RecoveryReaches(*c.recovery, DamagedNames(run, f, result.point),
+                         f.action == faultfs::ActionKind::kLose)) {
+      continue;
     }
+    c.damage = DescribeFault(f, false);
+    break;
   }
   if (c.damage.empty() && c.recovery) {
     for (const auto& f : c.recovery->faults) {
@@ -191,6 +254,7 @@ void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts,
     caches.push_back(std::make_unique<RecoveryCache>());
     facts.push_back(std::make_unique<FactsCache>());
   }
+  std::vector<std::atomic<uint64_t>> checks(plans->size());
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   auto worker = [&] {
@@ -224,6 +288,7 @@ void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts,
           c.facts = facts[tasks[t].plan].get();
           for (const auto& id : sc.invariants)
             cr.findings.push_back(CheckInvariant(id, c));
+          checks[tasks[t].plan] += sc.invariants.size();
           seen.emplace_back(cr.recovery.get(), i);
         }
         bool unexpected = false;
@@ -246,6 +311,12 @@ void ExplorePlans(std::vector<ScenarioPlan>* plans, const ExploreOptions& opts,
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();
   for (auto& th : threads) th.join();
+  for (size_t p = 0; p < plans->size(); ++p) {
+    auto [images, nested] = caches[p]->Counts();
+    (*plans)[p].distinct_images = images;
+    (*plans)[p].nested_crashes = nested;
+    (*plans)[p].checks = checks[p];
+  }
 }
 
 }  // namespace crashlab::harness

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "faultfs/crash_mode.h"
-#include "harness/workload/crash_points.h"
 #include "harness/invariants/crash_case.h"
-#include "harness/workload/recovery_run.h"
 #include "harness/scenario/scenario.h"
+#include "harness/workload/crash_points.h"
+#include "harness/workload/recovery_run.h"
 #include "harness/workload/workload_run.h"
 
 namespace crashlab::harness {
@@ -52,7 +52,14 @@ struct ScenarioPlan {
   std::vector<CaseResult> cases;  // (point, mode) in canonical order
   double seconds = 0;
 
-  uint64_t crash_states() const;  // explored cases + nested recovery crashes
+  // Filled by ExplorePlans (independent of --jobs; see README "Counts"):
+  uint64_t distinct_images = 0;  // distinct post-crash images explored
+  uint64_t nested_crashes = 0;   // crashes inside those images' recoveries
+  uint64_t checks = 0;           // invariant checker evaluations
+  // One recovery per distinct image plus one per nested crash.
+  uint64_t recoveries() const { return distinct_images + nested_crashes; }
+
+  uint64_t crash_states() const;  // (crash point, crash mode) cases explored
   bool stopped() const;           // some case not explored (fail-fast)
 };
 

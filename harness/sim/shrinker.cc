@@ -1,5 +1,6 @@
 #include "harness/sim/shrinker.h"
 
+#include "harness/scenario/crash_mode_list.h"
 #include "harness/scenario/scenario_parser.h"
 #include "harness/scenario/scenario_writer.h"
 
@@ -8,8 +9,9 @@ namespace {
 
 std::string GeneralMode(const std::string& mode) {
   auto m = faultfs::CrashMode::Parse(mode);
-  if (m.ok() && m->kind == faultfs::CrashMode::Kind::kPrefix) return "prefix";
-  return mode;
+  if (!m.ok()) return mode;
+  if (m->kind == faultfs::CrashMode::Kind::kPrefix) return "prefix";
+  return SpecForMode(*m);  // torn@S, random@S: the one draw that violated
 }
 
 // A candidate must still be a valid scenario.
@@ -131,7 +133,9 @@ ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts,
   }
   best.crash_points = CrashPoints{.strategy = CrashPointStrategy::kList,
                                   .ops = {best_target.crash_point}};
-  best.crash_modes = {best_target.crash_mode};
+  auto best_mode = faultfs::CrashMode::Parse(best_target.crash_mode);
+  best.crash_modes = {best_mode.ok() ? SpecForMode(*best_mode)
+                                     : best_target.crash_mode};
   best.invariants = {target.invariant};
   best.expect_violated = {target.invariant};
   best.reproduce = best_target;

@@ -44,16 +44,15 @@ void ProgressLine::Draw(bool final) {
   double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
   char buf[160];
   if (rate > 0 && total > done) {
-    std::snprintf(
-        buf, sizeof(buf),
-        "\r\033[Kcrash states %llu/%llu  %.0f/s  ETA %.0fs  violations %llu",
-        static_cast<unsigned long long>(done),
-        static_cast<unsigned long long>(total), rate,
-        static_cast<double>(total - done) / rate,
-        static_cast<unsigned long long>(viol));
+    std::snprintf(buf, sizeof(buf),
+                  "\r\033[Kcases %llu/%llu  %.0f/s  ETA %.0fs  violations %llu",
+                  static_cast<unsigned long long>(done),
+                  static_cast<unsigned long long>(total), rate,
+                  static_cast<double>(total - done) / rate,
+                  static_cast<unsigned long long>(viol));
   } else {
     std::snprintf(buf, sizeof(buf),
-                  "\r\033[Kcrash states %llu/%llu  %.0f/s  violations %llu",
+                  "\r\033[Kcases %llu/%llu  %.0f/s  violations %llu",
                   static_cast<unsigned long long>(done),
                   static_cast<unsigned long long>(total), rate,
                   static_cast<unsigned long long>(viol));

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "harness/fuse/fuse_agreement.h"
+#include "harness/scenario/crash_mode_list.h"
 #include "harness/workload/image_facts.h"
 
 namespace crashlab::harness {
@@ -101,6 +102,10 @@ reports::ScenarioResult ToScenarioResult(const ScenarioPlan& plan) {
   }
   r.crash_points.assign(points.begin(), points.end());
   r.crash_states = plan.crash_states();
+  r.distinct_images = plan.distinct_images;
+  r.recoveries = plan.recoveries();
+  r.nested_crashes = plan.nested_crashes;
+  r.checks = plan.checks;
   bool violated = std::any_of(
       r.invariants.begin(), r.invariants.end(),
       [](const reports::InvariantCount& c) { return c.violated > 0; });
@@ -140,7 +145,7 @@ Scenario MakeReproducer(const ScenarioPlan& plan, const CaseResult& c,
   r.seed = plan.seed;
   r.crash_points =
       CrashPoints{.strategy = CrashPointStrategy::kList, .ops = {c.point}};
-  r.crash_modes = {c.mode.ToString()};
+  r.crash_modes = {SpecForMode(c.mode)};
   r.invariants = {invariant};
   r.expect_violated = {invariant};
   r.reproduce = ReproTarget{.crash_point = c.point,
@@ -312,7 +317,13 @@ reports::ScenarioResult ToFuseScenarioResult(const FusePlan& plan) {
       continue;
     }
     points.insert(c.point);
-    r.crash_states += 1 + (c.recovery ? c.recovery->nested_states : 0);
+    // Every fuse crash point is its own real run: its own image and recovery.
+    ++r.crash_states;
+    ++r.distinct_images;
+    uint64_t nested = c.recovery ? c.recovery->nested_states : 0;
+    r.recoveries += 1 + nested;
+    r.nested_crashes += nested;
+    r.checks += c.findings.size();
     for (size_t i = 0; i < c.findings.size() && i < r.invariants.size(); ++i) {
       if (c.findings[i].violated)
         ++r.invariants[i].violated;

@@ -5,10 +5,11 @@
 
 #include <filesystem>
 
-#include "harness/suite/run_record_builder.h"
-#include "harness/suite/run_suite.h"
 #include "harness/scenario/scenario_files.h"
 #include "harness/scenario/scenario_parser.h"
+#include "harness/sim/explorer.h"
+#include "harness/suite/run_record_builder.h"
+#include "harness/suite/run_suite.h"
 #include "reports/canonical.h"
 #include "reports/merge.h"
 
@@ -69,6 +70,33 @@ TEST(Determinism, ReproducerReplaysTheIdenticalViolation) {
   std::filesystem::remove_all(dir);
 }
 
+// Each count is its own number: a case is one (crash point, crash mode)
+// pair, counted once however many crashes its recovery was put through.
+TEST(Counts, CasesImagesRecoveriesAndNestedCrashesAreSeparate) {
+  auto scenarios = Load({"scenarios/crash-inside-recovery.json",
+                         "scenarios/unsafe/ack-before-fsync.json"});
+  SuiteSettings s;
+  s.explore.jobs = 2;
+  reports::RunRecord rec = RunSuite(scenarios, s, nullptr).record;
+  ASSERT_EQ(rec.scenarios.size(), scenarios.size());
+  uint64_t nested_total = 0;
+  for (size_t i = 0; i < scenarios.size(); ++i) {
+    ExploreOptions o;
+    ScenarioPlan plan = PlanScenario(scenarios[i], o);
+    const auto& r = rec.scenarios[i];
+    EXPECT_EQ(r.crash_states, plan.cases.size()) << r.name;
+    EXPECT_GE(r.distinct_images, 1u) << r.name;
+    EXPECT_LE(r.distinct_images, r.crash_states) << r.name;
+    EXPECT_EQ(r.recoveries, r.distinct_images + r.nested_crashes) << r.name;
+    EXPECT_LE(r.checks, r.crash_states * r.invariants.size()) << r.name;
+    EXPECT_GT(r.checks, 0u) << r.name;
+    nested_total += r.nested_crashes;
+  }
+  EXPECT_GT(nested_total, 0u);  // crash-inside-recovery crashes recovery
+  auto t = reports::ComputeTotals(rec);
+  EXPECT_EQ(t.recoveries, t.distinct_images + t.nested_crashes);
+}
+
 TEST(Sharding, UnionOfShardsIsTheUnshardedRun) {
   reports::RunRecord whole = RunScenarios(2);
   std::vector<reports::RunRecord> shards;
@@ -86,6 +114,20 @@ TEST(Sharding, UnionOfShardsIsTheUnshardedRun) {
   }
   auto merged = reports::Merge(shards);
   ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  // Cases and checks add up exactly; images (and so recoveries and nested
+  // crashes) two shards share count in both.
+  for (size_t s = 0; s < whole.scenarios.size(); ++s) {
+    auto& m = merged->scenarios[s];
+    const auto& w = whole.scenarios[s];
+    EXPECT_EQ(m.crash_states, w.crash_states) << w.name;
+    EXPECT_EQ(m.checks, w.checks) << w.name;
+    EXPECT_GE(m.distinct_images, w.distinct_images) << w.name;
+    EXPECT_GE(m.recoveries, w.recoveries) << w.name;
+    EXPECT_GE(m.nested_crashes, w.nested_crashes) << w.name;
+    m.distinct_images = w.distinct_images;
+    m.recoveries = w.recoveries;
+    m.nested_crashes = w.nested_crashes;
+  }
   nlohmann::json a = reports::ToJson(reports::WithoutTimings(*merged));
   nlohmann::json b = reports::ToJson(whole);
   EXPECT_EQ(a, b) << nlohmann::json::diff(b, a).dump().substr(0, 2000);

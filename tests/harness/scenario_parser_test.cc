@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/scenario/crash_mode_list.h"
 #include "harness/scenario/invariant_ids.h"
 #include "harness/scenario/scenario_files.h"
 #include "harness/scenario/scenario_writer.h"
@@ -208,6 +209,63 @@ TEST(ScenarioParser, ShippedSuiteIsValid) {
   auto scenarios = LoadScenarios(files, &errors);
   EXPECT_TRUE(errors.empty()) << JoinErrors(errors);
   EXPECT_GE(scenarios.size(), 20u);
+}
+
+// torn:N / random:N are N draws per crash point, each its own seed; torn@S /
+// random@S the one draw S; "torn" / "random" keep the seed they always had.
+TEST(CrashModeList, CountSpecsGiveThatManyDrawsPerPoint) {
+  using faultfs::CrashMode;
+  auto three = ExpandCrashModes({"random:3"}, 5, true, 11, 4);
+  ASSERT_EQ(three.size(), 3u);
+  for (const auto& m : three) EXPECT_EQ(m.kind, CrashMode::Kind::kRandom);
+  EXPECT_NE(three[0], three[1]);
+  EXPECT_NE(three[1], three[2]);
+  auto one = ExpandCrashModes({"random"}, 5, true, 11, 4);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0], three[0]);
+  EXPECT_EQ(ExpandCrashModes({"random:1"}, 5, true, 11, 4), one);
+  // Another point draws other seeds.
+  EXPECT_NE(ExpandCrashModes({"random:3"}, 5, true, 11, 5)[0], three[0]);
+  auto torn = ExpandCrashModes({"torn:4"}, 5, true, 11, 4);
+  ASSERT_EQ(torn.size(), 4u);
+  for (const auto& m : torn) EXPECT_EQ(m.kind, CrashMode::Kind::kTorn);
+  EXPECT_EQ(torn[0], ExpandCrashModes({"torn"}, 5, true, 11, 4)[0]);
+  // torn needs a pending write.
+  EXPECT_EQ(ExpandCrashModes({"torn:4"}, 5, false, 11, 4),
+            std::vector<CrashMode>{CrashMode::Drop()});
+  EXPECT_EQ(
+      ExpandCrashModes({"random@42", "torn@7"}, 5, true, 11, 4),
+      (std::vector<CrashMode>{CrashMode::Random(42), CrashMode::Torn(7)}));
+}
+
+TEST(CrashModeList, SpecForModeSelectsExactlyThatMode) {
+  using faultfs::CrashMode;
+  for (CrashMode m : {CrashMode::Drop(), CrashMode::Prefix(2),
+                      CrashMode::Torn(123456), CrashMode::Random(99)}) {
+    std::string spec = SpecForMode(m);
+    EXPECT_EQ(CheckCrashModeSpec(spec), "") << spec;
+    EXPECT_EQ(ExpandCrashModes({spec}, 3, true, 5, 9),
+              std::vector<CrashMode>{m})
+        << spec;
+  }
+}
+
+TEST(CrashModeList, CountsAreBounded) {
+  EXPECT_EQ(CheckCrashModeSpec("random:10000"), "");
+  EXPECT_NE(CheckCrashModeSpec("random:0"), "");
+  EXPECT_NE(CheckCrashModeSpec("torn:10001"), "");
+  EXPECT_NE(CheckCrashModeSpec("prefix:0"), "");
+  EXPECT_NE(CheckCrashModeSpec("random:99999999999999999999999"), "");
+  EXPECT_NE(CheckCrashModeSpec("random@x"), "");
+  EXPECT_NE(CheckCrashModeSpec("torn@9223372036854775808"), "");
+  ParseOutcome p = ParseScenario(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}], "
+      "\"crash_modes\": [\"drop\", \"prefix:0\"], \"expect\": \"pass\"}",
+      "t.json");
+  ASSERT_EQ(p.errors.size(), 1u) << JoinErrors(p.errors);
+  EXPECT_EQ(p.errors[0].field, "/crash_modes/1");
+  EXPECT_NE(p.errors[0].message.find("1..10000"), std::string::npos)
+      << p.errors[0].message;
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ TEST(MarkdownTest, PassingRunIsOneHeadlineAndARunLine) {
             0u)
       << md;
   EXPECT_NE(md.find("seed 1234"), std::string::npos);
-  EXPECT_NE(md.find("36 crash states at 18 crash points"), std::string::npos)
+  EXPECT_NE(md.find("18 crash points · 36 cases (point × mode)"),
+            std::string::npos)
       << md;
   EXPECT_EQ(md.find("### Violations"), std::string::npos);
 }
