@@ -39,6 +39,11 @@ install(FILES
 # Docs keep the source tree's folders so the READMEs' relative links resolve.
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/BENCHMARKS.md
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian's place for the licence: /usr/share/doc/<package>/copyright.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR}
+  RENAME copyright)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/design.md
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 foreach(_module engine faultfs harness reports scenarios)
   install(FILES ${PROJECT_SOURCE_DIR}/${_module}/README.md
     DESTINATION ${CMAKE_INSTALL_DOCDIR}/${_module})
