@@ -90,44 +90,6 @@ expect 2 "rebuild refuses to replace" -- "$CKPT" --dir "$D" rebuild-catalog
 expect 0 "rebuild --force" -- "$CKPT" --dir "$D" rebuild-catalog --force
 expect 0 "get after rebuild" -- "$CKPT" --dir "$D" get k3
 contains out "^v3$" "value after rebuild"
-# The checkpoint log and HEAD: derived from the catalog, checked and repaired.
-expect 0 "log" -- "$CKPT" --dir "$D" log
-contains out "catalogued" "log records match the catalog"
-expect 0 "log json" -- "$CKPT" --dir "$D" log --json
-contains out '"consistent": true' "log json"
-expect 0 "head" -- "$CKPT" --dir "$D" head
-contains out "(ok)" "head names the newest"
-newest="$("$CKPT" --dir "$D" head --json | sed -n 's/.*"catalog_newest": "\(.*\)".*/\1/p')"
-echo "ckpt-0000000001" >"$D/checkpoints/HEAD"
-expect 1 "stale head detected" -- "$CKPT" --dir "$D" head
-contains out "(stale)" "head names the problem"
-expect 0 "recover rewrites a stale head" -- "$CKPT" --dir "$D" recover
-contains out "HEAD: stale (ckpt-0000000001) (rewritten)" "recover reports the stale head"
-expect 0 "head after recover" -- "$CKPT" --dir "$D" head
-contains out "HEAD: $newest (ok)" "head repaired"
-size=$(stat -c %s "$D/checkpoints/CHECKPOINTS.log")
-truncate -s $((size - 5)) "$D/checkpoints/CHECKPOINTS.log"
-expect 1 "torn log detected" -- "$CKPT" --dir "$D" log
-contains out "torn-tail" "log names the damage"
-expect 0 "recover repairs the log" -- "$CKPT" --dir "$D" recover
-contains out "checkpoint log: torn-tail" "recover reports the torn log"
-contains out "rewritten from the catalog" "recover rewrites the log"
-expect 0 "log after repair" -- "$CKPT" --dir "$D" log
-expect 0 "compact" -- "$CKPT" --dir "$D" compact
-contains out "checkpoint log compacted" "compact reports"
-expect 0 "compact json" -- "$CKPT" --dir "$D" compact --json
-contains out '"records_after"' "compact json"
-# Shard count: another partition count is refused unless resharded.
-expect 1 "other partition count refused" -- "$CKPT" --dir "$D" --partitions 8 get k3
-contains err "shard-count-mismatch" "refusal is named"
-expect 2 "reshard bad count" -- "$CKPT" --dir "$D" reshard zero
-expect 0 "reshard" -- "$CKPT" --dir "$D" reshard 8
-contains out "resharded 4 -> 8 partitions" "reshard reports"
-expect 0 "reshard again is a no-op" -- "$CKPT" --dir "$D" --json reshard 8
-contains out '"from": 0' "reshard json"
-expect 0 "get with the new count" -- "$CKPT" --dir "$D" --partitions 8 get k3
-contains out "^v3$" "value after reshard"
-expect 1 "old count now refused" -- "$CKPT" --dir "$D" get k3
 # Issue 15: damaged catalog/manifest bytes are named corruption errors (exit
 # 1), --json output stays valid JSON (invalid UTF-8 replaced), nothing is
 # deleted, and 100,000 levels of nesting are refused before any recursion.
@@ -181,4 +143,42 @@ test -f "$M" || { echo "FAIL: the deep manifest was deleted"; fail=1; }
 cp "$WORK/good-manifest.json" "$M"
 expect 0 "rebuild-catalog --force after repair" -- "$CKPT" --dir "$D" rebuild-catalog --force
 expect 0 "get after repair" -- "$CKPT" --dir "$D" get k3
+# The checkpoint log and HEAD: derived from the catalog, checked and repaired.
+expect 0 "log" -- "$CKPT" --dir "$D" log
+contains out "catalogued" "log records match the catalog"
+expect 0 "log json" -- "$CKPT" --dir "$D" log --json
+contains out '"consistent": true' "log json"
+expect 0 "head" -- "$CKPT" --dir "$D" head
+contains out "(ok)" "head names the newest"
+newest="$("$CKPT" --dir "$D" head --json | sed -n 's/.*"catalog_newest": "\(.*\)".*/\1/p')"
+echo "ckpt-0000000001" >"$D/checkpoints/HEAD"
+expect 1 "stale head detected" -- "$CKPT" --dir "$D" head
+contains out "(stale)" "head names the problem"
+expect 0 "recover rewrites a stale head" -- "$CKPT" --dir "$D" recover
+contains out "HEAD: stale (ckpt-0000000001) (rewritten)" "recover reports the stale head"
+expect 0 "head after recover" -- "$CKPT" --dir "$D" head
+contains out "HEAD: $newest (ok)" "head repaired"
+size=$(stat -c %s "$D/checkpoints/CHECKPOINTS.log")
+truncate -s $((size - 5)) "$D/checkpoints/CHECKPOINTS.log"
+expect 1 "torn log detected" -- "$CKPT" --dir "$D" log
+contains out "torn-tail" "log names the damage"
+expect 0 "recover repairs the log" -- "$CKPT" --dir "$D" recover
+contains out "checkpoint log: torn-tail" "recover reports the torn log"
+contains out "rewritten from the catalog" "recover rewrites the log"
+expect 0 "log after repair" -- "$CKPT" --dir "$D" log
+expect 0 "compact" -- "$CKPT" --dir "$D" compact
+contains out "checkpoint log compacted" "compact reports"
+expect 0 "compact json" -- "$CKPT" --dir "$D" compact --json
+contains out '"records_after"' "compact json"
+# Shard count: another partition count is refused unless resharded.
+expect 1 "other partition count refused" -- "$CKPT" --dir "$D" --partitions 8 get k3
+contains err "shard-count-mismatch" "refusal is named"
+expect 2 "reshard bad count" -- "$CKPT" --dir "$D" reshard zero
+expect 0 "reshard" -- "$CKPT" --dir "$D" reshard 8
+contains out "resharded 4 -> 8 partitions" "reshard reports"
+expect 0 "reshard again is a no-op" -- "$CKPT" --dir "$D" --json reshard 8
+contains out '"from": 0' "reshard json"
+expect 0 "get with the new count" -- "$CKPT" --dir "$D" --partitions 8 get k3
+contains out "^v3$" "value after reshard"
+expect 1 "old count now refused" -- "$CKPT" --dir "$D" get k3
 exit $fail
