@@ -32,13 +32,16 @@ def run(args, cwd):
 
 # Keys that differ between two runs of the same work: when and how long.
 TIMING_KEYS = {"started", "finished", "duration_seconds"}
+# Work counts a merge sums over shards (an image two shards share is built
+# and recovered in both; reports/README.md): not comparable with one run.
+PER_SHARD_WORK_KEYS = {"distinct_images", "recoveries", "nested_crashes"}
 
 
 def normalise(value, dirs):
     """Drops timings; replaces each report directory in strings by <DIR>."""
     if isinstance(value, dict):
         return {k: normalise(v, dirs) for k, v in value.items()
-                if k not in TIMING_KEYS}
+                if k not in TIMING_KEYS and k not in PER_SHARD_WORK_KEYS}
     if isinstance(value, list):
         return [normalise(v, dirs) for v in value]
     if isinstance(value, str):
