@@ -62,7 +62,8 @@ TEST(FuzzTest, SafeEngineFindsNothingInBoundedTime) {
 // that must now pass (tests/harness/fuzz_regressions/, one file per finding,
 // its description naming the finding and the fix).
 TEST(FuzzTest, SafeEngineRegressionsPass) {
-  auto dir = std::filesystem::path(__FILE__).parent_path() / "fuzz_regressions";
+  auto dir = std::filesystem::path(CRASHLAB_SOURCE_DIR) / "tests" / "harness" /
+             "fuzz_regressions";
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
   std::string d = dir.string(), repro = TempDir("regressions");
   const char* argv[] = {"crashlab", "run",         d.c_str(),    "--progress",
