@@ -1,4 +1,5 @@
-// The checkpoint commit protocol (DESIGN.md "The engine's on-disk protocol"):
+// The checkpoint commit protocol (docs/design.md "The engine's
+// on-disk protocol"):
 //   1. flush + fdatasync the WAL up to the checkpoint's position
 //   2. pick an id above every name under checkpoints/ (partial dirs included)
 //   3. write state files, fsync each; fsync their directories

@@ -4,7 +4,7 @@
 // operations (issued, visible, not yet durable) in issue order. Images share
 // nodes and pages copy-on-write, so copying a SimState is cheap.
 //
-// Durability rules (strict POSIX, DESIGN.md "The crash model"):
+// Durability rules (strict POSIX, docs/design.md "The crash model"):
 //   data ops (write, truncate) on an inode become durable when that inode is
 //   fsync'd/fdatasync'd; namespace ops (create, mkdir, link, symlink, unlink,
 //   rmdir, rename) when their parent directory is fsync'd - both parents for

@@ -1,7 +1,8 @@
 #pragma once
-// SimVfs: an in-memory Vfs that implements the crash model of DESIGN.md
-// exactly, applies fault rules, and records a trace. Recovery code runs on it
-// after Crash() exactly as it would after a real power cut.
+// SimVfs: an in-memory Vfs that implements the crash model (docs/design.md,
+// "The crash model") exactly, applies fault rules, and records a trace.
+// Recovery code runs on it after Crash() exactly as it would after a real power
+// cut.
 //
 // Thread safety: all methods may be called from several threads; one mutex
 // serialises them. The hook runs with that mutex held and must not call back

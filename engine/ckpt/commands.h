@@ -1,5 +1,6 @@
 #pragma once
-// ckpt subcommands. Each returns a process exit code (DESIGN.md):
+// ckpt subcommands. Each returns a process exit code (docs/design.md, "Exit
+// codes"):
 //   0 ok, 1 a check failed (verification, recovery refused, key absent),
 //   2 bad input or usage, 3 environment problem (missing directory, I/O error).
 

@@ -391,7 +391,8 @@ fuse_operations MakeOps() {
   ops.utimens = Utimens;
   ops.fallocate = Fallocate;
   // No xattr callbacks: the kernel then stops asking for security.capability
-  // before every write (DESIGN.md: one extra round trip per write otherwise).
+  // before every write (docs/design.md "The faultfs daemon": one extra round
+  // trip per write otherwise).
   return ops;
 }
 

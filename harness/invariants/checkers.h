@@ -1,5 +1,6 @@
 #pragma once
-// The invariant checkers, one per file; definitions in harness/README.md.
+// The invariant checkers, one per file; how each is decided:
+// docs/design.md, "Invariants".
 
 #include <string_view>
 

@@ -28,7 +28,8 @@ struct CrashCase {
   const RecoveryOutcome* recovery = nullptr;
   // The first fault before the crash (or during recovery) that damaged data
   // recovery reads ("" if none): persistent corruption, truncation, a lost
-  // file, a torn write, a lying fsync, a corrupted read during recovery.
+  // file, a torn write, a corrupted read during recovery (IsDamagingFault; a
+  // lying fsync is not damage).
   std::string damage;
   std::vector<BadDeletion>
       bad_deletions;  // by the workload, at or before crash_point

@@ -1,5 +1,5 @@
 #pragma once
-// The stable invariant ids (DESIGN.md "Harness"), in canonical order.
+// The stable invariant ids (docs/design.md "Invariants"), in canonical order.
 
 #include <string>
 #include <string_view>

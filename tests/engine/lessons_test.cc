@@ -1,4 +1,5 @@
-// The nine lessons of DESIGN.md, one test (or more) each.
+// The nine lessons of docs/design.md ("Lessons and unsafe modes"), one test (or
+// more) each.
 #include <gtest/gtest.h>
 
 #include "engine/layout.h"

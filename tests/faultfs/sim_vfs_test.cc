@@ -1,4 +1,4 @@
-// The crash model, row by row (DESIGN.md "The crash model").
+// The crash model, row by row (docs/design.md "The crash model").
 #include "faultfs/sim_vfs.h"
 
 #include <gtest/gtest.h>
