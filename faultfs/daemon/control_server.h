@@ -47,8 +47,4 @@ class ControlServer {
   std::atomic<bool> stop_{false};
 };
 
-// Client side: sends one request line, returns the reply line.
-Result<std::string> ControlRequest(const std::string& socket_path,
-                                   const std::string& line);
-
 }  // namespace crashlab::faultfs::daemon

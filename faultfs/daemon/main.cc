@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/client/control_client.h"
 #include "faultfs/client/mountinfo.h"
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
@@ -286,7 +287,9 @@ int RunCtl(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!mode.empty()) req["mode"] = mode;
-  auto reply = ControlRequest(control, req.dump());
+  auto client = ControlClient::Connect(control);
+  auto reply = client.ok() ? (*client)->RequestLine(req.dump())
+                           : Result<std::string>(client.status());
   if (!reply.ok()) {
     std::cerr << "faultfs ctl: " << reply.status().ToString()
               << " (is the daemon running with --control " << control << "?)\n";

@@ -8,11 +8,11 @@
 #include <memory>
 
 #include "faultfs/posix_vfs.h"
-#include "harness/scenario/crash_mode_list.h"
 #include "harness/exec/exec_checks.h"
 #include "harness/exec/exec_process.h"
-#include "harness/scenario/exec_scenario.h"
 #include "harness/mount/fuse_mount.h"
+#include "harness/scenario/crash_mode_list.h"
+#include "harness/scenario/exec_scenario.h"
 
 namespace crashlab::harness {
 namespace {
@@ -346,8 +346,15 @@ void RunContext::FetchTrace() {
   }
   const json& all = (*t)["trace"];
   if (full_trace_) {
-    for (const auto& e : all)
-      full_trace_->push_back(faultfs::TraceEntry::FromJson(e));
+    for (const auto& e : all) {
+      auto entry = faultfs::TraceEntry::Parse(e);
+      if (!entry.ok()) {
+        run_->notes.push_back("bad trace entry from faultfs: " +
+                              entry.status().ToString());
+        break;
+      }
+      full_trace_->push_back(*entry);
+    }
   }
   uint64_t center =
       run_->crash_after.value_or(all.empty() ? 0 : all.size() - 1);
