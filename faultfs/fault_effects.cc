@@ -1,12 +1,14 @@
 #include "faultfs/fault_effects.h"
 
 #include <algorithm>
+#include <cassert>
 #include <utility>
 
 namespace crashlab::faultfs {
 
 void CorruptReadBytes(const CorruptSpec& spec, uint64_t offset, char* bytes,
                       size_t got, const std::function<uint64_t()>& draw) {
+  assert(got > 0);
   for (uint32_t i = 0; i < spec.bitflips; ++i) {
     uint64_t bit = draw() % (uint64_t{got} * 8);
     bytes[bit / 8] = static_cast<char>(bytes[bit / 8] ^ (1 << (bit % 8)));

@@ -1,6 +1,7 @@
 #include "faultfs/sim_state.h"
 
 #include <algorithm>
+#include <cassert>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -17,6 +18,7 @@ const Node* Image::Find(Ino ino) const {
 }
 
 Node& Image::Mut(Ino ino) {
+  assert(Find(ino) != nullptr);
   auto& slot = nodes_.at(ino);
   if (slot.use_count() > 1) slot = std::make_shared<Node>(*slot);
   return *slot;

@@ -14,6 +14,7 @@ packages=(
   libbenchmark-dev
   sqlite3 fio libxml2-utils
   python3
+  clang-format clang-tidy
   python3-jsonschema chromium
 )
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -529,6 +530,7 @@ std::string DescribeRun(const ExecRun& run) {
 }
 
 ExecResult RunExecScenario(const Scenario& sc, const ExecOptions& opts) {
+  assert(sc.has_exec());
   auto t0 = Clock::now();
   ExecResult res;
   res.scenario = sc;

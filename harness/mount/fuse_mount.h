@@ -74,6 +74,14 @@ class FuseMount {
 
  private:
   FuseMount() = default;
+  // The phases of Start(): the faultfs binary to run (options checked), the
+  // work dir's layout, the daemon process, its mount and control socket up.
+  static faultfs::Result<std::string> CheckStart(
+      const FuseMountOptions& options);
+  faultfs::Status PrepareWorkDir(const FuseMountOptions& options);
+  faultfs::Status SpawnDaemon(const std::string& binary,
+                              const FuseMountOptions& options);
+  faultfs::Status WaitUntilMounted(double timeout_s);
   std::string work_dir_, backing_, mountpoint_, control_;
   int daemon_pid_ = -1;
   uint64_t registry_id_ = 0;

@@ -3,14 +3,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
-#include "harness/suite/run_record_builder.h"
 #include "harness/scenario/scenario_writer.h"
+#include "harness/suite/run_record_builder.h"
 #include "reports/canonical.h"
 
 namespace crashlab::harness {
@@ -137,6 +138,7 @@ double RunFuse(const std::vector<Scenario>& scenarios,
 
 SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
                      const SuiteSettings& settings, Progress* progress) {
+  assert(settings.mode == "sim" || !settings.work_dir.empty());
   SuiteResult out;
   auto started = std::chrono::system_clock::now();
   bool sim = settings.mode == "sim" || settings.mode == "all";
