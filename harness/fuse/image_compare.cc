@@ -15,19 +15,7 @@ using faultfs::Ino;
 using faultfs::Result;
 using faultfs::Status;
 
-std::string TypeName(FileType t) {
-  switch (t) {
-    case FileType::kRegular:
-      return "file";
-    case FileType::kDirectory:
-      return "dir";
-    case FileType::kSymlink:
-      return "symlink";
-    case FileType::kOther:
-      return "other";
-  }
-  return "?";
-}
+std::string TypeName(FileType t) { return std::string(FileTypeName(t)); }
 
 std::string Hex8(uint32_t v) {
   char buf[9];
