@@ -35,15 +35,6 @@ timespec Now() {
 
 }  // namespace
 
-Result<MetadataModel> ParseMetadataModel(std::string_view text) {
-  if (text == "strict") return MetadataModel::kStrict;
-  if (text == "immediate" || text == "metadata-immediate")
-    return MetadataModel::kImmediate;
-  return Status::InvalidArgument(
-      std::string(text),
-      "unknown metadata model; expected strict or immediate");
-}
-
 // ---------------------------------------------------------------- SimFile
 
 class SimVfs::SimFile final : public File {

@@ -51,8 +51,9 @@ void ShowStale(const std::vector<StaleMount>& stale, std::ostream& err) {
 // The options of `crashlab run`, as given.
 struct RunOptions {
   std::vector<std::string> paths;
-  std::string mode = "sim", filter, shard_text = "1/1", report_dir, repro_dir,
-              progress_setting = "auto", work_dir_arg;
+  std::string mode_text = "sim", filter, shard_text = "1/1", report_dir,
+              repro_dir, progress_setting = "auto", work_dir_arg;
+  RunMode mode = RunMode::kSim;
   unsigned jobs = 1;
   std::optional<uint64_t> seed;
   uint64_t fuse_sample = 3;
@@ -70,7 +71,7 @@ std::optional<RunOptions> ParseRunOptions(int argc, const char* const* argv,
   uint64_t seed = 0;
   po::options_description desc("crashlab run options");
   desc.add_options()("help,h", "show this help")(
-      "mode", po::value(&o.mode), "sim | fuse | all (default sim)")(
+      "mode", po::value(&o.mode_text), "sim | fuse | all (default sim)")(
       "jobs,j", po::value(&o.jobs),
       "worker threads (results do not depend on it)")(
       "filter", po::value(&o.filter),
@@ -111,11 +112,13 @@ std::optional<RunOptions> ParseRunOptions(int argc, const char* const* argv,
     *exit_code = kExitOk;
     return std::nullopt;
   }
-  if (o.mode != "sim" && o.mode != "fuse" && o.mode != "all") {
-    err << "crashlab run: --mode must be sim, fuse or all, got '" << o.mode
+  std::optional<RunMode> mode = ParseRunMode(o.mode_text);
+  if (!mode) {
+    err << "crashlab run: --mode must be sim, fuse or all, got '" << o.mode_text
         << "'\n";
     return std::nullopt;
   }
+  o.mode = *mode;
   if (o.progress_setting != "auto" && o.progress_setting != "always" &&
       o.progress_setting != "never") {
     err << "crashlab run: --progress must be auto, always or never\n";
@@ -262,12 +265,12 @@ SuiteSettings MakeSettings(const RunOptions& o, const WorkDir& work) {
 void PrintRunHeader(const RunOptions& o, size_t scenarios, const WorkDir& work,
                     std::ostream& out) {
   out << "crashlab " << CRASHLAB_VERSION << ": " << scenarios
-      << " scenario(s), mode " << o.mode << ", " << o.jobs << " job(s), shard "
-      << o.shard.ToString() << ", seed "
+      << " scenario(s), mode " << RunModeName(o.mode) << ", " << o.jobs
+      << " job(s), shard " << o.shard.ToString() << ", seed "
       << (o.seed ? std::to_string(*o.seed) + " (--seed)"
                  : std::string("from each scenario"))
       << "\n";
-  if (o.mode != "sim") {
+  if (RunsFuse(o.mode)) {
     out << "fuse mode: " << o.fuse_sample
         << " sampled crash point(s) per scenario plus one per invariant the "
         << "simulator finds violated; work dir " << work.path << "\n";
@@ -284,7 +287,7 @@ void PrintTotals(const RunOptions& o, const SuiteResult& result,
       << " crash points, " << t.crash_states << " crash states, "
       << t.violations << " violation(s) recorded, "
       << Seconds(rec.run.duration_seconds) << "\n";
-  if (o.mode != "sim") return;
+  if (o.mode != RunMode::kSim) return;
   size_t skipped =
       std::count_if(result.plans.begin(), result.plans.end(),
                     [](const ScenarioPlan& p) { return !p.skipped.empty(); });
@@ -338,7 +341,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
   if (!parsed) return exit_code;
   RunOptions& o = *parsed;
   WorkDir work;
-  if (o.mode != "sim" && !PrepareWorkDir(o, &work, err))
+  if (RunsFuse(o.mode) && !PrepareWorkDir(o, &work, err))
     return kExitEnvironment;
   std::vector<Scenario> selected = LoadSelected(o, err);
   if (selected.empty()) {
@@ -361,7 +364,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
   line.Stop();
   // Scenarios with exec/check steps: exec mode on faultfs (exec_suite.h).
   ExecSuiteResult exec;
-  if (o.mode != "sim") {
+  if (RunsFuse(o.mode)) {
     ExecOptions eo;
     eo.seed = o.seed;
     eo.shard = settings.explore.shard;
@@ -371,7 +374,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
     exec = RunExecSuite(selected, eo, settings.repro_dir, &result.record, &out);
   }
 
-  PrintSimResults(result, o.mode != "sim", out);
+  PrintSimResults(result, RunsFuse(o.mode), out);
   PrintFuseResults(result, out);
   PrintExecResults(exec, result.record, out);
   PrintTotals(o, result, selected, out);

@@ -94,11 +94,6 @@ Result<std::string> FindFaultfsBinary() {
 Result<std::string> FuseMount::CheckStart(const FuseMountOptions& options) {
   if (options.work_dir.empty())
     return Status::InvalidArgument("", "FuseMountOptions.work_dir is empty");
-  if (options.metadata != "strict" && options.metadata != "immediate") {
-    return Status::InvalidArgument(
-        options.work_dir,
-        "metadata must be strict or immediate, got '" + options.metadata + "'");
-  }
   if (std::string why = FuseUnavailableReason(); !why.empty())
     return Status::IoError(ENODEV, "/dev/fuse", why);
   if (options.faultfs_binary.empty()) return FindFaultfsBinary();
@@ -165,7 +160,9 @@ Status FuseMount::SpawnDaemon(const std::string& binary,
       "--seed",
       std::to_string(options.seed),
       "--model",
-      options.metadata == "strict" ? "strict" : "metadata-immediate",
+      options.metadata == faultfs::MetadataModel::kStrict
+          ? "strict"
+          : "metadata-immediate",
       "--foreground"};
   if (options.direct_io) argv.push_back("--direct-io");
   std::vector<char*> args;

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/crash_mode.h"
 #include "faultfs/fault_rule.h"
 #include "faultfs/status.h"
 #include "harness/mount/cleanup_registry.h"
@@ -37,7 +38,7 @@ struct FuseMountOptions {
   std::string
       work_dir;       // created if missing; must be empty of a previous mount
   uint64_t seed = 0;  // faultfs --seed
-  std::string metadata = "strict";  // "strict" | "immediate" (faultfs --model)
+  faultfs::MetadataModel metadata = faultfs::MetadataModel::kStrict;
   std::vector<faultfs::FaultRule> rules;  // active from mount time
   bool direct_io = true;       // every file direct I/O: one FUSE op per syscall
   std::string faultfs_binary;  // "" = FindFaultfsBinary()

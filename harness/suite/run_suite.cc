@@ -136,13 +136,32 @@ double RunFuse(const std::vector<Scenario>& scenarios,
 
 }  // namespace
 
+std::optional<RunMode> ParseRunMode(std::string_view text) {
+  if (text == "sim") return RunMode::kSim;
+  if (text == "fuse") return RunMode::kFuse;
+  if (text == "all") return RunMode::kAll;
+  return std::nullopt;
+}
+
+std::string_view RunModeName(RunMode mode) {
+  switch (mode) {
+    case RunMode::kSim:
+      return "sim";
+    case RunMode::kFuse:
+      return "fuse";
+    case RunMode::kAll:
+      return "all";
+  }
+  return "sim";
+}
+
 SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
                      const SuiteSettings& settings, Progress* progress) {
-  assert(settings.mode == "sim" || !settings.work_dir.empty());
+  assert(!RunsFuse(settings.mode) || !settings.work_dir.empty());
   SuiteResult out;
   auto started = std::chrono::system_clock::now();
-  bool sim = settings.mode == "sim" || settings.mode == "all";
-  bool fuse = settings.mode == "fuse" || settings.mode == "all";
+  bool sim = RunsSim(settings.mode);
+  bool fuse = RunsFuse(settings.mode);
   double total = 0;
   if (sim) total += RunSim(scenarios, settings, progress, &out);
   if (fuse) total += RunFuse(scenarios, settings, progress, &out);
