@@ -58,6 +58,22 @@ bool ScenarioResult::expectation_met() const {
   return violated_ids == want;
 }
 
+bool ScenarioResult::nothing_unexpected() const {
+  if (verdict == Verdict::kError) return false;
+  for (const auto& inv : invariants) {
+    if (inv.violated == 0) continue;
+    if (expected.verdict == Verdict::kPass) return false;
+    if (std::find(expected.violated.begin(), expected.violated.end(), inv.id) ==
+        expected.violated.end())
+      return false;
+  }
+  return true;
+}
+
+bool ScenarioResult::expectation_deferred(const Shard& shard) const {
+  return shard.count > 1 && !expectation_met() && nothing_unexpected();
+}
+
 Totals ComputeTotals(const RunRecord& record) {
   Totals t;
   for (const auto& s : record.scenarios) {
@@ -77,6 +93,20 @@ bool AllExpectationsMet(const RunRecord& record) {
   return std::all_of(
       record.scenarios.begin(), record.scenarios.end(),
       [](const ScenarioResult& s) { return s.expectation_met(); });
+}
+
+std::string VerdictTag(const ScenarioResult& s, const Shard& shard) {
+  if (!s.error.empty() || s.verdict == Verdict::kError) return "ERROR";
+  if (s.expectation_met())
+    return s.expected.violated.empty() ? "PASS" : "CAUGHT";
+  return s.expectation_deferred(shard) ? "DEFER" : "FAIL";
+}
+
+bool RunPasses(const RunRecord& record) {
+  if (record.run.shard.count <= 1) return AllExpectationsMet(record);
+  return std::all_of(
+      record.scenarios.begin(), record.scenarios.end(),
+      [](const ScenarioResult& s) { return s.nothing_unexpected(); });
 }
 
 namespace {

@@ -90,6 +90,14 @@ struct ScenarioResult {
   // and no error. Expected fail: the set of invariants with violated > 0 is
   // exactly expected.violated.
   bool expectation_met() const;
+  // Derived: nothing went wrong inside this run: no error and no invariant
+  // violated that the scenario does not expect. One shard of several is
+  // judged by this alone: an expected violation may lie in another shard's
+  // crash points, so whether it was seen is judged by `crashlab report merge`.
+  bool nothing_unexpected() const;
+  // Derived: one shard of several, nothing unexpected, but its expected
+  // violations are not all in this shard (left to the merge to judge).
+  bool expectation_deferred(const Shard& shard) const;
   bool operator==(const ScenarioResult&) const = default;
 };
 
@@ -219,6 +227,17 @@ struct Totals {
 Totals ComputeTotals(const RunRecord& record);
 // True when every scenario met its expectation: exit code 0, else 1.
 bool AllExpectationsMet(const RunRecord& record);
+// The exit judgement of the run that wrote `record`: AllExpectationsMet for a
+// whole run (shard 1/1, which a merged report is); for one shard of several
+// (I/N, N > 1) every scenario's nothing_unexpected(): a shard fails only for
+// what is wrong inside it (unexpected violations, errors), and expectations
+// are judged when the shards are merged.
+bool RunPasses(const RunRecord& record);
+
+// The word `crashlab run` prints for a scenario: ERROR, PASS, CAUGHT (the
+// expected violations seen), FAIL, or DEFER (one shard of several saw nothing
+// unexpected but not every expected violation: left to the merge).
+std::string VerdictTag(const ScenarioResult& s, const Shard& shard);
 
 nlohmann::json ToJson(const RunRecord& record);
 // Reads a record; on a missing or mistyped field the Status is kBadInput with

@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # Installs every build, test and benchmark dependency of crashlab on Debian 12.
 # Idempotent: packages already present are left alone. Needs root (or sudo).
+# --build-only: just what building crashlab and its .deb needs (no tests).
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build pkg-config git
+build_packages=(
+  build-essential cmake ninja-build pkg-config git file
   fuse3 libfuse3-dev
   libboost-program-options-dev libboost-dev
   nlohmann-json3-dev
+  libssl-dev
+)
+packages=(
+  "${build_packages[@]}"
   libgtest-dev libgmock-dev
   librapidcheck-dev
-  libssl-dev
   libbenchmark-dev
   sqlite3 fio libxml2-utils
   python3
   clang-format clang-tidy
   python3-jsonschema chromium
+  python3-yaml yamllint
+  debootstrap
 )
+if [ "${1:-}" = "--build-only" ]; then
+  packages=("${build_packages[@]}")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@
 
 #include "engine/ckpt/commands.h"
 #include "faultfs/posix_vfs.h"
+#include "version/version.h"
 
 namespace po = boost::program_options;
 using namespace crashlab;  // NOLINT: a main file
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   std::string schema = "crashlab.kv.v1";
   desc.add_options()("help,h",
                      "show help (for a command: ckpt COMMAND --help)")(
-      "dir,d", po::value(&dir), "engine directory (required)")(
+      "version", "print the version and commit")("dir,d", po::value(&dir),
+                                                 "engine directory (required)")(
       "json",
       "machine-readable output (recover, inspect, verify, list, gc, "
       "checkpoint, scan)")("max-retained",
@@ -156,6 +158,10 @@ int main(int argc, char** argv) {
     return Usage(e.what());
   }
 
+  if (vm.count("version")) {
+    std::cout << version::VersionLine("ckpt") << "\n";
+    return 0;
+  }
   if (command == "help") {
     if (!args.empty() && Commands().count(args[0])) {
       const auto& h = Commands().at(args[0]);

@@ -22,6 +22,7 @@
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
 #include "faultfs/daemon/rules_file.h"
+#include "version/version.h"
 
 namespace po = boost::program_options;
 using namespace crashlab::faultfs;          // NOLINT: a main file, not a header
@@ -321,7 +322,7 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (cmd == "--version") {
-    std::cout << "faultfs " << CRASHLAB_VERSION << "\n";
+    std::cout << crashlab::version::VersionLine("faultfs") << "\n";
     return kExitOk;
   }
   if (cmd == "mount") {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "reports/report_command.h"
+#include "version/version.h"
 
 namespace crashlab::harness {
 
@@ -44,7 +45,7 @@ int Main(int argc, const char* const* argv, std::ostream& out,
     return kExitOk;
   }
   if (cmd == "--version" || cmd == "version") {
-    out << "crashlab " << CRASHLAB_VERSION << "\n";
+    out << version::VersionLine("crashlab") << "\n";
     return kExitOk;
   }
   const char* const* sub = argv + 1;

@@ -1,11 +1,14 @@
 #include "harness/scenario/scenario_files.h"
 
 #include <fnmatch.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "harness/scenario/scenario_parser.h"
+#include "version/version.h"
 
 namespace crashlab::harness {
 
@@ -51,6 +54,22 @@ std::vector<Scenario> LoadScenarios(const std::vector<std::string>& files,
     out.push_back(std::move(p.scenario));
   }
   return out;
+}
+
+std::string DefaultScenarioPath() {
+  std::error_code ec;
+  if (fs::is_directory("scenarios", ec)) return "scenarios";
+  char self[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    fs::path installed = fs::path(self).parent_path() /
+                         std::string(version::DataDirFromBinDir()) /
+                         "scenarios";
+    installed = installed.lexically_normal();
+    if (fs::is_directory(installed, ec)) return installed.string();
+  }
+  return "scenarios";
 }
 
 bool MatchesFilter(const Scenario& scenario, const std::string& glob) {

@@ -18,6 +18,12 @@ std::vector<std::string> CollectScenarioFiles(
 std::vector<Scenario> LoadScenarios(const std::vector<std::string>& files,
                                     std::vector<InputError>* errors);
 
+// What `crashlab run` runs without a PATH: ./scenarios when it exists (a
+// source checkout), else the installed suite, BINDIR/../share/crashlab/
+// scenarios next to this executable, when that exists; else "scenarios" (so
+// the error names it).
+std::string DefaultScenarioPath();
+
 // fnmatch(3) of `glob` against the scenario's name or its file path.
 bool MatchesFilter(const Scenario& scenario, const std::string& glob);
 

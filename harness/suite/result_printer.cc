@@ -55,8 +55,8 @@ std::string ViolationLine(const reports::Violation& v) {
 void PrintScenarioResult(const reports::ScenarioResult& sr,
                          const reports::RunRecord& record,
                          const ResultLines& lines, std::ostream& out) {
-  out << std::left << std::setw(7) << VerdictTag(sr) << lines.name << "  ("
-      << lines.ran << ")";
+  out << std::left << std::setw(7) << reports::VerdictTag(sr, record.run.shard)
+      << lines.name << "  (" << lines.ran << ")";
   if (!sr.error.empty()) out << ": " << sr.error;
   out << "\n";
   for (const auto& note : lines.header_notes) out << kIndent << note << "\n";
@@ -99,12 +99,6 @@ std::string Seconds(double s) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(s < 10 ? 2 : 1) << s << "s";
   return o.str();
-}
-
-std::string VerdictTag(const reports::ScenarioResult& sr) {
-  if (!sr.error.empty()) return "ERROR";
-  if (!sr.expectation_met()) return "FAIL";
-  return sr.expected.violated.empty() ? "PASS" : "CAUGHT";
 }
 
 void PrintSimResults(const SuiteResult& suite, bool exec_ran,

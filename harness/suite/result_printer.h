@@ -17,10 +17,6 @@ namespace crashlab::harness {
 // "1.23s" below ten seconds, "12.3s" above.
 std::string Seconds(double s);
 
-// PASS (expectation met, nothing expected violated), CAUGHT (the expected
-// violations happened), FAIL (expectation not met) or ERROR.
-std::string VerdictTag(const reports::ScenarioResult& sr);
-
 // sim mode's scenarios; in fuse|all mode (`exec_ran`) the exec scenarios sim
 // mode skipped are not listed (exec mode ran them).
 void PrintSimResults(const SuiteResult& suite, bool exec_ran,

@@ -13,6 +13,7 @@
 #include "harness/scenario/scenario_writer.h"
 #include "harness/suite/run_record_builder.h"
 #include "reports/canonical.h"
+#include "version/version.h"
 
 namespace crashlab::harness {
 namespace {
@@ -168,6 +169,7 @@ SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
 
   reports::RunRecord& rec = out.record;
   rec.run.seed = settings.explore.seed.value_or(0);
+  rec.run.commit = version::CommitOrEmpty();
   if (sim) rec.run.modes.push_back("sim");
   if (fuse) rec.run.modes.push_back("fuse");
   rec.run.shard = reports::Shard{settings.explore.shard.index,

@@ -26,6 +26,8 @@ contains() {  # contains FILE TEXT DESCRIPTION
 
 expect 0 "help" -- "$CKPT" --help
 contains out "rebuild-catalog" "help lists commands"
+expect 0 "version" -- "$CKPT" --version
+contains out "^ckpt [0-9][0-9.]* (commit \([0-9a-f]\{7,\}\|unknown\))$" "version and commit"
 expect 0 "help for a command" -- "$CKPT" load --help
 contains out "FILE:LINE:COLUMN" "load help"
 expect 2 "no command" -- "$CKPT" --dir "$D"

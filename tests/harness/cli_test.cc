@@ -34,6 +34,22 @@ TEST(Cli, UsageAndUnknownCommand) {
   EXPECT_EQ(Crashlab({"frobnicate"}).code, kExitBadInput);
 }
 
+TEST(Cli, VersionNamesTheCommit) {
+  Out r = Crashlab({"--version"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_EQ(
+      r.out.rfind(std::string("crashlab ") + CRASHLAB_VERSION + " (commit ", 0),
+      0u)
+      << r.out;
+  std::string commit = r.out.substr(r.out.find("(commit ") + 8);
+  commit = commit.substr(0, commit.find(')'));
+  EXPECT_TRUE(
+      commit == "unknown" ||
+      (commit.size() == 40 &&
+       commit.find_first_not_of("0123456789abcdef") == std::string::npos))
+      << r.out;
+}
+
 TEST(Cli, ValidateReportsFileLineColumn) {
   std::string bad =
       TempFile("crashlab_cli_bad.json",

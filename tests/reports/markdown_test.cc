@@ -18,6 +18,32 @@ TEST(MarkdownTest, PassingRunIsOneHeadlineAndARunLine) {
   EXPECT_EQ(md.find("### Violations"), std::string::npos);
 }
 
+// A shard without an unsafe mode's violating points does not claim an unmet
+// expectation: the merge judges it.
+TEST(MarkdownTest, ShardLeavesExpectedViolationsItLacksToTheMerge) {
+  testing::RunSpec spec = testing::FailingSpec();
+  spec.scenarios.erase(spec.scenarios.begin() + 4);  // the exec error
+  for (auto& st : spec.states) {
+    if (st.scenario == 0) st.violated.clear();  // no phantom
+  }
+  size_t deferred_shards = 0;
+  for (const auto& shard : testing::BuildShards(spec, 8)) {
+    std::string md = RenderMarkdown(shard);
+    EXPECT_EQ(md.rfind("## ✅ crashlab: 4 scenarios, ", 0), 0u) << md;
+    if (md.find("judged when the shards are merged") != std::string::npos) {
+      ++deferred_shards;
+      EXPECT_NE(
+          md.find("nothing unexpected in shard " + shard.run.shard.ToString()),
+          std::string::npos)
+          << md;
+      EXPECT_NE(md.find("3 other scenarios meet their expectation"),
+                std::string::npos)
+          << md;
+    }
+  }
+  EXPECT_GT(deferred_shards, 0u);
+}
+
 TEST(MarkdownTest, FailingRunListsUnmetScenariosAndReproduceCommands) {
   std::string md = RenderMarkdown(testing::BuildRun(testing::FailingSpec()));
   EXPECT_EQ(
