@@ -46,4 +46,17 @@ std::string CrashMode::ToString() const {
   return "drop";
 }
 
+Result<MetadataModel> ParseMetadataModel(std::string_view text) {
+  if (text == "strict") return MetadataModel::kStrict;
+  if (text == "immediate" || text == "metadata-immediate")
+    return MetadataModel::kImmediate;
+  return Status::InvalidArgument(
+      std::string(text),
+      "unknown metadata model; expected strict or immediate");
+}
+
+std::string_view MetadataModelName(MetadataModel model) {
+  return model == MetadataModel::kImmediate ? "immediate" : "strict";
+}
+
 }  // namespace crashlab::faultfs

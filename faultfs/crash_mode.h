@@ -41,4 +41,14 @@ struct CrashMode {
 
 constexpr uint64_t kSectorSize = 512;
 
+// When namespace operations become durable.
+enum class MetadataModel {
+  kStrict,     // when the parent directory is fsync'd (strict POSIX)
+  kImmediate,  // at once (some journaling file systems)
+};
+// "strict"; "immediate" or "metadata-immediate".
+Result<MetadataModel> ParseMetadataModel(std::string_view text);
+// "strict" or "immediate" (the scenario file's names).
+std::string_view MetadataModelName(MetadataModel model);
+
 }  // namespace crashlab::faultfs

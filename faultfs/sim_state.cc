@@ -1,6 +1,7 @@
 #include "faultfs/sim_state.h"
 
 #include <algorithm>
+#include <cassert>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -17,6 +18,7 @@ const Node* Image::Find(Ino ino) const {
 }
 
 Node& Image::Mut(Ino ino) {
+  assert(Find(ino) != nullptr);
   auto& slot = nodes_.at(ino);
   if (slot.use_count() > 1) slot = std::make_shared<Node>(*slot);
   return *slot;
@@ -122,20 +124,6 @@ void ListInto(const Image& image, Ino dir, const std::string& prefix, Tree& out,
   visiting.erase(dir);
 }
 
-const char* TypeName(FileType type) {
-  switch (type) {
-    case FileType::kRegular:
-      return "file";
-    case FileType::kDirectory:
-      return "dir";
-    case FileType::kSymlink:
-      return "symlink";
-    case FileType::kOther:
-      return "other";
-  }
-  return "other";
-}
-
 }  // namespace
 
 Tree ImageTree(const Image& image) {
@@ -148,7 +136,7 @@ Tree ImageTree(const Image& image) {
 nlohmann::json TreeToJson(const Tree& tree) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [path, entry] : tree) {
-    nlohmann::json e = {{"type", TypeName(entry.type)}};
+    nlohmann::json e = {{"type", std::string(FileTypeName(entry.type))}};
     if (entry.type == FileType::kRegular) {
       e["size"] = entry.data.size();
       bool printable = entry.data.size() <= 256;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "faultfs/fault_effects.h"
+
 namespace crashlab::faultfs {
 
 namespace {
@@ -32,15 +34,6 @@ timespec Now() {
 }
 
 }  // namespace
-
-Result<MetadataModel> ParseMetadataModel(std::string_view text) {
-  if (text == "strict") return MetadataModel::kStrict;
-  if (text == "immediate" || text == "metadata-immediate")
-    return MetadataModel::kImmediate;
-  return Status::InvalidArgument(
-      std::string(text),
-      "unknown metadata model; expected strict or immediate");
-}
 
 // ---------------------------------------------------------------- SimFile
 
@@ -128,9 +121,7 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
   entry.persistence_point = IsPersistencePoint(entry.op);
   if (hook_) hook_(entry, state_);
   if (crashed_) {
-    return Finish(
-        entry, Status::IoError(EIO, entry.path, "power cut: restart required"),
-        std::nullopt);
+    return Finish(entry, PowerCutRestartNeeded(entry.path), std::nullopt);
   }
   firing = faults_.Evaluate(OpContext{.op = entry.op,
                                       .path = entry.path,
@@ -142,26 +133,19 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
   const FaultRule& rule = firing->rule;
   switch (rule.action) {
     case ActionKind::kError: {
-      RecordFault(entry, *firing, "failed with " + ErrnoName(rule.err));
-      Status st = Status::IoError(
-          rule.err, entry.path,
-          "injected " + std::string(OpName(entry.op)) + " error");
-      return Finish(entry, st, std::nullopt);
+      RecordFault(entry, *firing, ErrorDetail(rule.err));
+      return Finish(entry, InjectedError(entry.op, rule.err, entry.path),
+                    std::nullopt);
     }
     case ActionKind::kCrash: {
-      auto mode = CrashMode::Parse(rule.crash_mode);
-      CrashMode m = mode.ok() ? *mode : CrashMode::Drop();
-      RecordFault(entry, *firing, "power cut (" + m.ToString() + ")");
+      CrashMode m = CrashModeOf(rule);
+      RecordFault(entry, *firing, CrashDetail(m));
       CrashLocked(m);
       crashed_ = true;
-      return Finish(
-          entry,
-          Status::IoError(EIO, entry.path, "power cut at this operation"),
-          std::nullopt);
+      return Finish(entry, PowerCutHere(entry.path), std::nullopt);
     }
     case ActionKind::kDelay:
-      RecordFault(entry, *firing,
-                  "delayed " + std::to_string(rule.delay_ms) + " ms");
+      RecordFault(entry, *firing, DelayDetail(rule.delay_ms));
       std::this_thread::sleep_for(std::chrono::milliseconds(rule.delay_ms));
       firing.reset();
       return Status::Ok();
@@ -187,11 +171,8 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
 Status SimVfs::Finish(TraceEntry& entry, Status st,
                       const std::optional<Firing>& firing) {
   if (st.ok() && firing && firing->rule.action == ActionKind::kErrorAfter) {
-    RecordFault(entry, *firing,
-                "took effect, then failed with " + ErrnoName(firing->rule.err));
-    st = Status::IoError(firing->rule.err, entry.path,
-                         "injected error after the " +
-                             std::string(OpName(entry.op)) + " took effect");
+    RecordFault(entry, *firing, ErrorAfterDetail(firing->rule.err));
+    st = InjectedErrorAfter(entry.op, firing->rule.err, entry.path);
   }
   entry.result = st.err();
   if (options_.record_trace) {
@@ -235,15 +216,7 @@ void SimVfs::Touch(Ino ino) {
 
 void SimVfs::RecordFault(TraceEntry& entry, const Firing& firing,
                          std::string detail) {
-  faults_.Record(InjectedFault{.op_index = entry.index,
-                               .op = entry.op,
-                               .path = entry.path,
-                               .offset = entry.offset,
-                               .length = entry.length,
-                               .action = firing.rule.action,
-                               .err = firing.rule.err,
-                               .rule_index = firing.rule_index,
-                               .detail = std::move(detail)});
+  faults_.Record(MakeInjectedFault(entry, firing, std::move(detail)));
   entry.fault = std::string(ActionName(firing.rule.action));
 }
 
@@ -312,13 +285,7 @@ std::optional<std::string> SimVfs::DamageLocked(
 }
 
 uint64_t SimVfs::DamageDraws(const FaultRule& rule, uint64_t size) {
-  if (rule.action != ActionKind::kCorrupt) return 0;
-  uint64_t n = size > 0 ? rule.corrupt.bitflips : 0;
-  if (rule.corrupt.garbage && rule.corrupt.garbage->first < size) {
-    n += std::min(rule.corrupt.garbage->second,
-                  size - rule.corrupt.garbage->first);
-  }
-  return n;
+  return PersistentDamageDraws(rule, size);
 }
 
 Result<std::string> SimVfs::ApplyDamage(Ino ino, const FaultRule& rule,
@@ -332,8 +299,7 @@ Result<std::string> SimVfs::ApplyDamage(Ino ino, const FaultRule& rule,
   }
   std::lock_guard lock(mu_);
   std::string where = "inode " + std::to_string(ino);
-  if (crashed_)
-    return Status::IoError(EIO, where, "power cut: restart required");
+  if (crashed_) return PowerCutRestartNeeded(where);
   const Node* node = state_.visible.Find(ino);
   if (node == nullptr || node->type != FileType::kRegular) return std::string();
   if (uint64_t need = DamageDraws(rule, node->data.size());
@@ -978,8 +944,7 @@ Status SimVfs::SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing,
     RecordFault(
         e, *firing,
         "fsync of the directory failed; its pending entries were dropped");
-    return Finish(e, Status::IoError(EIO, norm, "injected fsyncgate"),
-                  std::nullopt);
+    return Finish(e, InjectedFsyncgate(norm), std::nullopt);
   }
   state_.SyncDirectory(ino);
   return Finish(e, Status::Ok(), firing);
@@ -991,7 +956,7 @@ Status SimVfs::SyncAll() {
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing));
   if (firing && firing->rule.action == ActionKind::kFsyncLie) {
-    RecordFault(e, *firing, "sync returned 0 but persisted nothing");
+    RecordFault(e, *firing, std::string(kSyncLieDetail));
     return Finish(e, Status::Ok(), std::nullopt);
   }
   state_.SyncEverything();
@@ -1041,8 +1006,7 @@ Result<NodeAttr> SimVfs::GetAttr(std::string_view path) {
   auto norm = Norm(path);
   if (!norm.ok()) return norm.status();
   std::lock_guard lock(mu_);
-  if (crashed_)
-    return Status::IoError(EIO, *norm, "power cut: restart required");
+  if (crashed_) return PowerCutRestartNeeded(*norm);
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return ino.status();
   return AttrOf(*ino);
@@ -1051,8 +1015,7 @@ Result<NodeAttr> SimVfs::GetAttr(std::string_view path) {
 Result<NodeAttr> SimVfs::GetAttr(File& file) {
   auto& f = static_cast<SimFile&>(file);
   std::lock_guard lock(mu_);
-  if (crashed_)
-    return Status::IoError(EIO, f.path_, "power cut: restart required");
+  if (crashed_) return PowerCutRestartNeeded(f.path_);
   CRASHLAB_RETURN_IF_ERROR(CheckHandle(f, false));
   if (state_.visible.Find(f.ino_) == nullptr)
     return Status::IoError(ESTALE, f.path_);
@@ -1076,8 +1039,7 @@ Status SimVfs::SetAttr(std::string_view path, File* file,
     if (!found.ok()) return found.status();
     ino = *found;
   }
-  if (crashed_)
-    return Status::IoError(EIO, where, "power cut: restart required");
+  if (crashed_) return PowerCutRestartNeeded(where);
   if (state_.visible.Find(ino) == nullptr)
     return Status::IoError(ESTALE, where);
   timespec now = Now();
@@ -1132,24 +1094,9 @@ Result<size_t> SimVfs::FileRead(SimFile& f, uint64_t offset, void* buf,
   size_t got = node->data.Read(offset, buf, n);
   if (firing && firing->rule.action == ActionKind::kCorrupt && got > 0) {
     // Transient: only the bytes handed back are damaged.
-    char* bytes = static_cast<char*>(buf);
-    const CorruptSpec& spec = firing->rule.corrupt;
-    for (uint32_t i = 0; i < spec.bitflips; ++i) {
-      uint64_t bit = faults_.NextRandom() % (uint64_t{got} * 8);
-      bytes[bit / 8] = static_cast<char>(bytes[bit / 8] ^ (1 << (bit % 8)));
-    }
-    auto damage_range = [&](const std::pair<uint64_t, uint64_t>& range,
-                            bool garbage) {
-      uint64_t lo = std::max(range.first, offset);
-      uint64_t hi = std::min(range.first + range.second, offset + got);
-      for (uint64_t pos = lo; pos < hi; ++pos) {
-        bytes[pos - offset] =
-            garbage ? static_cast<char>(faults_.NextRandom()) : '\0';
-      }
-    };
-    if (spec.zero) damage_range(*spec.zero, false);
-    if (spec.garbage) damage_range(*spec.garbage, true);
-    RecordFault(e, *firing, "read returned damaged bytes");
+    CorruptReadBytes(firing->rule.corrupt, offset, static_cast<char*>(buf), got,
+                     [this] { return faults_.NextRandom(); });
+    RecordFault(e, *firing, std::string(kReadDamagedDetail));
   }
   Status st = Finish(e, Status::Ok(), firing);
   if (!st.ok()) return st;
@@ -1194,9 +1141,7 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset,
                                : "wrote " + std::to_string(count) +
                                      " bytes before ENOSPC");
         if (count == 0)
-          return Finish(
-              e, Status::IoError(ENOSPC, f.path_, "injected: no space left"),
-              std::nullopt);
+          return Finish(e, InjectedNoSpace(f.path_), std::nullopt);
         break;
       case ActionKind::kTorn:
         torn_keep =
@@ -1265,8 +1210,7 @@ Status SimVfs::FileSync(SimFile& f, OpKind op) {
     RecordFault(e, *firing,
                 "failed with EIO; the dirty data was dropped and will never be "
                 "durable");
-    return Finish(e, Status::IoError(EIO, f.path_, "injected fsyncgate"),
-                  std::nullopt);
+    return Finish(e, InjectedFsyncgate(f.path_), std::nullopt);
   }
   if (state_.visible.Find(f.ino_)->type == FileType::kDirectory) {
     state_.SyncDirectory(f.ino_);

@@ -27,13 +27,6 @@
 
 namespace crashlab::faultfs {
 
-enum class MetadataModel {
-  kStrict,     // namespace ops durable when the parent directory is fsync'd
-  kImmediate,  // namespace ops durable at once (some journaling file systems)
-};
-Result<MetadataModel> ParseMetadataModel(
-    std::string_view text);  // "strict", "immediate"
-
 // Everything stat(2) needs about a node (for the FUSE daemon).
 struct NodeAttr {
   FileType type = FileType::kRegular;

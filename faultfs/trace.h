@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "faultfs/fault_rule.h"
+#include "faultfs/status.h"
 
 namespace crashlab::faultfs {
 
@@ -23,7 +24,13 @@ struct TraceEntry {
   std::string fault;               // the injected action's name, if any
 
   nlohmann::json ToJson() const;
-  static TraceEntry FromJson(const nlohmann::json& j);
+  // The one reader of ToJson()'s form (the daemon's `trace` reply, the
+  // fuse-mode worker's op lines). Requires "index" (non-negative integer),
+  // "op" (an OpName), "path" (string) and "result" ("ok", an errno name or
+  // number); "path2", "offset", "length" and "fault" are optional;
+  // persistence_point follows from the op. Errors are InvalidArgument("trace
+  // entry", "<field> ...").
+  static Result<TraceEntry> Parse(const nlohmann::json& j);
   bool operator==(const TraceEntry&) const = default;
 };
 

@@ -4,6 +4,20 @@
 
 namespace crashlab::faultfs {
 
+std::string_view FileTypeName(FileType type) {
+  switch (type) {
+    case FileType::kRegular:
+      return "file";
+    case FileType::kDirectory:
+      return "dir";
+    case FileType::kSymlink:
+      return "symlink";
+    case FileType::kOther:
+      return "other";
+  }
+  return "other";
+}
+
 int OpenOptions::ToPosixFlags() const {
   int flags = 0;
   if (read && write) {

@@ -21,6 +21,8 @@
 namespace crashlab::faultfs {
 
 enum class FileType { kRegular, kDirectory, kSymlink, kOther };
+// "file", "dir", "symlink", "other".
+std::string_view FileTypeName(FileType type);
 
 struct FileStat {
   FileType type = FileType::kRegular;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/status.h"
+#include "common/status.h"
 
 namespace crashlab::reports {
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/status.h"
+#include "common/status.h"
 
 namespace crashlab::reports {
 

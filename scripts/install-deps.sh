@@ -17,7 +17,8 @@ packages=(
   librapidcheck-dev
   libbenchmark-dev
   sqlite3 fio libxml2-utils
-  python3 clang-format clang-tidy
+  python3
+  clang-format clang-tidy
   python3-jsonschema chromium
   clang-14 libclang-rt-14-dev
   python3-yaml yamllint

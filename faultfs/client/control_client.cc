@@ -34,8 +34,8 @@ Result<std::unique_ptr<ControlClient>> ControlClient::Connect(
 
 ControlClient::~ControlClient() { close(fd_); }
 
-Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
-  std::string line = faultfs::DumpJson(request) + "\n";
+Result<std::string> ControlClient::RequestLine(std::string_view request) {
+  std::string line = std::string(request) + "\n";
   size_t done = 0;
   while (done < line.size()) {
     ssize_t n = send(fd_, line.data() + done, line.size() - done, MSG_NOSIGNAL);
@@ -59,14 +59,20 @@ Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
   }
   std::string reply = buffer_.substr(0, nl);
   buffer_.erase(0, nl + 1);
-  if (auto at = faultfs::JsonTooDeepAt(reply)) {
+  return reply;
+}
+
+Result<nlohmann::json> ControlClient::Request(const nlohmann::json& request) {
+  auto reply = RequestLine(faultfs::DumpJson(request));
+  if (!reply.ok()) return reply.status();
+  if (auto at = faultfs::JsonTooDeepAt(*reply)) {
     return Status::IoError(
         EIO, path_,
         "control reply is not JSON: " + faultfs::JsonTooDeepMessage(*at));
   }
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(reply);
+    j = nlohmann::json::parse(*reply);
   } catch (const nlohmann::json::exception& e) {
     return Status::IoError(
         EIO, path_, std::string("control reply is not JSON: ") + e.what());

@@ -1,14 +1,16 @@
 #pragma once
 // A client of a faultfs daemon's control socket (faultfs/README.md, "Control
 // protocol") that keeps one connection open: one JSON line out, one JSON line
-// back per request. Used by the fuse-mode worker, which talks to the daemon
-// around every operation a fault rule fires for.
+// back per request. The one client of the control socket: `faultfs ctl`, the
+// fuse-mode worker (which talks to the daemon around every operation a fault
+// rule fires for), crashlab's mounts and exec mode, and the tests.
 //
 // Thread safety: one thread at a time.
 
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "faultfs/status.h"
 
@@ -27,6 +29,12 @@ class ControlClient {
   // an error (EIO, the socket path, the daemon's message); so does a broken
   // connection or a reply that is not a JSON object.
   Result<nlohmann::json> Request(const nlohmann::json& request);
+
+  // Sends one request line as given (no trailing newline), returns the reply
+  // line as the daemon wrote it, {"ok": false} replies included. Errors are
+  // transport errors only (a broken connection). `faultfs ctl` uses it to show
+  // the daemon's reply verbatim.
+  Result<std::string> RequestLine(std::string_view line);
 
   const std::string& socket_path() const { return path_; }
 

@@ -5,13 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "faultfs/sim_vfs.h"
+#include "faultfs/fault_effects.h"
 
 namespace crashlab::faultfs {
 
 namespace {
-
-std::string OpText(OpKind op) { return std::string(OpName(op)); }
 
 // Does SimVfs act on `action` for `op` after Begin() (so that forwarding it
 // to the daemon changes something)?
@@ -158,25 +156,11 @@ class CountingVfs::CountingFile final : public File {
   // A transient read corruption, exactly as SimVfs::FileRead: the bytes
   // handed back are damaged with values from the injector's generator.
   void DamageRead(Op& op, uint64_t offset, char* bytes, size_t got) {
-    const CorruptSpec& spec = op.firing->rule.corrupt;
-    for (uint32_t i = 0; i < spec.bitflips; ++i) {
-      uint64_t bit = vfs_->faults_.NextRandom() % (uint64_t{got} * 8);
-      bytes[bit / 8] = static_cast<char>(bytes[bit / 8] ^ (1 << (bit % 8)));
-    }
-    auto damage_range = [&](const std::pair<uint64_t, uint64_t>& range,
-                            bool garbage) {
-      uint64_t lo = std::max(range.first, offset);
-      uint64_t hi = std::min(range.first + range.second, offset + got);
-      for (uint64_t pos = lo; pos < hi; ++pos) {
-        bytes[pos - offset] =
-            garbage ? static_cast<char>(vfs_->faults_.NextRandom()) : '\0';
-      }
-    };
-    if (spec.zero) damage_range(*spec.zero, false);
-    if (spec.garbage) damage_range(*spec.garbage, true);
+    CorruptReadBytes(op.firing->rule.corrupt, offset, bytes, got,
+                     [this] { return vfs_->faults_.NextRandom(); });
     Firing firing = *op.firing;
     op.firing.reset();
-    vfs_->Record(op, firing, "read returned damaged bytes");
+    vfs_->Record(op, firing, std::string(kReadDamagedDetail));
   }
 
   CountingVfs* vfs_;
@@ -215,15 +199,7 @@ Status CountingVfs::CheckHandle(const CountingFile& f, bool want_write) const {
 }
 
 void CountingVfs::Record(Op& op, const Firing& firing, std::string detail) {
-  InjectedFault fault{.op_index = op.e.index,
-                      .op = op.e.op,
-                      .path = op.e.path,
-                      .offset = op.e.offset,
-                      .length = op.e.length,
-                      .action = firing.rule.action,
-                      .err = firing.rule.err,
-                      .rule_index = firing.rule_index,
-                      .detail = std::move(detail)};
+  InjectedFault fault = MakeInjectedFault(op.e, firing, std::move(detail));
   op.e.fault = std::string(ActionName(firing.rule.action));
   if (listener_.on_fault) listener_.on_fault(fault);
   faults_.Record(std::move(fault));
@@ -234,9 +210,7 @@ Status CountingVfs::Begin(Op& op, const Target& target, bool daemon_sees) {
   e.index = next_index_++;
   e.persistence_point = IsPersistencePoint(e.op);
   if (listener_.on_begin) listener_.on_begin(e.index);
-  if (crashed_)
-    return FinishEntry(
-        op, Status::IoError(EIO, e.path, "power cut: restart required"));
+  if (crashed_) return FinishEntry(op, PowerCutRestartNeeded(e.path));
   op.firing = faults_.Evaluate(OpContext{.op = e.op,
                                          .path = e.path,
                                          .dest = e.path2,
@@ -249,19 +223,16 @@ Status CountingVfs::Begin(Op& op, const Target& target, bool daemon_sees) {
     case ActionKind::kCrash: {
       Firing firing = *op.firing;
       op.firing.reset();
-      auto mode = CrashMode::Parse(rule.crash_mode);
-      CrashMode m = mode.ok() ? *mode : CrashMode::Drop();
-      Record(op, firing, "power cut (" + m.ToString() + ")");
+      CrashMode m = CrashModeOf(rule);
+      Record(op, firing, CrashDetail(m));
       if (Status st = Crash(m); !st.ok()) return FinishEntry(op, st);
       crashed_ = true;
-      return FinishEntry(
-          op, Status::IoError(EIO, e.path, "power cut at this operation"));
+      return FinishEntry(op, PowerCutHere(e.path));
     }
     case ActionKind::kDelay: {
       Firing firing = *op.firing;
       op.firing.reset();
-      Record(op, firing,
-             "delayed " + std::to_string(firing.rule.delay_ms) + " ms");
+      Record(op, firing, DelayDetail(firing.rule.delay_ms));
       std::this_thread::sleep_for(
           std::chrono::milliseconds(firing.rule.delay_ms));
       return Status::Ok();
@@ -284,10 +255,8 @@ Status CountingVfs::Begin(Op& op, const Target& target, bool daemon_sees) {
       if (!daemon_sees) {
         Firing firing = *op.firing;
         op.firing.reset();
-        Record(op, firing, "failed with " + ErrnoName(rule.err));
-        return FinishEntry(
-            op, Status::IoError(rule.err, e.path,
-                                "injected " + OpText(e.op) + " error"));
+        Record(op, firing, ErrorDetail(rule.err));
+        return FinishEntry(op, InjectedError(e.op, rule.err, e.path));
       }
       return Forward(op);
     default:
@@ -334,7 +303,7 @@ Status CountingVfs::Damage(Op& op, const Firing& firing, const Target& target) {
   // No such file, or not a regular one: SimVfs does nothing (and logs nothing).
   if (!st.ok() || st->type != FileType::kRegular) return Status::Ok();
   std::vector<uint64_t> draws;
-  for (uint64_t i = SimVfs::DamageDraws(firing.rule, st->size); i > 0; --i) {
+  for (uint64_t i = PersistentDamageDraws(firing.rule, st->size); i > 0; --i) {
     draws.push_back(faults_.NextRandom());
   }
   auto reply = control_.Request({{"cmd", "damage"},
@@ -370,7 +339,6 @@ Status CountingVfs::Finish(Op& op, Status st) {
     const Firing firing = *op.firing;
     op.firing.reset();
     const FaultRule& rule = firing.rule;
-    const std::string op_name = OpText(e.op);
     if (daemon) {
       // The daemon carried the action out; say it as SimVfs does.
       Record(op, firing, daemon->detail);
@@ -380,38 +348,28 @@ Status CountingVfs::Finish(Op& op, Status st) {
             std::min<uint64_t>(e.length, firing.bytes_allowed));
       }
       if (rule.action == ActionKind::kError && st.err() == rule.err) {
-        return FinishEntry(op,
-                           Status::IoError(rule.err, e.path,
-                                           "injected " + op_name + " error"));
+        return FinishEntry(op, InjectedError(e.op, rule.err, e.path));
       }
       if (rule.action == ActionKind::kErrorAfter && st.err() == rule.err) {
-        return FinishEntry(op, Status::IoError(rule.err, e.path,
-                                               "injected error after the " +
-                                                   op_name + " took effect"));
+        return FinishEntry(op, InjectedErrorAfter(e.op, rule.err, e.path));
       }
       if (rule.action == ActionKind::kEnospcAfterBytes && st.err() == ENOSPC) {
-        return FinishEntry(
-            op, Status::IoError(ENOSPC, e.path, "injected: no space left"));
+        return FinishEntry(op, InjectedNoSpace(e.path));
       }
       if (rule.action == ActionKind::kFsyncgate && st.err() == EIO) {
-        return FinishEntry(op,
-                           Status::IoError(EIO, e.path, "injected fsyncgate"));
+        return FinishEntry(op, InjectedFsyncgate(e.path));
       }
       return FinishEntry(op, SimError(op, st));
     }
     // The daemon did not see the operation (the kernel failed it first, or
     // it is one the daemon never sees): results only, as SimVfs.
     if (rule.action == ActionKind::kError) {
-      Record(op, firing, "failed with " + ErrnoName(rule.err));
-      return FinishEntry(op, Status::IoError(rule.err, e.path,
-                                             "injected " + op_name + " error"));
+      Record(op, firing, ErrorDetail(rule.err));
+      return FinishEntry(op, InjectedError(e.op, rule.err, e.path));
     }
     if (rule.action == ActionKind::kErrorAfter && st.ok()) {
-      Record(op, firing,
-             "took effect, then failed with " + ErrnoName(rule.err));
-      return FinishEntry(op, Status::IoError(rule.err, e.path,
-                                             "injected error after the " +
-                                                 op_name + " took effect"));
+      Record(op, firing, ErrorAfterDetail(rule.err));
+      return FinishEntry(op, InjectedErrorAfter(e.op, rule.err, e.path));
     }
   }
   return FinishEntry(op, SimError(op, st));
@@ -572,7 +530,7 @@ Status CountingVfs::SyncAll() {
   if (op.firing && op.firing->rule.action == ActionKind::kFsyncLie) {
     Firing firing = *op.firing;
     op.firing.reset();
-    Record(op, firing, "sync returned 0 but persisted nothing");
+    Record(op, firing, std::string(kSyncLieDetail));
     return Finish(op, Status::Ok());
   }
   // syncfs(2) on a FUSE mount does not reach the daemon: ask it directly.

@@ -146,13 +146,6 @@ Status WritevAllAt(int fd, std::vector<iovec>& iov, uint64_t off,
   return Status::Ok();
 }
 
-FileType TypeOf(mode_t mode) {
-  if (S_ISREG(mode)) return FileType::kRegular;
-  if (S_ISDIR(mode)) return FileType::kDirectory;
-  if (S_ISLNK(mode)) return FileType::kSymlink;
-  return FileType::kOther;
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------- open / load
@@ -181,129 +174,21 @@ BackingMirror::~BackingMirror() {
 }
 
 Result<SimState> BackingMirror::Load(std::vector<std::string>* skipped) {
+  auto image = ReadBackingImageAt(root_fd_, backing_, skipped);
+  if (!image.ok()) return image.status();
   SimState state;
-  std::map<std::pair<dev_t, ino_t>, Ino> seen;
-  struct stat root_st;
-  if (fstat(root_fd_, &root_st) != 0) return Errno(backing_, "stat");
-  {
-    Node& root = state.visible.Mut(kRootIno);
-    root.mode = root_st.st_mode & 07777;
-    root.uid = root_st.st_uid;
-    root.gid = root_st.st_gid;
-    root.atime = root_st.st_atim;
-    root.mtime = root_st.st_mtim;
-    root.ctime = root_st.st_ctim;
+  state.visible = std::move(image).value();
+  // The mirror's model of the backing tree: every name of every inode.
+  for (const auto& [dir, node] : state.visible.nodes()) {
+    if (node->type != FileType::kDirectory) continue;
+    for (const auto& [name, ino] : node->entries) {
+      MNode& m = model_[ino];
+      m.type = state.visible.Find(ino)->type;
+      m.locs.insert({dir, name});
+      model_[dir].entries[name] = ino;
+    }
   }
-  std::vector<char> buf(1 << 20);
-  // Depth-first over (directory fd, sim inode, relative path).
-  struct Frame {
-    int fd;
-    Ino ino;
-    std::string path;
-  };
-  std::vector<Frame> stack{{dup(root_fd_), kRootIno, ""}};
-  while (!stack.empty()) {
-    Frame f = stack.back();
-    stack.pop_back();
-    DIR* dir = fdopendir(f.fd);
-    if (dir == nullptr) {
-      close(f.fd);
-      return Errno(f.path, "opendir");
-    }
-    std::vector<std::string> names;
-    while (struct dirent* de = readdir(dir)) {
-      std::string name = de->d_name;
-      if (name == "." || name == "..") continue;
-      if (f.ino == kRootIno && name == kHiddenDir) continue;
-      names.push_back(std::move(name));
-    }
-    for (const auto& name : names) {
-      std::string rel = Join(f.path, name);
-      struct stat st;
-      if (fstatat(f.fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        Status s = Errno(rel, "stat");
-        closedir(dir);
-        return s;
-      }
-      FileType type = TypeOf(st.st_mode);
-      if (type == FileType::kOther) {
-        if (skipped != nullptr) skipped->push_back(rel);
-        continue;
-      }
-      auto key = std::make_pair(st.st_dev, st.st_ino);
-      if (type == FileType::kRegular &&
-          seen.count(key) != 0) {  // another hard link
-        Ino ino = seen[key];
-        state.visible.Mut(f.ino).entries[name] = ino;
-        model_[ino].locs.insert({f.ino, name});
-        model_[f.ino].entries[name] = ino;
-        continue;
-      }
-      Ino ino = state.next_ino++;
-      seen[key] = ino;
-      Node& node = state.visible.Create(ino, type, st.st_mode & 07777);
-      node.uid = st.st_uid;
-      node.gid = st.st_gid;
-      node.atime = st.st_atim;
-      node.mtime = st.st_mtim;
-      node.ctime = st.st_ctim;
-      state.visible.Mut(f.ino).entries[name] = ino;
-      model_[ino] = MNode{.type = type, .locs = {{f.ino, name}}};
-      model_[f.ino].entries[name] = ino;
-      if (type == FileType::kSymlink) {
-        std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
-        ssize_t n =
-            readlinkat(f.fd, name.c_str(), target.data(), target.size());
-        if (n < 0) {
-          Status s = Errno(rel, "readlink");
-          closedir(dir);
-          return s;
-        }
-        target.resize(static_cast<size_t>(n));
-        state.visible.Mut(ino).target = target;
-      } else if (type == FileType::kDirectory) {
-        int sub = openat(f.fd, name.c_str(),
-                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (sub < 0) {
-          Status s = Errno(rel, "open directory");
-          closedir(dir);
-          return s;
-        }
-        stack.push_back({sub, ino, rel});
-      } else {
-        int fd = openat(f.fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-          Status s = Errno(rel, "open");
-          closedir(dir);
-          return s;
-        }
-        Content& data = state.visible.Mut(ino).data;
-        off_t pos = 0;
-        off_t size = st.st_size;
-        while (pos < size) {  // only the data extents: holes stay sparse
-          off_t data_start = lseek(fd, pos, SEEK_DATA);
-          if (data_start < 0) break;  // ENXIO: the rest is a hole
-          off_t hole = lseek(fd, data_start, SEEK_HOLE);
-          if (hole < 0) hole = size;
-          for (off_t p = data_start; p < hole;) {
-            ssize_t n = pread(
-                fd, buf.data(),
-                std::min<off_t>(static_cast<off_t>(buf.size()), hole - p), p);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            data.Write(static_cast<uint64_t>(p),
-                       std::string_view(buf.data(), static_cast<size_t>(n)));
-            p += n;
-          }
-          pos = hole;
-        }
-        data.Resize(static_cast<uint64_t>(size));
-        close(fd);
-      }
-    }
-    closedir(dir);
-  }
-  state.visible.CollectGarbage();
+  state.next_ino = state.visible.nodes().rbegin()->first + 1;
   state.durable = state.visible;
   return state;
 }

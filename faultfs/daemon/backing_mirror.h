@@ -35,11 +35,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "faultfs/backing_image.h"
 #include "faultfs/sim_vfs.h"
 
 namespace crashlab::faultfs::daemon {
-
-inline constexpr const char* kHiddenDir = ".faultfs";
 
 class BackingMirror {
  public:
@@ -56,10 +55,10 @@ class BackingMirror {
   BackingMirror(const BackingMirror&) = delete;
   BackingMirror& operator=(const BackingMirror&) = delete;
 
-  // Reads the whole backing tree into memory (eagerly: file content lives in
-  // the SimVfs) as a state with visible == durable and nothing pending, and
-  // records it as the mirrored state. Files other than regular files,
-  // directories and symlinks are skipped and named in `skipped`.
+  // Reads the whole backing tree into memory (ReadBackingImage: eagerly, file
+  // content lives in the SimVfs) as a state with visible == durable and
+  // nothing pending, and records it as the mirrored state. Files other than
+  // regular files, directories and symlinks are skipped and named in `skipped`.
   Result<SimState> Load(std::vector<std::string>* skipped);
 
   // Writes a durable change to the backing directory. Errors are kept for

@@ -215,38 +215,4 @@ void ControlServer::Loop() {
   for (const auto& [fd, c] : clients) close(fd);
 }
 
-Result<std::string> ControlRequest(const std::string& socket_path,
-                                   const std::string& line) {
-  auto addr = Address(socket_path);
-  if (!addr.ok()) return addr.status();
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::IoError(errno, socket_path, "socket");
-  if (connect(fd, reinterpret_cast<sockaddr*>(&*addr), sizeof(*addr)) != 0) {
-    int err = errno;
-    close(fd);
-    return Status::IoError(err, socket_path,
-                           "connecting to the faultfs control socket");
-  }
-  std::string msg = line + "\n";
-  if (!SendAll(fd, msg)) {
-    close(fd);
-    return Status::IoError(EPIPE, socket_path, "sending the request");
-  }
-  std::string reply;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    reply.append(buf, static_cast<size_t>(n));
-    if (!reply.empty() && reply.back() == '\n') break;
-  }
-  close(fd);
-  if (reply.empty())
-    return Status::IoError(ECONNRESET, socket_path,
-                           "the daemon closed the connection");
-  if (reply.back() == '\n') reply.pop_back();
-  return reply;
-}
-
 }  // namespace crashlab::faultfs::daemon

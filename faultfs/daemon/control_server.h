@@ -58,8 +58,4 @@ class ControlServer {
 // someone other than this user or root. Listen() calls it.
 Status CheckSocketDir(const std::string& socket_path);
 
-// Client side: sends one request line, returns the reply line.
-Result<std::string> ControlRequest(const std::string& socket_path,
-                                   const std::string& line);
-
 }  // namespace crashlab::faultfs::daemon

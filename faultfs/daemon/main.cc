@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/client/control_client.h"
 #include "faultfs/client/mountinfo.h"
 #include "faultfs/daemon/control_server.h"
 #include "faultfs/daemon/daemon.h"
@@ -315,7 +316,9 @@ int RunCtl(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   if (!mode.empty()) req["mode"] = mode;
-  auto reply = ControlRequest(control, DumpJson(req));
+  auto client = ControlClient::Connect(control);
+  auto reply = client.ok() ? (*client)->RequestLine(DumpJson(req))
+                           : Result<std::string>(client.status());
   if (!reply.ok()) {
     std::cerr << "faultfs ctl: " << reply.status().ToString()
               << " (is the daemon running with --control " << control << "?)\n";

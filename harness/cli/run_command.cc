@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <sstream>
 
 #include "harness/cli/cli.h"
@@ -16,6 +16,7 @@
 #include "harness/mount/fuse_mount.h"
 #include "harness/scenario/scenario_files.h"
 #include "harness/suite/progress_line.h"
+#include "harness/suite/result_printer.h"
 #include "harness/suite/run_suite.h"
 #include "reports/report_io.h"
 
@@ -47,52 +48,57 @@ void ShowStale(const std::vector<StaleMount>& stale, std::ostream& err) {
         << "\n";
 }
 
-std::string Seconds(double s) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(s < 10 ? 2 : 1) << s << "s";
-  return o.str();
-}
-
-}  // namespace
-
-int RunCommand(int argc, const char* const* argv, std::ostream& out,
-               std::ostream& err) {
-  po::options_description desc("crashlab run options");
+// The options of `crashlab run`, as given.
+struct RunOptions {
   std::vector<std::string> paths;
-  std::string mode = "sim", filter, shard_text = "1/1", report_dir, repro_dir,
-              progress_setting = "auto";
-  std::string work_dir_arg;
+  std::string mode_text = "sim", filter, shard_text = "1/1", report_dir,
+              repro_dir, progress_setting = "auto", work_dir_arg;
+  RunMode mode = RunMode::kSim;
   int64_t jobs = 1;
-  uint64_t seed = 0;
+  std::optional<uint64_t> seed;
   int64_t fuse_sample = 3;
+  bool fail_fast = false;
+  bool keep_work_dir = false;
+  reports::Shard shard;
+};
+
+// Phase 1: the command line. nullopt with *exit_code set when the command
+// ends here (help, bad input).
+std::optional<RunOptions> ParseRunOptions(int argc, const char* const* argv,
+                                          std::ostream& out, std::ostream& err,
+                                          int* exit_code) {
+  RunOptions o;
+  uint64_t seed = 0;
+  po::options_description desc("crashlab run options");
   desc.add_options()("help,h", "show this help")(
-      "mode", po::value(&mode), "sim | fuse | all (default sim)")(
-      "jobs,j", po::value(&jobs),
+      "mode", po::value(&o.mode_text), "sim | fuse | all (default sim)")(
+      "jobs,j", po::value(&o.jobs),
       "worker threads, 1 to 256 (results do not depend on it)")(
-      "filter", po::value(&filter),
+      "filter", po::value(&o.filter),
       "only scenarios whose name or file matches this glob")(
       "seed", po::value(&seed), "replace every scenario's seed")(
-      "shard", po::value(&shard_text),
+      "shard", po::value(&o.shard_text),
       "run shard I of N of every scenario's crash points")(
-      "report-dir", po::value(&report_dir),
+      "report-dir", po::value(&o.report_dir),
       "write report.json, junit.xml, report.html, summary.md here")(
-      "repro-dir", po::value(&repro_dir),
+      "repro-dir", po::value(&o.repro_dir),
       "write reproducers here (default: REPORT_DIR/repro or ./crashlab-repro)")(
       "fail-fast", "stop at the first unexpected violation")(
-      "progress", po::value(&progress_setting), "auto | always | never")(
-      "fuse-sample", po::value(&fuse_sample),
+      "progress", po::value(&o.progress_setting), "auto | always | never")(
+      "fuse-sample", po::value(&o.fuse_sample),
       "fuse mode: sampled crash points per scenario (default 3; 0 to 10^9; "
       "a \"list\" scenario runs all its points)")(
-      "work-dir", po::value(&work_dir_arg),
+      "work-dir", po::value(&o.work_dir_arg),
       "fuse mode: where the mounts go (default a fresh temporary dir)")(
       "keep-work-dir",
       "fuse mode: keep the backing dirs, logs and scenario copies")(
-      "path", po::value(&paths),
+      "path", po::value(&o.paths),
       "scenario files or directories (default ./scenarios/, else the "
       "installed suite)");
   po::positional_options_description pos;
   pos.add("path", -1);
   po::variables_map vm;
+  *exit_code = kExitBadInput;
   try {
     po::store(
         po::command_line_parser(argc, argv).options(desc).positional(pos).run(),
@@ -100,299 +106,192 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
     po::notify(vm);
   } catch (const std::exception& e) {
     err << "crashlab run: " << e.what() << "\n" << Usage();
-    return kExitBadInput;
+    return std::nullopt;
   }
   if (vm.count("help")) {
     out << Usage() << desc;
-    return kExitOk;
+    *exit_code = kExitOk;
+    return std::nullopt;
   }
-  if (mode != "sim" && mode != "fuse" && mode != "all") {
-    err << "crashlab run: --mode must be sim, fuse or all, got '" << mode
+  std::optional<RunMode> mode = ParseRunMode(o.mode_text);
+  if (!mode) {
+    err << "crashlab run: --mode must be sim, fuse or all, got '" << o.mode_text
         << "'\n";
-    return kExitBadInput;
+    return std::nullopt;
   }
-  if (progress_setting != "auto" && progress_setting != "always" &&
-      progress_setting != "never") {
+  o.mode = *mode;
+  if (o.progress_setting != "auto" && o.progress_setting != "always" &&
+      o.progress_setting != "never") {
     err << "crashlab run: --progress must be auto, always or never\n";
-    return kExitBadInput;
+    return std::nullopt;
   }
-  auto shard = reports::Shard::Parse(shard_text);
+  auto shard = reports::Shard::Parse(o.shard_text);
   if (!shard.ok() || shard->index < 1 || shard->index > shard->count) {
     err << "crashlab run: --shard must be I/N with 1 <= I <= N, got '"
-        << shard_text << "'\n";
-    return kExitBadInput;
+        << o.shard_text << "'\n";
+    return std::nullopt;
   }
-  if (!InBounds("run", "jobs", jobs, 1, kMaxJobs, err) ||
-      !InBounds("run", "fuse-sample", fuse_sample, 0, kMaxCount, err))
-    return kExitBadInput;
-  bool keep_work_dir = vm.count("keep-work-dir") > 0;
-  WorkDir work;
-  if (mode != "sim") {
-    InstallInterruptCleanup();
-    FuseSupport fuse = CheckFuseSupport();
-    if (!fuse.available) {
-      err << "crashlab run: " << fuse.reason << "\n";
-      return kExitEnvironment;
-    }
-    if (!work_dir_arg.empty()) {
-      auto stale = FindStaleMounts(work_dir_arg);
-      if (!stale.empty()) {
-        err << "crashlab run: the work dir " << work_dir_arg << " holds "
-            << stale.size()
-            << " faultfs mount(s) of an earlier run that did not end "
-               "cleanly:\n";
-        ShowStale(stale, err);
-        err << "remove them (or choose another --work-dir) and run again\n";
-        return kExitEnvironment;
-      }
-      std::error_code ec;
-      work.created = !std::filesystem::exists(work_dir_arg);
-      std::filesystem::create_directories(work_dir_arg, ec);
-      if (ec) {
-        err << "crashlab run: cannot create the work dir " << work_dir_arg
-            << ": " << ec.message() << "\n";
-        return kExitEnvironment;
-      }
-      work.path =
-          std::filesystem::absolute(work_dir_arg).lexically_normal().string();
-    } else {
-      // Earlier runs that were killed leave mounts in their temporary dirs:
-      // not in our way, but worth saying.
-      std::vector<StaleMount> stale;
-      for (auto& m :
-           FindStaleMounts(std::filesystem::temp_directory_path().string())) {
-        if (m.path.find("/crashlab-fuse-") != std::string::npos)
-          stale.push_back(std::move(m));
-      }
-      if (!stale.empty()) {
-        err << "crashlab run: warning: " << stale.size()
-            << " faultfs mount(s) left by an earlier run:\n";
-        ShowStale(stale, err);
-      }
-      std::string tmpl =
-          (std::filesystem::temp_directory_path() / "crashlab-fuse-XXXXXX")
-              .string();
-      if (mkdtemp(tmpl.data()) == nullptr) {
-        err << "crashlab run: cannot create a temporary work dir " << tmpl
-            << ": " << std::strerror(errno) << "\n";
-        return kExitEnvironment;
-      }
-      work.path = tmpl;
-      work.created = true;
-    }
-    if (work.created && !keep_work_dir) RegisterTempDir(work.path);
+  o.shard = *shard;
+  if (!InBounds("run", "jobs", o.jobs, 1, kMaxJobs, err) ||
+      !InBounds("run", "fuse-sample", o.fuse_sample, 0, kMaxCount, err))
+    return std::nullopt;
+  if (vm.count("seed")) o.seed = seed;
+  o.fail_fast = vm.count("fail-fast") > 0;
+  o.keep_work_dir = vm.count("keep-work-dir") > 0;
+  *exit_code = kExitOk;
+  return o;
+}
+
+// Phase 2 (fuse and all mode): checks FUSE and prepares the work dir. On
+// failure prints why and returns false.
+bool PrepareWorkDir(const RunOptions& o, WorkDir* work, std::ostream& err) {
+  InstallInterruptCleanup();
+  FuseSupport fuse = CheckFuseSupport();
+  if (!fuse.available) {
+    err << "crashlab run: " << fuse.reason << "\n";
+    return false;
   }
-  // Removes what fuse mode left in the work dir (never under a mount).
-  auto cleanup_work_dir = [&](const SuiteResult* result) {
-    if (work.path.empty()) return;
-    auto stale = FindStaleMounts(work.path);
+  if (!o.work_dir_arg.empty()) {
+    auto stale = FindStaleMounts(o.work_dir_arg);
     if (!stale.empty()) {
-      err << "crashlab run: mounts left under " << work.path << ":\n";
+      err << "crashlab run: the work dir " << o.work_dir_arg << " holds "
+          << stale.size()
+          << " faultfs mount(s) of an earlier run that did not end "
+             "cleanly:\n";
       ShowStale(stale, err);
-      return;
-    }
-    if (keep_work_dir) {
-      out << "work dir kept: " << work.path << "\n";
-      return;
+      err << "remove them (or choose another --work-dir) and run again\n";
+      return false;
     }
     std::error_code ec;
-    if (work.created) {
-      std::filesystem::remove_all(work.path, ec);
-      UnregisterTempDir(work.path);
-    } else if (result) {
-      for (const auto& p : result->fuse_plans) {
-        if (!p.dir.empty()) std::filesystem::remove_all(p.dir, ec);
-      }
+    work->created = !std::filesystem::exists(o.work_dir_arg);
+    std::filesystem::create_directories(o.work_dir_arg, ec);
+    if (ec) {
+      err << "crashlab run: cannot create the work dir " << o.work_dir_arg
+          << ": " << ec.message() << "\n";
+      return false;
     }
-  };
-  if (paths.empty()) {
-    paths.push_back(DefaultScenarioPath());
-    if (paths[0] != "scenarios")
-      out << "no ./scenarios here: running the installed suite " << paths[0]
+    work->path =
+        std::filesystem::absolute(o.work_dir_arg).lexically_normal().string();
+  } else {
+    // Earlier runs that were killed leave mounts in their temporary dirs:
+    // not in our way, but worth saying.
+    std::vector<StaleMount> stale;
+    for (auto& m :
+         FindStaleMounts(std::filesystem::temp_directory_path().string())) {
+      if (m.path.find("/crashlab-fuse-") != std::string::npos)
+        stale.push_back(std::move(m));
+    }
+    if (!stale.empty()) {
+      err << "crashlab run: warning: " << stale.size()
+          << " faultfs mount(s) left by an earlier run:\n";
+      ShowStale(stale, err);
+    }
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "crashlab-fuse-XXXXXX")
+            .string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      err << "crashlab run: cannot create a temporary work dir " << tmpl << ": "
+          << std::strerror(errno) << "\n";
+      return false;
+    }
+    work->path = tmpl;
+    work->created = true;
+  }
+  if (work->created && !o.keep_work_dir) RegisterTempDir(work->path);
+  return true;
+}
+
+// Removes what fuse mode left in the work dir (never under a mount).
+void CleanupWorkDir(const WorkDir& work, bool keep, const SuiteResult* result,
+                    std::ostream& out, std::ostream& err) {
+  if (work.path.empty()) return;
+  auto stale = FindStaleMounts(work.path);
+  if (!stale.empty()) {
+    err << "crashlab run: mounts left under " << work.path << ":\n";
+    ShowStale(stale, err);
+    return;
+  }
+  if (keep) {
+    out << "work dir kept: " << work.path << "\n";
+    return;
+  }
+  std::error_code ec;
+  if (work.created) {
+    std::filesystem::remove_all(work.path, ec);
+    UnregisterTempDir(work.path);
+  } else if (result) {
+    for (const auto& p : result->fuse_plans) {
+      if (!p.dir.empty()) std::filesystem::remove_all(p.dir, ec);
+    }
+  }
+}
+
+// Phase 3: the scenario files, filtered. Empty (after printing why) on bad
+// input or when nothing matches.
+std::vector<Scenario> LoadSelected(RunOptions& o, std::ostream& out,
+                                   std::ostream& err) {
+  if (o.paths.empty()) {
+    o.paths.push_back(DefaultScenarioPath());
+    if (o.paths[0] != "scenarios")
+      out << "no ./scenarios here: running the installed suite " << o.paths[0]
           << "\n";
   }
   std::vector<InputError> errors;
-  auto files = CollectScenarioFiles(paths, &errors);
+  auto files = CollectScenarioFiles(o.paths, &errors);
   auto scenarios = LoadScenarios(files, &errors);
   if (!errors.empty()) {
     err << JoinErrors(errors);
-    cleanup_work_dir(nullptr);
-    return kExitBadInput;
+    return {};
   }
   std::vector<Scenario> selected;
   for (auto& sc : scenarios) {
-    if (MatchesFilter(sc, filter)) selected.push_back(std::move(sc));
+    if (MatchesFilter(sc, o.filter)) selected.push_back(std::move(sc));
   }
   if (selected.empty()) {
     err << "crashlab run: no scenario matches"
-        << (filter.empty() ? "" : " --filter " + filter) << "\n";
-    cleanup_work_dir(nullptr);
-    return kExitBadInput;
+        << (o.filter.empty() ? "" : " --filter " + o.filter) << "\n";
   }
+  return selected;
+}
 
+SuiteSettings MakeSettings(const RunOptions& o, const WorkDir& work) {
   SuiteSettings settings;
-  settings.explore.jobs = static_cast<unsigned>(jobs);
-  settings.explore.shard = ShardSpec{shard->index, shard->count};
-  if (vm.count("seed")) settings.explore.seed = seed;
-  settings.explore.fail_fast = vm.count("fail-fast") > 0;
+  settings.explore.jobs = static_cast<unsigned>(o.jobs);
+  settings.explore.shard = ShardSpec{o.shard.index, o.shard.count};
+  settings.explore.seed = o.seed;
+  settings.explore.fail_fast = o.fail_fast;
   settings.repro_dir =
-      !repro_dir.empty() ? repro_dir
-      : !report_dir.empty()
-          ? (std::filesystem::path(report_dir) / "repro").string()
+      !o.repro_dir.empty() ? o.repro_dir
+      : !o.report_dir.empty()
+          ? (std::filesystem::path(o.report_dir) / "repro").string()
           : "crashlab-repro";
-  settings.mode = mode;
-  settings.fuse_sample = static_cast<uint64_t>(fuse_sample);
+  settings.mode = o.mode;
+  settings.fuse_sample = static_cast<uint64_t>(o.fuse_sample);
   settings.work_dir = work.path;
-  std::mutex out_mu;
-  settings.on_fuse_case = [&](const FusePlan& plan, const FuseCase& c) {
-    std::lock_guard lock(out_mu);
-    out << "fuse   " << plan.scenario.name << " " << DescribeFuseCase(plan, c)
-        << "\n";
-    out.flush();
-  };
-  out << "crashlab " << CRASHLAB_VERSION << ": " << selected.size()
-      << " scenario(s), mode " << mode << ", " << jobs << " job(s), shard "
-      << shard->ToString() << ", seed "
-      << (vm.count("seed") ? std::to_string(seed) + " (--seed)"
-                           : std::string("from each scenario"))
+  return settings;
+}
+
+void PrintRunHeader(const RunOptions& o, size_t scenarios, const WorkDir& work,
+                    std::ostream& out) {
+  out << "crashlab " << CRASHLAB_VERSION << ": " << scenarios
+      << " scenario(s), mode " << RunModeName(o.mode) << ", " << o.jobs
+      << " job(s), shard " << o.shard.ToString() << ", seed "
+      << (o.seed ? std::to_string(*o.seed) + " (--seed)"
+                 : std::string("from each scenario"))
       << "\n";
-  if (mode != "sim") {
-    out << "fuse mode: " << fuse_sample
+  if (RunsFuse(o.mode)) {
+    out << "fuse mode: " << o.fuse_sample
         << " sampled crash point(s) per scenario plus one per invariant the "
         << "simulator finds violated; work dir " << work.path << "\n";
   }
-  Progress progress;
-  ProgressLine line(progress, err, ProgressEnabled(progress_setting));
-  SuiteResult result = RunSuite(selected, settings, &progress);
-  line.Stop();
-  // Scenarios with exec/check steps: exec mode on faultfs (exec_suite.h).
-  ExecSuiteResult exec;
-  if (mode != "sim") {
-    ExecOptions eo;
-    if (vm.count("seed")) eo.seed = seed;
-    eo.shard = settings.explore.shard;
-    eo.work_root = work.path;
-    eo.fail_fast = settings.explore.fail_fast;
-    eo.keep_work_dirs = keep_work_dir;
-    exec = RunExecSuite(selected, eo, settings.repro_dir, &result.record, &out);
-  }
+}
 
+void PrintTotals(const RunOptions& o, const SuiteResult& result,
+                 const std::vector<Scenario>& selected, std::ostream& out) {
   const auto& rec = result.record;
-  for (const auto& plan : result.plans) {
-    if (!plan.skipped.empty()) {
-      if (mode != "sim" && plan.scenario.has_exec())
-        continue;  // exec mode ran it
-      out << std::left << std::setw(7) << "SKIP" << plan.scenario.name << ": "
-          << plan.skipped << "\n";
-      continue;
-    }
-    const reports::ScenarioResult* sr = nullptr;
-    for (const auto& s : rec.scenarios) {
-      if (s.mode == "sim" && s.file == plan.scenario.file &&
-          s.name == plan.scenario.name)
-        sr = &s;
-    }
-    if (!sr) continue;
-    std::string tag = reports::VerdictTag(*sr, rec.run.shard);
-    out << std::left << std::setw(7) << tag << plan.scenario.name << "  (seed "
-        << plan.seed << ", " << sr->crash_points.size() << " points, "
-        << sr->crash_states << " cases, " << sr->distinct_images << " images, "
-        << sr->recoveries << " recoveries, " << Seconds(sr->duration_seconds)
-        << ")";
-    if (!sr->error.empty()) out << ": " << sr->error;
-    out << "\n";
-    if (plan.workload) {
-      for (const auto& note : plan.workload->notes)
-        out << "         note: " << note << "\n";
-    }
-    if (sr->error.empty()) {
-      for (const auto& ic : sr->invariants) {
-        bool expected = std::find(sr->expected.violated.begin(),
-                                  sr->expected.violated.end(),
-                                  ic.id) != sr->expected.violated.end();
-        if (ic.violated > 0 || expected) {
-          out << "         " << ic.id << ": violated in " << ic.violated
-              << " of " << (ic.held + ic.violated) << " states"
-              << (expected ? " (expected)" : " (UNEXPECTED)") << "\n";
-        }
-      }
-    }
-    std::set<std::string> shown;  // the first violation of each invariant
-    for (const auto& v : rec.violations) {
-      if (v.mode == "sim" && v.scenario_file == plan.scenario.file &&
-          v.scenario == plan.scenario.name &&
-          shown.insert(v.invariant).second) {
-        out << "         " << v.invariant << " @ op " << v.crash_point << " ("
-            << v.crash_mode << "): " << v.message << "\n";
-        if (!v.reproducer.empty())
-          out << "         reproduce: " << v.reproduce_command << "\n";
-      }
-    }
-  }
-  for (const auto& plan : result.fuse_plans) {
-    if (!plan.skipped.empty()) {
-      if (plan.scenario.has_exec()) continue;  // exec mode ran it
-      out << std::left << std::setw(7) << "SKIP" << plan.scenario.name
-          << " (fuse): " << plan.skipped << "\n";
-      continue;
-    }
-    const reports::ScenarioResult* sr = nullptr;
-    for (const auto& s : rec.scenarios) {
-      if (s.mode == "fuse" && s.file == plan.scenario.file &&
-          s.name == plan.scenario.name)
-        sr = &s;
-    }
-    if (!sr) continue;
-    std::string tag = reports::VerdictTag(*sr, rec.run.shard);
-    size_t sampled = plan.cases.size() - plan.targeted.size();
-    out << std::left << std::setw(7) << tag << plan.scenario.name
-        << "  (fuse, seed " << plan.seed << ", " << plan.cases.size() << " of "
-        << plan.ref.points.size() << " points: ";
-    if (plan.scenario.crash_points.strategy == CrashPointStrategy::kList) {
-      out << "the scenario's list";
-    } else {
-      out << sampled << " sampled (sample seed " << plan.sample_seed << ") + "
-          << plan.targeted.size() << " targeted";
-    }
-    uint64_t agree = 0;
-    for (const auto& c : plan.cases)
-      agree += c.done && c.error.empty() && c.agrees() ? 1 : 0;
-    out << ", " << agree << " agree with sim, " << Seconds(sr->duration_seconds)
-        << ")";
-    if (!sr->error.empty()) out << ": " << sr->error;
-    out << "\n";
-    if (sr->error.empty()) {
-      for (const auto& ic : sr->invariants) {
-        bool expected = std::find(sr->expected.violated.begin(),
-                                  sr->expected.violated.end(),
-                                  ic.id) != sr->expected.violated.end();
-        if (ic.violated > 0 || expected) {
-          out << "         " << ic.id << ": violated in " << ic.violated
-              << " of " << (ic.held + ic.violated) << " crash points"
-              << (expected ? " (expected)" : " (UNEXPECTED)") << "\n";
-        }
-      }
-    }
-    std::set<std::string> shown;
-    for (const auto& v : rec.violations) {
-      if (v.mode == "fuse" && v.scenario_file == plan.scenario.file &&
-          v.scenario == plan.scenario.name &&
-          shown.insert(v.invariant).second) {
-        std::string msg = v.message;
-        if (v.invariant != kSimFuseAgreement && msg.size() > 300)
-          msg = msg.substr(0, 300) + "...";
-        out << "         " << v.invariant << " @ op " << v.crash_point
-            << " (fuse): " << msg << "\n";
-        if (!v.reproducer.empty())
-          out << "         reproduce: " << v.reproduce_command << "\n";
-      }
-    }
-  }
-  PrintExecSuite(exec, rec, out);
   reports::Totals t = reports::ComputeTotals(rec);
   // One shard of several fails only for what is wrong inside it; whether
   // each expected violation was seen is judged by `crashlab report merge`.
-  bool ok = reports::RunPasses(rec);
   size_t deferred = std::count_if(
       rec.scenarios.begin(), rec.scenarios.end(),
       [&](const auto& s) { return s.expectation_deferred(rec.run.shard); });
@@ -402,7 +301,7 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
       << " as expected, " << unmet << " not"
       << (deferred ? ", " + std::to_string(deferred) +
                          " DEFER (expected violations not in shard " +
-                         shard->ToString() + ": crashlab report merge judges)"
+                         o.shard.ToString() + ": crashlab report merge judges)"
                    : std::string())
       << "; " << t.crash_points << " crash points, " << t.crash_states
       << " cases (point x mode), " << t.distinct_images
@@ -410,30 +309,33 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
       << t.nested_crashes << " nested recovery crashes, " << t.checks
       << " invariant checks, " << t.violations << " violation(s) recorded, "
       << Seconds(rec.run.duration_seconds) << "\n";
-  if (mode == "sim") {
-    size_t skipped =
-        std::count_if(result.plans.begin(), result.plans.end(),
-                      [](const ScenarioPlan& p) { return !p.skipped.empty(); });
-    if (skipped > 0) {
-      out << skipped
-          << " scenario(s) skipped, not counted: they do not run in sim mode"
-          << (CountExecScenarios(selected) > 0
-                  ? " (exec scenarios run with --mode fuse or --mode all)"
-                  : "")
-          << "\n";
-    }
+  if (o.mode != RunMode::kSim) return;
+  size_t skipped =
+      std::count_if(result.plans.begin(), result.plans.end(),
+                    [](const ScenarioPlan& p) { return !p.skipped.empty(); });
+  if (skipped > 0) {
+    out << skipped
+        << " scenario(s) skipped, not counted: they do not run in sim mode"
+        << (CountExecScenarios(selected) > 0
+                ? " (exec scenarios run with --mode fuse or --mode all)"
+                : "")
+        << "\n";
   }
-  for (const auto& e : result.errors) err << "crashlab run: " << e << "\n";
-  for (const auto& e : exec.errors) err << "crashlab run: " << e << "\n";
-  cleanup_work_dir(&result);
-  if (!report_dir.empty()) {
-    auto st = reports::WriteReports(rec, report_dir);
+}
+
+// Last phase: the report files and the exit code.
+int FinishRun(const RunOptions& o, const SuiteResult& result,
+              const ExecSuiteResult& exec, std::ostream& out,
+              std::ostream& err) {
+  if (!o.report_dir.empty()) {
+    auto st = reports::WriteReports(result.record, o.report_dir);
     if (!st.ok()) {
       err << "crashlab run: " << st.ToString() << "\n";
       return kExitEnvironment;
     }
     out << "report: "
-        << (std::filesystem::path(report_dir) / "report.html").string() << "\n";
+        << (std::filesystem::path(o.report_dir) / "report.html").string()
+        << "\n";
   }
   if (!exec.environment_errors.empty()) {
     for (const auto& e : exec.environment_errors)
@@ -448,7 +350,60 @@ int RunCommand(int argc, const char* const* argv, std::ostream& out,
            "to keep the daemon and worker logs\n";
     return kExitEnvironment;
   }
-  return ok ? kExitOk : kExitViolation;
+  return reports::RunPasses(result.record) ? kExitOk : kExitViolation;
+}
+
+}  // namespace
+
+int RunCommand(int argc, const char* const* argv, std::ostream& out,
+               std::ostream& err) {
+  int exit_code = kExitOk;
+  std::optional<RunOptions> parsed =
+      ParseRunOptions(argc, argv, out, err, &exit_code);
+  if (!parsed) return exit_code;
+  RunOptions& o = *parsed;
+  WorkDir work;
+  if (RunsFuse(o.mode) && !PrepareWorkDir(o, &work, err))
+    return kExitEnvironment;
+  std::vector<Scenario> selected = LoadSelected(o, out, err);
+  if (selected.empty()) {
+    CleanupWorkDir(work, o.keep_work_dir, nullptr, out, err);
+    return kExitBadInput;
+  }
+
+  SuiteSettings settings = MakeSettings(o, work);
+  std::mutex out_mu;
+  settings.on_fuse_case = [&](const FusePlan& plan, const FuseCase& c) {
+    std::lock_guard lock(out_mu);
+    out << "fuse   " << plan.scenario.name << " " << DescribeFuseCase(plan, c)
+        << "\n";
+    out.flush();
+  };
+  PrintRunHeader(o, selected.size(), work, out);
+  Progress progress;
+  ProgressLine line(progress, err, ProgressEnabled(o.progress_setting));
+  SuiteResult result = RunSuite(selected, settings, &progress);
+  line.Stop();
+  // Scenarios with exec/check steps: exec mode on faultfs (exec_suite.h).
+  ExecSuiteResult exec;
+  if (RunsFuse(o.mode)) {
+    ExecOptions eo;
+    eo.seed = o.seed;
+    eo.shard = settings.explore.shard;
+    eo.work_root = work.path;
+    eo.fail_fast = settings.explore.fail_fast;
+    eo.keep_work_dirs = o.keep_work_dir;
+    exec = RunExecSuite(selected, eo, settings.repro_dir, &result.record, &out);
+  }
+
+  PrintSimResults(result, RunsFuse(o.mode), out);
+  PrintFuseResults(result, out);
+  PrintExecResults(exec, result.record, out);
+  PrintTotals(o, result, selected, out);
+  for (const auto& e : result.errors) err << "crashlab run: " << e << "\n";
+  for (const auto& e : exec.errors) err << "crashlab run: " << e << "\n";
+  CleanupWorkDir(work, o.keep_work_dir, &result, out, err);
+  return FinishRun(o, result, exec, out, err);
 }
 
 }  // namespace crashlab::harness

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -371,8 +372,15 @@ void RunContext::FetchTrace() {
                           " operations are no longer kept by faultfs (it "
                           "keeps the latest --trace-memory)");
   if (full_trace_) {
-    for (const auto& e : all)
-      full_trace_->push_back(faultfs::TraceEntry::FromJson(e));
+    for (const auto& e : all) {
+      auto entry = faultfs::TraceEntry::Parse(e);
+      if (!entry.ok()) {
+        run_->notes.push_back("bad trace entry from faultfs: " +
+                              entry.status().ToString());
+        break;
+      }
+      full_trace_->push_back(*entry);
+    }
   }
   uint64_t center =
       run_->crash_after.value_or(all.empty() ? 0 : all.size() - 1);
@@ -549,6 +557,7 @@ std::string DescribeRun(const ExecRun& run) {
 }
 
 ExecResult RunExecScenario(const Scenario& sc, const ExecOptions& opts) {
+  assert(sc.has_exec());
   auto t0 = Clock::now();
   ExecResult res;
   res.scenario = sc;

@@ -1,11 +1,8 @@
 #pragma once
 // exec mode inside `crashlab run --mode fuse|all`: runs the exec scenarios
 // among the selected ones (exec_mode.h), adds their results to the run
-// record, and prints them. Scenarios without exec or check steps are left to
-// sim and fuse mode.
-//
-//   ExecSuiteResult exec = RunExecSuite(selected, options, repro_dir, &record,
-//   &out); PrintExecSuite(exec, record, out);
+// record (printed by harness/suite/result_printer.h). Scenarios without exec
+// or check steps are left to sim and fuse mode.
 
 #include <ostream>
 #include <string>
@@ -29,11 +26,6 @@ ExecSuiteResult RunExecSuite(const std::vector<Scenario>& scenarios,
                              const ExecOptions& options,
                              const std::string& repro_dir,
                              reports::RunRecord* record, std::ostream* live);
-
-// Per exec scenario: PASS/CAUGHT/FAIL/ERROR with runs and seconds, the
-// invariants violated, the first violation of each with its reproducer.
-void PrintExecSuite(const ExecSuiteResult& suite,
-                    const reports::RunRecord& record, std::ostream& out);
 
 // How many of `scenarios` run only in exec mode (skipped by sim mode).
 size_t CountExecScenarios(const std::vector<Scenario>& scenarios);

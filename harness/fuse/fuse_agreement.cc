@@ -3,7 +3,7 @@
 #include <functional>
 #include <sstream>
 
-#include "harness/fuse/backing_image.h"
+#include "harness/fuse/image_compare.h"
 
 namespace crashlab::harness {
 namespace {

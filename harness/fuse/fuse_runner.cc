@@ -7,13 +7,14 @@
 #include <climits>
 #include <fstream>
 
-#include "harness/fuse/backing_image.h"
+#include "faultfs/backing_image.h"
 #include "harness/fuse/fuse_agreement.h"
-#include "harness/mount/fuse_mount.h"
-#include "harness/workload/image_facts.h"
-#include "harness/scenario/invariant_ids.h"
-#include "harness/invariants/checkers.h"
+#include "harness/fuse/image_compare.h"
 #include "harness/fuse/worker_process.h"
+#include "harness/invariants/checkers.h"
+#include "harness/mount/fuse_mount.h"
+#include "harness/scenario/invariant_ids.h"
+#include "harness/workload/image_facts.h"
 
 namespace crashlab::harness {
 namespace {
@@ -277,7 +278,7 @@ FuseCase RunFuseCase(const ScenarioPlan& ref, const CaseResult& sim,
   }
 
   // 2. The durable state, as the disk shows it.
-  auto image = ReadBackingImage(mount->backing());
+  auto image = faultfs::ReadBackingImage(mount->backing());
   if (!image.ok()) {
     fc.error = image.status().ToString();
     return finish();

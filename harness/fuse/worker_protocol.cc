@@ -67,43 +67,11 @@ Result<std::vector<std::string>> Strings(const json& j, const char* key) {
   return out;
 }
 
-// The errno of an op line's "result": a number, or a name ("EIO", "ok").
-Result<int> ResultErrno(const json& j) {
-  auto it = j.find("result");
-  if (it == j.end()) return Bad("missing \"result\"");
-  if (it->is_number_integer() && it->get<int64_t>() >= 0 &&
-      it->get<int64_t>() < 4096) {
-    return static_cast<int>(it->get<int64_t>());
-  }
-  if (it->is_string()) {
-    std::string name = it->get<std::string>();
-    if (name == "ok") return 0;
-    if (int err = faultfs::ErrnoFromName(name); err != 0) return err;
-  }
-  return Bad("\"result\" must be an errno (0 for success)");
-}
-
+// An op line: a trace entry (faultfs::TraceEntry::Parse), its errors
+// reported as the worker output's.
 Result<faultfs::TraceEntry> OpFromJson(const json& j) {
-  faultfs::TraceEntry e;
-  auto index = Uint(j, "index");
-  if (!index.ok()) return index.status();
-  auto op = Str(j, "op");
-  if (!op.ok()) return op.status();
-  auto kind = faultfs::OpFromName(*op);
-  if (!kind) return Bad("unknown operation \"" + *op + "\"");
-  auto path = Str(j, "path");
-  if (!path.ok()) return path.status();
-  auto result = ResultErrno(j);
-  if (!result.ok()) return result.status();
-  e.index = *index;
-  e.op = *kind;
-  e.path = *path;
-  e.result = *result;
-  e.path2 = j.value("path2", std::string());
-  e.offset = j.value("offset", uint64_t{0});
-  e.length = j.value("length", uint64_t{0});
-  e.persistence_point = faultfs::IsPersistencePoint(e.op);
-  e.fault = j.value("fault", std::string());
+  auto e = faultfs::TraceEntry::Parse(j);
+  if (!e.ok()) return Bad(e.status().message());
   return e;
 }
 
@@ -373,8 +341,7 @@ Result<RecoveryOutcome> RecoveryOutcomeFromJson(const json& j) {
   for (const auto& e : *trace) {
     auto entry = OpFromJson(e);
     if (!entry.ok()) return entry.status();
-    o.trace.push_back(faultfs::TraceEntry::FromJson(
-        e));  // its own form (offset/length by op)
+    o.trace.push_back(*entry);
   }
   auto present = Bool(j, "catalog_present");
   if (!present.ok()) return present.status();

@@ -91,69 +91,82 @@ Result<std::string> FindFaultfsBinary() {
                          "set CRASHLAB_FAULTFS=/path/to/faultfs");
 }
 
-Result<std::unique_ptr<FuseMount>> FuseMount::Start(
-    const FuseMountOptions& options) {
+Result<std::string> FuseMount::CheckStart(const FuseMountOptions& options) {
   if (options.work_dir.empty())
     return Status::InvalidArgument("", "FuseMountOptions.work_dir is empty");
-  if (options.metadata != "strict" && options.metadata != "immediate") {
-    return Status::InvalidArgument(
-        options.work_dir,
-        "metadata must be strict or immediate, got '" + options.metadata + "'");
-  }
   if (std::string why = FuseUnavailableReason(); !why.empty())
     return Status::IoError(ENODEV, "/dev/fuse", why);
-  std::string binary = options.faultfs_binary;
-  if (binary.empty()) {
-    auto found = FindFaultfsBinary();
-    if (!found.ok()) return found.status();
-    binary = *found;
-  } else if (!IsExecutable(binary)) {
-    return Status::IoError(ENOENT, binary, "not an executable faultfs binary");
+  if (options.faultfs_binary.empty()) return FindFaultfsBinary();
+  if (!IsExecutable(options.faultfs_binary)) {
+    return Status::IoError(ENOENT, options.faultfs_binary,
+                           "not an executable faultfs binary");
   }
+  return options.faultfs_binary;
+}
+
+// work_dir/{backing,mnt,control.sock,daemon.log}; refuses a work dir with a
+// mount or a backing dir of an earlier run in it.
+Status FuseMount::PrepareWorkDir(const FuseMountOptions& options) {
   std::error_code ec;
   fs::create_directories(options.work_dir, ec);
-  if (ec)
+  if (ec) {
+    stopped_ = true;
     return Status::IoError(ec.value(), options.work_dir,
                            "creating the work dir");
-  std::unique_ptr<FuseMount> m(new FuseMount());
-  m->work_dir_ = RealPathOr(options.work_dir);
-  if (auto stale = FindStaleMounts(m->work_dir_); !stale.empty()) {
+  }
+  work_dir_ = RealPathOr(options.work_dir);
+  if (auto stale = FindStaleMounts(work_dir_); !stale.empty()) {
     std::string cmds;
     for (const auto& s : stale)
       cmds += (cmds.empty() ? "" : "; ") + s.remove_command;
-    m->stopped_ = true;
+    stopped_ = true;
     return Status::IoError(
         EBUSY, stale.front().path,
         "a faultfs mount of an earlier run is still there; remove it with: " +
             cmds);
   }
-  m->backing_ = m->work_dir_ + "/backing";
-  m->mountpoint_ = m->work_dir_ + "/mnt";
-  m->control_ = m->work_dir_ + "/control.sock";
-  const std::string log = m->work_dir_ + "/daemon.log";
-  if (fs::exists(m->backing_) && !fs::is_empty(m->backing_, ec)) {
-    m->stopped_ = true;
+  backing_ = work_dir_ + "/backing";
+  mountpoint_ = work_dir_ + "/mnt";
+  control_ = work_dir_ + "/control.sock";
+  if (fs::exists(backing_) && !fs::is_empty(backing_, ec)) {
+    stopped_ = true;
     return Status::IoError(
-        EEXIST, m->backing_,
+        EEXIST, backing_,
         "the work dir already holds a backing dir; use a fresh work dir");
   }
-  for (const auto& d : {m->backing_, m->mountpoint_}) {
+  for (const auto& d : {backing_, mountpoint_}) {
     fs::create_directories(d, ec);
     if (ec) {
-      m->stopped_ = true;
+      stopped_ = true;
       return Status::IoError(ec.value(), d, "creating a directory");
     }
   }
-  unlink(m->control_.c_str());  // a socket left by a SIGKILLed daemon (no
-                                // mount: checked above)
+  unlink(control_.c_str());  // a socket left by a SIGKILLed daemon (no
+                             // mount: checked above)
+  return Status::Ok();
+}
 
+// `faultfs mount ... --foreground` as a child, output to daemon.log.
+Status FuseMount::SpawnDaemon(const std::string& binary,
+                              const FuseMountOptions& options) {
+  const std::string log = work_dir_ + "/daemon.log";
   std::vector<std::string> argv = {
-      binary, "mount", m->backing_, m->mountpoint_, "--control", m->control_,
-      "--seed", std::to_string(options.seed), "--model",
-      options.metadata == "strict" ? "strict" : "metadata-immediate",
+      binary,
+      "mount",
+      backing_,
+      mountpoint_,
+      "--control",
+      control_,
+      "--seed",
+      std::to_string(options.seed),
+      "--model",
+      options.metadata == faultfs::MetadataModel::kStrict
+          ? "strict"
+          : "metadata-immediate",
       "--foreground",
       // A SIGKILLed crashlab still leaves no mount: the daemon unmounts.
-      "--exit-with", std::to_string(getpid())};
+      "--exit-with",
+      std::to_string(getpid())};
   if (options.direct_io) argv.push_back("--direct-io");
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
@@ -161,14 +174,14 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(
   int log_fd =
       open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) {
-    m->stopped_ = true;
+    stopped_ = true;
     return Status::IoError(errno, log, "creating the daemon log");
   }
   // Registered before the mount can appear, so an interrupt from here on
   // unmounts it.
   pid_t pid = -1;
   uint64_t reg_id = RegisterMountWhile(
-      m->mountpoint_, m->control_,
+      mountpoint_, control_,
       [&] {
         pid_t child = fork();
         if (child == 0) {
@@ -188,21 +201,26 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(
   int fork_err = errno;
   close(log_fd);
   if (pid < 0) {
-    m->stopped_ = true;
+    stopped_ = true;
     return Status::IoError(fork_err, binary, "fork");
   }
-  m->daemon_pid_ = pid;
-  m->registry_id_ = reg_id;
+  daemon_pid_ = pid;
+  registry_id_ = reg_id;
+  return Status::Ok();
+}
 
-  // Wait for the mount and for the control socket to answer.
+// Waits for the mount and for the control socket to answer; on failure (the
+// daemon exited, or the timeout) stops what started and says why.
+Status FuseMount::WaitUntilMounted(double timeout_s) {
+  const std::string log = work_dir_ + "/daemon.log";
   auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::duration<double>(options.start_timeout_s);
+                  std::chrono::duration<double>(timeout_s);
   std::string why;
   for (;;) {
     int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      m->daemon_pid_ = -1;
+    pid_t r = waitpid(daemon_pid_, &status, WNOHANG);
+    if (r == daemon_pid_) {
+      daemon_pid_ = -1;
       why = "faultfs mount exited " +
             (WIFEXITED(status)
                  ? "with code " + std::to_string(WEXITSTATUS(status))
@@ -210,22 +228,31 @@ Result<std::unique_ptr<FuseMount>> FuseMount::Start(
             ": " + Tail(log);
       break;
     }
-    if (faultfs::IsMountPoint(m->mountpoint_)) {
-      auto st = m->Control({{"cmd", "status"}});
+    if (faultfs::IsMountPoint(mountpoint_)) {
+      auto st = Control({{"cmd", "status"}});
       if (st.ok()) break;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      why = "faultfs did not mount within " +
-            std::to_string(options.start_timeout_s) + " s: " + Tail(log);
+      why = "faultfs did not mount within " + std::to_string(timeout_s) +
+            " s: " + Tail(log);
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  if (!why.empty()) {
-    Status st = m->Stop();
-    if (!st.ok()) why += "; cleanup: " + st.ToString();
-    return Status::IoError(EIO, m->mountpoint_, why);
-  }
+  if (why.empty()) return Status::Ok();
+  Status st = Stop();
+  if (!st.ok()) why += "; cleanup: " + st.ToString();
+  return Status::IoError(EIO, mountpoint_, why);
+}
+
+Result<std::unique_ptr<FuseMount>> FuseMount::Start(
+    const FuseMountOptions& options) {
+  auto binary = CheckStart(options);
+  if (!binary.ok()) return binary.status();
+  std::unique_ptr<FuseMount> m(new FuseMount());
+  CRASHLAB_RETURN_IF_ERROR(m->PrepareWorkDir(options));
+  CRASHLAB_RETURN_IF_ERROR(m->SpawnDaemon(*binary, options));
+  CRASHLAB_RETURN_IF_ERROR(m->WaitUntilMounted(options.start_timeout_s));
   for (const auto& rule : options.rules) {
     Status st = m->Inject(rule);
     if (!st.ok()) {

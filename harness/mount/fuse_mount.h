@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/crash_mode.h"
 #include "faultfs/fault_rule.h"
 #include "faultfs/status.h"
 #include "harness/mount/cleanup_registry.h"
@@ -37,7 +38,7 @@ struct FuseMountOptions {
   std::string
       work_dir;       // created if missing; must be empty of a previous mount
   uint64_t seed = 0;  // faultfs --seed
-  std::string metadata = "strict";  // "strict" | "immediate" (faultfs --model)
+  faultfs::MetadataModel metadata = faultfs::MetadataModel::kStrict;
   std::vector<faultfs::FaultRule> rules;  // active from mount time
   bool direct_io = true;       // every file direct I/O: one FUSE op per syscall
   std::string faultfs_binary;  // "" = FindFaultfsBinary()
@@ -74,6 +75,14 @@ class FuseMount {
 
  private:
   FuseMount() = default;
+  // The phases of Start(): the faultfs binary to run (options checked), the
+  // work dir's layout, the daemon process, its mount and control socket up.
+  static faultfs::Result<std::string> CheckStart(
+      const FuseMountOptions& options);
+  faultfs::Status PrepareWorkDir(const FuseMountOptions& options);
+  faultfs::Status SpawnDaemon(const std::string& binary,
+                              const FuseMountOptions& options);
+  faultfs::Status WaitUntilMounted(double timeout_s);
   std::string work_dir_, backing_, mountpoint_, control_;
   int daemon_pid_ = -1;
   uint64_t registry_id_ = 0;

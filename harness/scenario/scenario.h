@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/options.h"
+#include "faultfs/crash_mode.h"
 #include "faultfs/fault_rule.h"
 
 namespace crashlab::harness {
@@ -135,7 +136,7 @@ struct Scenario {
   std::string description;
   uint64_t seed = 1;
   std::vector<std::string> modes{"sim", "fuse"};  // modes it can run in
-  std::string metadata = "strict";                // faultfs MetadataModel name
+  faultfs::MetadataModel metadata = faultfs::MetadataModel::kStrict;
   EngineSettings engine;
   std::vector<faultfs::FaultRule> faults;  // active from the first operation
   std::vector<Step> workload;

@@ -946,10 +946,13 @@ ParseOutcome Parser::Run() {
     if (root["modes"].is_array() && root["modes"].empty())
       Fail("/modes", "must name a mode");
   }
-  if (root.contains("metadata") &&
-      String(root["metadata"], "/metadata", &sc.metadata) &&
-      sc.metadata != "strict" && sc.metadata != "immediate") {
-    Fail("/metadata", "must be \"strict\" or \"immediate\"");
+  if (std::string metadata; root.contains("metadata") &&
+                            String(root["metadata"], "/metadata", &metadata)) {
+    if (metadata == "strict" || metadata == "immediate") {
+      sc.metadata = *faultfs::ParseMetadataModel(metadata);
+    } else {
+      Fail("/metadata", "must be \"strict\" or \"immediate\"");
+    }
   }
   if (root.contains("engine")) ParseEngine(root["engine"], "/engine");
   if (root.contains("faults")) {

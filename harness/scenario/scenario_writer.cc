@@ -120,7 +120,8 @@ ordered_json ScenarioToJson(const Scenario& sc) {
   j["seed"] = sc.seed;
   if (sc.modes != std::vector<std::string>{"sim", "fuse"})
     j["modes"] = sc.modes;
-  if (sc.metadata != "strict") j["metadata"] = sc.metadata;
+  if (sc.metadata != faultfs::MetadataModel::kStrict)
+    j["metadata"] = std::string(faultfs::MetadataModelName(sc.metadata));
   const EngineSettings& e = sc.engine;
   EngineSettings d;
   ordered_json eng = ordered_json::object();

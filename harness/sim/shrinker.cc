@@ -1,5 +1,7 @@
 #include "harness/sim/shrinker.h"
 
+#include <cassert>
+
 #include "harness/scenario/crash_mode_list.h"
 #include "harness/scenario/scenario_parser.h"
 #include "harness/scenario/scenario_writer.h"
@@ -62,6 +64,7 @@ std::optional<ReproTarget> FindViolation(const Scenario& scenario,
 ShrinkResult Shrink(const Scenario& reproducer, const ExploreOptions& opts,
                     uint64_t max_candidates) {
   ShrinkResult out;
+  assert(reproducer.reproduce.has_value());
   const ReproTarget target = *reproducer.reproduce;
   out.steps_before = reproducer.workload.size();
   out.faults_before = FaultCount(reproducer);

@@ -3,14 +3,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
-#include "harness/suite/run_record_builder.h"
 #include "harness/scenario/scenario_writer.h"
+#include "harness/suite/run_record_builder.h"
 #include "reports/canonical.h"
 #include "version/version.h"
 
@@ -136,12 +137,32 @@ double RunFuse(const std::vector<Scenario>& scenarios,
 
 }  // namespace
 
+std::optional<RunMode> ParseRunMode(std::string_view text) {
+  if (text == "sim") return RunMode::kSim;
+  if (text == "fuse") return RunMode::kFuse;
+  if (text == "all") return RunMode::kAll;
+  return std::nullopt;
+}
+
+std::string_view RunModeName(RunMode mode) {
+  switch (mode) {
+    case RunMode::kSim:
+      return "sim";
+    case RunMode::kFuse:
+      return "fuse";
+    case RunMode::kAll:
+      return "all";
+  }
+  return "sim";
+}
+
 SuiteResult RunSuite(const std::vector<Scenario>& scenarios,
                      const SuiteSettings& settings, Progress* progress) {
+  assert(!RunsFuse(settings.mode) || !settings.work_dir.empty());
   SuiteResult out;
   auto started = std::chrono::system_clock::now();
-  bool sim = settings.mode == "sim" || settings.mode == "all";
-  bool fuse = settings.mode == "fuse" || settings.mode == "all";
+  bool sim = RunsSim(settings.mode);
+  bool fuse = RunsFuse(settings.mode);
   double total = 0;
   if (sim) total += RunSim(scenarios, settings, progress, &out);
   if (fuse) total += RunFuse(scenarios, settings, progress, &out);

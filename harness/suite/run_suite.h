@@ -6,24 +6,32 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "harness/sim/explorer.h"
 #include "harness/fuse/fuse_mode.h"
 #include "harness/scenario/scenario.h"
+#include "harness/sim/explorer.h"
 #include "reports/run_record.h"
 
 namespace crashlab::harness {
+
+// `crashlab run --mode`: sim, fuse, or all (sim, then fuse; exec scenarios
+// run in exec mode whenever fuse mode runs).
+enum class RunMode { kSim, kFuse, kAll };
+std::optional<RunMode> ParseRunMode(std::string_view text);  // "sim", ...
+std::string_view RunModeName(RunMode mode);
+inline bool RunsSim(RunMode m) { return m != RunMode::kFuse; }
+inline bool RunsFuse(RunMode m) { return m != RunMode::kSim; }
 
 struct SuiteSettings {
   ExploreOptions explore;
   // Where reproducers go ("" = do not write them); paths in the record are
   // this directory joined with the file name.
   std::string repro_dir;
-  // "sim", "fuse" or "all" (sim, then fuse).
-  std::string mode = "sim";
+  RunMode mode = RunMode::kSim;
   // fuse mode: sampled crash points per scenario, binaries and timeouts, and
-  // an existing directory for the mounts (REQUIRES: set when mode != "sim").
+  // an existing directory for the mounts (REQUIRES: set when fuse mode runs).
   uint64_t fuse_sample = 3;
   FuseOptions fuse;
   std::string work_dir;

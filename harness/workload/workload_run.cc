@@ -405,9 +405,7 @@ void AddSimRecord(SimVfs& vfs, std::vector<faultfs::SimState> states,
 faultfs::SimVfs::Options SimOptions(const Scenario& scenario, uint64_t seed,
                                     bool trace) {
   faultfs::SimVfs::Options o;
-  o.model = scenario.metadata == "immediate"
-                ? faultfs::MetadataModel::kImmediate
-                : faultfs::MetadataModel::kStrict;
+  o.model = scenario.metadata;
   o.seed = seed;
   o.record_trace = trace;
   return o;

@@ -4,6 +4,7 @@
 // injected faults and every deletion of a file a committed checkpoint needs.
 // The same driver runs the workload in fuse mode through WorkloadEnv.
 
+#include <cassert>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,8 +13,8 @@
 #include "faultfs/crash_mode.h"
 #include "faultfs/sim_state.h"
 #include "faultfs/sim_vfs.h"
-#include "harness/workload/oracle.h"
 #include "harness/scenario/scenario.h"
+#include "harness/workload/oracle.h"
 
 namespace crashlab::harness {
 
@@ -50,6 +51,7 @@ struct WorkloadRun {
   uint64_t op_count() const { return trace.size(); }
   // The state right after op `p` (REQUIRES: p < op_count()).
   const faultfs::SimState& StateAfter(uint64_t p) const {
+    assert(p + 1 < states.size());
     return states[p + 1];
   }
 };

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "faultfs/daemon/control_server.h"
+#include "faultfs/client/control_client.h"
 
 namespace crashlab::faultfs::testing {
 
@@ -146,7 +146,9 @@ class FaultfsMount {
   }
 
   nlohmann::json Ctl(const nlohmann::json& req) {
-    auto reply = daemon::ControlRequest(sock_, req.dump());
+    auto client = ControlClient::Connect(sock_);
+    auto reply = client.ok() ? (*client)->RequestLine(req.dump())
+                             : Result<std::string>(client.status());
     if (!reply.ok())
       return {{"ok", false}, {"error", reply.status().ToString()}};
     return nlohmann::json::parse(*reply);

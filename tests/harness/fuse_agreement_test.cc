@@ -13,11 +13,12 @@
 #include <filesystem>
 #include <iostream>
 
-#include "harness/fuse/backing_image.h"
+#include "faultfs/backing_image.h"
 #include "harness/fuse/fuse_mode.h"
+#include "harness/fuse/image_compare.h"
 #include "harness/mount/fuse_mount.h"
-#include "harness/suite/run_record_builder.h"
 #include "harness/scenario/scenario_files.h"
+#include "harness/suite/run_record_builder.h"
 #include "tests/harness/fuse_test_env.h"
 
 namespace crashlab::harness {
@@ -208,7 +209,7 @@ TEST(FuseAgreementUnitTest, BackingImageSkipsFaultfsOwnDirectory) {
   fs::create_directories(d + "/sub/deeper");
   std::ofstream(d + "/sub/f") << "hello";
   fs::create_symlink("sub/f", d + "/l");
-  auto img = ReadBackingImage(d);
+  auto img = faultfs::ReadBackingImage(d);
   ASSERT_TRUE(img.ok()) << img.status().ToString();
   auto tree = faultfs::ImageTree(*img);
   std::vector<std::string> paths;
@@ -217,7 +218,7 @@ TEST(FuseAgreementUnitTest, BackingImageSkipsFaultfsOwnDirectory) {
             (std::vector<std::string>{"l", "sub", "sub/deeper", "sub/f"}));
   EXPECT_EQ(tree["sub/f"].data, "hello");
   EXPECT_EQ(tree["l"].data, "sub/f");
-  EXPECT_FALSE(ReadBackingImage(d + "/missing").ok());
+  EXPECT_FALSE(faultfs::ReadBackingImage(d + "/missing").ok());
   fs::remove_all(d);
 }
 

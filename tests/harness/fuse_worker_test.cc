@@ -275,7 +275,9 @@ void ExpectSameRecovery(const RecoveryOutcome& sim,
 
 std::vector<std::string> MountArgs(const Scenario& sc) {
   return {"--direct-io", "--model",
-          sc.metadata == "immediate" ? "metadata-immediate" : "strict"};
+          sc.metadata == faultfs::MetadataModel::kImmediate
+              ? "metadata-immediate"
+              : "strict"};
 }
 
 // Every shipped scenario file (scenarios/*.json, scenarios/unsafe/*.json).

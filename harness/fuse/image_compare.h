@@ -1,8 +1,7 @@
 #pragma once
-// The durable state of a faultfs mount, read from its backing directory (what
-// a disk shows after the power cut), as a faultfs::Image the invariant
-// checkers and the simulator's images can be compared with; and the
-// comparison itself.
+// Comparing the durable state of a faultfs mount, read from its backing
+// directory by faultfs::ReadBackingImage (what a disk shows after the power
+// cut), with the simulator's post-crash image.
 //
 // Only what the crash model decides is compared: the set of paths, their
 // types, file contents and symlink targets. Modes, owners, times and inode
@@ -15,13 +14,6 @@
 #include "faultfs/status.h"
 
 namespace crashlab::harness {
-
-// Reads the tree under `backing` into an Image. faultfs's own `.faultfs`
-// directory in the root is skipped; so is anything not a regular file,
-// directory or symlink (named in *skipped when given). An unreadable entry
-// is an error naming its path.
-faultfs::Result<faultfs::Image> ReadBackingImage(
-    const std::string& backing, std::vector<std::string>* skipped = nullptr);
 
 // One difference between two images, e.g.
 //   "wal/wal-1.log: content differs (sim 4096 bytes, fuse 3584 bytes; first

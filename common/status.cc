@@ -1,9 +1,9 @@
-#include "faultfs/status.h"
+#include "common/status.h"
 
 #include <array>
 #include <cstring>
 
-namespace crashlab::faultfs {
+namespace crashlab {
 namespace {
 
 struct ErrnoEntry {
@@ -48,22 +48,48 @@ constexpr std::array kErrnos = {
 }  // namespace
 
 Status Status::IoError(int err, std::string path, std::string message) {
-  return Status(err == 0 ? EIO : err, Kind::kIo, std::move(path),
+  return Status(Code::kIoError, err == 0 ? EIO : err, std::move(path),
                 std::move(message));
 }
 
 Status Status::Corruption(std::string path, std::string message) {
-  return Status(EIO, Kind::kCorruption, std::move(path), std::move(message));
+  return Status(Code::kCorruption, EIO, std::move(path), std::move(message));
 }
 
 Status Status::InvalidArgument(std::string path, std::string message) {
-  return Status(EINVAL, Kind::kInvalid, std::move(path), std::move(message));
+  return Status(Code::kInvalidArgument, EINVAL, std::move(path),
+                std::move(message));
+}
+
+Status Status::BadInput(std::string where, std::string message) {
+  return Status(Code::kInvalidArgument, 0, std::move(where),
+                std::move(message));
+}
+
+Status Status::Environment(std::string where, std::string message) {
+  return Status(Code::kIoError, 0, std::move(where), std::move(message));
+}
+
+int Status::exit_code() const {
+  switch (code_) {
+    case Code::kOk:
+      return 0;
+    case Code::kCorruption:
+    case Code::kInvalidArgument:
+      return 2;
+    case Code::kIoError:
+      return 3;
+  }
+  return 3;
 }
 
 std::string Status::ToString() const {
   if (ok()) return "OK";
+  if (code_ != Code::kCorruption && err_ == 0) {
+    return path_.empty() ? message_ : path_ + ": " + message_;
+  }
   std::string out;
-  if (kind_ == Kind::kCorruption) {
+  if (code_ == Code::kCorruption) {
     out = "corruption";
   } else {
     out = ErrnoName(err_) + " (" + std::strerror(err_) + ")";
@@ -71,6 +97,12 @@ std::string Status::ToString() const {
   if (!path_.empty()) out += ": " + path_;
   if (!message_.empty()) out += ": " + message_;
   return out;
+}
+
+Status Status::WithPrefix(const std::string& prefix) const {
+  if (ok()) return *this;
+  std::string where = path_.empty() ? prefix : prefix + ":" + path_;
+  return Status(code_, err_, std::move(where), message_);
 }
 
 std::string ErrnoName(int err) {
@@ -87,4 +119,4 @@ int ErrnoFromName(std::string_view name) {
   return 0;
 }
 
-}  // namespace crashlab::faultfs
+}  // namespace crashlab
