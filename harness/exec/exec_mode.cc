@@ -109,6 +109,7 @@ class RunContext {
   bool RestartIfCrashed(ExecStepOutcome* o);
   void RecordCrash(uint64_t after, const std::string& mode,
                    const std::string& how);
+  bool NoteEscaped(const ProcessResult& r, ExecStepOutcome* o);
   bool StepExec(const Step& s, ExecStepOutcome* o);
   bool StepCheck(const Step& s, ExecStepOutcome* o);
   bool StepCrash(const Step& s, ExecStepOutcome* o);
@@ -173,6 +174,22 @@ ProcessSpec RunContext::Spec(const Step& s, ExecStepOutcome* o) {
   return p;
 }
 
+// Processes the command left running outside its process group (daemons)
+// were killed when it ended: say so in the step; one that survived SIGKILL
+// is an error of the run (it could touch the next crash state).
+bool RunContext::NoteEscaped(const ProcessResult& r, ExecStepOutcome* o) {
+  if (!r.escaped.empty()) {
+    std::string list;
+    for (const auto& e : r.escaped) list += (list.empty() ? "" : ", ") + e;
+    o->detail += "killed " + std::to_string(r.escaped.size()) +
+                 " process(es) it left running outside its process group: " +
+                 list + "; ";
+  }
+  if (!r.escape_error.empty())
+    return Fail("step " + std::to_string(o->step) + ": " + r.escape_error);
+  return true;
+}
+
 bool RunContext::StepExec(const Step& s, ExecStepOutcome* o) {
   if (rule_crash_) {
     o->outcome = "skipped";
@@ -189,6 +206,7 @@ bool RunContext::StepExec(const Step& s, ExecStepOutcome* o) {
   o->timed_out = r->timed_out;
   o->out = r->out;
   o->err = r->err;
+  if (!NoteEscaped(*r, o)) return false;
   auto st = Status();
   if (!st.ok())
     return Fail("faultfs daemon unreachable after step " +
@@ -294,6 +312,7 @@ bool RunContext::StepCheck(const Step& s, ExecStepOutcome* o) {
     o->timed_out = r->timed_out;
     o->out = r->out;
     o->err = r->err;
+    if (!NoteEscaped(*r, o)) return false;
     held = !r->timed_out && r->exit_code == 0;
     std::string tail = TailLines(r->err.empty() || held ? r->out : r->err, 3);
     o->detail += r->Describe(s.timeout_ms) + (tail.empty() ? "" : ": " + tail);

@@ -7,10 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <set>
+#include <thread>
 
 #include "harness/mount/fuse_mount.h"
 
@@ -113,7 +121,78 @@ bool Drain(int* fds, BoundedText* texts[2], int timeout_ms) {
   return fds[0] >= 0 || fds[1] >= 0;
 }
 
+constexpr char kTokenVar[] = "CRASHLAB_EXEC_TOKEN";
+
+std::string NewToken() {
+  static std::atomic<uint64_t> counter{0};
+  return std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+// Whole small /proc file ("" when the process is gone or unreadable).
+std::string ReadProcFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 }  // namespace
+
+faultfs::Result<std::vector<std::string>> KillByToken(const std::string& token,
+                                                      uint64_t wait_ms) {
+  const std::string needle = std::string(kTokenVar) + "=" + token;
+  const pid_t self = ::getpid();
+  std::set<pid_t> killed;
+  std::vector<std::string> names;
+  auto deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
+  while (true) {
+    DIR* d = ::opendir("/proc");
+    if (d == nullptr)
+      return faultfs::Status::IoError(errno, "/proc",
+                                      "listing processes to kill the ones a "
+                                      "command left behind");
+    std::vector<pid_t> alive;
+    while (dirent* e = ::readdir(d)) {
+      if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
+      pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+      if (pid <= 1 || pid == self) continue;
+      // A process that exited (a zombie included) has no environment left.
+      std::string env =
+          ReadProcFile("/proc/" + std::string(e->d_name) + "/environ");
+      size_t at = 0;
+      bool ours = false;
+      while (at < env.size()) {
+        size_t end = env.find('\0', at);
+        if (end == std::string::npos) end = env.size();
+        if (env.compare(at, end - at, needle) == 0) {
+          ours = true;
+          break;
+        }
+        at = end + 1;
+      }
+      if (!ours) continue;
+      alive.push_back(pid);
+      if (killed.insert(pid).second) {
+        std::string comm =
+            ReadProcFile("/proc/" + std::string(e->d_name) + "/comm");
+        while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+        names.push_back((comm.empty() ? "?" : comm) + " (pid " +
+                        std::to_string(pid) + ")");
+      }
+      ::kill(pid, SIGKILL);
+    }
+    ::closedir(d);
+    if (alive.empty()) return names;
+    if (Clock::now() >= deadline) {
+      std::string which;
+      for (pid_t p : alive) which += (which.empty() ? "" : ", ") + std::to_string(p);
+      return faultfs::Status::IoError(
+          ESRCH, "/proc",
+          "process(es) " + which + " left behind by the command survive SIGKILL "
+          "for " + std::to_string(wait_ms) + " ms");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 std::string ProcessResult::Describe(uint64_t timeout_ms) const {
   if (timed_out)
@@ -176,7 +255,10 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::vector<std::string> env = Environment(spec.env);
+  const std::string token = NewToken();
+  auto extra = spec.env;
+  extra.emplace_back(kTokenVar, token);
+  std::vector<std::string> env = Environment(extra);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -242,6 +324,13 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   // The command is gone; so is anything it left running in its group.
   ::kill(-pid, SIGKILL);
   UnregisterChild(pid);
+  // And whatever left the group (setsid daemons): found by the token.
+  auto escaped = KillByToken(token, 5000);
+  if (escaped.ok()) {
+    r.escaped = std::move(*escaped);
+  } else {
+    r.escape_error = escaped.status().ToString();
+  }
   // Whatever is still buffered in the pipes (bounded: a process that left
   // the group may hold them open).
   auto drain_until = Clock::now() + std::chrono::milliseconds(200);

@@ -5,6 +5,12 @@
 // polled while it runs. Whatever ends the command — its exit, the timeout,
 // the stop condition — the whole process group is then SIGKILLed, so no
 // background process it started outlives it (and keeps a mount busy).
+// A process that left the group (a daemon calling setsid(), like
+// `redis-server --daemonize yes`) is found by the marker variable
+// CRASHLAB_EXEC_TOKEN that every command gets in its environment (unique per
+// RunProcess call, inherited by everything the command starts): it is
+// SIGKILLed too, and RunProcess waits until it is gone, so nothing the
+// command started survives into the next step or crash state.
 //
 //   ProcessSpec spec{.argv = {"sqlite3", "test.db", "SELECT 1;"}, .cwd = mnt,
 //   .timeout_ms = 5000}; auto r = RunProcess(spec); if (!r.ok()) ... // could
@@ -51,12 +57,24 @@ struct ProcessResult {
   bool stopped = false;  // ended because `stop` returned true
   std::string out, err;  // captured, possibly cut (see output_limit)
   double seconds = 0;
+  // Processes the command left running outside its process group, killed
+  // when it ended: "redis-server (pid 1234)".
+  std::vector<std::string> escaped;
+  // Set when one of them could not be killed within 5 s (with the reason).
+  std::string escape_error;
 
   // "exit 0", "exit 1", "killed by signal 9", "timed out after 200 ms", ...
   std::string Describe(uint64_t timeout_ms) const;
 };
 
 faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec);
+
+// SIGKILLs every process whose environment holds CRASHLAB_EXEC_TOKEN=token
+// (read from /proc/PID/environ; processes that exit meanwhile or cannot be
+// read are not ours) until none is left or `wait_ms` passed. Returns the
+// killed processes as "COMM (pid N)"; an error if some survive the wait.
+faultfs::Result<std::vector<std::string>> KillByToken(const std::string& token,
+                                                      uint64_t wait_ms);
 
 // The last `max_lines` non-empty lines of `text`, joined by " | " (for
 // one-line messages).
