@@ -17,6 +17,7 @@ packages=(
   librapidcheck-dev
   libbenchmark-dev
   sqlite3 fio libxml2-utils
+  lmdb-utils redis-server
   python3 clang-format clang-tidy
   python3-jsonschema chromium
   clang-14 libclang-rt-14-dev
