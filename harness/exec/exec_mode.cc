@@ -186,9 +186,10 @@ bool RunContext::NoteEscaped(const ProcessResult& r, ExecStepOutcome* o) {
   if (!r.escaped.empty()) {
     std::string list;
     for (const auto& e : r.escaped) list += (list.empty() ? "" : ", ") + e;
-    o->detail += "killed " + std::to_string(r.escaped.size()) +
-                 " process(es) it left running outside its process group: " +
-                 list + "; ";
+    o->detail +=
+        "killed " + std::to_string(r.escaped.size()) +
+        " process(es) it left running outside its process group: " + list +
+        "; ";
   }
   if (!r.escape_error.empty())
     return Fail("step " + std::to_string(o->step) + ": " + r.escape_error);
@@ -320,15 +321,15 @@ bool RunContext::DisarmUnreachedPoint(ExecStepOutcome* o) {
       return Fail("re-adding a rule after removing the unreached crash point " +
                   std::to_string(point_->point) + ": " + st.ToString());
   }
-  std::string note = "crash point " + std::to_string(point_->point) +
-                     " was not reached by the exec steps (this run issued " +
-                     std::to_string(Ops()) +
-                     " ops by then): its rule was removed before step " +
-                     std::to_string(o->step) +
-                     (again.empty() ? std::string()
-                                    : " (the other " +
-                                          std::to_string(again.size()) +
-                                          " rule(s) re-added, counters reset)");
+  std::string note =
+      "crash point " + std::to_string(point_->point) +
+      " was not reached by the exec steps (this run issued " +
+      std::to_string(Ops()) +
+      " ops by then): its rule was removed before step " +
+      std::to_string(o->step) +
+      (again.empty() ? std::string()
+                     : " (the other " + std::to_string(again.size()) +
+                           " rule(s) re-added, counters reset)");
   run_->notes.push_back(note);
   o->detail += note + "; ";
   return true;

@@ -1,13 +1,12 @@
 #include "harness/exec/exec_process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <dirent.h>
 
 #include <algorithm>
 #include <atomic>
@@ -184,11 +183,14 @@ faultfs::Result<std::vector<std::string>> KillByToken(const std::string& token,
     if (alive.empty()) return names;
     if (Clock::now() >= deadline) {
       std::string which;
-      for (pid_t p : alive) which += (which.empty() ? "" : ", ") + std::to_string(p);
+      for (pid_t p : alive)
+        which += (which.empty() ? "" : ", ") + std::to_string(p);
       return faultfs::Status::IoError(
           ESRCH, "/proc",
-          "process(es) " + which + " left behind by the command survive SIGKILL "
-          "for " + std::to_string(wait_ms) + " ms");
+          "process(es) " + which +
+              " left behind by the command survive SIGKILL "
+              "for " +
+              std::to_string(wait_ms) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

@@ -185,23 +185,25 @@ TEST(ExecGallery, DaemonIsKilledAndHangingCheckTimesOut) {
   nlohmann::json sc = {
       {"name", "daemon-and-hang"},
       {"workload",
-       nlohmann::json::array({{{"op", "exec"},
-         {"name", "start-daemon"},
-         {"shell", start + "; cat \"$CRASHLAB_STATE_DIR/r.pid\" > "
-                           "\"$CRASHLAB_STATE_DIR/first.pid\""}},
-        {{"op", "exec"},
-         {"name", "daemon-gone"},
-         {"shell",
-          "p=$(cat \"$CRASHLAB_STATE_DIR/first.pid\"); ! redis-cli -s "
-          "\"$CRASHLAB_STATE_DIR/r.sock\" ping 2>/dev/null && { test ! -e "
-          "/proc/$p || grep -q '^State:.*Z' /proc/$p/status; }"}},
-        {{"op", "crash"}},
-        {{"op", "check"},
-         {"name", "hangs"},
-         {"timeout_ms", 1500},
-         {"shell", start + "; cat \"$CRASHLAB_STATE_DIR/r.pid\" > "
-                           "\"$CRASHLAB_STATE_DIR/second.pid\"; redis-cli -s "
-                           "\"$CRASHLAB_STATE_DIR/r.sock\" blpop nothing 0"}}})},
+       nlohmann::json::array(
+           {{{"op", "exec"},
+             {"name", "start-daemon"},
+             {"shell", start + "; cat \"$CRASHLAB_STATE_DIR/r.pid\" > "
+                               "\"$CRASHLAB_STATE_DIR/first.pid\""}},
+            {{"op", "exec"},
+             {"name", "daemon-gone"},
+             {"shell",
+              "p=$(cat \"$CRASHLAB_STATE_DIR/first.pid\"); ! redis-cli -s "
+              "\"$CRASHLAB_STATE_DIR/r.sock\" ping 2>/dev/null && { test ! -e "
+              "/proc/$p || grep -q '^State:.*Z' /proc/$p/status; }"}},
+            {{"op", "crash"}},
+            {{"op", "check"},
+             {"name", "hangs"},
+             {"timeout_ms", 1500},
+             {"shell",
+              start + "; cat \"$CRASHLAB_STATE_DIR/r.pid\" > "
+                      "\"$CRASHLAB_STATE_DIR/second.pid\"; redis-cli -s "
+                      "\"$CRASHLAB_STATE_DIR/r.sock\" blpop nothing 0"}}})},
       {"expect", nlohmann::json::array({"check:hangs"})}};
   ParseOutcome p = ParseScenario(sc.dump(), "daemon-and-hang.json");
   ASSERT_TRUE(p.ok()) << JoinErrors(p.errors);
