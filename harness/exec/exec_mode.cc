@@ -171,6 +171,10 @@ ProcessSpec RunContext::Spec(const Step& s, ExecStepOutcome* o) {
            {"CRASHLAB_SEED", std::to_string(seed_)}};
   p.timeout_ms = s.timeout_ms;
   p.poll_ms = 10;
+  // What this run's commands leave running on the mount or in the state
+  // directory is killed when each command ends (daemons included).
+  p.owned_paths = {mount_->mountpoint(), state_dir_};
+  if (mount_->daemon_pid() > 0) p.exclude_pids = {mount_->daemon_pid()};
   // A crash rule firing is a power cut: the program dies with the machine.
   p.stop = [this] {
     auto st = Status();

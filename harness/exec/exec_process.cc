@@ -136,8 +136,61 @@ std::string ReadProcFile(const std::string& path) {
 
 }  // namespace
 
-faultfs::Result<std::vector<std::string>> KillByToken(const std::string& token,
-                                                      uint64_t wait_ms) {
+namespace {
+
+bool HasToken(const std::string& env, const std::string& needle) {
+  size_t at = 0;
+  while (at < env.size()) {
+    size_t end = env.find('\0', at);
+    if (end == std::string::npos) end = env.size();
+    if (env.compare(at, end - at, needle) == 0) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+bool Under(const std::string& path, const std::vector<std::string>& roots) {
+  for (const auto& r : roots) {
+    if (r.empty()) continue;
+    if (path.compare(0, r.size(), r) == 0 &&
+        (path.size() == r.size() || path[r.size()] == '/' ||
+         path.compare(r.size(), 10, " (deleted)") == 0))
+      return true;
+  }
+  return false;
+}
+
+std::string Link(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// cwd, root or an open file of /proc/PID under one of the roots.
+bool UsesPaths(const std::string& proc, const std::vector<std::string>& roots) {
+  if (roots.empty()) return false;
+  if (Under(Link(proc + "/cwd"), roots)) return true;
+  std::string root = Link(proc + "/root");
+  if (root != "/" && Under(root, roots)) return true;
+  DIR* d = ::opendir((proc + "/fd").c_str());
+  if (d == nullptr) return false;  // gone, or not ours to read
+  bool found = false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    if (Under(Link(proc + "/fd/" + e->d_name), roots)) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  return found;
+}
+
+}  // namespace
+
+faultfs::Result<std::vector<std::string>> KillLeftovers(
+    const std::string& token, const std::vector<std::string>& owned_paths,
+    const std::vector<int>& exclude_pids, uint64_t wait_ms) {
   const std::string needle = std::string(kTokenVar) + "=" + token;
   const pid_t self = ::getpid();
   std::set<pid_t> killed;
@@ -153,26 +206,19 @@ faultfs::Result<std::vector<std::string>> KillByToken(const std::string& token,
     while (dirent* e = ::readdir(d)) {
       if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
       pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
-      if (pid <= 1 || pid == self) continue;
-      // A process that exited (a zombie included) has no environment left.
-      std::string env =
-          ReadProcFile("/proc/" + std::string(e->d_name) + "/environ");
-      size_t at = 0;
-      bool ours = false;
-      while (at < env.size()) {
-        size_t end = env.find('\0', at);
-        if (end == std::string::npos) end = env.size();
-        if (env.compare(at, end - at, needle) == 0) {
-          ours = true;
-          break;
-        }
-        at = end + 1;
-      }
-      if (!ours) continue;
+      if (pid <= 1 || pid == self ||
+          std::find(exclude_pids.begin(), exclude_pids.end(), pid) !=
+              exclude_pids.end())
+        continue;
+      std::string proc = "/proc/" + std::string(e->d_name);
+      // A process that exited (a zombie included) has no environment, no
+      // cwd and no files left: it is never matched.
+      if (!HasToken(ReadProcFile(proc + "/environ"), needle) &&
+          !UsesPaths(proc, owned_paths))
+        continue;
       alive.push_back(pid);
       if (killed.insert(pid).second) {
-        std::string comm =
-            ReadProcFile("/proc/" + std::string(e->d_name) + "/comm");
+        std::string comm = ReadProcFile(proc + "/comm");
         while (!comm.empty() && comm.back() == '\n') comm.pop_back();
         names.push_back((comm.empty() ? "?" : comm) + " (pid " +
                         std::to_string(pid) + ")");
@@ -188,8 +234,7 @@ faultfs::Result<std::vector<std::string>> KillByToken(const std::string& token,
       return faultfs::Status::IoError(
           ESRCH, "/proc",
           "process(es) " + which +
-              " left behind by the command survive SIGKILL "
-              "for " +
+              " left behind by the command survive SIGKILL for " +
               std::to_string(wait_ms) + " ms");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -327,7 +372,8 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   ::kill(-pid, SIGKILL);
   UnregisterChild(pid);
   // And whatever left the group (setsid daemons): found by the token.
-  auto escaped = KillByToken(token, 5000);
+  auto escaped =
+      KillLeftovers(token, spec.owned_paths, spec.exclude_pids, 5000);
   if (escaped.ok()) {
     r.escaped = std::move(*escaped);
   } else {

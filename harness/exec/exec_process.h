@@ -6,11 +6,15 @@
 // the stop condition — the whole process group is then SIGKILLed, so no
 // background process it started outlives it (and keeps a mount busy).
 // A process that left the group (a daemon calling setsid(), like
-// `redis-server --daemonize yes`) is found by the marker variable
-// CRASHLAB_EXEC_TOKEN that every command gets in its environment (unique per
-// RunProcess call, inherited by everything the command starts): it is
-// SIGKILLed too, and RunProcess waits until it is gone, so nothing the
-// command started survives into the next step or crash state.
+// `redis-server --daemonize yes`) is found by /proc: its environment holds
+// the marker variable CRASHLAB_EXEC_TOKEN (unique per RunProcess call,
+// inherited by everything the command starts), or — for programs that
+// overwrite their environment block to set their process title, as
+// redis-server does — its working directory, root or an open file lies
+// under one of spec.owned_paths (exec mode: the mount and the state
+// directory). Those are SIGKILLed too, and RunProcess waits until they are
+// gone, so nothing the command started survives into the next step or crash
+// state.
 //
 //   ProcessSpec spec{.argv = {"sqlite3", "test.db", "SELECT 1;"}, .cwd = mnt,
 //   .timeout_ms = 5000}; auto r = RunProcess(spec); if (!r.ok()) ... // could
@@ -48,6 +52,10 @@ struct ProcessSpec {
   // the process group at once (exec mode: the power was cut).
   std::function<bool()> stop;
   uint64_t poll_ms = 20;
+  // Directories whose users are the command's leftovers once it ended
+  // (see above); processes in exclude_pids (a FUSE daemon) are spared.
+  std::vector<std::string> owned_paths;
+  std::vector<int> exclude_pids;
 };
 
 struct ProcessResult {
@@ -69,12 +77,14 @@ struct ProcessResult {
 
 faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec);
 
-// SIGKILLs every process whose environment holds CRASHLAB_EXEC_TOKEN=token
-// (read from /proc/PID/environ; processes that exit meanwhile or cannot be
-// read are not ours) until none is left or `wait_ms` passed. Returns the
-// killed processes as "COMM (pid N)"; an error if some survive the wait.
-faultfs::Result<std::vector<std::string>> KillByToken(const std::string& token,
-                                                      uint64_t wait_ms);
+// SIGKILLs every process (but crashlab and `exclude_pids`) whose environment
+// holds CRASHLAB_EXEC_TOKEN=token, or whose cwd, root or an open file is
+// under one of `owned_paths`, until none is left or `wait_ms` passed.
+// Processes that exit meanwhile or cannot be read are skipped. Returns the
+// killed ones as "COMM (pid N)"; an error if some survive the wait.
+faultfs::Result<std::vector<std::string>> KillLeftovers(
+    const std::string& token, const std::vector<std::string>& owned_paths,
+    const std::vector<int>& exclude_pids, uint64_t wait_ms);
 
 // The last `max_lines` non-empty lines of `text`, joined by " | " (for
 // one-line messages).

@@ -82,7 +82,7 @@ const std::map<std::string, std::string>& Expected() {
       {"sqlite3-off", "acknowledged-durable"},
       {"sqlite3-wal-normal", "acknowledged-durable"},
       {"git-fsync-none", "acknowledged-durable check:fsck"},
-      {"git-fsync-committed", "acknowledged-durable"},
+      {"git-fsync-committed", "acknowledged-durable check:fsck"},
       {"lmdb", "pass"},
       {"lmdb-no-dir-fsync", "acknowledged-durable check:env-readable"},
       {"redis-aof-always", "pass"},
