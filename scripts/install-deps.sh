@@ -17,6 +17,7 @@ packages=(
   librapidcheck-dev
   libbenchmark-dev
   sqlite3 fio libxml2-utils
+  git lmdb-utils redis-server
   python3
   clang-format clang-tidy
   python3-jsonschema chromium

@@ -99,6 +99,10 @@ class RunContext {
   faultfs::Result<json> Status() {
     return mount_->Control(json{{"cmd", "status"}});
   }
+  // Rules added by `inject` steps since the last `clear` (re-added when an
+  // unreached crash point's rule is removed).
+  std::vector<faultfs::FaultRule> injected_;
+  bool point_disarmed_ = false;
   uint64_t Ops() {
     auto s = Status();
     return s.ok() ? s->value("ops", uint64_t{0}) : last_ops_;
@@ -110,6 +114,8 @@ class RunContext {
   bool RestartIfCrashed(ExecStepOutcome* o);
   void RecordCrash(uint64_t after, const std::string& mode,
                    const std::string& how);
+  bool NoteEscaped(const ProcessResult& r, ExecStepOutcome* o);
+  bool DisarmUnreachedPoint(ExecStepOutcome* o);
   bool StepExec(const Step& s, ExecStepOutcome* o);
   bool StepCheck(const Step& s, ExecStepOutcome* o);
   bool StepCrash(const Step& s, ExecStepOutcome* o);
@@ -166,12 +172,33 @@ ProcessSpec RunContext::Spec(const Step& s, ExecStepOutcome* o) {
            {"CRASHLAB_SEED", std::to_string(seed_)}};
   p.timeout_ms = s.timeout_ms;
   p.poll_ms = 10;
+  // What this run's commands leave running on the mount or in the state
+  // directory is killed when each command ends (daemons included).
+  p.owned_paths = {mount_->mountpoint(), state_dir_};
+  if (mount_->daemon_pid() > 0) p.exclude_pids = {mount_->daemon_pid()};
   // A crash rule firing is a power cut: the program dies with the machine.
   p.stop = [this] {
     auto st = Status();
     return st.ok() && st->value("crashed", false);
   };
   return p;
+}
+
+// Processes the command left running outside its process group (daemons)
+// were killed when it ended: say so in the step; one that survived SIGKILL
+// is an error of the run (it could touch the next crash state).
+bool RunContext::NoteEscaped(const ProcessResult& r, ExecStepOutcome* o) {
+  if (!r.escaped.empty()) {
+    std::string list;
+    for (const auto& e : r.escaped) list += (list.empty() ? "" : ", ") + e;
+    o->detail +=
+        "killed " + std::to_string(r.escaped.size()) +
+        " process(es) it left running outside its process group: " + list +
+        "; ";
+  }
+  if (!r.escape_error.empty())
+    return Fail("step " + std::to_string(o->step) + ": " + r.escape_error);
+  return true;
 }
 
 bool RunContext::StepExec(const Step& s, ExecStepOutcome* o) {
@@ -190,6 +217,7 @@ bool RunContext::StepExec(const Step& s, ExecStepOutcome* o) {
   o->timed_out = r->timed_out;
   o->out = r->out;
   o->err = r->err;
+  if (!NoteEscaped(*r, o)) return false;
   auto st = Status();
   if (!st.ok())
     return Fail("faultfs daemon unreachable after step " +
@@ -276,7 +304,44 @@ bool RunContext::StepExec(const Step& s, ExecStepOutcome* o) {
   return true;
 }
 
+// A crash point inside the exec steps that this run did not reach (a
+// program's operation count can differ between runs: git, for one, does
+// not issue the same operations every time) must not fire later, in a check
+// or a restart: before the first crash step or check its rule is removed
+// (the daemon has no per-rule removal: clear, then the scenario's rules and
+// the injected ones are added again, their counters starting afresh).
+bool RunContext::DisarmUnreachedPoint(ExecStepOutcome* o) {
+  if (!point_ || point_->at_step_end || point_disarmed_ || run_->crash_after)
+    return true;
+  point_disarmed_ = true;
+  auto st = mount_->Clear();
+  if (!st.ok())
+    return Fail("removing the rule of the unreached crash point " +
+                std::to_string(point_->point) + ": " + st.ToString());
+  std::vector<faultfs::FaultRule> again = sc_.faults;
+  again.insert(again.end(), injected_.begin(), injected_.end());
+  for (const auto& r : again) {
+    st = mount_->Inject(r);
+    if (!st.ok())
+      return Fail("re-adding a rule after removing the unreached crash point " +
+                  std::to_string(point_->point) + ": " + st.ToString());
+  }
+  std::string note =
+      "crash point " + std::to_string(point_->point) +
+      " was not reached by the exec steps (this run issued " +
+      std::to_string(Ops()) +
+      " ops by then): its rule was removed before step " +
+      std::to_string(o->step) +
+      (again.empty() ? std::string()
+                     : " (the other " + std::to_string(again.size()) +
+                           " rule(s) re-added, counters reset)");
+  run_->notes.push_back(note);
+  o->detail += note + "; ";
+  return true;
+}
+
 bool RunContext::StepCheck(const Step& s, ExecStepOutcome* o) {
+  if (!DisarmUnreachedPoint(o)) return false;
   if (!RestartIfCrashed(o)) return false;
   o->invariant = s.invariant;
   bool held = false;
@@ -295,6 +360,7 @@ bool RunContext::StepCheck(const Step& s, ExecStepOutcome* o) {
     o->timed_out = r->timed_out;
     o->out = r->out;
     o->err = r->err;
+    if (!NoteEscaped(*r, o)) return false;
     held = !r->timed_out && r->exit_code == 0;
     std::string tail = TailLines(r->err.empty() || held ? r->out : r->err, 3);
     o->detail += r->Describe(s.timeout_ms) + (tail.empty() ? "" : ": " + tail);
@@ -323,6 +389,7 @@ bool RunContext::StepCrash(const Step& s, ExecStepOutcome* o) {
     o->detail = "already down (the previous crash step)";
     return true;
   }
+  if (!DisarmUnreachedPoint(o)) return false;
   uint64_t ops = Ops();
   auto st = mount_->Crash(s.crash_mode);
   if (!st.ok())
@@ -345,9 +412,11 @@ bool RunContext::StepControl(const Step& s, ExecStepOutcome* o) {
     o->detail += "ctl sync: everything durable";
   } else if (s.kind == StepKind::kInject) {
     st = mount_->Inject(s.rule);
+    injected_.push_back(s.rule);
     o->detail = "ctl inject " + faultfs::DumpJson(s.rule.ToJson());
   } else if (s.kind == StepKind::kClear) {
     st = mount_->Clear();
+    injected_.clear();
     o->detail = "ctl clear";
   } else {
     return Fail("step " + std::to_string(o->step) + ": '" +
@@ -395,6 +464,8 @@ void RunContext::FetchTrace() {
 bool RunContext::Run(const std::optional<PointPlan>& point) {
   auto t0 = Clock::now();
   point_ = point;
+  point_disarmed_ = false;
+  injected_.clear();
   auto work = MakeWorkDir(opts_.work_root);
   if (!work.ok()) {
     Fail("cannot create a work directory: " + work.status().ToString());

@@ -1,5 +1,6 @@
 #include "harness/exec/exec_process.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,9 +9,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <set>
+#include <thread>
 
 #include "harness/mount/fuse_mount.h"
 
@@ -113,7 +120,126 @@ bool Drain(int* fds, BoundedText* texts[2], int timeout_ms) {
   return fds[0] >= 0 || fds[1] >= 0;
 }
 
+constexpr char kTokenVar[] = "CRASHLAB_EXEC_TOKEN";
+
+std::string NewToken() {
+  static std::atomic<uint64_t> counter{0};
+  return std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+// Whole small /proc file ("" when the process is gone or unreadable).
+std::string ReadProcFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 }  // namespace
+
+namespace {
+
+bool HasToken(const std::string& env, const std::string& needle) {
+  size_t at = 0;
+  while (at < env.size()) {
+    size_t end = env.find('\0', at);
+    if (end == std::string::npos) end = env.size();
+    if (env.compare(at, end - at, needle) == 0) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+bool Under(const std::string& path, const std::vector<std::string>& roots) {
+  for (const auto& r : roots) {
+    if (r.empty()) continue;
+    if (path.compare(0, r.size(), r) == 0 &&
+        (path.size() == r.size() || path[r.size()] == '/' ||
+         path.compare(r.size(), 10, " (deleted)") == 0))
+      return true;
+  }
+  return false;
+}
+
+std::string Link(const std::string& path) {
+  char buf[4096];
+  ssize_t n = ::readlink(path.c_str(), buf, sizeof(buf));
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+// cwd, root or an open file of /proc/PID under one of the roots.
+bool UsesPaths(const std::string& proc, const std::vector<std::string>& roots) {
+  if (roots.empty()) return false;
+  if (Under(Link(proc + "/cwd"), roots)) return true;
+  std::string root = Link(proc + "/root");
+  if (root != "/" && Under(root, roots)) return true;
+  DIR* d = ::opendir((proc + "/fd").c_str());
+  if (d == nullptr) return false;  // gone, or not ours to read
+  bool found = false;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    if (Under(Link(proc + "/fd/" + e->d_name), roots)) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(d);
+  return found;
+}
+
+}  // namespace
+
+faultfs::Result<std::vector<std::string>> KillLeftovers(
+    const std::string& token, const std::vector<std::string>& owned_paths,
+    const std::vector<int>& exclude_pids, uint64_t wait_ms) {
+  const std::string needle = std::string(kTokenVar) + "=" + token;
+  const pid_t self = ::getpid();
+  std::set<pid_t> killed;
+  std::vector<std::string> names;
+  auto deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
+  while (true) {
+    DIR* d = ::opendir("/proc");
+    if (d == nullptr)
+      return faultfs::Status::IoError(errno, "/proc",
+                                      "listing processes to kill the ones a "
+                                      "command left behind");
+    std::vector<pid_t> alive;
+    while (dirent* e = ::readdir(d)) {
+      if (!std::isdigit(static_cast<unsigned char>(e->d_name[0]))) continue;
+      pid_t pid = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
+      if (pid <= 1 || pid == self ||
+          std::find(exclude_pids.begin(), exclude_pids.end(), pid) !=
+              exclude_pids.end())
+        continue;
+      std::string proc = "/proc/" + std::string(e->d_name);
+      // A process that exited (a zombie included) has no environment, no
+      // cwd and no files left: it is never matched.
+      if (!HasToken(ReadProcFile(proc + "/environ"), needle) &&
+          !UsesPaths(proc, owned_paths))
+        continue;
+      alive.push_back(pid);
+      if (killed.insert(pid).second) {
+        std::string comm = ReadProcFile(proc + "/comm");
+        while (!comm.empty() && comm.back() == '\n') comm.pop_back();
+        names.push_back((comm.empty() ? "?" : comm) + " (pid " +
+                        std::to_string(pid) + ")");
+      }
+      ::kill(pid, SIGKILL);
+    }
+    ::closedir(d);
+    if (alive.empty()) return names;
+    if (Clock::now() >= deadline) {
+      std::string which;
+      for (pid_t p : alive)
+        which += (which.empty() ? "" : ", ") + std::to_string(p);
+      return faultfs::Status::IoError(
+          ESRCH, "/proc",
+          "process(es) " + which +
+              " left behind by the command survive SIGKILL for " +
+              std::to_string(wait_ms) + " ms");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
 
 std::string ProcessResult::Describe(uint64_t timeout_ms) const {
   if (timed_out)
@@ -176,7 +302,10 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   std::vector<char*> argv;
   for (const auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::vector<std::string> env = Environment(spec.env);
+  const std::string token = NewToken();
+  auto extra = spec.env;
+  extra.emplace_back(kTokenVar, token);
+  std::vector<std::string> env = Environment(extra);
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -242,6 +371,14 @@ faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec) {
   // The command is gone; so is anything it left running in its group.
   ::kill(-pid, SIGKILL);
   UnregisterChild(pid);
+  // And whatever left the group (setsid daemons): found by the token.
+  auto escaped =
+      KillLeftovers(token, spec.owned_paths, spec.exclude_pids, 5000);
+  if (escaped.ok()) {
+    r.escaped = std::move(*escaped);
+  } else {
+    r.escape_error = escaped.status().ToString();
+  }
   // Whatever is still buffered in the pipes (bounded: a process that left
   // the group may hold them open).
   auto drain_until = Clock::now() + std::chrono::milliseconds(200);

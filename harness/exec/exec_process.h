@@ -5,6 +5,16 @@
 // polled while it runs. Whatever ends the command — its exit, the timeout,
 // the stop condition — the whole process group is then SIGKILLed, so no
 // background process it started outlives it (and keeps a mount busy).
+// A process that left the group (a daemon calling setsid(), like
+// `redis-server --daemonize yes`) is found by /proc: its environment holds
+// the marker variable CRASHLAB_EXEC_TOKEN (unique per RunProcess call,
+// inherited by everything the command starts), or — for programs that
+// overwrite their environment block to set their process title, as
+// redis-server does — its working directory, root or an open file lies
+// under one of spec.owned_paths (exec mode: the mount and the state
+// directory). Those are SIGKILLed too, and RunProcess waits until they are
+// gone, so nothing the command started survives into the next step or crash
+// state.
 //
 //   ProcessSpec spec{.argv = {"sqlite3", "test.db", "SELECT 1;"}, .cwd = mnt,
 //   .timeout_ms = 5000}; auto r = RunProcess(spec); if (!r.ok()) ... // could
@@ -42,6 +52,10 @@ struct ProcessSpec {
   // the process group at once (exec mode: the power was cut).
   std::function<bool()> stop;
   uint64_t poll_ms = 20;
+  // Directories whose users are the command's leftovers once it ended
+  // (see above); processes in exclude_pids (a FUSE daemon) are spared.
+  std::vector<std::string> owned_paths;
+  std::vector<int> exclude_pids;
 };
 
 struct ProcessResult {
@@ -51,12 +65,26 @@ struct ProcessResult {
   bool stopped = false;  // ended because `stop` returned true
   std::string out, err;  // captured, possibly cut (see output_limit)
   double seconds = 0;
+  // Processes the command left running outside its process group, killed
+  // when it ended: "redis-server (pid 1234)".
+  std::vector<std::string> escaped;
+  // Set when one of them could not be killed within 5 s (with the reason).
+  std::string escape_error;
 
   // "exit 0", "exit 1", "killed by signal 9", "timed out after 200 ms", ...
   std::string Describe(uint64_t timeout_ms) const;
 };
 
 faultfs::Result<ProcessResult> RunProcess(const ProcessSpec& spec);
+
+// SIGKILLs every process (but crashlab and `exclude_pids`) whose environment
+// holds CRASHLAB_EXEC_TOKEN=token, or whose cwd, root or an open file is
+// under one of `owned_paths`, until none is left or `wait_ms` passed.
+// Processes that exit meanwhile or cannot be read are skipped. Returns the
+// killed ones as "COMM (pid N)"; an error if some survive the wait.
+faultfs::Result<std::vector<std::string>> KillLeftovers(
+    const std::string& token, const std::vector<std::string>& owned_paths,
+    const std::vector<int>& exclude_pids, uint64_t wait_ms);
 
 // The last `max_lines` non-empty lines of `text`, joined by " | " (for
 // one-line messages).
