@@ -378,7 +378,7 @@ TEST(Oracle, AcknowledgementsComeFromSyncReturningOk) {
   ParseOutcome p = ParseScenario(R"({"name": "acks",
     "engine": {"wal_group_size": 4, "unsafe": ["frozen-durable-lsn"]},
     "workload": [{"op": "put", "count": 6}, {"op": "sync"},
-                 {"op": "put", "count": 2}]})",
+                 {"op": "put", "count": 2}], "expect": "pass"})",
                                  "acks.json");
   ASSERT_TRUE(p.ok());
   WorkloadRun run = RunWorkload(p.scenario, 1);
@@ -398,7 +398,8 @@ TEST(Oracle, ReopenBaseIsCheckedNotTakenFromDump) {
   ParseOutcome p = ParseScenario(R"({"name": "base",
     "engine": {"wal_group_size": 4},
     "workload": [{"op": "put", "count": 3}, {"op": "sync"},
-                 {"op": "recover"}, {"op": "put", "count": 1}]})",
+                 {"op": "recover"}, {"op": "put", "count": 1}],
+    "expect": "pass"})",
                                  "base.json");
   ASSERT_TRUE(p.ok());
   WorkloadRun run = RunWorkload(p.scenario, 1);
@@ -413,7 +414,7 @@ TEST(Oracle, ReopenBaseIsCheckedNotTakenFromDump) {
     "engine": {"wal_group_size": 4, "unsafe": ["frozen-durable-lsn"]},
     "workload": [{"op": "put", "count": 6}, {"op": "sync"},
                  {"op": "crash", "mode": "drop"}, {"op": "recover"},
-                 {"op": "put", "count": 1}]})",
+                 {"op": "put", "count": 1}], "expect": "pass"})",
                                  "base-lost.json");
   ASSERT_TRUE(q.ok());
   WorkloadRun lost = RunWorkload(q.scenario, 1);
