@@ -2,8 +2,8 @@
 // startup GC - deletes a file that a checkpoint in the catalog still needs.
 #include <algorithm>
 
-#include "harness/invariants/checkers.h"
 #include "harness/workload/image_facts.h"
+#include "harness/invariants/checkers.h"
 
 namespace crashlab::harness {
 
