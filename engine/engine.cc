@@ -141,6 +141,9 @@ Lsn Engine::last_lsn() const {
 
 Lsn Engine::durable_lsn() const {
   std::lock_guard<std::mutex> lock(impl_->mu_);
+  // UNSAFE frozen-durable-lsn: what Open recovered, whatever was synced since.
+  if (impl_->unsafe(UnsafeMode::kFrozenDurableLsn))
+    return impl_->recovered_lsn_;
   return impl_->wal_->durable_lsn();
 }
 
@@ -255,7 +258,8 @@ VerifyReport Engine::Verify(std::string_view id) const {
   }
   return VerifyCheckpoint(impl_->vfs_, impl_->dir_, info->id,
                           info->manifest_sha256, impl_->opt_.schema_fingerprint,
-                          /*keep_contents=*/false)
+                          /*keep_contents=*/false,
+                          impl_->unsafe(UnsafeMode::kVerifyPassesAll))
       .report;
 }
 

@@ -65,6 +65,7 @@ class Engine::Impl {
   // Keys changed since the newest committed checkpoint, per partition.
   std::vector<std::set<std::string>> dirty_;
   Lsn last_lsn_ = 0;
+  Lsn recovered_lsn_ = 0;  // last_lsn_ when Open's recovery ended
   // --- checkpoints (GUARDED_BY(mu_)) ---
   Catalog catalog_;                 // the in-memory list: committed checkpoints
   std::optional<Manifest> newest_;  // manifest of catalog_.checkpoints.back()

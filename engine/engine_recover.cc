@@ -243,9 +243,9 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
         found.push_back({"manifest-corrupt", mpath, m.status().message(), 0});
       }
     } else {
-      VerifiedCheckpoint v =
-          VerifyCheckpoint(vfs_, dir_, c.id, c.manifest_sha256,
-                           opt_.schema_fingerprint, /*keep_contents=*/true);
+      VerifiedCheckpoint v = VerifyCheckpoint(
+          vfs_, dir_, c.id, c.manifest_sha256, opt_.schema_fingerprint,
+          /*keep_contents=*/true, unsafe(UnsafeMode::kVerifyPassesAll));
       found = v.report.problems;
       if (v.report.ok) {
         kv_.clear();
@@ -375,8 +375,10 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
   wal_ = std::make_unique<WalWriter>(
       vfs_, dir_,
       WalWriter::Settings{opt_.wal_segment_bytes,
-                          unsafe(UnsafeMode::kAckBeforeFsync)},
+                          unsafe(UnsafeMode::kAckBeforeFsync) ||
+                              unsafe(UnsafeMode::kFrozenDurableLsn)},
       std::move(firsts), last_lsn_ + 1);
+  recovered_lsn_ = last_lsn_;
 
   CrossCheckLogAndHead(disk, scan, head, head_corrupt, res);
 

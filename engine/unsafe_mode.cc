@@ -37,6 +37,16 @@ constexpr ModeInfo kModes[] = {
     {UnsafeMode::kTrustHead, "trust-head",
      "Open takes the checkpoint HEAD (else the checkpoint log) names as the "
      "newest, without checking it against the catalog"},
+    {UnsafeMode::kFrozenDurableLsn, "frozen-durable-lsn",
+     "durable_lsn() never advances past what Open recovered, and Sync() "
+     "returns after write() with the fdatasync deferred to the next group"},
+    {UnsafeMode::kOmitAckedCheckpoint, "omit-acked-checkpoint",
+     "Checkpoint() returns ok before its commit point (no catalog write), and "
+     "checkpoints() omits that checkpoint"},
+    {UnsafeMode::kVerifyPassesAll, "verify-passes-all",
+     "checkpoint verification passes every checkpoint whose files it can "
+     "read: no marker, manifest sha256, schema, size or sha256 check (in "
+     "recovery and in Inspect)"},
 };
 }  // namespace
 

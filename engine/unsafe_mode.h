@@ -34,6 +34,14 @@ enum class UnsafeMode {
   kTrustTornWal,  // "trust-torn-wal": replay ignores CRCs, applies torn records
   kTrustHead,     // "trust-head": Open believes HEAD (else the log's newest
                   // record) over the catalog, no cross-check
+  // Engines that lie about themselves (issue 12: the harness must not take
+  // the engine's word for what it promised or what verifies).
+  kFrozenDurableLsn,     // "frozen-durable-lsn": durable_lsn() never advances;
+                         // Sync() returns before the fdatasync
+  kOmitAckedCheckpoint,  // "omit-acked-checkpoint": Checkpoint() returns ok
+                         // without committing; checkpoints() omits it
+  kVerifyPassesAll,      // "verify-passes-all": checkpoint verification reports
+                         // every checkpoint good (recovery and Inspect)
 };
 
 // Every mode, in the order above.

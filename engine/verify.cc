@@ -26,7 +26,7 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
                                     const std::string& id,
                                     const std::string& expected_sha,
                                     const std::string& fingerprint,
-                                    bool keep_contents) {
+                                    bool keep_contents, bool pass_everything) {
   VerifiedCheckpoint out;
   VerifyReport& rep = out.report;
   rep.id = id;
@@ -48,11 +48,11 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
     return out;
   }
   std::string sha = Sha256Hex(*text);
-  if (marker.ok() && Trim(*marker) != sha) {
+  if (marker.ok() && Trim(*marker) != sha && !pass_everything) {
     problems.push_back({"marker-mismatch", layout::Marker(dir, id),
                         "marker does not name the manifest's sha256 " + sha});
   }
-  if (!expected_sha.empty() && expected_sha != sha) {
+  if (!expected_sha.empty() && expected_sha != sha && !pass_everything) {
     problems.push_back(
         {"manifest-corrupt", mpath,
          "sha256 " + sha + " differs from the catalog's " + expected_sha});
@@ -77,7 +77,8 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
   rep.info.files = m->files.size();
   rep.info.manifest_sha256 = sha;
   rep.info.partitions = m->partitions;
-  if (!fingerprint.empty() && m->schema_fingerprint != fingerprint) {
+  if (!fingerprint.empty() && m->schema_fingerprint != fingerprint &&
+      !pass_everything) {
     problems.push_back({"schema-mismatch", mpath,
                         "checkpoint has schema '" + m->schema_fingerprint +
                             "', engine expects '" + fingerprint + "'"});
@@ -97,6 +98,9 @@ VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
         p.message = "listed in " + mpath + " but absent";
       fc.status = p.code;
       problems.push_back(p);
+    } else if (pass_everything) {
+      // UNSAFE verify-passes-all: whatever was read is good.
+      if (keep_contents) out.contents[fc.path] = std::move(*data);
     } else if (data->size() != f.size) {
       fc.status = "state-size-mismatch";
       problems.push_back({fc.status, fc.path,

@@ -22,11 +22,15 @@ struct VerifiedCheckpoint {
 // from the catalog if not empty), the schema fingerprint (if `fingerprint`
 // is not empty), then every listed file's presence, size and sha256. Each
 // failure is one named Problem; I/O errors keep errno and path.
+// `pass_everything` (unsafe verify-passes-all) skips every check of content
+// (marker, manifest sha256, schema, size, sha256) and keeps what it read: only
+// what cannot be read at all is a problem.
 VerifiedCheckpoint VerifyCheckpoint(faultfs::Vfs& vfs, std::string_view dir,
                                     const std::string& id,
                                     const std::string& expected_sha,
                                     const std::string& fingerprint,
-                                    bool keep_contents);
+                                    bool keep_contents,
+                                    bool pass_everything = false);
 
 // Rebuilds key/value state from a manifest's file chains. `contents` holds
 // the files' bytes; with `missing_is_empty` (unsafe skip-verify) an absent

@@ -1,15 +1,16 @@
 // acknowledged-durable: after a crash that damaged nothing, recovery
 // succeeds, every acknowledged operation's effect is in the recovered state
 // (or a later issued operation's on the same key), and every acknowledged
-// checkpoint the caller still saw is in the recovered catalog (unless the
-// visible catalog at the crash no longer listed it: a removal in progress).
+// checkpoint is in the recovered catalog (unless the catalog file listed it
+// when it was acknowledged and no longer did at the crash: a removal).
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
 
-#include "harness/workload/image_facts.h"
 #include "harness/invariants/checkers.h"
+#include "harness/workload/image_facts.h"
+#include "harness/workload/written_files.h"
 
 namespace crashlab::harness {
 namespace {
@@ -31,21 +32,36 @@ Finding CheckAcknowledgedDurable(const CrashCase& c) {
     return Finding::Violated(
         "recovery failed after a crash that damaged nothing: " + r.status);
   }
-  // A checkpoint leaves the catalog only by the engine writing a catalog
-  // without it (GC). One missing from the visible catalog at the crash was
-  // being removed by the call in progress, or by a failed GC whose removal
-  // is ambiguous, however that call ends: the crash may persist the removal.
-  // Durability is owed to the checkpoints the visible catalog still lists.
-  std::optional<std::vector<std::string>> visible;
-  if (c.pre) visible = CatalogIds(c.pre->visible, c.facts);
-  for (const auto& id : c.view.RetainedAcked()) {
-    if (visible &&
-        std::find(visible->begin(), visible->end(), id) == visible->end())
+  // Every checkpoint whose Checkpoint() returned ok (or that this session's
+  // Open recovered) must be in the recovered catalog. The one excuse is a
+  // removal the harness sees in the catalog file itself (read with its own
+  // parser, never the engine's checkpoints()): the visible CATALOG.json
+  // listed it when it was acknowledged and no longer lists it at the crash —
+  // the engine wrote a catalog without it (GC, or a failed GC whose removal
+  // is ambiguous), and the crash may persist that.
+  auto catalog_ids =
+      [](const faultfs::Image& img) -> std::optional<std::vector<std::string>> {
+    auto text = ReadImageFile(img, "checkpoints/CATALOG.json");
+    if (!text) return std::nullopt;
+    return ReadCatalogIds(*text);
+  };
+  auto lists = [](const std::optional<std::vector<std::string>>& ids,
+                  const std::string& id) {
+    return ids && std::find(ids->begin(), ids->end(), id) != ids->end();
+  };
+  std::optional<std::vector<std::string>> at_crash;
+  if (c.pre) at_crash = catalog_ids(c.pre->visible);
+  for (const auto& [id, at] : c.view.acked_at) {
+    if (std::find(r.catalog.begin(), r.catalog.end(), id) != r.catalog.end())
       continue;
-    if (std::find(r.catalog.begin(), r.catalog.end(), id) == r.catalog.end()) {
-      return Finding::Violated("acknowledged checkpoint " + id +
-                               " is not in the recovered catalog");
-    }
+    bool listed_at_ack = c.run && at < c.run->states.size() &&
+                         lists(catalog_ids(c.run->states[at].visible), id);
+    if (listed_at_ack && at_crash && !lists(at_crash, id)) continue;
+    return Finding::Violated(
+        "acknowledged checkpoint " + id + " is not in the recovered catalog" +
+        (listed_at_ack ? std::string()
+                       : " (the catalog file did not list it when "
+                         "Checkpoint() returned ok)"));
   }
   const OracleView& v = c.view;
   StateDump acked = v.ModelAt(v.acked);
@@ -95,7 +111,11 @@ Finding CheckAcknowledgedDurable(const CrashCase& c) {
                    : std::optional<std::string>(want->second)) +
           " (or a later issued value), recovered " + Show(got) + " (" +
           std::to_string(v.acked) + " of " + std::to_string(v.issued) +
-          " operations acknowledged)");
+          " operations acknowledged" +
+          (v.session && !v.session->base_note.empty()
+               ? "; " + v.session->base_note
+               : std::string()) +
+          ")");
     }
   }
   for (const auto& [s, vals] : offsets) {

@@ -37,6 +37,10 @@ struct CrashCase {
   bool recovery_faults = false;  // the scenario injects faults into recovery
   FactsCache* facts =
       nullptr;  // parsed catalogs and manifests, shared (may be null)
+  // The workload run (states before every op, what it wrote): the harness's
+  // own view for missing-state-detected and acknowledged-durable. May be null
+  // (hand-built cases): those parts of the checks are then skipped.
+  const WorkloadRun* run = nullptr;
 };
 
 struct Finding {

@@ -19,6 +19,8 @@ Finding CheckStateMatchesOracle(const CrashCase& c) {
                   std::to_string(c.view.acked) + " acknowledged"
             : "it equals the model after no prefix of the " +
                   std::to_string(c.view.issued) + " issued operations";
+  if (c.view.session && !c.view.session->base_note.empty())
+    detail += " (" + c.view.session->base_note + ")";
   return Finding::Violated("recovered state (" +
                            std::to_string(r.dump.kv.size()) +
                            " keys) does not match the oracle: " + detail);

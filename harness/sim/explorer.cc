@@ -198,6 +198,7 @@ CrashCase BuildCrashCase(const ScenarioPlan& plan, const CaseResult& result,
   c.pre = &run.StateAfter(result.point);
   c.post = &post;
   c.recovery = result.recovery.get();
+  c.run = &run;
   for (const auto& f : run.faults) {
     if (f.op_index > result.point || !IsDamagingFault(f)) continue;
     // Without the recovery's trace (not run yet) every damage counts.

@@ -155,11 +155,15 @@ OracleView Oracle::SessionView(size_t s, uint64_t done) const {
   }
   if (!have_next) v.listed_next = v.listed;
   if (!ses.catalogs.empty()) {
-    for (const auto& id : ses.catalogs.front().ids)
+    for (const auto& id : ses.catalogs.front().ids) {
       v.acked_checkpoints.insert(id);
+      v.acked_at.emplace(id, ses.open_end);
+    }
   }
   for (const auto& a : ses.checkpoint_acks) {
-    if (a.at <= done) v.acked_checkpoints.insert(a.id);
+    if (a.at > done) continue;
+    v.acked_checkpoints.insert(a.id);
+    v.acked_at.emplace(a.id, a.at);
   }
   return v;
 }

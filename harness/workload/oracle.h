@@ -9,6 +9,7 @@
 // followed by the issued operations in LSN order.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -55,6 +56,9 @@ struct Session {
   bool open_ok = false;
   StateDump base;
   Lsn base_lsn = 0;
+  // Set when Open served a state (Dump()) no allowed prefix of the session
+  // before explains: base is then the model the caller was owed.
+  std::string base_note;
   std::vector<IssuedOp> ops;  // LSN order
   std::vector<AckEvent> acks;
   std::vector<CatalogEvent> catalogs;  // the first: right after Open
@@ -81,6 +85,9 @@ struct OracleView {
       listed_next;  // ... after the call in progress returned
   std::set<std::string>
       acked_checkpoints;  // Checkpoint() returned ok, or recovered
+  // The same ids, each with the op count when it was acknowledged (Open's
+  // end for a recovered one).
+  std::map<std::string, uint64_t> acked_at;
   // The sessions before `session` whose Open succeeded, oldest first. After a
   // damaging fault the durable state may be older than what a later Open
   // served (damage destroys durable data), so it may equal one of their models.

@@ -73,7 +73,11 @@ class Driver {
   }
   void Open();
   std::string RunStep(const harness::Step& st, size_t index);
-  void NoteAck();
+  // A durability call (Sync, Checkpoint) returned ok.
+  void Acknowledge();
+  // The base of a session Open just started: `served` (Dump()) if an allowed
+  // prefix of the session before explains it.
+  StateDump CheckedBase(StateDump served, std::string* note) const;
   void NoteCatalog();
   void Issue(OpType type, std::string key, std::string value, uint64_t number,
              size_t step, const std::function<faultfs::Result<Lsn>()>& call,
@@ -106,14 +110,74 @@ class Driver {
   WorkloadRun run_;
 };
 
-void Driver::NoteAck() {
-  if (!eng_ || !Current()) return;
-  Lsn d = eng_->durable_lsn();
-  if (d > last_durable_) {
-    last_durable_ = d;
-    Current()->acks.push_back(AckEvent{.at = Done(), .durable_lsn = d});
-    if (observer_) observer_->OnAck(Current()->acks.back());
+void Driver::Acknowledge() {
+  Session* ses = Current();
+  if (!eng_ || !ses) return;
+  // Every operation issued before the call that returned ok (their LSNs are
+  // what Put/Delete/... returned, or the LSN a failed call took).
+  Lsn upto = ses->base_lsn;
+  for (const auto& op : ses->ops) upto = std::max(upto, op.lsn);
+  if (upto > last_durable_) {
+    last_durable_ = upto;
+    ses->acks.push_back(AckEvent{.at = Done(), .durable_lsn = upto});
+    if (observer_) observer_->OnAck(ses->acks.back());
   }
+}
+
+StateDump Driver::CheckedBase(StateDump served, std::string* note) const {
+  const auto& sessions = run_.oracle.sessions();
+  // The session whose promises hold (one whose Open failed promised nothing).
+  const Session* prev = nullptr;
+  for (auto it = sessions.rbegin(); it != sessions.rend(); ++it) {
+    if (it->open_ok) {
+      prev = &*it;
+      break;
+    }
+  }
+  if (!prev) {
+    if (served == StateDump{}) return served;
+    *note = "the first Open at op " + std::to_string(Done()) +
+            " served a non-empty state on an empty file system";
+    return StateDump{};
+  }
+  Lsn acked_lsn = prev->base_lsn;
+  for (const auto& a : prev->acks)
+    acked_lsn = std::max(acked_lsn, a.durable_lsn);
+  size_t acked = 0;
+  for (size_t i = 0; i < prev->ops.size(); ++i) {
+    if (prev->ops[i].lsn <= acked_lsn) acked = i + 1;
+  }
+  StateDump d = ModelAfter(*prev, acked);
+  StateDump owed = d;
+  uint64_t h = 0;
+  for (size_t j = acked;; ++j) {
+    if (d == served) return served;
+    if (j >= prev->ops.size()) break;
+    ApplyOp(prev->ops[j], &d, &h);
+  }
+  // After damage a reopen may serve an older state (what damage left of an
+  // earlier one): any prefix of any earlier session.
+  bool damaged = false;
+  for (const auto& f : env_.faults()) damaged = damaged || IsDamagingFault(f);
+  if (damaged) {
+    for (const auto& ses : sessions) {
+      if (!ses.open_ok) continue;
+      StateDump m = ses.base;
+      for (size_t j = 0;; ++j) {
+        if (m == served) return served;
+        if (j >= ses.ops.size()) break;
+        ApplyOp(ses.ops[j], &m, &h);
+      }
+    }
+  }
+  *note = "the Open at op " + std::to_string(Done()) +
+          " served a state that matches no prefix of the session before it "
+          "between its " +
+          std::to_string(acked) + " acknowledged and " +
+          std::to_string(prev->ops.size()) +
+          " issued operations; this session's model starts from the "
+          "acknowledged prefix";
+  return owed;
 }
 
 void Driver::NoteCatalog() {
@@ -136,9 +200,9 @@ void Driver::Open() {
   ses.open_ok = r.ok();
   if (r.ok()) {
     eng_ = std::move(r).value();
-    ses.base = eng_->Dump();
+    ses.base = CheckedBase(eng_->Dump(), &ses.base_note);
     ses.base_lsn = eng_->last_lsn();
-    last_durable_ = std::max(ses.base_lsn, eng_->durable_lsn());
+    last_durable_ = ses.base_lsn;
   }
   run_.oracle.sessions().push_back(std::move(ses));
   current_ = Current()->base;
@@ -160,10 +224,7 @@ void Driver::Issue(OpType type, std::string key, std::string value,
     if (outcome->empty()) *outcome = r.status().ToString();
     // A failed call that still took an LSN may have reached the WAL: its
     // outcome is unknown, so the oracle allows prefixes with and without it.
-    if (eng_->last_lsn() <= before) {
-      NoteAck();
-      return;
-    }
+    if (eng_->last_lsn() <= before) return;
     lsn = eng_->last_lsn();
   }
   IssuedOp op{.lsn = lsn,
@@ -175,7 +236,6 @@ void Driver::Issue(OpType type, std::string key, std::string value,
               .step = step};
   ApplyOp(op, &current_, &current_hash_);
   Current()->ops.push_back(std::move(op));
-  NoteAck();
 }
 
 std::string Driver::GenKey(const harness::Step& st, std::mt19937_64& rng) {
@@ -243,8 +303,11 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
       break;
     case StepKind::kSync: {
       auto s = eng_->Sync();
-      if (!s.ok()) outcome = Errno(s);
-      NoteAck();
+      if (s.ok()) {
+        Acknowledge();
+      } else {
+        outcome = Errno(s);
+      }
       break;
     }
     case StepKind::kCheckpoint: {
@@ -253,8 +316,8 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
           : st.checkpoint_kind == "full"
               ? eng_->Checkpoint(engine::CheckpointKind::kFull)
               : eng_->Checkpoint(engine::CheckpointKind::kIncremental);
-      NoteAck();
       if (r.ok()) {
+        Acknowledge();  // the checkpoint holds every operation issued before
         Current()->checkpoint_acks.push_back(
             CheckpointAck{.at = Done(), .id = r->info.id});
         if (observer_)
@@ -285,12 +348,10 @@ std::string Driver::RunStep(const harness::Step& st, size_t index) {
     }
     case StepKind::kRecover: {
       if (eng_) {
+        // Close() is no durability call in the engine's API: it
+        // acknowledges nothing.
         auto s = eng_->Close();
-        if (s.ok()) {
-          NoteAck();
-        } else {
-          outcome = "close: " + Errno(s) + "; ";
-        }
+        if (!s.ok()) outcome = "close: " + Errno(s) + "; ";
         eng_.reset();
       }
       if (env_.crashed()) {
@@ -373,6 +434,9 @@ void AddSimRecord(SimVfs& vfs, std::vector<faultfs::SimState> states,
   run.states = std::move(states);
   run.states.resize(run.trace.size() + 1);
   run.states[run.trace.size()] = vfs.Snapshot();
+  std::vector<uint64_t> begins;
+  for (const auto& ses : run.oracle.sessions()) begins.push_back(ses.begin);
+  run.written = WrittenFiles::Record(run.trace, run.states, run.faults, begins);
   // Deletions of paths a catalogued checkpoint needed at that moment.
   for (const auto& e : run.trace) {
     if ((e.op != faultfs::OpKind::kUnlink && e.op != faultfs::OpKind::kRmdir) ||

@@ -15,6 +15,7 @@
 #include "faultfs/sim_vfs.h"
 #include "harness/scenario/scenario.h"
 #include "harness/workload/oracle.h"
+#include "harness/workload/written_files.h"
 
 namespace crashlab::harness {
 
@@ -41,6 +42,9 @@ struct WorkloadRun {
   std::vector<faultfs::InjectedFault> faults;
   std::vector<StepSpan> steps;
   std::vector<BadDeletion> bad_deletions;
+  // What the workload wrote to the catalog and the checkpoint directories
+  // (the harness's own view; sim mode only).
+  WrittenFiles written;
   // An exception escaped the engine (errors-not-crashes): op count and text.
   std::optional<std::pair<uint64_t, std::string>> exception;
   std::vector<std::string> notes;  // e.g. skipped exec steps
@@ -92,8 +96,17 @@ class WorkloadObserver {
 
 // Runs the workload (Open, then every step; the engine is dropped, not
 // closed, at the end) on `env`. Fills oracle, steps, faults, notes,
-// exception and env_error; trace, states and bad_deletions stay empty (they
-// need a simulator). `observer` may be null.
+// exception and env_error; trace, states, bad_deletions and written stay
+// empty (they need a simulator). `observer` may be null.
+//
+// The oracle takes acknowledgements from API return values only: a Sync() or
+// Checkpoint() that returned ok acknowledges every operation issued before it
+// (never the engine's durable_lsn()); a checkpoint is acknowledged by its
+// Checkpoint() returning ok. The base of a session after a reopen is the
+// engine's Dump() only if it equals the model after an allowed prefix of the
+// session before (acknowledged <= j <= issued; after a damaging fault, any
+// prefix of any earlier session); otherwise the base is the model after the
+// acknowledged prefix, and Session::base_note says why.
 WorkloadRun RunWorkloadOn(const Scenario& scenario, uint64_t seed,
                           WorkloadEnv& env, WorkloadObserver* observer);
 

@@ -2,6 +2,7 @@
 // engine holding and the unsafe one breaking on the same sequence.
 #include <gtest/gtest.h>
 
+#include "engine/inspect.h"
 #include "engine/layout.h"
 #include "engine_test_util.h"
 
@@ -18,7 +19,7 @@ Options With(std::initializer_list<UnsafeMode> modes) {
 }
 
 TEST(UnsafeModeNames, RoundTrip) {
-  EXPECT_EQ(AllUnsafeModes().size(), 11u);
+  EXPECT_EQ(AllUnsafeModes().size(), 14u);
   for (auto m : AllUnsafeModes()) {
     EXPECT_EQ(UnsafeModeFromName(UnsafeModeName(m)), m);
     EXPECT_FALSE(UnsafeModeDescription(m).empty());
@@ -265,6 +266,69 @@ TEST(UnsafeMode, AckBeforeFsyncLosesAcknowledgedWrites) {
     auto e2 = OpenOrDie(vfs, o);
     ASSERT_TRUE(e2);
     EXPECT_EQ(e2->Get("a").has_value(), !unsafe);
+  }
+}
+
+// frozen-durable-lsn: Sync() returns ok before the data is durable, and
+// durable_lsn() never moves, so it "admits" nothing was acknowledged.
+TEST(UnsafeMode, FrozenDurableLsnLiesAndLosesSyncedWrites) {
+  for (bool unsafe : {false, true}) {
+    SimVfs vfs;
+    Options o = unsafe ? With({UnsafeMode::kFrozenDurableLsn}) : TestOptions();
+    auto e = OpenOrDie(vfs, o);
+    ASSERT_OK(e->Put("a", "1").status());
+    ASSERT_OK(e->Sync());
+    EXPECT_EQ(e->durable_lsn(), unsafe ? 0u : 1u);
+    e.reset();
+    vfs.Crash();
+    auto e2 = OpenOrDie(vfs, o);
+    ASSERT_TRUE(e2);
+    EXPECT_EQ(e2->Get("a").has_value(), !unsafe);
+  }
+}
+
+// omit-acked-checkpoint: Checkpoint() returns ok, checkpoints() never lists
+// it and no restart finds it.
+TEST(UnsafeMode, OmitAckedCheckpointAcknowledgesWithoutCommit) {
+  for (bool unsafe : {false, true}) {
+    SimVfs vfs;
+    Options o =
+        unsafe ? With({UnsafeMode::kOmitAckedCheckpoint}) : TestOptions();
+    auto e = OpenOrDie(vfs, o);
+    ASSERT_OK(e->Put("a", "1").status());
+    auto r = e->Checkpoint();
+    ASSERT_OK(r.status());
+    EXPECT_EQ(e->checkpoints().size(), unsafe ? 0u : 1u);
+    e.reset();
+    RecoveryResult res;
+    auto e2 = Engine::Open(vfs, "db", o, &res);
+    ASSERT_OK(e2.status());
+    EXPECT_EQ(res.checkpoint_id == r->info.id, !unsafe) << res.ToText();
+  }
+}
+
+// verify-passes-all: a COMMITTED marker that does not name the manifest's
+// sha256 passes verification, in recovery and in Inspect alike.
+TEST(UnsafeMode, VerifyPassesAllLoadsADamagedCheckpoint) {
+  for (bool unsafe : {false, true}) {
+    SimVfs vfs;
+    Options o = unsafe ? With({UnsafeMode::kVerifyPassesAll}) : TestOptions();
+    std::string id;
+    {
+      auto e = OpenOrDie(vfs, o);
+      ASSERT_OK(e->Put("a", "1").status());
+      auto r = e->Checkpoint();
+      ASSERT_OK(r.status());
+      id = r->info.id;
+    }
+    ASSERT_OK(faultfs::WriteFile(vfs, layout::Marker("db", id),
+                                 std::string(64, '0') + "\n", true));
+    InspectReport rep = Inspect(vfs, "db", o);
+    ASSERT_EQ(rep.checkpoints.size(), 1u);
+    EXPECT_EQ(rep.checkpoints.back().problems.empty(), unsafe);
+    RecoveryResult res;
+    auto e2 = Engine::Open(vfs, "db", o, &res);
+    EXPECT_EQ(e2.ok(), unsafe) << res.ToText();
   }
 }
 

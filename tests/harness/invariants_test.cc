@@ -4,6 +4,9 @@
 #include "engine/engine.h"
 #include "faultfs/sim_vfs.h"
 #include "harness/invariants/checkers.h"
+#include "harness/scenario/scenario_parser.h"
+#include "harness/workload/workload_run.h"
+#include "harness/workload/written_files.h"
 
 namespace crashlab::harness {
 namespace {
@@ -22,6 +25,7 @@ struct Fixture {
   faultfs::Image post;
   RecoveryOutcome rec;
   OracleView view;
+  WorkloadRun run;  // the harness's own view: states, what was written
 
   Fixture() {
     session.open_ok = true;
@@ -47,9 +51,31 @@ struct Fixture {
     c.pre = &pre;
     c.post = &post;
     c.recovery = &rec;
+    c.run = &run;
     return c;
   }
 };
+
+// A real engine directory on a SimVfs: two checkpoints of a few puts.
+void TwoCheckpoints(faultfs::SimVfs& vfs) {
+  engine::Options o = engine::Options::Deterministic();
+  o.incremental = false;
+  auto e = engine::Engine::Open(vfs, "", o);
+  EXPECT_TRUE(e.ok());
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE((*e)->Put("k" + std::to_string(i), "v").ok());
+    EXPECT_TRUE((*e)->Checkpoint().ok());
+  }
+}
+
+// Records every tracked file of `image` as written at op 0.
+void RecordAll(const faultfs::Image& image, WrittenFiles* w) {
+  for (const auto& [path, entry] : faultfs::ImageTree(image)) {
+    if (entry.type == faultfs::FileType::kRegular &&
+        WrittenFiles::Tracked(path))
+      w->Add(path, 0, entry.data);
+  }
+}
 
 TEST(AcknowledgedDurable, HoldsForAnyPrefixWithTheAcknowledgedOps) {
   Fixture f;
@@ -80,35 +106,40 @@ TEST(AcknowledgedDurable, FailedRecoveryWithoutDamageIsViolated) {
 
 TEST(AcknowledgedDurable, LostAcknowledgedCheckpointIsViolated) {
   Fixture f;
-  f.view.listed = f.view.listed_next = {"ckpt-0000000001"};
-  f.view.acked_checkpoints = {"ckpt-0000000001"};
+  f.view.acked_at = {{"ckpt-0000000001", 0}};
   EXPECT_TRUE(CheckAcknowledgedDurable(f.Case()).violated);
   f.rec.catalog = {"ckpt-0000000001"};
   EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
+  // The engine's own list no longer showing it excuses nothing: only the
+  // catalog file the harness reads can (below).
   f.rec.catalog.clear();
-  f.view.listed_next.clear();  // a GC in progress removes it: allowed
-  EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
+  f.view.listed = f.view.listed_next = {};
+  Finding r = CheckAcknowledgedDurable(f.Case());
+  EXPECT_TRUE(r.violated);
+  EXPECT_NE(r.message.find("did not list it"), std::string::npos) << r.message;
 }
 
-// A crash inside a GC call whose catalog rename is issued but whose
-// directory fsync then fails: the caller still lists ckpt-1 afterwards (the
-// call failed and rolled back), but the crash may persist the rename. Only a
-// checkpoint the visible catalog at the crash still lists is owed.
-TEST(AcknowledgedDurable, CheckpointBeingRemovedAtTheCrashMayBeGone) {
+// GC removes ckpt-1 (max_retained 2): the catalog file listed it when it was
+// acknowledged and does not at the crash, so it may be gone. ckpt-2 is still
+// in the catalog file at the crash: it is owed, whatever the caller's list
+// said (a crash inside a GC call whose directory fsync then fails may persist
+// a rename that the call rolled back: only the file decides).
+TEST(AcknowledgedDurable, CheckpointRemovedFromTheCatalogFileMayBeGone) {
   faultfs::SimVfs vfs;
+  Fixture f;
   {
     engine::Options o = engine::Options::Deterministic();
     o.max_retained = 2;
     auto e = engine::Engine::Open(vfs, "", o);
     ASSERT_TRUE(e.ok());
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE((*e)->Checkpoint().ok());  // GC keeps 2 and 3
+      f.run.states.push_back(vfs.Snapshot());
+    }
   }
-  Fixture f;
   f.pre = vfs.Snapshot();
-  f.view.listed = f.view.listed_next = {"ckpt-0000000001", "ckpt-0000000002",
-                                        "ckpt-0000000003"};
-  f.view.acked_checkpoints = {f.view.listed.begin(), f.view.listed.end()};
+  f.view.acked_at = {
+      {"ckpt-0000000001", 0}, {"ckpt-0000000002", 1}, {"ckpt-0000000003", 2}};
   f.rec.catalog = {"ckpt-0000000002", "ckpt-0000000003"};
   EXPECT_FALSE(CheckAcknowledgedDurable(f.Case()).violated);
   f.rec.catalog = {"ckpt-0000000003"};  // ckpt-2 was still listed on disk
@@ -193,31 +224,88 @@ TEST(NoOrphanDeletion, WorkloadDeletionBeforeTheCrashIsViolated) {
 }
 
 TEST(MissingStateDetected, LostCatalogMustBeRefused) {
+  faultfs::SimVfs vfs;
+  TwoCheckpoints(vfs);
   Fixture f;
-  f.rec.catalog_present = false;
-  f.rec.committed_dirs = {"ckpt-0000000001"};
+  ASSERT_TRUE(vfs.Unlink("checkpoints/CATALOG.json").ok());
+  f.post = vfs.Snapshot().visible;
   EXPECT_TRUE(CheckMissingStateDetected(f.Case()).violated);
   f.rec.ok = false;  // refused: held
   EXPECT_FALSE(CheckMissingStateDetected(f.Case()).violated);
 }
 
-TEST(MissingStateDetected, BrokenNewestCheckpointMustNotBeLoaded) {
+// The harness decides "the newest checkpoint fails verification" from what
+// it saw written, not from the engine's verifier (which recovery shares): a
+// COMMITTED marker that differs from what was written fails, whatever the
+// engine's Inspect said (rec.newest_problems stays empty: the engine found
+// nothing).
+TEST(MissingStateDetected, NewestCheckpointFailsInTheHarnessViewNotTheEngines) {
+  faultfs::SimVfs vfs;
+  TwoCheckpoints(vfs);
   Fixture f;
-  f.rec.catalog_present = f.rec.catalog_ok = true;
-  f.rec.newest_id = "ckpt-0000000002";
-  f.rec.newest_problems = {
-      engine::Problem{.code = "state-missing", .path = "p"}};
+  RecordAll(vfs.Snapshot().visible, &f.run.written);
+  f.post = vfs.Snapshot().visible;
   f.rec.result.checkpoint_id = "ckpt-0000000002";
-  EXPECT_TRUE(CheckMissingStateDetected(f.Case()).violated);
+  EXPECT_FALSE(CheckMissingStateDetected(f.Case()).violated);  // as written
+
+  ASSERT_TRUE(faultfs::WriteFile(vfs, "checkpoints/ckpt-0000000002/COMMITTED",
+                                 "0000\n", true)
+                  .ok());
+  f.post = vfs.Snapshot().visible;
+  Finding r = CheckMissingStateDetected(f.Case());
+  EXPECT_TRUE(r.violated);
+  EXPECT_NE(r.message.find("COMMITTED differs from what was written"),
+            std::string::npos)
+      << r.message;
   f.rec.result.checkpoint_id = "ckpt-0000000001";  // silent fallback
   EXPECT_TRUE(CheckMissingStateDetected(f.Case()).violated);
   f.rec.result.fallback_used = true;  // explicit fallback
   EXPECT_FALSE(CheckMissingStateDetected(f.Case()).violated);
+
+  // A state file the manifest lists, lost.
+  f.rec.result.fallback_used = false;
+  f.rec.result.checkpoint_id = "ckpt-0000000002";
+  ASSERT_TRUE(
+      faultfs::WriteFile(
+          vfs, "checkpoints/ckpt-0000000002/COMMITTED",
+          *f.run.written.LatestAt("checkpoints/ckpt-0000000002/COMMITTED", 0),
+          true)
+          .ok());
+  f.post = vfs.Snapshot().visible;
+  EXPECT_FALSE(CheckMissingStateDetected(f.Case()).violated);
+  auto files = ReadManifestFiles(
+      *f.run.written.LatestAt("checkpoints/ckpt-0000000002/MANIFEST.json", 0));
+  ASSERT_TRUE(files && !files->empty());
+  ASSERT_TRUE(vfs.Unlink(files->front()).ok());
+  f.post = vfs.Snapshot().visible;
+  r = CheckMissingStateDetected(f.Case());
+  EXPECT_TRUE(r.violated);
+  EXPECT_NE(r.message.find(files->front() + " is missing"), std::string::npos)
+      << r.message;
+}
+
+// A catalog whose bytes the engine never wrote (a flipped byte that still
+// parses, for the engine or anyone) is unreadable in the harness's view.
+TEST(MissingStateDetected, CatalogTheEngineNeverWroteIsUnreadable) {
+  faultfs::SimVfs vfs;
+  TwoCheckpoints(vfs);
+  Fixture f;
+  RecordAll(vfs.Snapshot().visible, &f.run.written);
+  auto text = faultfs::ReadFile(vfs, "checkpoints/CATALOG.json");
+  ASSERT_TRUE(text.ok());
+  ASSERT_TRUE(
+      faultfs::WriteFile(vfs, "checkpoints/CATALOG.json", *text + " ", true)
+          .ok());
+  f.post = vfs.Snapshot().visible;
+  f.rec.result.checkpoint_id = "ckpt-0000000002";
+  Finding r = CheckMissingStateDetected(f.Case());
+  EXPECT_TRUE(r.violated);
+  EXPECT_NE(r.message.find("never wrote"), std::string::npos) << r.message;
+  EXPECT_TRUE(ReadCatalogIds(*text + " ").has_value());  // it still parses
 }
 
 TEST(MissingStateDetected, SilentWrongStateAfterDamageIsViolated) {
   Fixture f;
-  f.rec.catalog_present = f.rec.catalog_ok = true;
   CrashCase c = f.Case();
   c.damage = "corrupt on read during recovery";
   EXPECT_FALSE(CheckMissingStateDetected(c).violated);  // a prefix
@@ -242,7 +330,6 @@ TEST(MissingStateDetected, DamageMayRevertToAnEarlierSessionsPrefix) {
   f.view.issued = 1;
   f.view.acked = 1;
   f.view.earlier = {&f.session};
-  f.rec.catalog_present = f.rec.catalog_ok = true;
   f.rec.dump.kv = {
       {"a", "1"}};  // one put of the first session survived the torn write
   CrashCase c = f.Case();
@@ -282,6 +369,61 @@ TEST(ErrorsNotCrashes, ExceptionsAndUnnamedFailuresAreViolated) {
   CrashCase c = f.Case();
   c.workload_exception = std::make_pair(uint64_t{4}, std::string("boom"));
   EXPECT_TRUE(CheckErrorsNotCrashes(c).violated);
+}
+
+// Acknowledgements come from API return values: with frozen-durable-lsn
+// (durable_lsn() never advances) the Sync() that returned ok still
+// acknowledges the six puts before it; the two after it are not.
+TEST(Oracle, AcknowledgementsComeFromSyncReturningOk) {
+  ParseOutcome p = ParseScenario(R"({"name": "acks",
+    "engine": {"wal_group_size": 4, "unsafe": ["frozen-durable-lsn"]},
+    "workload": [{"op": "put", "count": 6}, {"op": "sync"},
+                 {"op": "put", "count": 2}], "expect": "pass"})",
+                                 "acks.json");
+  ASSERT_TRUE(p.ok());
+  WorkloadRun run = RunWorkload(p.scenario, 1);
+  ASSERT_EQ(run.oracle.sessions().size(), 1u);
+  const Session& ses = run.oracle.sessions()[0];
+  ASSERT_EQ(ses.acks.size(), 1u);
+  EXPECT_EQ(ses.acks[0].durable_lsn, 6u);
+  OracleView v = run.oracle.ViewAt(run.op_count() - 1);
+  EXPECT_EQ(v.issued, 8u);
+  EXPECT_EQ(v.acked, 6u);
+}
+
+// The base of a session after a reopen is checked against the session
+// before: an Open that serves less than was acknowledged does not become
+// the new session's truth.
+TEST(Oracle, ReopenBaseIsCheckedNotTakenFromDump) {
+  ParseOutcome p = ParseScenario(R"({"name": "base",
+    "engine": {"wal_group_size": 4},
+    "workload": [{"op": "put", "count": 3}, {"op": "sync"},
+                 {"op": "recover"}, {"op": "put", "count": 1}],
+    "expect": "pass"})",
+                                 "base.json");
+  ASSERT_TRUE(p.ok());
+  WorkloadRun run = RunWorkload(p.scenario, 1);
+  ASSERT_EQ(run.oracle.sessions().size(), 2u);
+  const Session& second = run.oracle.sessions()[1];
+  EXPECT_TRUE(second.base_note.empty()) << second.base_note;
+  EXPECT_EQ(second.base.kv.size(), 3u);
+  // frozen-durable-lsn: Sync() returned ok for six puts, but only the first
+  // WAL group of four was fdatasync'd; a power cut and a reopen serve four.
+  // The second session's model starts from the six the caller was owed.
+  ParseOutcome q = ParseScenario(R"({"name": "base-lost",
+    "engine": {"wal_group_size": 4, "unsafe": ["frozen-durable-lsn"]},
+    "workload": [{"op": "put", "count": 6}, {"op": "sync"},
+                 {"op": "crash", "mode": "drop"}, {"op": "recover"},
+                 {"op": "put", "count": 1}], "expect": "pass"})",
+                                 "base-lost.json");
+  ASSERT_TRUE(q.ok());
+  WorkloadRun lost = RunWorkload(q.scenario, 1);
+  ASSERT_EQ(lost.oracle.sessions().size(), 2u);
+  const Session& s2 = lost.oracle.sessions()[1];
+  ASSERT_TRUE(s2.open_ok);
+  EXPECT_EQ(s2.base.kv.size(), 6u) << "the owed state, not Dump()";
+  EXPECT_NE(s2.base_note.find("matches no prefix"), std::string::npos)
+      << s2.base_note;
 }
 
 }  // namespace
