@@ -205,15 +205,15 @@ Status SimVfs::Finish(TraceEntry& entry, Status st,
 void SimVfs::NotifyDurable() {
   if (!durable_listener_) return;
   if (state_.durable_log.empty() && durable_rewritten_.empty() &&
-      durable_attrs_.empty())
+      state_.durable_attr_log.empty())
     return;
   durable_listener_(DurableChange{.applied = state_.durable_log,
                                   .rewritten = durable_rewritten_,
-                                  .attrs = durable_attrs_,
+                                  .attrs = state_.durable_attr_log,
                                   .durable = state_.durable});
   state_.durable_log.clear();
   durable_rewritten_.clear();
-  durable_attrs_.clear();
+  state_.durable_attr_log.clear();
 }
 
 void SimVfs::SetDurableListener(DurableListener listener) {
@@ -231,6 +231,7 @@ void SimVfs::Touch(Ino ino) {
   if (state_.visible.Find(ino) == nullptr) return;
   Node& node = state_.visible.Mut(ino);
   node.mtime = node.ctime = Now();
+  state_.MarkAttrs(ino);
 }
 
 void SimVfs::RecordFault(TraceEntry& entry, const Firing& firing,
@@ -364,18 +365,19 @@ void SimVfs::CrashLocked(const CrashMode& mode) {
   state_.durable = post;
   state_.pending.clear();
   state_.lost.clear();
+  state_.attrs_dirty.clear();  // pending attribute changes are lost
   open_count_.clear();
   ++generation_;
   if (durable_listener_) {
     state_.durable_log.clear();
+    state_.durable_attr_log.clear();
     durable_listener_(DurableChange{.applied = state_.durable_log,
                                     .rewritten = durable_rewritten_,
-                                    .attrs = durable_attrs_,
+                                    .attrs = state_.durable_attr_log,
                                     .before_crash_durable = &*old_durable,
                                     .before_crash_visible = &*old_visible,
                                     .durable = state_.durable});
     durable_rewritten_.clear();
-    durable_attrs_.clear();
   }
 }
 
@@ -609,7 +611,8 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path,
                              .new_type = FileType::kRegular,
                              .new_mode = opts.mode & 07777,
                              .new_uid = created.uid,
-                             .new_gid = created.gid});
+                             .new_gid = created.gid,
+                             .new_time = created.ctime});
   }
   Status st = Finish(e, Status::Ok(), firing);
   if (!st.ok() && firing && firing->rule.action == ActionKind::kErrorAfter)
@@ -758,7 +761,8 @@ Status SimVfs::Symlink(std::string_view target, std::string_view link_path) {
                            .new_mode = 0777,
                            .new_uid = created.uid,
                            .new_gid = created.gid,
-                           .new_target = std::string(target)});
+                           .new_target = std::string(target),
+                           .new_time = created.ctime});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -785,8 +789,10 @@ void SimVfs::RemoveEntryLocked(uint64_t op_index, Ino dir,
                                const std::string& name, Ino ino) {
   state_.visible.Mut(dir).entries.erase(name);
   Touch(dir);
-  if (state_.visible.Find(ino) != nullptr)
+  if (state_.visible.Find(ino) != nullptr) {
     state_.visible.Mut(ino).ctime = Now();
+    state_.MarkAttrs(ino);
+  }
   DropLink(ino);
   AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry,
                            .op_index = op_index,
@@ -821,7 +827,8 @@ Status SimVfs::Mkdir(std::string_view path, uint32_t mode) {
                            .new_type = FileType::kDirectory,
                            .new_mode = mode & 07777,
                            .new_uid = created.uid,
-                           .new_gid = created.gid});
+                           .new_gid = created.gid,
+                           .new_time = created.ctime});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -982,6 +989,7 @@ Status SimVfs::SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing,
                   std::nullopt);
   }
   state_.SyncDirectory(ino);
+  state_.SyncAttrs(ino);  // a directory's fsync persists its attributes
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -1017,6 +1025,8 @@ Status SimVfs::Chmod(std::string_view path, uint32_t mode) {
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return ino.status();
   state_.visible.Mut(*ino).mode = mode & 07777;
+  state_.visible.Mut(*ino).ctime = Now();
+  state_.MarkAttrs(*ino);
   return Status::Ok();
 }
 
@@ -1084,24 +1094,17 @@ Status SimVfs::SetAttr(std::string_view path, File* file,
   auto resolve = [&](const timespec& t) {
     return t.tv_nsec == UTIME_NOW ? now : t;
   };
-  auto apply = [&](Node& node, bool durable) {
-    if (change.mode) node.mode = *change.mode & 07777;
-    if (change.uid) node.uid = *change.uid;
-    if (change.gid) node.gid = *change.gid;
-    if (durable) return;
-    if (change.atime && change.atime->tv_nsec != UTIME_OMIT)
-      node.atime = resolve(*change.atime);
-    if (change.mtime && change.mtime->tv_nsec != UTIME_OMIT)
-      node.mtime = resolve(*change.mtime);
-    node.ctime = now;
-  };
-  apply(state_.visible.Mut(ino), false);
-  if ((change.mode || change.uid || change.gid) &&
-      state_.durable.Find(ino) != nullptr) {
-    apply(state_.durable.Mut(ino), true);
-    durable_attrs_.insert(ino);
-    NotifyDurable();
-  }
+  // Visible at once, durable when the node is fsync'd (SimState::SyncAttrs).
+  Node& node = state_.visible.Mut(ino);
+  if (change.mode) node.mode = *change.mode & 07777;
+  if (change.uid) node.uid = *change.uid;
+  if (change.gid) node.gid = *change.gid;
+  if (change.atime && change.atime->tv_nsec != UTIME_OMIT)
+    node.atime = resolve(*change.atime);
+  if (change.mtime && change.mtime->tv_nsec != UTIME_OMIT)
+    node.mtime = resolve(*change.mtime);
+  node.ctime = now;
+  state_.MarkAttrs(ino);
   return Status::Ok();
 }
 
@@ -1214,6 +1217,7 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset,
   Node& wnode = state_.visible.Mut(f.ino_);
   wnode.data.Write(off, data);
   wnode.mtime = wnode.ctime = Now();
+  state_.MarkAttrs(f.ino_);
   if (count > 0) {
     AddDataOp(PendingOp{.kind = PendingOp::Kind::kWrite,
                         .op_index = e.index,
@@ -1241,6 +1245,7 @@ Status SimVfs::FileTruncate(SimFile& f, uint64_t size) {
   Node& node = state_.visible.Mut(f.ino_);
   node.data.Resize(size);
   node.mtime = node.ctime = Now();
+  state_.MarkAttrs(f.ino_);
   AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate,
                       .op_index = e.index,
                       .ino = f.ino_,
@@ -1273,6 +1278,8 @@ Status SimVfs::FileSync(SimFile& f, OpKind op) {
   } else {
     state_.SyncData(f.ino_);
   }
+  // fsync also makes the attributes durable; fdatasync only the data.
+  if (op == OpKind::kFsync) state_.SyncAttrs(f.ino_);
   return Finish(e, Status::Ok(), firing);
 }
 

@@ -25,6 +25,8 @@
 // Thread safety: Apply() is called with the SimVfs mutex held, so calls are
 // serialised; TakeError() may be called from any thread.
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -97,10 +99,12 @@ class BackingMirror {
     std::string a;  // path (source for rename/link)
     std::string b;  // destination / symlink target
     uint64_t off = 0;
-    uint64_t len = 0;  // write length, truncate size
-    uint32_t mode = 0;
-    uint32_t uid = 0;
+    uint64_t len = 0;   // write length, truncate size
+    uint32_t mode = 0;  // kAttr: 0 leaves the mode alone
+    uint32_t uid = 0;   // kAttr: UINT32_MAX (uid and gid) leaves the owner
     uint32_t gid = 0;
+    timespec atime{.tv_sec = 0, .tv_nsec = UTIME_OMIT};  // kAttr
+    timespec mtime{.tv_sec = 0, .tv_nsec = UTIME_OMIT};
     std::shared_ptr<const WriteData> bytes;  // kWrite
     const Node* node = nullptr;  // kFill: content source (alive during Apply)
     bool redoable() const { return kind < Kind::kWrite; }
@@ -120,6 +124,9 @@ class BackingMirror {
   void PlanResync(Ino dir, const Image& before, const Image& after, int depth);
   void ForgetName(Ino ino, Ino dir, const std::string& name);
   void ForgetTree(Ino ino);
+  // A kAttr step giving the backing copy of `ino` the durable attributes of
+  // `n` (all of them, or only the times when `times_only`).
+  void PlanAttr(Ino ino, const Node& n, bool times_only);
 
   // --- execution ---
   Status Execute(const Step& step, bool replay);
