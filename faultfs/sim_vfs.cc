@@ -132,12 +132,14 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
         entry, Status::IoError(EIO, entry.path, "power cut: restart required"),
         std::nullopt);
   }
-  firing = faults_.Evaluate(OpContext{.op = entry.op,
-                                      .path = entry.path,
-                                      .dest = entry.path2,
-                                      .offset = entry.offset,
-                                      .length = entry.length,
-                                      .index = entry.index});
+  firing = faults_.Evaluate(OpContext{
+      .op = entry.op,
+      .path = entry.path,
+      .dest = entry.path2,
+      .offset = entry.offset,
+      .length = entry.length,
+      .index = entry.index,
+      .no_errors = entry.op == OpKind::kClose && !options_.close_errors});
   if (!firing) return Status::Ok();
   const FaultRule& rule = firing->rule;
   switch (rule.action) {

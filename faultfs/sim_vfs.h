@@ -91,6 +91,10 @@ class SimVfs final : public Vfs {
     size_t trace_limit = 0;
     uint64_t max_file_size = uint64_t{1}
                              << 44;  // 16 TiB, as ext4; larger: EFBIG
+    // Whether error/error_after rules may fire on close. The FUSE daemon
+    // turns it off: its close (FUSE release) runs after close(2) returned,
+    // so no caller could see the error (see daemon/rules_file.h).
+    bool close_errors = true;
   };
 
   SimVfs() : SimVfs(Options{}) {}

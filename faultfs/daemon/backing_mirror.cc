@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@ namespace {
 constexpr Ino kTmpDir = UINT64_MAX - 1;  // model inode of .faultfs/tmp
 constexpr const char* kTmpPath = ".faultfs/tmp";
 constexpr const char* kJournalPath = ".faultfs/journal";
+constexpr const char* kPidPath = ".faultfs/pid";  // the lock holder's pid
 // FFJ2: steps carry atime and mtime (FFJ1 journals are discarded as torn).
 constexpr char kMagic[4] = {'F', 'F', 'J', '2'};
 constexpr size_t kHeaderSize =
@@ -163,16 +165,48 @@ Result<std::unique_ptr<BackingMirror>> BackingMirror::Open(
   int fd = open(backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno(backing, "opening the backing directory");
   std::unique_ptr<BackingMirror> m(new BackingMirror(backing, fd, options));
+  // Before anything is read or written (a journal replay included).
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return Errno(backing, "flock");
+    std::string holder = "unknown pid";
+    int pid_fd = openat(fd, kPidPath, O_RDONLY | O_CLOEXEC);
+    if (pid_fd >= 0) {
+      char buf[32] = {};
+      ssize_t n = read(pid_fd, buf, sizeof(buf) - 1);
+      close(pid_fd);
+      std::string text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
+      if (!text.empty() &&
+          text.find_first_not_of("0123456789") == std::string::npos)
+        holder = "pid " + text;
+    }
+    return Status::IoError(EBUSY, backing,
+                           "in use by another faultfs daemon (" + holder +
+                               "): unmount that mount first (faultfs unmount "
+                               "MOUNTPOINT) or use another backing dir");
+  }
   if (mkdirat(fd, kHiddenDir, 0700) != 0 && errno != EEXIST)
     return Errno(kHiddenDir, "mkdir");
   if (mkdirat(fd, kTmpPath, 0700) != 0 && errno != EEXIST)
     return Errno(kTmpPath, "mkdir");
+  CRASHLAB_RETURN_IF_ERROR(m->RecordOwner(getpid()));
   m->journal_fd_ = openat(fd, kJournalPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (m->journal_fd_ < 0) return Errno(kJournalPath, "open");
   CRASHLAB_RETURN_IF_ERROR(m->Replay(replay_report));
   m->model_[kRootIno] = MNode{.type = FileType::kDirectory};
   m->model_[kTmpDir] = MNode{.type = FileType::kDirectory};
   return m;
+}
+
+Status BackingMirror::RecordOwner(pid_t pid) {
+  int fd = openat(root_fd_, kPidPath,
+                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno(kPidPath, "open");
+  std::string text = std::to_string(pid) + "\n";
+  Status st = WriteAllAt(fd, text.data(), text.size(), 0, kPidPath);
+  close(fd);
+  return st;
 }
 
 BackingMirror::~BackingMirror() {

@@ -18,6 +18,11 @@
 // a state a real disk can show too). At the end of every batch the touched
 // files and directories are fsync'd unless Options::fsync is off.
 //
+// One daemon per backing directory: Open() takes an exclusive flock(2) on
+// the directory (released when the process ends, however it ends) and
+// records the holder's pid in BACKING/.faultfs/pid; a second Open() fails
+// with EBUSY naming that pid.
+//
 // The hidden directory BACKING/.faultfs is never loaded into the SimVfs, so
 // it is invisible through the mount; the daemon refuses to create that name
 // in the mount's root.
@@ -49,7 +54,8 @@ class BackingMirror {
     bool fsync = true;  // fsync touched backing files and directories per batch
   };
 
-  // Opens `backing` (an existing directory), creates .faultfs/ in it and
+  // Opens `backing` (an existing directory), locks it (EBUSY, naming the
+  // holder's pid, when another daemon holds it), creates .faultfs/ in it and
   // replays an interrupted journal. `replay_report` gets one line for the
   // user when a journal was replayed, else stays empty.
   static Result<std::unique_ptr<BackingMirror>> Open(
@@ -68,6 +74,10 @@ class BackingMirror {
   // TakeError(); after one the mirror refuses further batches (the backing
   // directory no longer matches what it believes) until a remount.
   void Apply(const DurableChange& change);
+
+  // Records `pid` as the lock holder (.faultfs/pid): the daemon calls it
+  // again after it forked into the background.
+  Status RecordOwner(pid_t pid);
 
   // Ok, or the error that broke the mirror (sticky).
   Status error() const;
