@@ -161,12 +161,29 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
           Status::IoError(EIO, entry.path, "power cut at this operation"),
           std::nullopt);
     }
-    case ActionKind::kDelay:
+    case ActionKind::kDelay: {
       RecordFault(entry, *firing,
                   "delayed " + std::to_string(rule.delay_ms) + " ms");
-      std::this_thread::sleep_for(std::chrono::milliseconds(rule.delay_ms));
+      uint32_t delay_ms = rule.delay_ms;
       firing.reset();
+      // Sleep without the mutex: only this operation waits (other files,
+      // the control socket and the trace go on). The caller's lock_guard
+      // holds mu_ again when it ends. What happened meanwhile is seen by
+      // the operation, as by any operation that starts later; a crash in
+      // between makes it fail like every operation on pre-crash state.
+      uint64_t generation = generation_;
+      mu_.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      mu_.lock();
+      if (crashed_ || generation_ != generation) {
+        return Finish(entry,
+                      Status::IoError(EIO, entry.path,
+                                      "power cut while the operation was "
+                                      "delayed"),
+                      std::nullopt);
+      }
       return Status::Ok();
+    }
     case ActionKind::kLose:
     case ActionKind::kTruncate:
       if (Ino target = ino != 0 ? ino : VisibleIno(entry.path); target != 0)
@@ -568,6 +585,9 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path,
   TraceEntry e{.op = creating ? OpKind::kCreate : OpKind::kOpen, .path = *norm};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, existing.ok() ? *existing : 0));
+  // Again: a delay rule lets other operations run inside Begin().
+  existing = LookupLocked(*norm);
+  creating = opts.create && !existing.ok() && existing.status().err() == ENOENT;
   Ino ino = 0;
   if (existing.ok()) {
     ino = *existing;
@@ -862,6 +882,7 @@ Status SimVfs::Truncate(std::string_view path, uint64_t size) {
   TraceEntry e{.op = OpKind::kTruncate, .path = *norm, .offset = size};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, ino.ok() ? *ino : 0));
+  ino = LookupLocked(*norm);  // again: a delay lets other operations run
   if (!ino.ok()) return Finish(e, ino.status(), firing);
   const Node* node = state_.visible.Find(*ino);
   if (node->type == FileType::kDirectory)
@@ -1173,6 +1194,10 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset,
   node = state_.visible.Find(f.ino_);
   if (node->type == FileType::kDirectory)
     return Finish(e, Status::IoError(EISDIR, f.path_), firing);
+  if (!offset && node->data.size() != off) {
+    off = node->data.size();  // appended to meanwhile (during a delay)
+    e.offset = off;
+  }
   if (off + n > options_.max_file_size || off + n < off) {
     return Finish(
         e,

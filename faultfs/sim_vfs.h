@@ -5,8 +5,9 @@
 // cut.
 //
 // Thread safety: all methods may be called from several threads; one mutex
-// serialises them. The hook runs with that mutex held and must not call back
-// into this SimVfs except through the SimState it is given.
+// serialises them, except that a `delay` rule's sleep runs without it (only
+// the delayed operation waits). The hook runs with that mutex held and must not
+// call back into this SimVfs except through the SimState it is given.
 
 #include <cstdint>
 #include <deque>

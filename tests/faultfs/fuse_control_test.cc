@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <map>
@@ -509,6 +510,43 @@ TEST(FuseMisuse, OnUnmountBadValueIsExit2) {
             2)
       << out;
   EXPECT_NE(out.find("--on-unmount"), std::string::npos) << out;
+}
+
+// --- delay isolation: a delay holds up only the operation it matches -------
+
+TEST(FuseDelay, DelayOnOneFileDoesNotStallOthersOrTheControlSocket) {
+  FUSE_TEST_SETUP(m, "--direct-io");
+  ASSERT_EQ(WriteFileAt(m->mnt("a"), "file a", true), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("b"), "file b", true), 0);
+  m->Inject(
+      R"({"op":"read","path":"a","action":"delay","delay_ms":2000,"times":1})");
+  std::atomic<bool> a_done{false};
+  std::string a_data;
+  std::thread reader([&] {
+    a_data = ReadFileAt(m->mnt("a"));
+    a_done = true;
+  });
+  // The delay is logged when it starts: wait for it over the control socket
+  // (which must answer while the read of a sleeps).
+  bool delaying = false;
+  for (int i = 0; i < 1000 && !delaying; ++i) {
+    delaying = m->Ctl({{"cmd", "faults"}}).value("count", 0) >= 1;
+    if (!delaying) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(delaying) << "the delay never started";
+  // While a's read is held up: b reads, and status answers.
+  EXPECT_EQ(ReadFileAt(m->mnt("b")), "file b");
+  auto status = m->Ctl({{"cmd", "status"}});
+  EXPECT_TRUE(status.value("ok", false)) << status.dump();
+  bool a_still_blocked = !a_done.load();
+  reader.join();
+  EXPECT_TRUE(a_still_blocked)
+      << "the read of b or the status request waited for the delayed read of "
+         "a";
+  EXPECT_EQ(a_data, "file a");
+  auto faults = m->Ctl({{"cmd", "faults"}});
+  ASSERT_EQ(faults.value("count", 0), 1) << faults.dump();
+  EXPECT_EQ(faults["faults"][0].value("path", ""), "a") << faults.dump();
 }
 
 }  // namespace
