@@ -498,6 +498,9 @@ bool OpMatches(OpKind rule_op, OpKind op) {
 }
 
 bool RuleMatches(const FaultRule& r, const OpContext& ctx) {
+  if (ctx.no_errors &&
+      (r.action == ActionKind::kError || r.action == ActionKind::kErrorAfter))
+    return false;
   return OpMatches(r.op, ctx.op) && GlobMatch(r.path, ctx.path) &&
          (!r.dest || GlobMatch(*r.dest, ctx.dest));
 }

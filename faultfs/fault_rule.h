@@ -180,6 +180,9 @@ struct OpContext {
   uint64_t offset = 0;
   uint64_t length = 0;
   uint64_t index = 0;  // operation index in the trace
+  // error and error_after rules do not match (nor count) this operation:
+  // its result cannot reach the caller (the FUSE daemon's close).
+  bool no_errors = false;
 };
 
 // One injected fault, as logged.

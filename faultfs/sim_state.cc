@@ -190,6 +190,8 @@ void ApplyPendingOp(Image& image, const PendingOp& op) {
         node.target = op.new_target;
         node.uid = op.new_uid;
         node.gid = op.new_gid;
+        if (op.new_time.tv_sec != 0 || op.new_time.tv_nsec != 0)
+          node.atime = node.mtime = node.ctime = op.new_time;
       }
       image.Ensure(op.dir, FileType::kDirectory, 0755).entries[op.name] =
           op.ino;
@@ -422,8 +424,27 @@ void SimState::SyncDirectory(Ino dir) {
   pending_indexed = pending.size();
 }
 
+void SimState::SyncAttrs(Ino ino) {
+  auto it = attrs_dirty.find(ino);
+  if (it == attrs_dirty.end()) return;
+  attrs_dirty.erase(it);
+  const Node* v = visible.Find(ino);
+  if (v == nullptr) return;  // gone: nothing left to persist
+  bool fresh = durable.Find(ino) == nullptr;
+  Node& d = durable.Ensure(ino, v->type, v->mode);
+  if (fresh) d.target = v->target;
+  d.mode = v->mode;
+  d.uid = v->uid;
+  d.gid = v->gid;
+  d.atime = v->atime;
+  d.mtime = v->mtime;
+  d.ctime = v->ctime;
+  if (log_durable) durable_attr_log.insert(ino);
+}
+
 void SimState::SyncEverything() {
   for (const auto& op : pending) ApplyPendingOp(durable, op);
+  for (Ino ino : std::set<Ino>(attrs_dirty)) SyncAttrs(ino);
   if (log_durable)
     durable_log.insert(durable_log.end(), pending.begin(), pending.end());
   pending.clear();

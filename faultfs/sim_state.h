@@ -10,6 +10,9 @@
 //   rmdir, rename) when their parent directory is fsync'd - both parents for
 //   a cross-directory rename. A namespace op never overtakes an earlier
 //   pending op on the same directory entry. SyncAll makes everything durable.
+//   Attributes (mode, owner, times) changed after a node was created are
+//   pending until that node is fsync'd (not fdatasync'd) or SyncAll; a crash
+//   drops them (the node keeps its durable attributes).
 
 #include <time.h>
 
@@ -39,8 +42,8 @@ struct Node {
   Content data;        // regular files
   std::string target;  // symlinks
   std::map<std::string, Ino> entries;  // directories
-  // Attributes for the FUSE daemon. Not part of the crash model: owner and
-  // mode changes reach the durable node at once, times are kept as they are.
+  // Attributes. A change is pending (SimState::attrs_dirty) until the node
+  // is fsync'd or SyncEverything() runs; then it reaches the durable node.
   uint32_t uid = 0;
   uint32_t gid = 0;
   timespec atime{};
@@ -106,6 +109,8 @@ struct PendingOp {
   uint32_t new_uid = 0;  // owner of a node this op creates
   uint32_t new_gid = 0;
   std::string new_target;  // symlink target
+  timespec new_time{};     // atime = mtime = ctime of a node this op creates
+                           // (zero: the time the op is applied)
   Ino replaced = 0;        // rename/link: inode the target entry held
   std::set<Ino> needs;     // directories still to fsync
 
@@ -123,12 +128,23 @@ struct SimState {
   Image durable;
   std::vector<PendingOp> pending;  // issue order
   std::set<Ino> lost;              // 'lose' action: gone at the next crash
+  // Nodes whose visible attributes (mode, owner, times) changed since they
+  // were last made durable: pending attribute changes.
+  std::set<Ino> attrs_dirty;
   Ino next_ino = kRootIno + 1;
   // When set, every op the Sync* calls below apply to `durable` is also
   // appended to `durable_log` (in order): the FUSE daemon replays them on
   // its backing directory.
   bool log_durable = false;
   std::vector<PendingOp> durable_log;
+  std::set<Ino> durable_attr_log;  // nodes whose durable attributes changed
+
+  // Notes a change of `ino`'s visible attributes (pending until SyncAttrs).
+  void MarkAttrs(Ino ino) { attrs_dirty.insert(ino); }
+  // Makes the pending attribute changes of `ino` durable: the durable node
+  // (created if absent, as a data fsync of a nameless node does) gets the
+  // visible node's mode, owner and times.
+  void SyncAttrs(Ino ino);
 
   // The visible image a crash in `mode` leaves behind (garbage collected).
   Image PostCrash(const CrashMode& mode) const;

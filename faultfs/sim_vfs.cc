@@ -123,12 +123,14 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
   if (crashed_) {
     return Finish(entry, PowerCutRestartNeeded(entry.path), std::nullopt);
   }
-  firing = faults_.Evaluate(OpContext{.op = entry.op,
-                                      .path = entry.path,
-                                      .dest = entry.path2,
-                                      .offset = entry.offset,
-                                      .length = entry.length,
-                                      .index = entry.index});
+  firing = faults_.Evaluate(OpContext{
+      .op = entry.op,
+      .path = entry.path,
+      .dest = entry.path2,
+      .offset = entry.offset,
+      .length = entry.length,
+      .index = entry.index,
+      .no_errors = entry.op == OpKind::kClose && !options_.close_errors});
   if (!firing) return Status::Ok();
   const FaultRule& rule = firing->rule;
   switch (rule.action) {
@@ -144,11 +146,28 @@ Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
       crashed_ = true;
       return Finish(entry, PowerCutHere(entry.path), std::nullopt);
     }
-    case ActionKind::kDelay:
+    case ActionKind::kDelay: {
       RecordFault(entry, *firing, DelayDetail(rule.delay_ms));
-      std::this_thread::sleep_for(std::chrono::milliseconds(rule.delay_ms));
+      uint32_t delay_ms = rule.delay_ms;
       firing.reset();
+      // Sleep without the mutex: only this operation waits (other files,
+      // the control socket and the trace go on). The caller's lock_guard
+      // holds mu_ again when it ends. What happened meanwhile is seen by
+      // the operation, as by any operation that starts later; a crash in
+      // between makes it fail like every operation on pre-crash state.
+      uint64_t generation = generation_;
+      mu_.unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      mu_.lock();
+      if (crashed_ || generation_ != generation) {
+        return Finish(entry,
+                      Status::IoError(EIO, entry.path,
+                                      "power cut while the operation was "
+                                      "delayed"),
+                      std::nullopt);
+      }
       return Status::Ok();
+    }
     case ActionKind::kLose:
     case ActionKind::kTruncate:
       if (Ino target = ino != 0 ? ino : VisibleIno(entry.path); target != 0)
@@ -186,15 +205,15 @@ Status SimVfs::Finish(TraceEntry& entry, Status st,
 void SimVfs::NotifyDurable() {
   if (!durable_listener_) return;
   if (state_.durable_log.empty() && durable_rewritten_.empty() &&
-      durable_attrs_.empty())
+      state_.durable_attr_log.empty())
     return;
   durable_listener_(DurableChange{.applied = state_.durable_log,
                                   .rewritten = durable_rewritten_,
-                                  .attrs = durable_attrs_,
+                                  .attrs = state_.durable_attr_log,
                                   .durable = state_.durable});
   state_.durable_log.clear();
   durable_rewritten_.clear();
-  durable_attrs_.clear();
+  state_.durable_attr_log.clear();
 }
 
 void SimVfs::SetDurableListener(DurableListener listener) {
@@ -212,6 +231,7 @@ void SimVfs::Touch(Ino ino) {
   if (state_.visible.Find(ino) == nullptr) return;
   Node& node = state_.visible.Mut(ino);
   node.mtime = node.ctime = Now();
+  state_.MarkAttrs(ino);
 }
 
 void SimVfs::RecordFault(TraceEntry& entry, const Firing& firing,
@@ -330,18 +350,19 @@ void SimVfs::CrashLocked(const CrashMode& mode) {
   state_.durable = post;
   state_.pending.clear();
   state_.lost.clear();
+  state_.attrs_dirty.clear();  // pending attribute changes are lost
   open_count_.clear();
   ++generation_;
   if (durable_listener_) {
     state_.durable_log.clear();
+    state_.durable_attr_log.clear();
     durable_listener_(DurableChange{.applied = state_.durable_log,
                                     .rewritten = durable_rewritten_,
-                                    .attrs = durable_attrs_,
+                                    .attrs = state_.durable_attr_log,
                                     .before_crash_durable = &*old_durable,
                                     .before_crash_visible = &*old_visible,
                                     .durable = state_.durable});
     durable_rewritten_.clear();
-    durable_attrs_.clear();
   }
 }
 
@@ -530,6 +551,9 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path,
   TraceEntry e{.op = creating ? OpKind::kCreate : OpKind::kOpen, .path = *norm};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, existing.ok() ? *existing : 0));
+  // Again: a delay rule lets other operations run inside Begin().
+  existing = LookupLocked(*norm);
+  creating = opts.create && !existing.ok() && existing.status().err() == ENOENT;
   Ino ino = 0;
   if (existing.ok()) {
     ino = *existing;
@@ -575,7 +599,8 @@ Result<std::unique_ptr<File>> SimVfs::Open(std::string_view path,
                              .new_type = FileType::kRegular,
                              .new_mode = opts.mode & 07777,
                              .new_uid = created.uid,
-                             .new_gid = created.gid});
+                             .new_gid = created.gid,
+                             .new_time = created.ctime});
   }
   Status st = Finish(e, Status::Ok(), firing);
   if (!st.ok() && firing && firing->rule.action == ActionKind::kErrorAfter)
@@ -724,7 +749,8 @@ Status SimVfs::Symlink(std::string_view target, std::string_view link_path) {
                            .new_mode = 0777,
                            .new_uid = created.uid,
                            .new_gid = created.gid,
-                           .new_target = std::string(target)});
+                           .new_target = std::string(target),
+                           .new_time = created.ctime});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -751,8 +777,10 @@ void SimVfs::RemoveEntryLocked(uint64_t op_index, Ino dir,
                                const std::string& name, Ino ino) {
   state_.visible.Mut(dir).entries.erase(name);
   Touch(dir);
-  if (state_.visible.Find(ino) != nullptr)
+  if (state_.visible.Find(ino) != nullptr) {
     state_.visible.Mut(ino).ctime = Now();
+    state_.MarkAttrs(ino);
+  }
   DropLink(ino);
   AddNamespaceOp(PendingOp{.kind = PendingOp::Kind::kUnlinkEntry,
                            .op_index = op_index,
@@ -787,7 +815,8 @@ Status SimVfs::Mkdir(std::string_view path, uint32_t mode) {
                            .new_type = FileType::kDirectory,
                            .new_mode = mode & 07777,
                            .new_uid = created.uid,
-                           .new_gid = created.gid});
+                           .new_gid = created.gid,
+                           .new_time = created.ctime});
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -819,6 +848,7 @@ Status SimVfs::Truncate(std::string_view path, uint64_t size) {
   TraceEntry e{.op = OpKind::kTruncate, .path = *norm, .offset = size};
   std::optional<Firing> firing;
   CRASHLAB_RETURN_IF_ERROR(Begin(e, firing, ino.ok() ? *ino : 0));
+  ino = LookupLocked(*norm);  // again: a delay lets other operations run
   if (!ino.ok()) return Finish(e, ino.status(), firing);
   const Node* node = state_.visible.Find(*ino);
   if (node->type == FileType::kDirectory)
@@ -947,6 +977,7 @@ Status SimVfs::SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing,
     return Finish(e, InjectedFsyncgate(norm), std::nullopt);
   }
   state_.SyncDirectory(ino);
+  state_.SyncAttrs(ino);  // a directory's fsync persists its attributes
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -982,6 +1013,8 @@ Status SimVfs::Chmod(std::string_view path, uint32_t mode) {
   auto ino = LookupLocked(*norm);
   if (!ino.ok()) return ino.status();
   state_.visible.Mut(*ino).mode = mode & 07777;
+  state_.visible.Mut(*ino).ctime = Now();
+  state_.MarkAttrs(*ino);
   return Status::Ok();
 }
 
@@ -1046,24 +1079,17 @@ Status SimVfs::SetAttr(std::string_view path, File* file,
   auto resolve = [&](const timespec& t) {
     return t.tv_nsec == UTIME_NOW ? now : t;
   };
-  auto apply = [&](Node& node, bool durable) {
-    if (change.mode) node.mode = *change.mode & 07777;
-    if (change.uid) node.uid = *change.uid;
-    if (change.gid) node.gid = *change.gid;
-    if (durable) return;
-    if (change.atime && change.atime->tv_nsec != UTIME_OMIT)
-      node.atime = resolve(*change.atime);
-    if (change.mtime && change.mtime->tv_nsec != UTIME_OMIT)
-      node.mtime = resolve(*change.mtime);
-    node.ctime = now;
-  };
-  apply(state_.visible.Mut(ino), false);
-  if ((change.mode || change.uid || change.gid) &&
-      state_.durable.Find(ino) != nullptr) {
-    apply(state_.durable.Mut(ino), true);
-    durable_attrs_.insert(ino);
-    NotifyDurable();
-  }
+  // Visible at once, durable when the node is fsync'd (SimState::SyncAttrs).
+  Node& node = state_.visible.Mut(ino);
+  if (change.mode) node.mode = *change.mode & 07777;
+  if (change.uid) node.uid = *change.uid;
+  if (change.gid) node.gid = *change.gid;
+  if (change.atime && change.atime->tv_nsec != UTIME_OMIT)
+    node.atime = resolve(*change.atime);
+  if (change.mtime && change.mtime->tv_nsec != UTIME_OMIT)
+    node.mtime = resolve(*change.mtime);
+  node.ctime = now;
+  state_.MarkAttrs(ino);
   return Status::Ok();
 }
 
@@ -1115,6 +1141,10 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset,
   node = state_.visible.Find(f.ino_);
   if (node->type == FileType::kDirectory)
     return Finish(e, Status::IoError(EISDIR, f.path_), firing);
+  if (!offset && node->data.size() != off) {
+    off = node->data.size();  // appended to meanwhile (during a delay)
+    e.offset = off;
+  }
   if (off + n > options_.max_file_size || off + n < off) {
     return Finish(
         e,
@@ -1159,6 +1189,7 @@ Result<size_t> SimVfs::FileWrite(SimFile& f, std::optional<uint64_t> offset,
   Node& wnode = state_.visible.Mut(f.ino_);
   wnode.data.Write(off, data);
   wnode.mtime = wnode.ctime = Now();
+  state_.MarkAttrs(f.ino_);
   if (count > 0) {
     AddDataOp(PendingOp{.kind = PendingOp::Kind::kWrite,
                         .op_index = e.index,
@@ -1186,6 +1217,7 @@ Status SimVfs::FileTruncate(SimFile& f, uint64_t size) {
   Node& node = state_.visible.Mut(f.ino_);
   node.data.Resize(size);
   node.mtime = node.ctime = Now();
+  state_.MarkAttrs(f.ino_);
   AddDataOp(PendingOp{.kind = PendingOp::Kind::kTruncate,
                       .op_index = e.index,
                       .ino = f.ino_,
@@ -1217,6 +1249,8 @@ Status SimVfs::FileSync(SimFile& f, OpKind op) {
   } else {
     state_.SyncData(f.ino_);
   }
+  // fsync also makes the attributes durable; fdatasync only the data.
+  if (op == OpKind::kFsync) state_.SyncAttrs(f.ino_);
   return Finish(e, Status::Ok(), firing);
 }
 

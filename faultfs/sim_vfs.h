@@ -5,8 +5,9 @@
 // cut.
 //
 // Thread safety: all methods may be called from several threads; one mutex
-// serialises them. The hook runs with that mutex held and must not call back
-// into this SimVfs except through the SimState it is given.
+// serialises them, except that a `delay` rule's sleep runs without it (only
+// the delayed operation waits). The hook runs with that mutex held and must not
+// call back into this SimVfs except through the SimState it is given.
 
 #include <cstdint>
 #include <deque>
@@ -57,7 +58,8 @@ struct DurableChange {
       applied;  // ops applied to the durable image, in order
   const std::set<Ino>&
       rewritten;  // durable content changed in place (persistent damage)
-  const std::set<Ino>& attrs;  // mode or owner changed (durable at once)
+  const std::set<Ino>& attrs;  // durable attributes (mode, owner, times)
+                               // changed: the node was fsync'd or synced
   // Set when a crash replaced the durable image: the image before the crash
   // (the listener diffs it against `durable`) and the visible image before
   // the crash (whose paths the kernel may have cached).
@@ -83,6 +85,10 @@ class SimVfs final : public Vfs {
     size_t trace_limit = 0;
     uint64_t max_file_size = uint64_t{1}
                              << 44;  // 16 TiB, as ext4; larger: EFBIG
+    // Whether error/error_after rules may fire on close. The FUSE daemon
+    // turns it off: its close (FUSE release) runs after close(2) returned,
+    // so no caller could see the error (see daemon/rules_file.h).
+    bool close_errors = true;
   };
 
   SimVfs() : SimVfs(Options{}) {}
@@ -125,8 +131,9 @@ class SimVfs final : public Vfs {
   Result<NodeAttr> GetAttr(
       File& file);  // REQUIRES: `file` was opened by this SimVfs
   // chmod/chown/utimens on a path, or on `file` when it is not null.
-  // Mode and owner changes reach the durable node at once (they are not
-  // part of the crash model). Not traced.
+  // Visible at once; durable when the node is next fsync'd (fsync of the
+  // file, of a directory for a directory, or SyncAll): a crash before that
+  // drops the change. Not traced.
   Status SetAttr(std::string_view path, File* file, const AttrChange& change);
   // The owner given to nodes created by the calling thread (default: the
   // process's effective ids). The FUSE daemon sets the requesting process's.
@@ -134,7 +141,7 @@ class SimVfs final : public Vfs {
 
   // Called with the internal mutex held at the end of every operation that
   // changed the durable image (fsync, fsyncdir, sync, a crash, persistent
-  // damage, chmod/chown, any namespace op under MetadataModel::kImmediate).
+  // damage, any namespace op under MetadataModel::kImmediate).
   // The FUSE daemon writes the change to its backing directory here, so the
   // backing directory always holds the durable state. The listener must not
   // call back into this SimVfs.
@@ -271,7 +278,6 @@ class SimVfs final : public Vfs {
   Hook hook_;                         // GUARDED_BY(mu_)
   DurableListener durable_listener_;  // GUARDED_BY(mu_)
   std::set<Ino> durable_rewritten_;   // GUARDED_BY(mu_); pending notification
-  std::set<Ino> durable_attrs_;       // GUARDED_BY(mu_); pending notification
   FaultInjector faults_;
 };
 

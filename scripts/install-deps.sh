@@ -24,6 +24,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   python3-yaml yamllint
   debootstrap
+  autoconf automake libtool
 )
 if [ "${1:-}" = "--build-only" ]; then
   packages=("${build_packages[@]}")

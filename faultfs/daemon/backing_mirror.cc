@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -16,7 +17,9 @@ namespace {
 constexpr Ino kTmpDir = UINT64_MAX - 1;  // model inode of .faultfs/tmp
 constexpr const char* kTmpPath = ".faultfs/tmp";
 constexpr const char* kJournalPath = ".faultfs/journal";
-constexpr char kMagic[4] = {'F', 'F', 'J', '1'};
+constexpr const char* kPidPath = ".faultfs/pid";  // the lock holder's pid
+// FFJ2: steps carry atime and mtime (FFJ1 journals are discarded as torn).
+constexpr char kMagic[4] = {'F', 'F', 'J', '2'};
 constexpr size_t kHeaderSize =
     40;  // magic, reserved, progress, count, payload length, checksum
 constexpr int kMaxDepth = 4096;
@@ -155,16 +158,48 @@ Result<std::unique_ptr<BackingMirror>> BackingMirror::Open(
   int fd = open(backing.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno(backing, "opening the backing directory");
   std::unique_ptr<BackingMirror> m(new BackingMirror(backing, fd, options));
+  // Before anything is read or written (a journal replay included).
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK) return Errno(backing, "flock");
+    std::string holder = "unknown pid";
+    int pid_fd = openat(fd, kPidPath, O_RDONLY | O_CLOEXEC);
+    if (pid_fd >= 0) {
+      char buf[32] = {};
+      ssize_t n = read(pid_fd, buf, sizeof(buf) - 1);
+      close(pid_fd);
+      std::string text(buf, n > 0 ? static_cast<size_t>(n) : 0);
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' '))
+        text.pop_back();
+      if (!text.empty() &&
+          text.find_first_not_of("0123456789") == std::string::npos)
+        holder = "pid " + text;
+    }
+    return Status::IoError(EBUSY, backing,
+                           "in use by another faultfs daemon (" + holder +
+                               "): unmount that mount first (faultfs unmount "
+                               "MOUNTPOINT) or use another backing dir");
+  }
   if (mkdirat(fd, kHiddenDir, 0700) != 0 && errno != EEXIST)
     return Errno(kHiddenDir, "mkdir");
   if (mkdirat(fd, kTmpPath, 0700) != 0 && errno != EEXIST)
     return Errno(kTmpPath, "mkdir");
+  CRASHLAB_RETURN_IF_ERROR(m->RecordOwner(getpid()));
   m->journal_fd_ = openat(fd, kJournalPath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (m->journal_fd_ < 0) return Errno(kJournalPath, "open");
   CRASHLAB_RETURN_IF_ERROR(m->Replay(replay_report));
   m->model_[kRootIno] = MNode{.type = FileType::kDirectory};
   m->model_[kTmpDir] = MNode{.type = FileType::kDirectory};
   return m;
+}
+
+Status BackingMirror::RecordOwner(pid_t pid) {
+  int fd = openat(root_fd_, kPidPath,
+                  O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno(kPidPath, "open");
+  std::string text = std::to_string(pid) + "\n";
+  Status st = WriteAllAt(fd, text.data(), text.size(), 0, kPidPath);
+  close(fd);
+  return st;
 }
 
 BackingMirror::~BackingMirror() {
@@ -293,6 +328,7 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino,
                            .uid = n->uid,
                            .gid = n->gid});
       model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
+      PlanAttr(ino, *n, true);
       break;
     case FileType::kRegular: {
       std::string tmp = Join(kTmpPath, std::to_string(++tmp_counter_));
@@ -315,6 +351,7 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino,
                              .uid = n->uid,
                              .gid = n->gid});
         model_[ino] = MNode{.type = n->type, .locs = {{dir, name}}};
+        PlanAttr(ino, *n, true);
         break;
       }
       // Built complete under tmp, then renamed into place in one step.
@@ -332,6 +369,7 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino,
       plan_.push_back(Step{.kind = Step::Kind::kRename, .a = tmp, .b = dst});
       model_.at(kTmpDir).entries.erase(tmp_name);
       model_.at(ino).locs = {{dir, name}};
+      PlanAttr(ino, *n, true);  // after its entries: they changed its mtime
       break;
     }
     case FileType::kOther:
@@ -511,16 +549,19 @@ void BackingMirror::Apply(const DurableChange& change) {
                          .node = n});
     filled_.insert(ino);
   }
+  // Attributes last: the steps above changed backing mtimes. A file whose
+  // data became durable without its attributes (fdatasync) gets its durable
+  // times back.
+  std::set<Ino> data_only;
+  for (const auto& op : change.applied) {
+    if (op.is_data() && change.attrs.count(op.ino) == 0)
+      data_only.insert(op.ino);
+  }
+  for (Ino ino : data_only) {
+    if (const Node* n = change.durable.Find(ino)) PlanAttr(ino, *n, true);
+  }
   for (Ino ino : change.attrs) {
-    auto it = model_.find(ino);
-    const Node* n = change.durable.Find(ino);
-    if (it == model_.end() || it->second.locs.empty() || n == nullptr) continue;
-    const auto& loc = *it->second.locs.begin();
-    plan_.push_back(Step{.kind = Step::Kind::kAttr,
-                         .a = EntryPath(loc.first, loc.second),
-                         .mode = n->type == FileType::kSymlink ? 0u : n->mode,
-                         .uid = n->uid,
-                         .gid = n->gid});
+    if (const Node* n = change.durable.Find(ino)) PlanAttr(ino, *n, false);
   }
   if (plan_.empty()) return;
   ++batches_;
@@ -544,6 +585,20 @@ void BackingMirror::Apply(const DurableChange& change) {
   plan_.clear();
 }
 
+void BackingMirror::PlanAttr(Ino ino, const Node& n, bool times_only) {
+  auto it = model_.find(ino);
+  if (it == model_.end() || it->second.locs.empty()) return;
+  const auto& loc = *it->second.locs.begin();
+  bool keep_mode = times_only || n.type == FileType::kSymlink;
+  plan_.push_back(Step{.kind = Step::Kind::kAttr,
+                       .a = EntryPath(loc.first, loc.second),
+                       .mode = keep_mode ? 0u : n.mode,
+                       .uid = times_only ? UINT32_MAX : n.uid,
+                       .gid = times_only ? UINT32_MAX : n.gid,
+                       .atime = n.atime,
+                       .mtime = n.mtime});
+}
+
 int BackingMirror::FileFd(const std::string& path) {
   auto it = batch_fds_.find(path);
   if (it != batch_fds_.end()) return it->second;
@@ -557,7 +612,10 @@ int BackingMirror::FileFd(const std::string& path) {
 
 Status BackingMirror::Execute(const Step& s, bool replay) {
   using K = Step::Kind;
-  if (s.kind != K::kWrite && s.kind != K::kTruncate) {
+  // Restoring the times of a file changes no name (and a file written in
+  // this batch is fsync'd with its times at the end of it).
+  bool times_only = s.kind == K::kAttr && s.mode == 0 && s.uid == UINT32_MAX;
+  if (s.kind != K::kWrite && s.kind != K::kTruncate && !times_only) {
     // Paths may change meaning: cached descriptors stay open for the final
     // fsync but are no longer found by path.
     batch_fds_.clear();
@@ -613,16 +671,30 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
         return Errno(s.a, "chown");
       }
       return Status::Ok();
-    case K::kAttr:
+    case K::kAttr: {
       if (s.mode != 0 && fchmodat(root_fd_, At(s.a), s.mode, 0) != 0 &&
           !(replay && errno == ENOENT)) {
         return Errno(s.a, "chmod");
       }
-      if (fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 &&
+      bool owner = s.uid != UINT32_MAX || s.gid != UINT32_MAX;
+      if (owner &&
+          fchownat(root_fd_, At(s.a), s.uid, s.gid, AT_SYMLINK_NOFOLLOW) != 0 &&
           errno != EPERM && !(replay && errno == ENOENT)) {
         return Errno(s.a, "chown");
       }
+      // chown clears set-user/group-id bits: set the mode again after it.
+      if (owner && s.mode != 0 && (s.mode & 06000) != 0 &&
+          fchmodat(root_fd_, At(s.a), s.mode, 0) != 0 &&
+          !(replay && errno == ENOENT)) {
+        return Errno(s.a, "chmod");
+      }
+      timespec times[2] = {s.atime, s.mtime};
+      if (utimensat(root_fd_, At(s.a), times, AT_SYMLINK_NOFOLLOW) != 0 &&
+          !(replay && errno == ENOENT)) {
+        return Errno(s.a, "set times of");
+      }
       return Status::Ok();
+    }
     case K::kTruncate: {
       int fd = FileFd(s.a);
       if (fd < 0)
@@ -676,9 +748,11 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
       CRASHLAB_RETURN_IF_ERROR(st);
       if (ftruncate(fd, static_cast<off_t>(size)) != 0)
         return Errno(s.a, "ftruncate");
-      if (fchmod(fd, s.mode) != 0) return Errno(s.a, "chmod");
       if (fchown(fd, s.uid, s.gid) != 0 && errno != EPERM)
         return Errno(s.a, "chown");
+      if (fchmod(fd, s.mode) != 0) return Errno(s.a, "chmod");
+      timespec times[2] = {s.node->atime, s.node->mtime};
+      if (futimens(fd, times) != 0) return Errno(s.a, "set times of");
       return Status::Ok();
     }
   }
@@ -724,6 +798,10 @@ Status BackingMirror::WriteJournal() {
     PutU32(payload, s.mode);
     PutU32(payload, s.uid);
     PutU32(payload, s.gid);
+    PutU64(payload, static_cast<uint64_t>(s.atime.tv_sec));
+    PutU64(payload, static_cast<uint64_t>(s.atime.tv_nsec));
+    PutU64(payload, static_cast<uint64_t>(s.mtime.tv_sec));
+    PutU64(payload, static_cast<uint64_t>(s.mtime.tv_nsec));
   }
   std::string out(kMagic, 4);
   PutU32(out, 0);
@@ -809,6 +887,10 @@ Status BackingMirror::Replay(std::string* report) {
     s.mode = r.Get<uint32_t>();
     s.uid = r.Get<uint32_t>();
     s.gid = r.Get<uint32_t>();
+    s.atime.tv_sec = static_cast<time_t>(r.Get<uint64_t>());
+    s.atime.tv_nsec = static_cast<long>(r.Get<uint64_t>());
+    s.mtime.tv_sec = static_cast<time_t>(r.Get<uint64_t>());
+    s.mtime.tv_nsec = static_cast<long>(r.Get<uint64_t>());
     steps.push_back(std::move(s));
   }
   uint64_t replayed = 0;

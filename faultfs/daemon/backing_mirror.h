@@ -18,12 +18,19 @@
 // a state a real disk can show too). At the end of every batch the touched
 // files and directories are fsync'd unless Options::fsync is off.
 //
+// One daemon per backing directory: Open() takes an exclusive flock(2) on
+// the directory (released when the process ends, however it ends) and
+// records the holder's pid in BACKING/.faultfs/pid; a second Open() fails
+// with EBUSY naming that pid.
+//
 // The hidden directory BACKING/.faultfs is never loaded into the SimVfs, so
 // it is invisible through the mount; the daemon refuses to create that name
 // in the mount's root.
 //
 // Thread safety: Apply() is called with the SimVfs mutex held, so calls are
 // serialised; TakeError() may be called from any thread.
+
+#include <sys/stat.h>
 
 #include <atomic>
 #include <cstdint>
@@ -46,7 +53,8 @@ class BackingMirror {
     bool fsync = true;  // fsync touched backing files and directories per batch
   };
 
-  // Opens `backing` (an existing directory), creates .faultfs/ in it and
+  // Opens `backing` (an existing directory), locks it (EBUSY, naming the
+  // holder's pid, when another daemon holds it), creates .faultfs/ in it and
   // replays an interrupted journal. `replay_report` gets one line for the
   // user when a journal was replayed, else stays empty.
   static Result<std::unique_ptr<BackingMirror>> Open(
@@ -65,6 +73,10 @@ class BackingMirror {
   // TakeError(); after one the mirror refuses further batches (the backing
   // directory no longer matches what it believes) until a remount.
   void Apply(const DurableChange& change);
+
+  // Records `pid` as the lock holder (.faultfs/pid): the daemon calls it
+  // again after it forked into the background.
+  Status RecordOwner(pid_t pid);
 
   // Ok, or the error that broke the mirror (sticky).
   Status error() const;
@@ -96,10 +108,12 @@ class BackingMirror {
     std::string a;  // path (source for rename/link)
     std::string b;  // destination / symlink target
     uint64_t off = 0;
-    uint64_t len = 0;  // write length, truncate size
-    uint32_t mode = 0;
-    uint32_t uid = 0;
+    uint64_t len = 0;   // write length, truncate size
+    uint32_t mode = 0;  // kAttr: 0 leaves the mode alone
+    uint32_t uid = 0;   // kAttr: UINT32_MAX (uid and gid) leaves the owner
     uint32_t gid = 0;
+    timespec atime{.tv_sec = 0, .tv_nsec = UTIME_OMIT};  // kAttr
+    timespec mtime{.tv_sec = 0, .tv_nsec = UTIME_OMIT};
     std::shared_ptr<const WriteData> bytes;  // kWrite
     const Node* node = nullptr;  // kFill: content source (alive during Apply)
     bool redoable() const { return kind < Kind::kWrite; }
@@ -119,6 +133,9 @@ class BackingMirror {
   void PlanResync(Ino dir, const Image& before, const Image& after, int depth);
   void ForgetName(Ino ino, Ino dir, const std::string& name);
   void ForgetTree(Ino ino);
+  // A kAttr step giving the backing copy of `ino` the durable attributes of
+  // `n` (all of them, or only the times when `times_only`).
+  void PlanAttr(Ino ino, const Node& n, bool times_only);
 
   // --- execution ---
   Status Execute(const Step& step, bool replay);

@@ -14,6 +14,8 @@
 #include <functional>
 #include <iostream>
 
+#include "faultfs/daemon/rules_file.h"
+
 namespace crashlab::faultfs::daemon {
 namespace {
 
@@ -265,6 +267,8 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     auto rule = r->is_string() ? FaultRule::Parse(r->get<std::string>(), "rule")
                                : FaultRule::FromJson(*r, "rule");
     if (!rule.ok()) return Error("bad rule: " + rule.status().ToString());
+    if (faultfs::Status st = CheckDaemonRule(*rule); !st.ok())
+      return Error("bad rule: " + st.ToString());
     vfs_->faults().Add(*rule);
     nlohmann::json j = Ok();
     j["rules"] = vfs_->faults().rules().size();
@@ -421,7 +425,8 @@ int Daemon::Run() {
   vfs_ = std::make_unique<SimVfs>(
       SimVfs::Options{.model = options_.model,
                       .seed = options_.seed,
-                      .trace_limit = options_.trace_memory},
+                      .trace_limit = options_.trace_memory,
+                      .close_errors = false},
       std::move(state).value());
   vfs_->faults().SetLogLimit(options_.trace_memory);
   for (const auto& r : options_.rules) vfs_->faults().Add(r);
@@ -493,6 +498,9 @@ int Daemon::Run() {
       fuse_destroy(fuse_);
       return kExitEnv;
     }
+    // The lock (flock) went to the child with the descriptor: name it.
+    if (faultfs::Status st = mirror_->RecordOwner(getpid()); !st.ok())
+      std::cerr << "faultfs: " << st.ToString() << "\n";
   }
   if (options_.exit_with > 0) {
     exit_with_fd_ =
@@ -513,6 +521,17 @@ int Daemon::Run() {
   fuse_loop_cfg_set_max_threads(cfg, 16);
   int rc = fuse_loop_mt(fuse_, cfg);
   fuse_loop_cfg_destroy(cfg);
+  bool persist_failed = false;
+  if (options_.persist_on_unmount) {
+    // --on-unmount persist: everything becomes durable, as a real file
+    // system writes back its caches when it is unmounted.
+    faultfs::Status st = vfs_->SyncAll();
+    if (!st.ok()) {
+      std::cerr << "faultfs: --on-unmount persist: sync failed: "
+                << st.ToString() << "\n";
+      persist_failed = true;
+    }
+  }
 
   if (control_) control_->Stop();
   {
@@ -533,6 +552,7 @@ int Daemon::Run() {
               << mirror_->error().ToString() << "\n";
     return kExitEnv;
   }
+  if (persist_failed) return kExitEnv;
   return rc == 0 ? kExitOk : kExitOk;  // a signal ends the loop with rc != 0:
                                        // still a clean unmount
 }

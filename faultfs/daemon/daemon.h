@@ -50,6 +50,11 @@ struct DaemonOptions {
   // Unmount and exit (as on SIGTERM) when this process ends; 0: never.
   // crashlab passes its own pid, so a killed harness leaves no mount behind.
   pid_t exit_with = 0;
+  // At a clean unmount (fusermount3 -u, SIGINT/SIGTERM/SIGHUP, --exit-with):
+  // true = sync everything first (like a real file system's unmount);
+  // false (default, --on-unmount drop) = keep the crash model: what was not
+  // durable is lost, as at a power cut.
+  bool persist_on_unmount = false;
 };
 
 // Exit codes shared by the CLI.

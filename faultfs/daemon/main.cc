@@ -84,7 +84,7 @@ std::string RealPath(const std::string& path) {
 
 int RunMount(const std::vector<std::string>& args) {
   po::options_description opts("faultfs mount BACKING MOUNTPOINT [options]");
-  std::string control, rules, trace, model = "strict";
+  std::string control, rules, trace, model = "strict", on_unmount = "drop";
   uint64_t seed = 0;
   double attr_timeout = 1.0;
   int64_t exit_with = 0;
@@ -110,6 +110,11 @@ int RunMount(const std::vector<std::string>& args) {
       "strict | metadata-immediate: when creates, renames and unlinks become "
       "durable - at the parent directory's fsync (strict, default) or at once")(
       "foreground,f", "stay in the foreground (default: detach once mounted)")(
+      "on-unmount", po::value(&on_unmount),
+      "persist | drop: at a clean unmount (faultfs unmount, fusermount3 -u, "
+      "SIGINT/SIGTERM/SIGHUP, --exit-with) sync everything first like a real "
+      "file system (persist), or keep the crash model and lose what is not "
+      "durable, as at a power cut (drop, default)")(
       "allow-other",
       "let other users use the mount (needs user_allow_other in /etc/fuse.conf "
       "unless root); "
@@ -163,6 +168,12 @@ int RunMount(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   o.model = *parsed_model;
+  if (on_unmount != "persist" && on_unmount != "drop") {
+    std::cerr << "faultfs mount: --on-unmount: expected persist or drop, got '"
+              << on_unmount << "'\n";
+    return kExitUsage;
+  }
+  o.persist_on_unmount = on_unmount == "persist";
   struct stat st;
   if (stat(positional[0].c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     std::cerr << "faultfs mount: backing dir '" << positional[0]

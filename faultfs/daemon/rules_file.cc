@@ -69,6 +69,20 @@ std::string Message(const Status& st) {
 
 }  // namespace
 
+Status CheckDaemonRule(const FaultRule& rule) {
+  if (rule.op == OpKind::kClose && (rule.action == ActionKind::kError ||
+                                    rule.action == ActionKind::kErrorAfter)) {
+    return Status::InvalidArgument(
+        "rule",
+        "unsupported in the faultfs daemon: action \"" +
+            std::string(ActionName(rule.action)) +
+            "\" on op \"close\" (FUSE delivers a file's last close after "
+            "close(2) has returned, so the caller could never see the error; "
+            "the simulator supports it)");
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
                                               const std::string& text) {
   std::vector<FaultRule> rules;
@@ -91,6 +105,9 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
     std::vector<size_t> starts = ElementStarts(text);
     for (size_t i = 0; i < j.size(); ++i) {
       auto rule = FaultRule::FromJson(j[i], "rule[" + std::to_string(i) + "]");
+      if (rule.ok()) {
+        if (Status st = CheckDaemonRule(*rule); !st.ok()) rule = st;
+      }
       if (!rule.ok()) {
         auto [line, col] = LineCol(text, i < starts.size() ? starts[i] : first);
         return At(name, line, col,
@@ -120,6 +137,9 @@ Result<std::vector<FaultRule>> ParseRulesText(const std::string& name,
                 std::string("JSON error: ") + e.what());
     }
     auto rule = FaultRule::FromJson(j, "rule");
+    if (rule.ok()) {
+      if (Status st = CheckDaemonRule(*rule); !st.ok()) rule = st;
+    }
     if (!rule.ok()) return At(name, lineno, start + 1, Message(rule.status()));
     rules.push_back(*rule);
   }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <map>
@@ -368,6 +369,184 @@ TEST(FuseControl, ConcurrentLoadThenCrashKeepsWhatWasSynced) {
     EXPECT_EQ(ReadFileAt(m->backing("p" + std::to_string(q) + "/log")), log);
   }
   EXPECT_TRUE(m->Ctl({{"cmd", "status"}})["mirror"]["ok"].get<bool>());
+}
+
+// --- misuse: a second daemon, close errors, unmount policy -----------------
+
+TEST(FuseMisuse, SecondDaemonOnTheSameBackingDirIsRefused) {
+  FUSE_TEST_SETUP(m);
+  ASSERT_GT(m->pid(), 0);
+  std::string other = m->backing() + "-mnt2";
+  std::filesystem::create_directories(other);
+  std::string out;
+  int rc = RunCommand({FAULTFS_BINARY, "mount", m->backing(), other,
+                       "--control", m->socket() + "2"},
+                      &out);
+  EXPECT_EQ(rc, 3) << out;
+  EXPECT_NE(out.find("pid " + std::to_string(m->pid())), std::string::npos)
+      << out;
+  EXPECT_FALSE(IsMounted(other));
+  std::filesystem::remove(other);
+  // The first daemon is unharmed; once it is gone the dir can be mounted.
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), "x", true), 0);
+  m->Unmount();
+  ASSERT_TRUE(m->Mount());
+}
+
+TEST(FuseMisuse, CloseErrorRulesAreRefusedAndAnyRulesSkipClose) {
+  FUSE_TEST_SETUP(m);
+  for (const char* action : {"error", "error_after"}) {
+    auto r = m->Ctl({{"cmd", "inject"},
+                     {"rule",
+                      {{"op", "close"},
+                       {"path", "**"},
+                       {"action", action},
+                       {"errno", "EIO"}}}});
+    EXPECT_FALSE(r.value("ok", true)) << r.dump();
+    EXPECT_NE(r.value("error", "").find("unsupported"), std::string::npos)
+        << r.dump();
+  }
+  // Also in a rules file: exit 2, FILE:LINE:COL and the reason.
+  std::string rules =
+      "/tmp/faultfs-close-rules-" + std::to_string(getpid()) + ".jsonl";
+  {
+    std::ofstream f(rules);
+    f << R"({"op":"close","path":"**","action":"error","errno":"EIO"})"
+      << "\n";
+  }
+  std::string out;
+  std::string other = m->backing() + "-mnt3";
+  std::filesystem::create_directories(other);
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", m->backing(), other, "--rules",
+                        rules},
+                       &out),
+            2)
+      << out;
+  std::filesystem::remove(other);
+  EXPECT_NE(out.find(rules + ":1:1:"), std::string::npos) << out;
+  EXPECT_NE(out.find("unsupported"), std::string::npos) << out;
+  std::filesystem::remove(rules);
+  // A rule on op "any" fires on the operations whose result reaches the
+  // caller, never on close: the fault log holds only faults callers saw.
+  ASSERT_EQ(WriteFileAt(m->mnt("x"), "data", true), 0);
+  int fd = open(m->mnt("x").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  m->Inject(R"({"op":"any","path":"x","action":"error","errno":"EIO"})");
+  EXPECT_EQ(close(fd), 0);
+  // Wait for the daemon's close (FUSE release comes after close(2)).
+  bool closed = false;
+  for (int i = 0; i < 200 && !closed; ++i) {
+    nlohmann::json trace = m->Ctl({{"cmd", "trace"}});
+    for (const auto& e : trace["trace"])
+      closed |= e.value("op", "") == "close" && e.value("path", "") == "x";
+    if (!closed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(closed) << "the daemon never saw the close";
+  EXPECT_EQ(m->Ctl({{"cmd", "faults"}})["count"], 0)
+      << m->Ctl({{"cmd", "faults"}}).dump();
+  // The rule is live: the next open fails, and that fault is logged.
+  errno = 0;
+  EXPECT_LT(open(m->mnt("x").c_str(), O_RDONLY | O_CLOEXEC), 0);
+  EXPECT_EQ(errno, EIO);
+  auto faults = m->Ctl({{"cmd", "faults"}});
+  ASSERT_EQ(faults["count"], 1) << faults.dump();
+  EXPECT_EQ(faults["faults"][0].value("op", ""), "open") << faults.dump();
+}
+
+// README "Safety against misuse": sync(2)/syncfs(2) never reach a FUSE
+// server; `faultfs ctl sync` is the way to make everything durable.
+TEST(FuseMisuse, HostSyncDoesNotReachTheDaemonCtlSyncDoes) {
+  FUSE_TEST_SETUP(m);
+  ASSERT_EQ(WriteFileAt(m->mnt("f"), "unsynced", false), 0);
+  int fd = open(m->mnt().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(syncfs(fd), 0);
+  close(fd);
+  sync();
+  EXPECT_FALSE(Exists(m->backing("f")));
+  std::string out;
+  EXPECT_EQ(
+      RunCommand({FAULTFS_BINARY, "ctl", "--control", m->socket(), "sync"},
+                 &out),
+      0)
+      << out;
+  EXPECT_EQ(ReadFileAt(m->backing("f")), "unsynced");
+}
+
+TEST(FuseMisuse, OnUnmountPersistSyncsEverything) {
+  FUSE_TEST_SETUP(m, "--on-unmount", "persist");
+  ASSERT_EQ(mkdir(m->mnt("d").c_str(), 0755), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("d/f"), "never fsync'd", false), 0);
+  EXPECT_FALSE(Exists(m->backing("d")));
+  m->Unmount();
+  EXPECT_EQ(ReadFileAt(m->backing("d/f")), "never fsync'd");
+}
+
+TEST(FuseMisuse, OnUnmountDropIsTheDefaultAndLosesWhatIsNotDurable) {
+  for (bool explicit_drop : {false, true}) {
+    std::unique_ptr<FaultfsMount> m;
+    if (explicit_drop) {
+      FUSE_TEST_SETUP(mm, "--on-unmount", "drop");
+      m = std::move(mm);
+    } else {
+      FUSE_TEST_SETUP(mm);
+      m = std::move(mm);
+    }
+    ASSERT_EQ(WriteFileAt(m->mnt("kept"), "durable", true), 0);
+    ASSERT_EQ(FsyncPath(m->mnt()), 0);
+    ASSERT_EQ(WriteFileAt(m->mnt("kept"), "not durable", false), 0);
+    ASSERT_EQ(WriteFileAt(m->mnt("lost"), "not durable", false), 0);
+    m->Unmount();
+    EXPECT_EQ(ReadFileAt(m->backing("kept")), "durable") << explicit_drop;
+    EXPECT_FALSE(Exists(m->backing("lost"))) << explicit_drop;
+  }
+}
+
+TEST(FuseMisuse, OnUnmountBadValueIsExit2) {
+  std::string out;
+  EXPECT_EQ(RunCommand({FAULTFS_BINARY, "mount", "/tmp", "/tmp", "--on-unmount",
+                        "keep"},
+                       &out),
+            2)
+      << out;
+  EXPECT_NE(out.find("--on-unmount"), std::string::npos) << out;
+}
+
+// --- delay isolation: a delay holds up only the operation it matches -------
+
+TEST(FuseDelay, DelayOnOneFileDoesNotStallOthersOrTheControlSocket) {
+  FUSE_TEST_SETUP(m, "--direct-io");
+  ASSERT_EQ(WriteFileAt(m->mnt("a"), "file a", true), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("b"), "file b", true), 0);
+  m->Inject(
+      R"({"op":"read","path":"a","action":"delay","delay_ms":2000,"times":1})");
+  std::atomic<bool> a_done{false};
+  std::string a_data;
+  std::thread reader([&] {
+    a_data = ReadFileAt(m->mnt("a"));
+    a_done = true;
+  });
+  // The delay is logged when it starts: wait for it over the control socket
+  // (which must answer while the read of a sleeps).
+  bool delaying = false;
+  for (int i = 0; i < 1000 && !delaying; ++i) {
+    delaying = m->Ctl({{"cmd", "faults"}}).value("count", 0) >= 1;
+    if (!delaying) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_TRUE(delaying) << "the delay never started";
+  // While a's read is held up: b reads, and status answers.
+  EXPECT_EQ(ReadFileAt(m->mnt("b")), "file b");
+  auto status = m->Ctl({{"cmd", "status"}});
+  EXPECT_TRUE(status.value("ok", false)) << status.dump();
+  bool a_still_blocked = !a_done.load();
+  reader.join();
+  EXPECT_TRUE(a_still_blocked)
+      << "the read of b or the status request waited for the delayed read of "
+         "a";
+  EXPECT_EQ(a_data, "file a");
+  auto faults = m->Ctl({{"cmd", "faults"}});
+  ASSERT_EQ(faults.value("count", 0), 1) << faults.dump();
+  EXPECT_EQ(faults["faults"][0].value("path", ""), "a") << faults.dump();
 }
 
 }  // namespace

@@ -253,5 +253,96 @@ TEST(FuseCrash, HugeTruncateIsEfbig) {
   EXPECT_EQ(ReadFileAt(m->mnt("f")), "x");
 }
 
+// --- attributes are durable like data (fsync of the file, or sync) ---------
+
+struct Attrs {
+  mode_t mode = 0;
+  uid_t uid = 0;
+  timespec mtime{};
+};
+Attrs StatAt(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(lstat(path.c_str(), &st), 0) << path << ": " << strerror(errno);
+  return {st.st_mode & 07777, st.st_uid, st.st_mtim};
+}
+
+// The sequence: fchmod 0600; fchown 1000; [fsync; fsync(dir)]; crash.
+void ChmodChownCrash(FaultfsMount& m, bool fsync_them) {
+  PutDurable(m, "f", "secret");
+  int fd = open(m.mnt("f").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(fchmod(fd, 0600), 0);
+  ASSERT_EQ(fchown(fd, 1000, static_cast<gid_t>(-1)), 0);
+  if (fsync_them) {
+    ASSERT_EQ(fsync(fd), 0);
+    ASSERT_EQ(FsyncPath(m.mnt()), 0);
+  }
+  close(fd);
+  EXPECT_EQ(StatAt(m.mnt("f")).mode, 0600u);
+  m.Crash();
+}
+
+TEST(FuseAttributes, ChmodChownFsyncedSurviveACrash) {
+  if (geteuid() != 0) GTEST_SKIP() << "fchown to uid 1000 needs root";
+  FUSE_TEST_SETUP(m, "--attr-timeout", "0");
+  ChmodChownCrash(*m, true);
+  for (const std::string& path : {m->mnt("f"), m->backing("f")}) {
+    Attrs a = StatAt(path);
+    EXPECT_EQ(a.mode, 0600u) << path;
+    EXPECT_EQ(a.uid, 1000u) << path;
+  }
+  // And a remount reads them back from the backing dir.
+  m->KillDaemon();
+  ASSERT_TRUE(m->Mount());
+  EXPECT_EQ(StatAt(m->mnt("f")).mode, 0600u);
+  EXPECT_EQ(StatAt(m->mnt("f")).uid, 1000u);
+}
+
+TEST(FuseAttributes, ChmodChownWithoutFsyncAreLost) {
+  if (geteuid() != 0) GTEST_SKIP() << "fchown to uid 1000 needs root";
+  FUSE_TEST_SETUP(m, "--attr-timeout", "0");
+  ChmodChownCrash(*m, false);
+  for (const std::string& path : {m->mnt("f"), m->backing("f")}) {
+    Attrs a = StatAt(path);
+    EXPECT_EQ(a.mode, 0644u) << path;
+    EXPECT_EQ(a.uid, 0u) << path;
+  }
+}
+
+TEST(FuseAttributes, TimesFollowFsyncNotFdatasync) {
+  FUSE_TEST_SETUP(m, "--attr-timeout", "0");
+  PutDurable(*m, "f", "v1");
+  timespec t1[2] = {{1000000000, 0}, {1000000000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, m->mnt("f").c_str(), t1, 0), 0);
+  ASSERT_EQ(FsyncPath(m->mnt("f")), 0);
+  EXPECT_EQ(StatAt(m->backing("f")).mtime.tv_sec, 1000000000);
+  // utimens without fsync: lost.
+  timespec t2[2] = {{1100000000, 0}, {1100000000, 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, m->mnt("f").c_str(), t2, 0), 0);
+  m->Crash();
+  EXPECT_EQ(StatAt(m->mnt("f")).mtime.tv_sec, 1000000000);
+  // A write fdatasync'd: its data is durable, its mtime is not.
+  int fd = open(m->mnt("f").c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "v2", 2), 2);
+  ASSERT_EQ(fdatasync(fd), 0);
+  close(fd);
+  EXPECT_NE(StatAt(m->mnt("f")).mtime.tv_sec, 1000000000);
+  EXPECT_EQ(StatAt(m->backing("f")).mtime.tv_sec, 1000000000);
+  m->Crash();
+  EXPECT_EQ(ReadFileAt(m->mnt("f")), "v2");
+  EXPECT_EQ(StatAt(m->mnt("f")).mtime.tv_sec, 1000000000);
+  // utimens then fsync: durable on the mount, in the backing dir and after
+  // a remount.
+  ASSERT_EQ(utimensat(AT_FDCWD, m->mnt("f").c_str(), t2, 0), 0);
+  ASSERT_EQ(FsyncPath(m->mnt("f")), 0);
+  m->Crash();
+  EXPECT_EQ(StatAt(m->mnt("f")).mtime.tv_sec, 1100000000);
+  EXPECT_EQ(StatAt(m->backing("f")).mtime.tv_sec, 1100000000);
+  m->KillDaemon();
+  ASSERT_TRUE(m->Mount());
+  EXPECT_EQ(StatAt(m->mnt("f")).mtime.tv_sec, 1100000000);
+}
+
 }  // namespace
 }  // namespace crashlab::faultfs::testing

@@ -1,6 +1,9 @@
 // Every fault action and schedule, carried out by SimVfs.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "faultfs/sim_vfs.h"
 #include "tests/faultfs/sim_test_util.h"
 
@@ -243,6 +246,45 @@ TEST(SimFaults, FaultLogSerialises) {
   std::string lines = vfs.faults().LogAsJsonLines();
   EXPECT_NE(lines.find("EACCES"), std::string::npos);
   EXPECT_NE(lines.find("\"op_index\":0"), std::string::npos);
+}
+
+// A delay holds up only the operation it matched: another thread's operation
+// runs during the sleep; a crash during the sleep fails the delayed one.
+TEST(SimFaults, DelayReleasesTheSimulatorDuringItsSleep) {
+  SimVfs vfs;
+  Put(vfs, "a", "a", true);
+  Put(vfs, "b", "b", true);
+  Ok(vfs.SyncDir(""));
+  AddRule(
+      vfs,
+      R"({"op":"stat","path":"a","action":"delay","delay_ms":1500,"times":1})");
+  std::atomic<bool> a_done{false};
+  std::thread delayed([&] {
+    EXPECT_TRUE(vfs.Stat("a").ok());
+    a_done = true;
+  });
+  while (vfs.faults().log_count() == 0) std::this_thread::yield();
+  EXPECT_TRUE(vfs.Stat("b").ok());
+  Put(vfs, "b", "b2", true);
+  bool a_still_blocked = !a_done.load();
+  delayed.join();
+  EXPECT_TRUE(a_still_blocked) << "stat of b waited for the delayed stat of a";
+}
+
+TEST(SimFaults, CrashDuringADelayFailsTheDelayedOperation) {
+  SimVfs vfs;
+  Put(vfs, "a", "a", true);
+  Ok(vfs.SyncDir(""));
+  AddRule(
+      vfs,
+      R"({"op":"truncate","path":"a","action":"delay","delay_ms":500,"times":1})");
+  Status st;
+  std::thread delayed([&] { st = vfs.Truncate("a", 0); });
+  while (vfs.faults().log_count() == 0) std::this_thread::yield();
+  vfs.Crash();
+  delayed.join();
+  EXPECT_EQ(st.err(), EIO) << st.ToString();
+  EXPECT_EQ(vfs.VisibleTree().at("a"), FileEntry("a"));
 }
 
 }  // namespace
