@@ -31,22 +31,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+class TempDir : public testing::ScratchDir {
  public:
-  TempDir() {
-    std::string tmpl =
-        (fs::temp_directory_path() / "crashlab-gallery-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty() && FindStaleMounts(path_).empty())
-      fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : ScratchDir("crashlab-gallery-test") {}
 };
 
 bool Contains(const std::string& text, const std::string& part) {

@@ -27,27 +27,9 @@ bool HaveSqlite() {
   return std::system("command -v sqlite3 >/dev/null 2>&1") == 0;
 }
 
-class TempDir {
+class TempDir : public testing::ScratchDir {
  public:
-  TempDir() {
-    std::string tmpl =
-        (fs::temp_directory_path() / "crashlab-exec-test-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data()) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty() && FindStaleMounts(path_).empty())
-      fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
+  TempDir() : ScratchDir("crashlab-exec-test") {}
 };
 
 Scenario Parse(const std::string& text) {

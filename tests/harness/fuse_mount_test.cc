@@ -26,21 +26,9 @@ using faultfs::testing::IsMounted;
 using faultfs::testing::ReadFileAt;
 using faultfs::testing::WriteFileAt;
 
-class TempDir {
+class TempDir : public testing::ScratchDir {
  public:
-  TempDir() {
-    char tmpl[] = "/tmp/crashlab-fuse-mount-test-XXXXXX";
-    path_ = mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty() && FindStaleMounts(path_).empty())
-      fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : ScratchDir("crashlab-fuse-mount-test") {}
 };
 
 bool Alive(int pid) { return pid > 0 && kill(pid, 0) == 0; }
