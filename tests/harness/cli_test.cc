@@ -92,7 +92,8 @@ TEST(Cli, RunExitCodes) {
   std::string f = TempFile(
       "crashlab_cli_abf.json",
       R"({"name": "abf", "engine": {"wal_group_size": 4, "unsafe": ["ack-before-fsync"]},
-                               "workload": [{"op": "put", "count": 6}], "crash_points": "every-op",
+                               "workload": [{"op": "put", "count": 6}, {"op": "sync"}, {"op": "put", "count": 2}],
+                               "crash_points": "every-op",
                                "expect": "pass"})");
   Out r = Crashlab({"run", "--progress", "never", "--repro-dir",
                     "/tmp/crashlab_cli_repro", f.c_str()});
