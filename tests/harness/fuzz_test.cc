@@ -43,14 +43,19 @@ TEST(FuzzTest, GeneratorIsDeterministicAndValid) {
   EXPECT_NE(FuzzScenarioSeed(7, 0), FuzzScenarioSeed(8, 0));
 }
 
-// Issue 6: with no unsafe mode the fuzzer finds nothing. A bounded-time run
-// (12 s, fixed seed) under whatever build runs the tests; `crashlab fuzz
-// --time 60` over several seeds (BENCHMARKS.md "Fuzzing") is the full check.
+// Issue 6: with no unsafe mode the fuzzer finds nothing. A bounded run of a
+// fixed number of scenarios (fixed seed) under whatever build runs the tests;
+// the time budget is only a guard against a hang, so a slow or loaded machine
+// runs the same scenarios. `crashlab fuzz --time 60` over several seeds
+// (BENCHMARKS.md "Fuzzing") is the full check.
 TEST(FuzzTest, SafeEngineFindsNothingInBoundedTime) {
-  FuzzOptions o{
-      .seconds = 12, .seed = 1, .out_dir = TempDir("safe"), .jobs = 2};
+  FuzzOptions o{.seconds = 600,
+                .seed = 1,
+                .out_dir = TempDir("safe"),
+                .jobs = 2,
+                .max_scenarios = 4};
   FuzzResult r = RunFuzz(o, {});
-  EXPECT_GE(r.stats.scenarios, 3u);
+  EXPECT_EQ(r.stats.scenarios, 4u);
   EXPECT_GT(r.stats.crash_states, 0u);
   ASSERT_FALSE(r.finding) << "the safe engine violated " << r.finding->invariant
                           << ": " << r.finding->message
