@@ -222,10 +222,13 @@ void ApplyPendingOp(Image& image, const PendingOp& op) {
 namespace {
 
 // Applies a write keeping each 512-byte sector (aligned to file offsets)
-// with probability 1/2.
-void ApplyTornWrite(Image& image, const PendingOp& op, std::mt19937_64& rng) {
+// with probability 1/2; `lost` gets the sectors (and the tail past
+// torn_keep) that did not persist.
+void ApplyTornWrite(Image& image, const PendingOp& op, std::mt19937_64& rng,
+                    std::vector<std::pair<uint64_t, uint64_t>>* lost) {
   std::string bytes = op.bytes->ToString();
   std::string_view data(bytes);
+  uint64_t full = data.size();
   data = data.substr(0, std::min<uint64_t>(data.size(), op.torn_keep));
   Node& node = image.Ensure(op.ino, FileType::kRegular, op.new_mode);
   uint64_t pos = op.offset;
@@ -233,10 +236,15 @@ void ApplyTornWrite(Image& image, const PendingOp& op, std::mt19937_64& rng) {
   while (pos < end) {
     uint64_t sector_end =
         std::min<uint64_t>((pos / kSectorSize + 1) * kSectorSize, end);
-    if (rng() & 1)
+    if (rng() & 1) {
       node.data.Write(pos, data.substr(pos - op.offset, sector_end - pos));
+    } else if (lost != nullptr) {
+      lost->emplace_back(pos, sector_end - pos);
+    }
     pos = sector_end;
   }
+  if (lost != nullptr && full > data.size())
+    lost->emplace_back(end, full - data.size());
 }
 
 // The namespace ops a crash keeps must be closed under "a namespace op never
@@ -265,24 +273,49 @@ class DependencyGate {
 
 }  // namespace
 
-Image SimState::PostCrash(const CrashMode& mode) const {
+Image SimState::PostCrash(const CrashMode& mode,
+                          std::vector<PendingFate>* fates) const {
   Image img = durable;
+  if (fates != nullptr) fates->assign(pending.size(), PendingFate{});
+  // Records op i's fate; `keep`: the op was applied whole.
+  auto note = [&](size_t i, bool keep) {
+    if (fates == nullptr) return;
+    const PendingOp& op = pending[i];
+    PendingFate& f = (*fates)[i];
+    f.kept = keep;
+    if (op.kind != PendingOp::Kind::kWrite) return;
+    uint64_t size = op.bytes ? op.bytes->size() : 0;
+    uint64_t kept = keep ? std::min(size, op.torn_keep) : 0;
+    if (kept < size) f.lost_ranges.emplace_back(op.offset + kept, size - kept);
+  };
   switch (mode.kind) {
     case CrashMode::Kind::kDrop:
+      for (size_t i = 0; i < pending.size(); ++i) note(i, false);
       break;
     case CrashMode::Kind::kPrefix:
-      for (size_t i = 0; i < pending.size() && i < mode.arg; ++i)
-        ApplyPendingOp(img, pending[i]);
+      for (size_t i = 0; i < pending.size(); ++i) {
+        bool keep = i < mode.arg;
+        if (keep) ApplyPendingOp(img, pending[i]);
+        note(i, keep);
+      }
       break;
     case CrashMode::Kind::kTorn: {
       // Torn data together with a dependency-closed subset of the other ops.
       std::mt19937_64 rng(mode.arg);
       DependencyGate gate;
-      for (const auto& op : pending) {
+      for (size_t i = 0; i < pending.size(); ++i) {
+        const PendingOp& op = pending[i];
         if (op.kind == PendingOp::Kind::kWrite) {
-          ApplyTornWrite(img, op, rng);
-        } else if (gate.Decide(op, rng() & 1)) {
-          ApplyPendingOp(img, op);
+          std::vector<std::pair<uint64_t, uint64_t>> lost_here;
+          ApplyTornWrite(img, op, rng, fates ? &lost_here : nullptr);
+          if (fates != nullptr) {
+            (*fates)[i].kept = lost_here.empty();
+            (*fates)[i].lost_ranges = std::move(lost_here);
+          }
+        } else {
+          bool keep = gate.Decide(op, rng() & 1);
+          if (keep) ApplyPendingOp(img, op);
+          note(i, keep);
         }
       }
       break;
@@ -290,8 +323,10 @@ Image SimState::PostCrash(const CrashMode& mode) const {
     case CrashMode::Kind::kRandom: {
       std::mt19937_64 rng(mode.arg);
       DependencyGate gate;
-      for (const auto& op : pending) {
-        if (gate.Decide(op, rng() & 1)) ApplyPendingOp(img, op);
+      for (size_t i = 0; i < pending.size(); ++i) {
+        bool keep = gate.Decide(pending[i], rng() & 1);
+        if (keep) ApplyPendingOp(img, pending[i]);
+        note(i, keep);
       }
       break;
     }

@@ -123,6 +123,15 @@ struct PendingOp {
 // Applies a pending op to an image (durable or post-crash).
 void ApplyPendingOp(Image& image, const PendingOp& op);
 
+// What a crash did with one pending op: kept (reached the post-crash image)
+// or not; for a write, the byte ranges [offset, offset + length) of it that
+// did not persist (all of it when dropped; the lost sectors of a torn write;
+// the tail past torn_keep).
+struct PendingFate {
+  bool kept = false;
+  std::vector<std::pair<uint64_t, uint64_t>> lost_ranges;  // (offset, length)
+};
+
 struct SimState {
   Image visible;
   Image durable;
@@ -132,6 +141,10 @@ struct SimState {
   // were last made durable: pending attribute changes.
   std::set<Ino> attrs_dirty;
   Ino next_ino = kRootIno + 1;
+  // The trace index of the last fsync/fdatasync that made a node's data or
+  // entries durable (SimVfs records it), and of the last sync of everything.
+  std::map<Ino, uint64_t> last_sync;
+  std::optional<uint64_t> last_sync_all;
   // When set, every op the Sync* calls below apply to `durable` is also
   // appended to `durable_log` (in order): the FUSE daemon replays them on
   // its backing directory.
@@ -147,7 +160,10 @@ struct SimState {
   void SyncAttrs(Ino ino);
 
   // The visible image a crash in `mode` leaves behind (garbage collected).
-  Image PostCrash(const CrashMode& mode) const;
+  // With `fates`, also what the crash did with each pending op (same order
+  // as `pending`): the crash-loss explanation (crash_loss.h) reads it.
+  Image PostCrash(const CrashMode& mode,
+                  std::vector<PendingFate>* fates = nullptr) const;
   // Appends a pending op (keeps the index the Sync* calls use). Code that
   // changes `pending` in other ways needs no care: the index notices a
   // changed length and rebuilds itself.

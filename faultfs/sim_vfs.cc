@@ -339,6 +339,9 @@ Result<std::string> SimVfs::ApplyDamage(Ino ino, const FaultRule& rule,
 
 void SimVfs::CrashLocked(const CrashMode& mode) {
   NotifyDurable();  // what became durable before the power cut comes first
+  if (options_.explain_crashes) {
+    last_crash_loss_ = ExplainCrash(state_, mode);
+  }
   Image post = state_.PostCrash(mode);
   std::optional<Image> old_durable;
   std::optional<Image> old_visible;
@@ -370,6 +373,16 @@ void SimVfs::Crash(const CrashMode& mode) {
   std::lock_guard lock(mu_);
   CrashLocked(mode);
   crashed_ = false;
+}
+
+std::optional<CrashLoss> SimVfs::LastCrashLoss() const {
+  std::lock_guard lock(mu_);
+  return last_crash_loss_;
+}
+
+CrashLoss SimVfs::ExplainCrashNow(const CrashMode& mode) const {
+  std::lock_guard lock(mu_);
+  return ExplainCrash(state_, mode);
 }
 
 bool SimVfs::crashed() const {
@@ -978,6 +991,7 @@ Status SimVfs::SyncDirLocked(TraceEntry& e, std::optional<Firing>& firing,
   }
   state_.SyncDirectory(ino);
   state_.SyncAttrs(ino);  // a directory's fsync persists its attributes
+  state_.last_sync[ino] = e.index;
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -991,6 +1005,7 @@ Status SimVfs::SyncAll() {
     return Finish(e, Status::Ok(), std::nullopt);
   }
   state_.SyncEverything();
+  state_.last_sync_all = e.index;
   return Finish(e, Status::Ok(), firing);
 }
 
@@ -1251,6 +1266,7 @@ Status SimVfs::FileSync(SimFile& f, OpKind op) {
   }
   // fsync also makes the attributes durable; fdatasync only the data.
   if (op == OpKind::kFsync) state_.SyncAttrs(f.ino_);
+  state_.last_sync[f.ino_] = e.index;
   return Finish(e, Status::Ok(), firing);
 }
 

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "faultfs/crash_loss.h"
 #include "faultfs/crash_mode.h"
 #include "faultfs/fault_rule.h"
 #include "faultfs/sim_state.h"
@@ -89,6 +90,10 @@ class SimVfs final : public Vfs {
     // turns it off: its close (FUSE release) runs after close(2) returned,
     // so no caller could see the error (see daemon/rules_file.h).
     bool close_errors = true;
+    // Explain every crash (ExplainCrash, crash_loss.h) before it happens:
+    // LastCrashLoss(). Costs a walk of the image per crash; the FUSE daemon
+    // turns it on.
+    bool explain_crashes = false;
   };
 
   SimVfs() : SimVfs(Options{}) {}
@@ -172,6 +177,11 @@ class SimVfs final : public Vfs {
                                   const std::vector<uint64_t>& draws);
   // How many random values damaging a file of `size` bytes with `rule` takes.
   static uint64_t DamageDraws(const FaultRule& rule, uint64_t size);
+
+  // What the last crash took (Options::explain_crashes; nullopt before the
+  // first crash or when off), and what a crash in `mode` would take now.
+  std::optional<CrashLoss> LastCrashLoss() const;
+  CrashLoss ExplainCrashNow(const CrashMode& mode) const;
 
   // A copy of the whole state (cheap: shares nodes and pages).
   SimState Snapshot() const;
@@ -278,6 +288,7 @@ class SimVfs final : public Vfs {
   Hook hook_;                         // GUARDED_BY(mu_)
   DurableListener durable_listener_;  // GUARDED_BY(mu_)
   std::set<Ino> durable_rewritten_;   // GUARDED_BY(mu_); pending notification
+  std::optional<CrashLoss> last_crash_loss_;  // GUARDED_BY(mu_)
   FaultInjector faults_;
 };
 

@@ -7,6 +7,7 @@
 #include "faultfs/json_util.h"
 #include "reports/format_util.h"
 #include "reports/html_timeline.h"
+#include "reports/loss_text.h"
 #include "reports/text_escape.h"
 
 namespace crashlab::reports {
@@ -194,6 +195,73 @@ void Faults(std::ostringstream& h, const Violation& v) {
   h << "</tbody></table>";
 }
 
+// exec mode: what the power cut took, one row per file.
+void Loss(std::ostringstream& h, const Violation& v) {
+  if (!v.loss.is_object()) return;
+  h << "<h3>What the power cut took</h3><p>" << H(LossHeadline(v.loss))
+    << ".</p>";
+  auto files = v.loss.find("files");
+  if (files == v.loss.end() || !files->is_array() || files->empty()) {
+    h << "<p class=" muted ">nothing: every operation was durable.</p>";
+    return;
+  }
+  auto cell = [](const std::vector<std::string>& xs) {
+    std::string out;
+    for (const auto& x : xs) out += (out.empty() ? "" : "<br>") + H(x);
+    return out.empty() ? std::string("<span class=\"muted\">—</span>") : out;
+  };
+  h << "<table class=\"loss\"><thead><tr><th>file</th><th>namespace "
+       "operations rolled back (directory not fsync'd)</th><th>unsynced data "
+       "dropped</th><th>last fsync</th></tr></thead><tbody>";
+  for (const auto& f : *files) {
+    if (!f.is_object()) continue;
+    std::string path = f.value("path", "");
+    bool visible = f.value("visible", true);
+    h << "<tr><td class=\"mono\">" << H(path)
+      << (visible ? ""
+                  : " <span class=\"muted\">(no name before the "
+                    "crash)</span>")
+      << "</td><td class=\"mono lost\">" << cell(LossRolledBack(f))
+      << "</td><td class=\"mono\">" << cell(LossDropped(f))
+      << "</td><td class=\"mono\">" << H(LossLastFsync(f)) << "</td></tr>";
+  }
+  h << "</tbody></table>";
+  if (uint64_t more = v.loss.value("files_omitted", uint64_t{0}); more > 0)
+    h << "<p class=\"muted\">…and " << FormatCount(more) << " more files.</p>";
+}
+
+// exec mode: the program's run, step by step (the violation's
+// recovery_result is the run as ExecRunToJson wrote it).
+void ProgramRun(std::ostringstream& h, const Violation& v) {
+  const nlohmann::json& run = v.recovery_result;
+  if (!run.is_object()) return;
+  auto steps = run.find("steps");
+  if (steps == run.end() || !steps->is_array()) return;
+  h << "<h3>Program run: " << H(run.value("run", std::string())) << "</h3>";
+  if (auto cut = run.find("power_cut");
+      cut != run.end() && cut->is_string() && !cut->get<std::string>().empty())
+    h << "<p>" << H(cut->get<std::string>()) << "</p>";
+  h << "<table><thead><tr><th class=\"num\">step</th><th>op</th><th>name</th>"
+       "<th>outcome</th><th>detail</th></tr></thead><tbody>";
+  for (const auto& s : *steps) {
+    if (!s.is_object()) continue;
+    std::string outcome = s.value("outcome", std::string());
+    bool bad = outcome == "violated" || outcome == "failed" ||
+               outcome == "error" || outcome == "timed out";
+    h << "<tr><td class=\"num mono\">" << s.value("step", uint64_t{0})
+      << "</td><td class=\"mono\">" << H(s.value("op", std::string()))
+      << "</td><td class=\"mono\">" << H(s.value("name", std::string()))
+      << "</td><td" << (bad ? " class=\"lost\"" : "") << ">" << H(outcome)
+      << "</td><td>" << H(Truncate(s.value("detail", std::string()), 400));
+    std::string err = s.value("stderr", std::string());
+    std::string out = s.value("stdout", std::string());
+    if (bad && !(err.empty() && out.empty()))
+      h << "<pre>" << H(Truncate(err.empty() ? out : err, 1000)) << "</pre>";
+    h << "</td></tr>";
+  }
+  h << "</tbody></table>";
+}
+
 }  // namespace
 
 std::string RenderViolationDetail(const Violation& v, size_t id, bool expected,
@@ -219,7 +287,18 @@ std::string RenderViolationDetail(const Violation& v, size_t id, bool expected,
       << H(v.scenario_file) << "</span></div>";
   }
   Trace(h, v);
+  if (v.mode == "exec") {
+    // A program, not the engine: no catalog, WAL or engine recovery result
+    // to show; what the power cut took and the program's steps instead.
+    Loss(h, v);
+    Files(h, v);
+    Faults(h, v);
+    ProgramRun(h, v);
+    h << "</div></details>";
+    return h.str();
+  }
   Files(h, v);
+  Loss(h, v);
   h << "<div class=\"grid2\">";
   CatalogDiffBlock(h, v);
   StateDiffBlock(h, v);

@@ -6,6 +6,7 @@
 
 #include "reports/format_util.h"
 #include "reports/invariant_outcome.h"
+#include "reports/loss_text.h"
 #include "reports/text_escape.h"
 
 namespace crashlab::reports {
@@ -23,6 +24,23 @@ std::string OneLine(const std::string& text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
   return out;
+}
+
+// exec mode: what the power cut took, per file, under a violation's item.
+void LossList(std::ostringstream& md, const Violation& v) {
+  if (!v.loss.is_object()) return;
+  std::vector<std::string> lines = LossLines(v.loss);
+  md << "\n  What the power cut took (" << MarkdownEscape(LossHeadline(v.loss))
+     << ")" << (lines.empty() ? ": nothing." : ":") << "\n\n";
+  size_t n = 0;
+  for (const auto& line : lines) {
+    if (++n > kMarkdownMaxLossLines) {
+      md << "  - …and " << FormatCount(lines.size() - kMarkdownMaxLossLines)
+         << " more; see report.html or report.json.\n";
+      break;
+    }
+    md << "  - " << MarkdownEscape(Truncate(line, 400)) << "\n";
+  }
 }
 
 std::string ExpectedText(const Expectation& e) {
@@ -112,7 +130,8 @@ std::string RenderMarkdown(const RunRecord& record) {
   }
 
   // Violations that break an expectation first: those are what the reader
-  // must act on. Expected ones (unsafe modes caught) are only counted.
+  // must act on. Expected ones (unsafe modes caught) are only counted, but
+  // for a program (exec mode) what the power cut took is listed after them.
   std::set<std::tuple<std::string, std::string, std::string, std::string>>
       expected;
   for (const auto& s : record.scenarios) {
@@ -132,9 +151,36 @@ std::string RenderMarkdown(const RunRecord& record) {
        << v.crash_point << ", mode " << Code(v.crash_mode) << ": "
        << MarkdownEscape(Truncate(v.message, 300)) << "\n\n  ```sh\n  "
        << OneLine(v.reproduce_command) << "\n  ```\n";
+    LossList(md, v);
   }
   if (shown > kMarkdownMaxViolations) {
     md << "\n…and " << FormatCount(shown - kMarkdownMaxViolations)
+       << " more; see report.html in the report artifact.\n";
+  }
+
+  // Expected exec violations are explained too (once per crash state): what
+  // the power cut took is the lesson a program's scenario teaches.
+  std::set<std::tuple<std::string, std::string, uint64_t, std::string>> seen;
+  size_t explained = 0;
+  for (const auto& v : record.violations) {
+    if (!v.loss.is_object() ||
+        !expected.count({v.scenario_file, v.scenario, v.mode, v.invariant}))
+      continue;
+    if (!seen.emplace(v.scenario_file, v.scenario, v.crash_point, v.crash_mode)
+             .second)
+      continue;
+    if (explained == 0)
+      md << "\n### Expected violations of programs: what the power cut "
+            "took\n\n";
+    if (++explained > kMarkdownMaxViolations) continue;
+    md << "- " << MarkdownEscape(v.scenario) << " (" << v.mode
+       << "), crash after op " << v.crash_point << ", mode "
+       << Code(v.crash_mode) << ": " << MarkdownEscape(Truncate(v.message, 200))
+       << "\n";
+    LossList(md, v);
+  }
+  if (explained > kMarkdownMaxViolations) {
+    md << "\n…and " << FormatCount(explained - kMarkdownMaxViolations)
        << " more; see report.html in the report artifact.\n";
   }
   return md.str();

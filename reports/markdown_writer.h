@@ -13,6 +13,8 @@ namespace crashlab::reports {
 
 inline constexpr size_t kMarkdownMaxRows = 20;
 inline constexpr size_t kMarkdownMaxViolations = 5;
+// Files listed per exec violation's "what the power cut took".
+inline constexpr size_t kMarkdownMaxLossLines = 10;
 
 std::string RenderMarkdown(const RunRecord& record);
 

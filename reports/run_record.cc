@@ -268,6 +268,7 @@ json ToJson(const Violation& v) {
       {"files", files},
       {"state", ToJson(v.state)},
       {"recovery_result", v.recovery_result},
+      {"loss", v.loss},
       {"reproducer", v.reproducer},
       {"reproduce_command", v.reproduce_command},
   };

@@ -212,8 +212,14 @@ struct Violation {
   std::vector<FileState> files;    // durable vs visible of involved files
   StateDiff state;                 // expected (oracle) vs recovered
   nlohmann::json recovery_result;  // opaque; null if none
-  std::string reproducer;          // path of the reproducer scenario
-  std::string reproduce_command;   // "crashlab replay repro/....json"
+  // exec mode: what the power cut took, per file, as faultfs explained it
+  // (faultfs::CrashLoss::ToJson(), "crash_loss" in report.schema.json:
+  // unsynced byte ranges dropped, namespace operations rolled back with the
+  // directories whose fsync was missing, each file's last fsync); null when
+  // not recorded (other modes, no power cut).
+  nlohmann::json loss;
+  std::string reproducer;         // path of the reproducer scenario
+  std::string reproduce_command;  // "crashlab replay repro/....json"
   bool operator==(const Violation&) const = default;
 };
 

@@ -225,6 +225,12 @@ Violation ReadViolation(const json& j, const std::string& ptr, Status* st) {
                          ReadKeyDiff);
   }
   f.GetAny("recovery_result", &v.recovery_result, false);
+  f.GetAny("loss", &v.loss, false);  // absent in reports before it existed
+  if (f.ok() && !v.loss.is_null() &&
+      !(v.loss.is_object() && v.loss.contains("files") &&
+        v.loss["files"].is_array())) {
+    f.Fail("loss", "expected null or an object with a \"files\" array");
+  }
   f.Opt("reproducer", &v.reproducer);
   f.Get("reproduce_command", &v.reproduce_command);
   return v;

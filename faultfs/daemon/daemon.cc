@@ -187,7 +187,7 @@ nlohmann::json Daemon::Status() {
   return j;
 }
 
-nlohmann::json Daemon::Report() {
+nlohmann::json Daemon::Report(const CrashMode& mode) {
   SimState snap = vfs_->Snapshot();
   std::map<Ino, std::string> vis = PathIndex(snap.visible);
   std::map<Ino, std::string> dur = PathIndex(snap.durable);
@@ -248,6 +248,13 @@ nlohmann::json Daemon::Report() {
   j["namespace"] = ns;
   j["lost_at_next_crash"] = nlohmann::json::array();
   for (Ino ino : snap.lost) j["lost_at_next_crash"].push_back(name_of(ino));
+  // What a crash in `mode` would take now, per file (crash_loss.h), and
+  // what the last crash took.
+  CrashLoss now = ExplainCrash(snap, mode);
+  j["if_crash"] = now.ToJson();
+  j["if_crash"]["lines"] = DescribeCrashLoss(now);
+  auto last = vfs_->LastCrashLoss();
+  j["last_crash"] = last ? last->ToJson() : nlohmann::json(nullptr);
   return j;
 }
 
@@ -301,6 +308,8 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
         ticket);  // the reply means: processes now see the post-crash state
     nlohmann::json j = Ok();
     j["mode"] = mode.ToString();
+    // What this crash took, per file (crash_loss.h).
+    if (auto loss = vfs_->LastCrashLoss()) j["loss"] = loss->ToJson();
     if (mirror_->broken())
       return Error("crash applied in memory but the backing dir failed: " +
                    mirror_->error().ToString());
@@ -317,7 +326,18 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
       return Error("backing dir: " + mirror_->error().ToString());
     return Ok();
   }
-  if (cmd == "report") return Report();
+  if (cmd == "report") {
+    CrashMode mode;
+    if (auto m = request.find("mode"); m != request.end()) {
+      if (!m->is_string())
+        return Error("\"mode\" must be a string like \"drop\" or \"prefix:3\"");
+      auto parsed = CrashMode::Parse(m->get<std::string>());
+      if (!parsed.ok())
+        return Error("bad crash mode: " + parsed.status().ToString());
+      mode = *parsed;
+    }
+    return Report(mode);
+  }
   if (cmd == "trace") {
     nlohmann::json j = Ok();
     j["trace"] = nlohmann::json::array();
@@ -426,7 +446,8 @@ int Daemon::Run() {
       SimVfs::Options{.model = options_.model,
                       .seed = options_.seed,
                       .trace_limit = options_.trace_memory,
-                      .close_errors = false},
+                      .close_errors = false,
+                      .explain_crashes = true},
       std::move(state).value());
   vfs_->faults().SetLogLimit(options_.trace_memory);
   for (const auto& r : options_.rules) vfs_->faults().Add(r);

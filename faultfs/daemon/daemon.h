@@ -95,7 +95,7 @@ class Daemon {
   void OnDurableChange(const DurableChange& change);
 
   nlohmann::json Status();
-  nlohmann::json Report();
+  nlohmann::json Report(const CrashMode& mode);
   nlohmann::json Faults(const nlohmann::json& request);
   nlohmann::json Damage(const nlohmann::json& request);
 

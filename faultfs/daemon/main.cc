@@ -62,8 +62,13 @@ constexpr const char* kCtlHelp =
     "backing dir holds it too\n"
     "  restart                end the EIO period after a crash rule fired\n"
     "  sync                   make everything durable (like sync(2))\n"
-    "  report                 what is not durable yet: files with byte ranges, "
-    "pending namespace ops\n"
+    "  report [--mode M]      what is not durable yet: files with byte ranges, "
+    "pending namespace ops;\n"
+    "                         if_crash: what a crash in mode M (default drop) "
+    "would take now, per file\n"
+    "                         (dropped ranges, rolled-back ops with the "
+    "directory not fsync'd, last fsync);\n"
+    "                         last_crash: what the last crash took\n"
     "  trace                  every operation so far and every injected fault\n"
     "(the socket also takes {\"cmd\":\"faults\",\"since\":N,\"clear\":true} "
     "and {\"cmd\":\"damage\",...};\n"
@@ -289,7 +294,8 @@ int RunCtl(const std::vector<std::string>& args) {
       "control", po::value(&control),
       "SOCKET given to `faultfs mount --control`")(
       "mode", po::value(&mode),
-      "crash mode for `crash`: drop, prefix:K, torn[:SEED], random:SEED");
+      "crash mode for `crash` and `report`: drop, prefix:K, torn[:SEED], "
+      "random:SEED");
   po::options_description hidden;
   hidden.add_options()("positional", po::value(&positional));
   po::options_description all;

@@ -145,6 +145,18 @@ void RunContext::RecordCrash(uint64_t after, const std::string& mode,
     run_->crash_after = after;
     run_->crash_mode = mode;
     run_->crash = how;
+    // What the cut took, as the daemon explained it before applying it.
+    auto r = mount_->Control(json{{"cmd", "report"}});
+    if (!r.ok()) {
+      run_->notes.push_back("no explanation of the power cut: " +
+                            r.status().ToString());
+    } else if (auto it = r->find("last_crash");
+               it != r->end() && it->is_object()) {
+      run_->loss = *it;
+    } else {
+      run_->notes.push_back(
+          "no explanation of the power cut: the daemon recorded none");
+    }
   } else {
     run_->notes.push_back("later power cut: " + how);
   }

@@ -44,8 +44,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/workload/crash_points.h"
 #include "harness/scenario/scenario.h"
+#include "harness/workload/crash_points.h"
 
 namespace crashlab::harness {
 
@@ -100,6 +100,11 @@ struct ExecRun {
   // every injected fault; fetched only when a check was violated.
   nlohmann::json trace = nlohmann::json::array();
   nlohmann::json faults = nlohmann::json::array();
+  // What the first power cut took, per file (faultfs::CrashLoss::ToJson():
+  // unsynced byte ranges dropped, namespace ops rolled back with the
+  // directories whose fsync was missing, each file's last fsync), from the
+  // daemon right after the cut; null when there was none.
+  nlohmann::json loss;
 
   // Per invariant of the scenario: violated in this run? (nullopt: no check
   // with that id ran). The message is the first violated check's detail.

@@ -221,6 +221,7 @@ void AddExecResult(const ExecResult& result, const std::string& repro_dir,
       for (const auto& e : run.trace) v.trace.push_back(ToTraceOp(e));
       for (const auto& f : run.faults) v.faults.push_back(ToFaultEvent(f));
       v.recovery_result = ExecRunToJson(run);
+      v.loss = run.loss;
       v.reproducer = path;
       if (!path.empty())
         v.reproduce_command = "crashlab run --mode fuse " + path;

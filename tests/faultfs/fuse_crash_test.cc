@@ -215,6 +215,53 @@ TEST(FuseCrash, ReportListsUnsyncedRangesAndNamespaceOps) {
   EXPECT_EQ(r["namespace"][0]["path"], "g");
 }
 
+// `report` on a live mount says what a crash now would take, per file;
+// the crash reply (and `report` afterwards) what the crash took.
+TEST(FuseCrash, ReportAndCrashReplyExplainTheLoss) {
+  FUSE_TEST_SETUP(m);
+  PutDurable(*m, "f", "12345");
+  ASSERT_EQ(mkdir(m->mnt("d").c_str(), 0755), 0);
+  ASSERT_EQ(FsyncPath(m->mnt()), 0);
+  ASSERT_EQ(WriteFileAt(m->mnt("d/g"), "synced data", true),
+            0);  // no dir fsync
+  int fd = open(m->mnt("f").c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "6789", 4), 4);
+  close(fd);
+  auto r = m->Ctl({{"cmd", "report"}});
+  ASSERT_TRUE(r["ok"].get<bool>()) << r.dump();
+  EXPECT_TRUE(r["last_crash"].is_null()) << r.dump();
+  const auto& now = r["if_crash"];
+  EXPECT_EQ(now["mode"], "drop");
+  ASSERT_EQ(now["files"].size(), 2u) << now.dump();
+  const auto& g = now["files"][0];
+  EXPECT_EQ(g["path"], "d/g");
+  EXPECT_EQ(g["dropped"].size(), 0u) << g.dump();
+  ASSERT_EQ(g["rolled_back"].size(), 1u) << g.dump();
+  EXPECT_EQ(g["rolled_back"][0]["op"], "create");
+  EXPECT_EQ(g["rolled_back"][0]["missing_fsync_of"],
+            nlohmann::json::array({"d"}));
+  EXPECT_TRUE(g["last_fsync"].is_number_unsigned()) << g.dump();
+  const auto& f = now["files"][1];
+  EXPECT_EQ(f["path"], "f");
+  EXPECT_EQ(f["dropped"], nlohmann::json::parse(R"([{"offset":5,"length":4}])"))
+      << f.dump();
+  EXPECT_EQ(f["rolled_back"].size(), 0u);
+  ASSERT_EQ(now["lines"].size(), 2u);
+  EXPECT_NE(now["lines"][0].get<std::string>().find("no fsync of d"),
+            std::string::npos)
+      << now["lines"].dump();
+  // The crash takes exactly that, and says so.
+  auto c = m->Ctl({{"cmd", "crash"}});
+  ASSERT_TRUE(c["ok"].get<bool>()) << c.dump();
+  nlohmann::json expect = now;
+  expect.erase("lines");
+  EXPECT_EQ(c["loss"], expect);
+  EXPECT_EQ(m->Ctl({{"cmd", "report"}})["last_crash"], expect);
+  EXPECT_EQ(ReadFileAt(m->mnt("f")), "12345");
+  EXPECT_FALSE(Exists(m->mnt("d/g")));
+}
+
 TEST(FuseCrash, SyncMakesEverythingDurable) {
   FUSE_TEST_SETUP(m);
   ASSERT_EQ(mkdir(m->mnt("d").c_str(), 0755), 0);

@@ -211,6 +211,52 @@ TEST(ExecMode, BuiltinChecksHoldAndFail) {
   EXPECT_EQ(sr.crash_states, 1u);
 }
 
+// A violated run records what the power cut took: exactly the dropped
+// range of a file written without fsync, and the create whose directory was
+// not fsync'd; the violation carries it into report.json.
+TEST(ExecMode, ViolationExplainsWhatThePowerCutTook) {
+  FUSE_OR_SKIP();
+  TempDir tmp;
+  Scenario sc = Parse(R"({"name": "explain", "workload": [
+    {"op": "exec", "shell": "set -e; printf hello > f; sync f .; printf 0123456789 >> f; mkdir d; sync .; printf data > d/g; sync d/g"},
+    {"op": "crash"},
+    {"op": "check", "name": "f-appended", "file_exists": "f", "content": "hello0123456789"},
+    {"op": "check", "name": "g-exists", "file_exists": "d/g"}
+  ], "expect": ["check:f-appended", "check:g-exists"]})");
+  ExecResult r = RunExecScenario(sc, Options(tmp));
+  ASSERT_TRUE(r.error.empty()) << r.error;
+  ASSERT_EQ(r.runs.size(), 1u);
+  const ExecRun& run = r.runs[0];
+  ASSERT_TRUE(run.loss.is_object()) << Dump(r);
+  const nlohmann::json& loss = run.loss;
+  EXPECT_EQ(loss["mode"], "drop");
+  ASSERT_EQ(loss["files"].size(), 2u) << loss.dump(1);
+  const nlohmann::json& g = loss["files"][0];
+  EXPECT_EQ(g["path"], "d/g");
+  EXPECT_EQ(g["dropped"].size(), 0u) << g.dump();
+  ASSERT_EQ(g["rolled_back"].size(), 1u) << g.dump();
+  EXPECT_EQ(g["rolled_back"][0]["op"], "create");
+  EXPECT_EQ(g["rolled_back"][0]["path"], "d/g");
+  EXPECT_EQ(g["rolled_back"][0]["missing_fsync_of"],
+            nlohmann::json::array({"d"}));
+  ASSERT_TRUE(g["last_fsync"].is_number_unsigned()) << g.dump();
+  const nlohmann::json& f = loss["files"][1];
+  EXPECT_EQ(f["path"], "f");
+  EXPECT_EQ(f["dropped"],
+            nlohmann::json::parse(R"([{"offset":5,"length":10}])"))
+      << f.dump();
+  EXPECT_EQ(f["dropped_bytes"], 10);
+  EXPECT_EQ(f["rolled_back"].size(), 0u) << f.dump();
+  ASSERT_TRUE(f["last_fsync"].is_number_unsigned()) << f.dump();
+  EXPECT_LT(f["last_fsync"].get<uint64_t>(), g["last_fsync"].get<uint64_t>());
+  // Both violations of the run carry it.
+  reports::RunRecord record;
+  std::vector<std::string> errors;
+  AddExecResult(r, "", &record, &errors);
+  ASSERT_EQ(record.violations.size(), 2u);
+  for (const auto& v : record.violations) EXPECT_EQ(v.loss, loss);
+}
+
 TEST(ExecMode, TimeoutIsReportedAndKillsTheProcessGroup) {
   FUSE_OR_SKIP();
   TempDir tmp;

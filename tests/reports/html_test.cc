@@ -61,6 +61,30 @@ TEST(HtmlTest, ViolationHasEverySection) {
   EXPECT_EQ(Count(html, "\" open>"), 1u);
 }
 
+// A program's violation: what the power cut took, the program's steps, and
+// none of the engine's sections.
+TEST(HtmlTest, ExecViolationShowsTheLossAndNoEngineSections) {
+  std::string html = RenderHtml(testing::ExecViolationRun(false));
+  for (const char* part :
+       {"What the power cut took", "crash mode drop: 3 of 3 pending",
+        "mkdir db (op 0): no fsync of .",
+        "create db/data.mdb (op 3): no fsync of db",
+        "4096 unsynced bytes dropped in 1 range: [8192, 12288)", "op 40",
+        "never", "Program run: as written", "commits-survive",
+        "k1 missing &lt;gone&gt;", "Injected faults"}) {
+    EXPECT_NE(html.find(part), std::string::npos) << part;
+  }
+  for (const char* part :
+       {"Checkpoint catalog", "matches no prefix", "Engine recovery result",
+        "State: expected vs recovered", "Files per checkpoint"}) {
+    EXPECT_EQ(html.find(part), std::string::npos) << part;
+  }
+  // Engine violations keep their sections and have no loss section.
+  std::string engine = RenderHtml(testing::BuildRun(testing::FailingSpec()));
+  EXPECT_EQ(engine.find("What the power cut took"), std::string::npos);
+  EXPECT_EQ(engine.find("Program run:"), std::string::npos);
+}
+
 TEST(HtmlTest, PassingRunSaysSo) {
   std::string html = RenderHtml(testing::BuildRun(testing::PassingSpec()));
   EXPECT_NE(html.find("Every scenario met its expectation."),

@@ -76,5 +76,29 @@ TEST(MarkdownTest, StaysShortForHugeRuns) {
   EXPECT_LT(md.size(), 12000u);
 }
 
+// Every exec violation says what the power cut took, expected or not.
+TEST(MarkdownTest, ExecViolationListsWhatThePowerCutTook) {
+  for (bool expected : {false, true}) {
+    std::string md = RenderMarkdown(testing::ExecViolationRun(expected));
+    EXPECT_NE(md.find("What the power cut took (crash mode drop: 3 of 3 "
+                      "pending operations lost):"),
+              std::string::npos)
+        << md;
+    EXPECT_NE(md.find("  - db: mkdir db (op 0): no fsync of . — rolled back; "
+                      "last fsync: never\n"),
+              std::string::npos)
+        << md;
+    EXPECT_NE(md.find("  - db/data.mdb: create db/data.mdb (op 3): no fsync "
+                      "of db — rolled back; 4096 unsynced bytes dropped in 1 "
+                      "range: [8192, 12288); last fsync: op 40\n"),
+              std::string::npos)
+        << md;
+    EXPECT_EQ(
+        md.find("### Expected violations of programs") != std::string::npos,
+        expected)
+        << md;
+  }
+}
+
 }  // namespace
 }  // namespace crashlab::reports

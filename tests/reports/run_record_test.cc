@@ -33,6 +33,27 @@ TEST(RunRecordTest, RoundTripsFailingRunWithEveryField) {
   EXPECT_EQ(*again, r);
 }
 
+TEST(RunRecordTest, RoundTripsAnExecViolationsLoss) {
+  RunRecord r = testing::ExecViolationRun(false);
+  ASSERT_TRUE(r.violations.back().loss.is_object());
+  auto back = FromJson(nlohmann::json::parse(ToJson(r).dump()));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, r);
+  // A report written before `loss` existed still reads (loss null).
+  nlohmann::json old = ToJson(r);
+  old["violations"].back().erase("loss");
+  auto read_old = FromJson(old);
+  ASSERT_TRUE(read_old.ok()) << read_old.status().ToString();
+  EXPECT_TRUE(read_old->violations.back().loss.is_null());
+  // A loss of the wrong shape names the field.
+  nlohmann::json bad = ToJson(r);
+  bad["violations"].back()["loss"] = 7;
+  auto read_bad = FromJson(bad);
+  ASSERT_FALSE(read_bad.ok());
+  EXPECT_NE(read_bad.status().where().find("/loss"), std::string::npos)
+      << read_bad.status().ToString();
+}
+
 TEST(RunRecordTest, RoundTripsEmptyOptionals) {
   RunRecord r;
   r.run.commit.clear();

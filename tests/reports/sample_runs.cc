@@ -228,4 +228,105 @@ std::vector<RunRecord> BuildShards(const RunSpec& spec, uint32_t count) {
   return shards;
 }
 
+RunRecord ExecViolationRun(bool expected) {
+  RunRecord r = BuildRun(PassingSpec());
+  ScenarioResult s;
+  s.file = "scenarios/examples/lmdb-like.json";
+  s.name = "lmdb-like <no dir fsync>";
+  s.mode = "exec";
+  s.verdict = Verdict::kFail;
+  if (expected) {
+    s.expected.verdict = Verdict::kFail;
+    s.expected.violated = {"acknowledged-durable"};
+  }
+  s.crash_points = {41};
+  s.crash_states = 1;
+  s.invariants = {{.id = "acknowledged-durable", .held = 0, .violated = 1}};
+  nlohmann::json run = {
+      {"run", "as written"},
+      {"crash_point", nullptr},
+      {"crash_mode", "drop"},
+      {"power_cut_after_op", 41},
+      {"power_cut", "crash step 2 (drop): power cut right after op 41"},
+      {"ops", 60},
+      {"notes", nlohmann::json::array()},
+      {"error", nullptr},
+      {"steps",
+       {{{"step", 0},
+         {"op", "exec"},
+         {"name", "load"},
+         {"outcome", "ok"},
+         {"detail", "exit 0"},
+         {"ops", {0, 42}},
+         {"seconds", 0.1}},
+        {{"step", 1},
+         {"op", "check"},
+         {"name", "commits-survive"},
+         {"outcome", "violated"},
+         {"detail", "exit 1: k1 missing"},
+         {"ops", {42, 60}},
+         {"seconds", 0.1},
+         {"command", {"/bin/sh", "-c", "check"}},
+         {"exit_code", 1},
+         {"timed_out", false},
+         {"stdout", "k1 missing <gone>"},
+         {"stderr", ""},
+         {"invariant", "acknowledged-durable"},
+         {"violated", true}}}},
+      {"seconds", 0.2}};
+  s.runs = nlohmann::json::array({run});
+  r.scenarios.push_back(s);
+  Violation v;
+  v.scenario_file = s.file;
+  v.scenario = s.name;
+  v.mode = "exec";
+  v.invariant = "acknowledged-durable";
+  v.message = "as written: exit 1: k1 missing";
+  v.crash_point = 41;
+  v.crash_mode = "drop";
+  v.trace.push_back({.index = 41,
+                     .op = "fsync",
+                     .path = "db/data.mdb",
+                     .persistence_point = true});
+  v.recovery_result = run;
+  v.loss = {{"mode", "drop"},
+            {"pending", 3},
+            {"kept", 0},
+            {"files_omitted", 0},
+            {"files",
+             {{{"path", "db"},
+               {"visible", true},
+               {"type", "dir"},
+               {"last_fsync", nullptr},
+               {"dropped", nlohmann::json::array()},
+               {"dropped_bytes", 0},
+               {"ranges_omitted", 0},
+               {"truncates_dropped", nlohmann::json::array()},
+               {"rolled_back",
+                {{{"op_index", 0},
+                  {"op", "mkdir"},
+                  {"path", "db"},
+                  {"dest", nullptr},
+                  {"missing_fsync_of", {"."}},
+                  {"held_by", nullptr}}}}},
+              {{"path", "db/data.mdb"},
+               {"visible", true},
+               {"type", "file"},
+               {"last_fsync", 40},
+               {"dropped", {{{"offset", 8192}, {"length", 4096}}}},
+               {"dropped_bytes", 4096},
+               {"ranges_omitted", 0},
+               {"truncates_dropped", nlohmann::json::array()},
+               {"rolled_back",
+                {{{"op_index", 3},
+                  {"op", "create"},
+                  {"path", "db/data.mdb"},
+                  {"dest", nullptr},
+                  {"missing_fsync_of", {"db"}},
+                  {"held_by", nullptr}}}}}}}};
+  v.reproduce_command = "crashlab run --mode fuse repro/lmdb-like.json";
+  r.violations.push_back(v);
+  return r;
+}
+
 }  // namespace crashlab::reports::testing

@@ -43,4 +43,10 @@ Violation SampleViolation(const ScenarioResult& s, uint64_t point,
                           const std::string& mode,
                           const std::string& invariant);
 
+// A passing run plus one exec scenario ("lmdb-like", violating
+// acknowledged-durable after a power cut; `expected`: the scenario expects
+// it) and its violation, with what the power cut took (`loss`) and the
+// program's run as its recovery_result.
+RunRecord ExecViolationRun(bool expected);
+
 }  // namespace crashlab::reports::testing

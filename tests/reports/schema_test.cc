@@ -78,6 +78,26 @@ TEST_F(SchemaTest, MergedRunIsValid) {
   EXPECT_EQ(v.exit_code, 0) << v.output;
 }
 
+TEST_F(SchemaTest, ExecViolationWithLossIsValid) {
+  TempDir tmp;
+  ASSERT_TRUE(
+      WriteReports(testing::ExecViolationRun(false), tmp.path(), kFormatJson)
+          .ok());
+  auto r = Validate(tmp.path() / kJsonFile);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST_F(SchemaTest, SchemaChecksTheLossShape) {
+  TempDir tmp;
+  nlohmann::json j = ToJson(testing::ExecViolationRun(false));
+  j["violations"].back()["loss"]["files"][1]["rolled_back"][0]["op"] = "mv";
+  j["violations"].back()["loss"]["files"][0].erase("last_fsync");
+  ASSERT_TRUE(WriteFileAtomically(tmp.path() / "bad.json", j.dump()).ok());
+  auto r = Validate(tmp.path() / "bad.json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("/violations/0/loss"), std::string::npos) << r.output;
+}
+
 // The validator really validates: a document with a wrong verdict and an
 // extra field is rejected, naming both.
 TEST_F(SchemaTest, SchemaRejectsWhatToJsonNeverEmits) {

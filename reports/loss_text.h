@@ -1,0 +1,28 @@
+#pragma once
+// A violation's `loss` (what the power cut took, per file; the
+// "crash_loss" object of report.schema.json) in words, for summary.md and
+// report.html. Reads the JSON defensively: a field that is missing or of
+// another type is left out, never a crash.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace crashlab::reports {
+
+// "drop: 12 of 12 pending operations lost" (the crash as a whole).
+std::string LossHeadline(const nlohmann::json& loss);
+
+// One file's rolled-back operations: "mkdir db (op 3): no fsync of ."
+std::vector<std::string> LossRolledBack(const nlohmann::json& file);
+// One file's dropped data: "8192 unsynced bytes in 2 ranges: [0, 4096)
+// [8192, 12288)" and "truncate to 0 (op 7) dropped"; empty when none.
+std::vector<std::string> LossDropped(const nlohmann::json& file);
+// "op 17" or "never".
+std::string LossLastFsync(const nlohmann::json& file);
+
+// One line per file: "db/data.mdb: create db/data.mdb (op 12) rolled back:
+// no fsync of db; last fsync: op 15" (plain text, not escaped).
+std::vector<std::string> LossLines(const nlohmann::json& loss);
+
+}  // namespace crashlab::reports
