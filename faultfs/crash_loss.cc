@@ -37,6 +37,7 @@ class Namer {
       : state_(s), vis_(PathIndex(s.visible)), dur_(PathIndex(s.durable)) {}
 
   bool Visible(Ino ino) const { return vis_.count(ino) != 0; }
+  bool HasDurableName(Ino ino) const { return dur_.count(ino) != 0; }
   std::string Path(Ino ino) const {
     if (auto it = vis_.find(ino); it != vis_.end()) return it->second;
     if (auto it = dur_.find(ino); it != dur_.end()) return it->second;
@@ -63,13 +64,13 @@ class Namer {
 };
 
 std::string NamespaceOpName(const PendingOp& op, const Namer& names,
-                            const SimState& state, std::set<Ino>& linked) {
+                            std::set<Ino>& linked) {
   using K = PendingOp::Kind;
   switch (op.kind) {
     case K::kLinkEntry: {
-      // The first link of a node the durable image does not have made it.
-      bool made =
-          state.durable.Find(op.ino) == nullptr && linked.insert(op.ino).second;
+      // The first link of a node without a durable name made it (an
+      // fsync'd file's data may be durable before any of its names).
+      bool made = !names.HasDurableName(op.ino) && linked.insert(op.ino).second;
       if (!made) return "link";
       switch (op.new_type) {
         case FileType::kDirectory:
@@ -140,7 +141,7 @@ CrashLoss ExplainCrash(const SimState& state, const CrashMode& mode) {
       }
       continue;
     }
-    std::string name = NamespaceOpName(op, names, state, linked);
+    std::string name = NamespaceOpName(op, names, linked);
     if (fate.kept) continue;
     RolledBackOp r;
     r.op_index = op.op_index;
