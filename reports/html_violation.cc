@@ -215,8 +215,8 @@ void Loss(std::ostringstream& h, const Violation& v) {
        "dropped</th><th>last fsync</th></tr></thead><tbody>";
   for (const auto& f : *files) {
     if (!f.is_object()) continue;
-    std::string path = f.value("path", "");
-    bool visible = f.value("visible", true);
+    std::string path = JsonString(f, "path");
+    bool visible = JsonBool(f, "visible", true);
     h << "<tr><td class=\"mono\">" << H(path)
       << (visible ? ""
                   : " <span class=\"muted\">(no name before the "
@@ -226,7 +226,7 @@ void Loss(std::ostringstream& h, const Violation& v) {
       << "</td><td class=\"mono\">" << H(LossLastFsync(f)) << "</td></tr>";
   }
   h << "</tbody></table>";
-  if (uint64_t more = v.loss.value("files_omitted", uint64_t{0}); more > 0)
+  if (uint64_t more = JsonCount(v.loss, "files_omitted"); more > 0)
     h << "<p class=\"muted\">…and " << FormatCount(more) << " more files.</p>";
 }
 
@@ -237,7 +237,7 @@ void ProgramRun(std::ostringstream& h, const Violation& v) {
   if (!run.is_object()) return;
   auto steps = run.find("steps");
   if (steps == run.end() || !steps->is_array()) return;
-  h << "<h3>Program run: " << H(run.value("run", std::string())) << "</h3>";
+  h << "<h3>Program run: " << H(JsonString(run, "run")) << "</h3>";
   if (auto cut = run.find("power_cut");
       cut != run.end() && cut->is_string() && !cut->get<std::string>().empty())
     h << "<p>" << H(cut->get<std::string>()) << "</p>";
@@ -245,16 +245,16 @@ void ProgramRun(std::ostringstream& h, const Violation& v) {
        "<th>outcome</th><th>detail</th></tr></thead><tbody>";
   for (const auto& s : *steps) {
     if (!s.is_object()) continue;
-    std::string outcome = s.value("outcome", std::string());
+    std::string outcome = JsonString(s, "outcome");
     bool bad = outcome == "violated" || outcome == "failed" ||
                outcome == "error" || outcome == "timed out";
-    h << "<tr><td class=\"num mono\">" << s.value("step", uint64_t{0})
-      << "</td><td class=\"mono\">" << H(s.value("op", std::string()))
-      << "</td><td class=\"mono\">" << H(s.value("name", std::string()))
-      << "</td><td" << (bad ? " class=\"lost\"" : "") << ">" << H(outcome)
-      << "</td><td>" << H(Truncate(s.value("detail", std::string()), 400));
-    std::string err = s.value("stderr", std::string());
-    std::string out = s.value("stdout", std::string());
+    h << "<tr><td class=\"num mono\">" << JsonCount(s, "step")
+      << "</td><td class=\"mono\">" << H(JsonString(s, "op"))
+      << "</td><td class=\"mono\">" << H(JsonString(s, "name")) << "</td><td"
+      << (bad ? " class=\"lost\"" : "") << ">" << H(outcome) << "</td><td>"
+      << H(Truncate(JsonString(s, "detail"), 400));
+    std::string err = JsonString(s, "stderr");
+    std::string out = JsonString(s, "stdout");
     if (bad && !(err.empty() && out.empty()))
       h << "<pre>" << H(Truncate(err.empty() ? out : err, 1000)) << "</pre>";
     h << "</td></tr>";

@@ -23,6 +23,18 @@ const json& A(const json& j, const char* key) {
 
 }  // namespace
 
+std::string JsonString(const json& j, const char* key) {
+  return j.is_object() ? S(j, key) : "";
+}
+uint64_t JsonCount(const json& j, const char* key) {
+  return j.is_object() ? U(j, key) : 0;
+}
+bool JsonBool(const json& j, const char* key, bool fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
 std::string LossHeadline(const json& loss) {
   if (!loss.is_object()) return "";
   uint64_t pending = U(loss, "pending");
@@ -99,9 +111,7 @@ std::vector<std::string> LossLines(const json& loss) {
   for (const auto& f : A(loss, "files")) {
     if (!f.is_object()) continue;
     std::string line = S(f, "path");
-    auto vis = f.find("visible");
-    if (vis != f.end() && vis->is_boolean() && !vis->get<bool>())
-      line += " (no name before the crash)";
+    if (!JsonBool(f, "visible", true)) line += " (no name before the crash)";
     std::string sep = ": ";
     for (const auto& part : LossRolledBack(f)) {
       line += sep + part + " — rolled back";

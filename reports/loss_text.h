@@ -4,11 +4,18 @@
 // report.html. Reads the JSON defensively: a field that is missing or of
 // another type is left out, never a crash.
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace crashlab::reports {
+
+// Defensive field reads of JSON that came from a file: a missing key or
+// another type gives the fallback (nlohmann's value() would throw).
+std::string JsonString(const nlohmann::json& j, const char* key);
+uint64_t JsonCount(const nlohmann::json& j, const char* key);
+bool JsonBool(const nlohmann::json& j, const char* key, bool fallback);
 
 // "drop: 12 of 12 pending operations lost" (the crash as a whole).
 std::string LossHeadline(const nlohmann::json& loss);

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "reports/html_writer.h"
+#include "reports/markdown_writer.h"
 #include "reports/report_io.h"
 #include "tests/reports/sample_runs.h"
 #include "tests/reports/test_support.h"
@@ -83,6 +84,24 @@ TEST(HtmlTest, ExecViolationShowsTheLossAndNoEngineSections) {
   std::string engine = RenderHtml(testing::BuildRun(testing::FailingSpec()));
   EXPECT_EQ(engine.find("What the power cut took"), std::string::npos);
   EXPECT_EQ(engine.find("Program run:"), std::string::npos);
+}
+
+// A report.json read back may hold anything in `loss` and the exec run:
+// wrong types are left out, never a crash.
+TEST(HtmlTest, MistypedLossAndRunFieldsDoNotThrow) {
+  RunRecord r = testing::ExecViolationRun(false);
+  Violation& v = r.violations.back();
+  v.loss["files"][0]["path"] = 5;
+  v.loss["files"][0]["visible"] = "no";
+  v.loss["files"][1]["rolled_back"][0]["missing_fsync_of"] = {1, "d"};
+  v.loss["files_omitted"] = "many";
+  v.recovery_result["steps"][0]["step"] = "zero";
+  v.recovery_result["steps"][1]["detail"] = nullptr;
+  std::string html;
+  EXPECT_NO_THROW(html = RenderHtml(r));
+  EXPECT_NE(html.find("What the power cut took"), std::string::npos);
+  EXPECT_NE(html.find("no fsync of d"), std::string::npos);
+  EXPECT_NO_THROW(RenderMarkdown(r));
 }
 
 TEST(HtmlTest, PassingRunSaysSo) {
