@@ -202,7 +202,7 @@ void Loss(std::ostringstream& h, const Violation& v) {
     << ".</p>";
   auto files = v.loss.find("files");
   if (files == v.loss.end() || !files->is_array() || files->empty()) {
-    h << "<p class=" muted ">nothing: every operation was durable.</p>";
+    h << "<p class=\"muted\">nothing: every operation was durable.</p>";
     return;
   }
   auto cell = [](const std::vector<std::string>& xs) {
