@@ -7,9 +7,14 @@ namespace {
 
 using nlohmann::json;
 
+// Non-negative integers (signed when built in memory, unsigned when parsed).
+bool IsCount(const json& v) {
+  return v.is_number_unsigned() ||
+         (v.is_number_integer() && v.get<int64_t>() >= 0);
+}
 uint64_t U(const json& j, const char* key) {
   auto it = j.find(key);
-  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+  return it != j.end() && IsCount(*it) ? it->get<uint64_t>() : 0;
 }
 std::string S(const json& j, const char* key) {
   auto it = j.find(key);
@@ -58,8 +63,7 @@ std::vector<std::string> LossRolledBack(const json& file) {
     }
     if (!dirs.empty()) {
       line += ": no fsync of " + dirs;
-    } else if (auto h = r.find("held_by");
-               h != r.end() && h->is_number_unsigned()) {
+    } else if (auto h = r.find("held_by"); h != r.end() && IsCount(*h)) {
       line += ": held back by the rolled-back op " +
               std::to_string(h->get<uint64_t>());
     }
@@ -100,7 +104,7 @@ std::vector<std::string> LossDropped(const json& file) {
 
 std::string LossLastFsync(const json& file) {
   auto it = file.find("last_fsync");
-  if (it != file.end() && it->is_number_unsigned())
+  if (it != file.end() && IsCount(*it))
     return "op " + std::to_string(it->get<uint64_t>());
   return "never";
 }
