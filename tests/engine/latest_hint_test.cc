@@ -191,7 +191,7 @@ TEST(LatestHint, StaleGarbageUnknownOrMissingIsReportedAndIgnored) {
     }
     EXPECT_EQ(res.ToJson()["latest_status"], s);
     // Open never rewrites the hint; the next checkpoint does.
-    e2->Put("more", "1").IgnoreError();
+    ASSERT_TRUE(e2->Put("more", "1").ok());
     auto r = e2->Checkpoint();
     ASSERT_TRUE(r.ok());
     auto hint = ReadLatest(vfs, "db");
@@ -351,9 +351,11 @@ TEST(TrustLatest, DamagedCheckpointLoadsOnlyWhenTrusted) {
   }
 }
 
-// trust-latest, unknown: LATEST names a checkpoint the catalog does not
-// list (here: removed from it). The safe engine loads the catalog's newest;
-// trusting LATEST loads the uncommitted one and lists it.
+// trust-latest, unknown: LATEST names a checkpoint whose commit failed (the
+// catalog rename failed and the old catalog stands), as a writer that
+// updates LATEST before its commit point would leave it. The safe engine
+// loads the catalog's newest and startup GC removes the uncommitted
+// directory; trusting LATEST loads the uncommitted checkpoint and lists it.
 TEST(TrustLatest, CheckpointNotInTheCatalogLoadsOnlyWhenTrusted) {
   for (bool trust : {false, true}) {
     SCOPED_TRACE(trust ? "trust-latest" : "safe");
@@ -363,16 +365,27 @@ TEST(TrustLatest, CheckpointNotInTheCatalogLoadsOnlyWhenTrusted) {
     auto e = ThreeCheckpoints(vfs, o);
     ASSERT_TRUE(e);
     auto ids = Ids(e->checkpoints());
+    AddRule(
+        vfs,
+        R"({"op": "rename", "path": "db/checkpoints/CATALOG.json.tmp", "action": "error", "errno": "EIO", "times": 1})");
+    ASSERT_TRUE(e->Put("z", "1").ok());
+    ASSERT_FALSE(e->Checkpoint().ok());
+    vfs.faults().Clear();
+    ASSERT_EQ(Ids(e->checkpoints()), ids);
+    StateDump want = e->Dump();
     e.reset();
-    auto cat = ReadCatalog(vfs, "db");
-    ASSERT_TRUE(cat.ok());
-    cat->checkpoints.pop_back();
-    ASSERT_OK(WriteCatalog(vfs, "db", *cat, false, true).status);
+    // The failed commit's directory is complete (manifest, marker, files).
+    std::string failed = layout::FormatId(*layout::ParseId(ids.back()) + 1);
+    ASSERT_TRUE(vfs.Stat(layout::Marker("db", failed)).ok());
+    ASSERT_OK(faultfs::WriteFile(vfs, layout::Latest("db"), failed + "\n",
+                                 true));
     RecoveryResult res;
     auto e2 = OpenOrDie(vfs, o, &res);
     ASSERT_TRUE(e2);
-    EXPECT_EQ(res.checkpoint_id, trust ? ids[2] : ids[1]) << res.ToText();
-    EXPECT_EQ(Ids(e2->checkpoints()).back(), trust ? ids[2] : ids[1]);
+    EXPECT_EQ(e2->Dump(), want);
+    EXPECT_EQ(res.checkpoint_id, trust ? failed : ids.back()) << res.ToText();
+    EXPECT_EQ(Ids(e2->checkpoints()).back(), trust ? failed : ids.back());
+    EXPECT_EQ(vfs.Stat(layout::CheckpointDir("db", failed)).ok(), trust);
     if (!trust) {
       EXPECT_EQ(res.latest_status, "unknown");
       EXPECT_EQ(CountWarnings(res, "latest-hint-unknown: "), 1u);
