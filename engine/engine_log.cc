@@ -170,13 +170,14 @@ void Engine::Impl::CheckLatestHint(const Catalog& disk, const LatestHint& hint,
     msg += "names " + hint.id + ", which failed verification (" + loaded +
            " was loaded)";
   } else if (st == "unknown") {
-    msg += "names " + hint.id + ", which the catalog does not list (" +
-           loaded + " was loaded)";
+    msg += "names " + hint.id + ", which the catalog does not list (" + loaded +
+           " was loaded)";
   } else {
     msg += "names " + hint.id + " (" + loaded + " was loaded)";
   }
-  msg += "; ignored, the catalog decides (LATEST is replaced at the next "
-         "checkpoint)";
+  msg +=
+      "; ignored, the catalog decides (LATEST is replaced at the next "
+      "checkpoint)";
   res->warnings.push_back(std::move(msg));
 }
 

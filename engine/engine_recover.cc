@@ -208,9 +208,9 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
       latest = std::move(*l);
     } else {
       res->latest_status = "unreadable";
-      res->warnings.push_back("latest-hint-unreadable: " +
-                              l.status().ToString() +
-                              " (ignored; the catalog decides)");
+      res->warnings.push_back(
+          "latest-hint-unreadable: " + l.status().ToString() +
+          " (ignored; the catalog decides)");
     }
   }
 
@@ -234,9 +234,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
     // UNSAFE: LATEST names the newest checkpoint. Newer catalog entries are
     // dropped as if never committed; an id the catalog does not list is
     // taken from its own manifest; either is loaded without verification.
-    auto it = std::find_if(list.begin(), list.end(), [&](const auto& c) {
-      return c.id == latest.id;
-    });
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& c) { return c.id == latest.id; });
     if (it != list.end()) {
       list.erase(it + 1, list.end());
       trusted_latest = latest.id;
@@ -245,8 +244,7 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
           VerifyCheckpoint(vfs_, dir_, latest.id, "", "", false,
                            /*pass_everything=*/true);
       if (v.manifest) {
-        std::erase_if(list,
-                      [&](const auto& c) { return c.id > latest.id; });
+        std::erase_if(list, [&](const auto& c) { return c.id > latest.id; });
         list.push_back(v.report.info);
         trusted_latest = latest.id;
       }

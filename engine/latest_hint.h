@@ -37,8 +37,7 @@ faultfs::Status WriteLatest(faultfs::Vfs& vfs, std::string_view dir,
 // Reads LATEST. An absent file is present = false; content that is not one
 // checkpoint id (garbage, torn, empty) is present && !valid with `detail`;
 // other I/O errors are returned (errno and path kept).
-faultfs::Result<LatestHint> ReadLatest(faultfs::Vfs& vfs,
-                                       std::string_view dir);
+faultfs::Result<LatestHint> ReadLatest(faultfs::Vfs& vfs, std::string_view dir);
 
 // How a hint compares with the checkpoint recovery chose ("" = none).
 // "ok" (names it), "none" (no hint, no checkpoint), "missing" (no hint, a

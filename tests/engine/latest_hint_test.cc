@@ -59,8 +59,8 @@ size_t CountWarnings(const RecoveryResult& res, const std::string& prefix) {
 }
 
 // The first trace index >= `from` of `op` on `path`, or -1.
-long Find(const std::vector<faultfs::TraceEntry>& trace, size_t from,
-          OpKind op, const std::string& path) {
+long Find(const std::vector<faultfs::TraceEntry>& trace, size_t from, OpKind op,
+          const std::string& path) {
   for (size_t i = from; i < trace.size(); ++i) {
     if (trace[i].op == op && trace[i].path == path) return static_cast<long>(i);
   }
@@ -146,12 +146,12 @@ TEST(LatestHint, StaleGarbageUnknownOrMissingIsReportedAndIgnored) {
     const char* content;  // nullptr: delete LATEST; "stale": the oldest id
     const char* status;
   };
-  for (const Case& c : {Case{nullptr, "missing"}, Case{"stale", "stale"},
-                        Case{"ckpt-0000000099\n", "unknown"},
-                        Case{"garbage\n", "invalid"}, Case{"", "invalid"},
-                        Case{"ckpt-1\n", "invalid"},
-                        Case{"ckpt-0000000002\nckpt-0000000003\n", "invalid"},
-                        Case{"\xff\x01ckpt", "invalid"}}) {
+  for (const Case& c :
+       {Case{nullptr, "missing"}, Case{"stale", "stale"},
+        Case{"ckpt-0000000099\n", "unknown"}, Case{"garbage\n", "invalid"},
+        Case{"", "invalid"}, Case{"ckpt-1\n", "invalid"},
+        Case{"ckpt-0000000002\nckpt-0000000003\n", "invalid"},
+        Case{"\xff\x01ckpt", "invalid"}}) {
     SCOPED_TRACE(std::string(c.status) + " " +
                  (c.content ? std::to_string(std::string(c.content).size())
                             : std::string("deleted")));
@@ -235,8 +235,7 @@ TEST(LatestHint, UnreadableHintIsAWarningNotAFailure) {
   ASSERT_TRUE(e2);
   EXPECT_EQ(res.latest_status, "unreadable");
   EXPECT_EQ(res.checkpoint_id, ids.back());
-  ASSERT_EQ(CountWarnings(res, "latest-hint-unreadable: "), 1u)
-      << res.ToText();
+  ASSERT_EQ(CountWarnings(res, "latest-hint-unreadable: "), 1u) << res.ToText();
   auto w = std::find_if(res.warnings.begin(), res.warnings.end(),
                         [](const std::string& s) {
                           return s.rfind("latest-hint-unreadable", 0) == 0;
@@ -323,8 +322,8 @@ TEST(TrustLatest, StaleHintLosesAcknowledgedCheckpointOnlyWhenTrusted) {
 }
 
 // trust-latest, unverified: LATEST names the newest checkpoint, whose
-// COMMITTED marker does not match its manifest. The safe engine refuses (no fallback); trusting LATEST
-// loads it without verification.
+// COMMITTED marker does not match its manifest. The safe engine refuses (no
+// fallback); trusting LATEST loads it without verification.
 TEST(TrustLatest, DamagedCheckpointLoadsOnlyWhenTrusted) {
   for (bool trust : {false, true}) {
     SCOPED_TRACE(trust ? "trust-latest" : "safe");
@@ -377,8 +376,8 @@ TEST(TrustLatest, CheckpointNotInTheCatalogLoadsOnlyWhenTrusted) {
     // The failed commit's directory is complete (manifest, marker, files).
     std::string failed = layout::FormatId(*layout::ParseId(ids.back()) + 1);
     ASSERT_TRUE(vfs.Stat(layout::Marker("db", failed)).ok());
-    ASSERT_OK(faultfs::WriteFile(vfs, layout::Latest("db"), failed + "\n",
-                                 true));
+    ASSERT_OK(
+        faultfs::WriteFile(vfs, layout::Latest("db"), failed + "\n", true));
     RecoveryResult res;
     auto e2 = OpenOrDie(vfs, o, &res);
     ASSERT_TRUE(e2);
