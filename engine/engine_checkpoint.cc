@@ -7,13 +7,16 @@
 //   5. fsync the checkpoint dir and checkpoints/
 //   6. replace CATALOG.json atomically (tmp, fsync, rename, fsync dir) — the
 //      commit point; only now the in-memory list changes
-//   7. LATEST hint, then GC, then WAL truncation (failures are warnings)
+//   7. checkpoint log record (append + fdatasync), HEAD and the LATEST hint
+//      (each tmp + fsync + rename + fsync dir), then GC, then WAL truncation
+//      (failures are warnings)
 // Any failure before the commit point leaves the in-memory list unchanged; a
 // failure at the commit point restores the old catalog on disk. Nothing that
 // failed to fsync is retried: the next attempt writes new files under a new id.
 #include <algorithm>
 
 #include "engine/engine_impl.h"
+#include "engine/latest_hint.h"
 #include "engine/layout.h"
 #include "engine/sha256.h"
 #include "engine/state_file.h"
@@ -226,10 +229,9 @@ Result<CheckpointResult> Engine::Impl::DoCheckpoint(CheckpointKind kind) {
     if (!st.ok()) result.warnings.push_back("HEAD: " + st.ToString());
   }
   {
-    Status st = faultfs::WriteFile(vfs_, layout::LatestTmp(dir_), id + "\n",
-                                   /*sync=*/false);
-    if (st.ok())
-      st = vfs_.Rename(layout::LatestTmp(dir_), layout::Latest(dir_));
+    // The LATEST hint, durably (tmp, fsync, rename, fsync checkpoints/):
+    // a reader that sees it sees it after a power cut too.
+    Status st = WriteLatest(vfs_, dir_, id, sync_dirs);
     if (!st.ok()) result.warnings.push_back("LATEST hint: " + st.ToString());
   }
   if (opt_.gc_after_checkpoint) {

@@ -16,6 +16,7 @@
 #include "engine/catalog.h"
 #include "engine/checkpoint_log.h"
 #include "engine/engine.h"
+#include "engine/latest_hint.h"
 #include "engine/manifest.h"
 #include "engine/wal_reader.h"
 #include "engine/wal_writer.h"
@@ -47,6 +48,11 @@ class Engine::Impl {
   void CrossCheckLogAndHead(const Catalog& disk, const LogScan& scan,
                             const std::optional<std::string>& head,
                             bool head_corrupt, RecoveryResult* res);
+  // Open: compares the LATEST hint with the checkpoint chosen from the
+  // catalog; a disagreement is a named warning and the hint is ignored
+  // (engine_log.cc).
+  void CheckLatestHint(const Catalog& disk, const LatestHint& hint,
+                       RecoveryResult* res) const;
   uint32_t PartitionOf(std::string_view key) const;
   bool unsafe(UnsafeMode m) const { return opt_.unsafe.has(m); }
   uint64_t Now() const;

@@ -148,4 +148,37 @@ void Engine::Impl::CrossCheckLogAndHead(const Catalog& disk,
   }
 }
 
+void Engine::Impl::CheckLatestHint(const Catalog& disk, const LatestHint& hint,
+                                   RecoveryResult* res) const {
+  std::vector<std::string> ids;
+  for (const auto& c : disk.checkpoints) ids.push_back(c.id);
+  const std::string& chosen = res->checkpoint_id;
+  res->latest_id = hint.valid ? hint.id : "";
+  res->latest_status =
+      ClassifyLatestHint(hint, chosen, ids, res->skipped_checkpoints);
+  const std::string& st = res->latest_status;
+  if (st == "ok" || st == "none" || st == "missing") return;
+  const std::string loaded =
+      chosen.empty() ? std::string("no checkpoint") : chosen;
+  std::string msg = "latest-hint-" + st + ": " + layout::Latest(dir_) + ": ";
+  if (st == "invalid") {
+    msg += hint.detail;
+  } else if (st == "stale") {
+    msg += "names " + hint.id + ", older than " + loaded +
+           ", the catalog's newest verified checkpoint";
+  } else if (st == "unverified") {
+    msg += "names " + hint.id + ", which failed verification (" + loaded +
+           " was loaded)";
+  } else if (st == "unknown") {
+    msg += "names " + hint.id + ", which the catalog does not list (" + loaded +
+           " was loaded)";
+  } else {
+    msg += "names " + hint.id + " (" + loaded + " was loaded)";
+  }
+  msg +=
+      "; ignored, the catalog decides (LATEST is replaced at the next "
+      "checkpoint)";
+  res->warnings.push_back(std::move(msg));
+}
+
 }  // namespace crashlab::engine

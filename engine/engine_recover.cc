@@ -13,6 +13,7 @@
 
 #include "engine/engine_impl.h"
 #include "engine/gc.h"
+#include "engine/latest_hint.h"
 #include "engine/layout.h"
 #include "engine/verify.h"
 #include "engine/wal_reader.h"
@@ -198,6 +199,20 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
       res->warnings.push_back("HEAD unreadable: " + h.status().ToString());
     }
   }
+  // The LATEST hint: read now, compared with the chosen checkpoint at the
+  // end (CheckLatestHint); an unreadable one is reported, never fatal.
+  LatestHint latest;
+  {
+    auto l = ReadLatest(vfs_, dir_);
+    if (l.ok()) {
+      latest = std::move(*l);
+    } else {
+      res->latest_status = "unreadable";
+      res->warnings.push_back(
+          "latest-hint-unreadable: " + l.status().ToString() +
+          " (ignored; the catalog decides)");
+    }
+  }
 
   // 2. Choose and verify a checkpoint, newest first.
   std::vector<CheckpointInfo> list = disk.checkpoints;
@@ -211,6 +226,27 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
       if (list[i].id == named) {
         list.resize(i + 1);
         break;
+      }
+    }
+  }
+  std::string trusted_latest;  // unsafe trust-latest: loaded unverified
+  if (unsafe(UnsafeMode::kTrustLatest) && latest.valid) {
+    // UNSAFE: LATEST names the newest checkpoint. Newer catalog entries are
+    // dropped as if never committed; an id the catalog does not list is
+    // taken from its own manifest; either is loaded without verification.
+    auto it = std::find_if(list.begin(), list.end(),
+                           [&](const auto& c) { return c.id == latest.id; });
+    if (it != list.end()) {
+      list.erase(it + 1, list.end());
+      trusted_latest = latest.id;
+    } else {
+      VerifiedCheckpoint v =
+          VerifyCheckpoint(vfs_, dir_, latest.id, "", "", false,
+                           /*pass_everything=*/true);
+      if (v.manifest) {
+        std::erase_if(list, [&](const auto& c) { return c.id > latest.id; });
+        list.push_back(v.report.info);
+        trusted_latest = latest.id;
       }
     }
   }
@@ -245,7 +281,8 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
     } else {
       VerifiedCheckpoint v = VerifyCheckpoint(
           vfs_, dir_, c.id, c.manifest_sha256, opt_.schema_fingerprint,
-          /*keep_contents=*/true, unsafe(UnsafeMode::kVerifyPassesAll));
+          /*keep_contents=*/true,
+          unsafe(UnsafeMode::kVerifyPassesAll) || c.id == trusted_latest);
       found = v.report.problems;
       if (v.report.ok) {
         kv_.clear();
@@ -381,6 +418,7 @@ Status Engine::Impl::Recover(RecoveryResult* res) {
   recovered_lsn_ = last_lsn_;
 
   CrossCheckLogAndHead(disk, scan, head, head_corrupt, res);
+  if (res->latest_status != "unreadable") CheckLatestHint(disk, latest, res);
 
   // 4. Startup GC: only names the engine made, only what no catalog entry
   // (skipped ones included) references. Failures are reported, not fatal.

@@ -4,6 +4,7 @@
 
 #include "engine/catalog.h"
 #include "engine/gc.h"
+#include "engine/latest_hint.h"
 #include "engine/layout.h"
 #include "engine/verify.h"
 #include "engine/wal_reader.h"
@@ -61,6 +62,30 @@ InspectReport Inspect(faultfs::Vfs& vfs, std::string_view dir,
     while (!rep.latest_hint.empty() && rep.latest_hint.back() == '\n')
       rep.latest_hint.pop_back();
   }
+  // The hint against the catalog's newest verified checkpoint (what a safe
+  // Open loads with fallback); an I/O error is a problem, never fatal.
+  auto hint = ReadLatest(vfs, dir);
+  if (hint.ok()) {
+    std::string newest;
+    std::vector<std::string> ids, failed;
+    for (const auto& c : rep.checkpoints) ids.push_back(c.id);
+    for (auto it = rep.checkpoints.rbegin(); it != rep.checkpoints.rend();
+         ++it) {
+      if (it->ok) {
+        newest = it->id;
+        break;
+      }
+      failed.push_back(it->id);
+    }
+    rep.latest_status = ClassifyLatestHint(*hint, newest, ids, failed);
+    rep.latest_detail = hint->detail;
+    rep.latest_newest_verified = newest;
+  } else {
+    rep.latest_status = "unreadable";
+    rep.latest_detail = hint.status().ToString();
+    rep.problems.push_back({"io-error", hint.status().path(),
+                            hint.status().ToString(), hint.status().err()});
+  }
   auto segs = ListWalSegments(vfs, dir);
   if (!segs.ok()) {
     rep.problems.push_back({"io-error", segs.status().path(),
@@ -109,6 +134,9 @@ nlohmann::json InspectReport::ToJson() const {
           {"checkpoints", cps},
           {"uncatalogued", uncatalogued},
           {"latest_hint", latest_hint},
+          {"latest_status", latest_status},
+          {"latest_detail", latest_detail},
+          {"latest_newest_verified", latest_newest_verified},
           {"wal", wal_j},
           {"problems", problems_j}};
 }
@@ -140,7 +168,15 @@ std::string InspectReport::ToText() const {
   }
   for (const auto& u : uncatalogued) s += "  not in catalog: " + u + "\n";
   s += "LATEST hint: " +
-       (latest_hint.empty() ? std::string("(none)") : latest_hint) + "\n";
+       (latest_hint.empty() ? std::string("(none)") : latest_hint) + "  " +
+       latest_status;
+  if (latest_status != "ok" && latest_status != "none")
+    s += " (the catalog's newest verified checkpoint: " +
+         (latest_newest_verified.empty() ? std::string("none")
+                                         : latest_newest_verified) +
+         (latest_detail.empty() ? "" : "; " + latest_detail) +
+         "; a hint only, ignored)";
+  s += "\n";
   s += "wal segments: " + std::to_string(wal.size()) + "\n";
   for (const auto& w : wal) {
     s += "  " + w.path + "  lsn " + std::to_string(w.first_lsn) + ".." +

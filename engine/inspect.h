@@ -32,6 +32,12 @@ struct InspectReport {
   std::vector<std::string> uncatalogued;  // checkpoint dirs not in the catalog
   std::vector<WalSegmentInfo> wal;
   std::string latest_hint;  // content of LATEST, "" if absent
+  // The hint against the catalog's newest verified checkpoint:
+  // ClassifyLatestHint's status ("ok", "missing", "invalid", "stale",
+  // "unverified", "unknown", ...) or "unreadable".
+  std::string latest_status = "none";
+  std::string latest_detail;           // why invalid/unreadable
+  std::string latest_newest_verified;  // "" when no checkpoint verifies
   std::vector<Problem> problems;
 
   nlohmann::json ToJson() const;

@@ -22,6 +22,8 @@ nlohmann::json RecoveryResult::ToJson() const {
           {"log_records", log_records},
           {"log_rewritten", log_rewritten},
           {"head_rewritten", head_rewritten},
+          {"latest_status", latest_status},
+          {"latest_id", latest_id},
           {"warnings", warnings},
           {"last_lsn", last_lsn},
           {"bytes_cut", bytes_cut},
@@ -64,7 +66,8 @@ std::string RecoveryResult::ToText() const {
        " records" + (log_rewritten ? " (rewritten from the catalog)" : "") +
        "; HEAD: " + head_status +
        (head_id.empty() ? "" : " (" + head_id + ")") +
-       (head_rewritten ? " (rewritten)" : "") + "\n";
+       (head_rewritten ? " (rewritten)" : "") + "; LATEST: " + latest_status +
+       (latest_id.empty() ? "" : " (" + latest_id + ")") + "\n";
   for (const auto& w : warnings) s += "  warning: " + w + "\n";
   for (const auto& p : problems) s += "  problem: " + p.ToString() + "\n";
   for (const auto& d : deleted) s += "  deleted: " + d + "\n";

@@ -46,7 +46,18 @@ struct RecoveryResult {
   uint64_t log_records = 0;  // records in the index after recovery
   bool log_rewritten = false;
   bool head_rewritten = false;
-  // Failures repairing the log or HEAD (derived data: Open goes on).
+  // The LATEST hint (laminar's layout) as found, compared with the checkpoint
+  // loaded; never believed, never rewritten by Open (the next checkpoint
+  // replaces it). latest_status: "ok", "none" (no checkpoint, no LATEST),
+  // "missing", "invalid" (not one checkpoint id), "stale" (names an older
+  // catalog entry), "unverified" (names one that failed verification),
+  // "unknown" (names an id the catalog does not list), "newer" (names a
+  // newer entry an unsafe mode did not try), "unreadable" (an I/O error).
+  // Anything but ok/none/missing also adds a warning "latest-hint-<status>:".
+  std::string latest_status = "none";
+  std::string latest_id;  // what LATEST named ("" if absent or invalid)
+  // Failures repairing the log or HEAD, and LATEST hints ignored (derived
+  // data: Open goes on).
   std::vector<std::string> warnings;
   uint64_t last_lsn = 0;     // LSN of the last operation in the recovered state
   uint64_t bytes_cut = 0;    // torn WAL tail bytes removed

@@ -37,6 +37,10 @@ constexpr ModeInfo kModes[] = {
     {UnsafeMode::kTrustHead, "trust-head",
      "Open takes the checkpoint HEAD (else the checkpoint log) names as the "
      "newest, without checking it against the catalog"},
+    {UnsafeMode::kTrustLatest, "trust-latest",
+     "Open loads the checkpoint the LATEST hint names as the newest, without "
+     "verifying it and even when it is older than the catalog's newest or "
+     "not in the catalog"},
     {UnsafeMode::kFrozenDurableLsn, "frozen-durable-lsn",
      "durable_lsn() never advances past what Open recovered, and Sync() "
      "returns after write() with the fdatasync deferred to the next group"},

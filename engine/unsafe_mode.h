@@ -34,6 +34,8 @@ enum class UnsafeMode {
   kTrustTornWal,  // "trust-torn-wal": replay ignores CRCs, applies torn records
   kTrustHead,     // "trust-head": Open believes HEAD (else the log's newest
                   // record) over the catalog, no cross-check
+  kTrustLatest,   // "trust-latest": Open loads the checkpoint LATEST names,
+                  // unverified, even if older or not in the catalog
   // Engines that lie about themselves (issue 12: the harness must not take
   // the engine's word for what it promised or what verifies).
   kFrozenDurableLsn,     // "frozen-durable-lsn": durable_lsn() never advances;

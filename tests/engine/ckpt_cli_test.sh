@@ -158,6 +158,21 @@ expect 0 "recover rewrites a stale head" -- "$CKPT" --dir "$D" recover
 contains out "HEAD: stale (ckpt-0000000001) (rewritten)" "recover reports the stale head"
 expect 0 "head after recover" -- "$CKPT" --dir "$D" head
 contains out "HEAD: $newest (ok)" "head repaired"
+# The LATEST hint: shown by inspect and recover against the catalog, never believed.
+expect 0 "inspect shows the LATEST hint" -- "$CKPT" --dir "$D" inspect
+contains out "LATEST hint: $newest  ok" "inspect: LATEST ok"
+echo "ckpt-0000000001" >"$D/checkpoints/LATEST"
+expect 0 "inspect: a stale LATEST is a hint, not damage" -- "$CKPT" --dir "$D" inspect --json
+contains out '"latest_status": "stale"' "inspect json names the stale hint"
+expect 0 "recover ignores a stale LATEST" -- "$CKPT" --dir "$D" recover --json
+contains out '"latest_status": "stale"' "recover json: latest_status"
+contains out '"checkpoint": "'"$newest"'"' "recover loads the catalog's newest"
+contains out 'latest-hint-stale: ' "recover json: named warning"
+printf 'garbage' >"$D/checkpoints/LATEST"
+expect 0 "recover ignores a garbage LATEST" -- "$CKPT" --dir "$D" recover
+contains out "LATEST: invalid" "recover text: invalid hint"
+contains out "warning: latest-hint-invalid: " "recover text: named warning"
+echo "$newest" >"$D/checkpoints/LATEST"
 size=$(stat -c %s "$D/checkpoints/CHECKPOINTS.log")
 truncate -s $((size - 5)) "$D/checkpoints/CHECKPOINTS.log"
 expect 1 "torn log detected" -- "$CKPT" --dir "$D" log

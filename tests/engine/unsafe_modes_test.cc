@@ -19,7 +19,7 @@ Options With(std::initializer_list<UnsafeMode> modes) {
 }
 
 TEST(UnsafeModeNames, RoundTrip) {
-  EXPECT_EQ(AllUnsafeModes().size(), 14u);
+  EXPECT_EQ(AllUnsafeModes().size(), 15u);
   for (auto m : AllUnsafeModes()) {
     EXPECT_EQ(UnsafeModeFromName(UnsafeModeName(m)), m);
     EXPECT_FALSE(UnsafeModeDescription(m).empty());

@@ -126,7 +126,7 @@ INSTANTIATE_TEST_SUITE_P(
         ModeCase{"gc-ignores-children", 1, 25}, ModeCase{"skip-verify", 2, 10},
         ModeCase{"truncate-wal-early", 2, 5},
         ModeCase{"ack-before-fsync", 1, 5}, ModeCase{"trust-torn-wal", 5, 15},
-        ModeCase{"trust-head", 1, 5}),
+        ModeCase{"trust-head", 1, 5}, ModeCase{"trust-latest", 1, 5}),
     [](const ::testing::TestParamInfo<ModeCase>& info) {
       std::string n = info.param.mode;
       for (char& c : n)
