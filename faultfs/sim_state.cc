@@ -17,8 +17,27 @@ const Node* Image::Find(Ino ino) const {
   return it == nodes_.end() ? nullptr : it->second.get();
 }
 
+void Image::Save(Ino ino) {
+  if (!undo_ || undo_->count(ino) != 0) return;
+  auto it = nodes_.find(ino);
+  (*undo_)[ino] = it == nodes_.end() ? nullptr : it->second;
+}
+
+void Image::Rollback() {
+  if (!undo_) return;
+  for (auto& [ino, node] : *undo_) {
+    if (node == nullptr) {
+      nodes_.erase(ino);
+    } else {
+      nodes_[ino] = std::move(node);
+    }
+  }
+  undo_->clear();
+}
+
 Node& Image::Mut(Ino ino) {
   assert(Find(ino) != nullptr);
+  Save(ino);
   auto& slot = nodes_.at(ino);
   if (slot.use_count() > 1) slot = std::make_shared<Node>(*slot);
   return *slot;
@@ -32,6 +51,7 @@ Node& Image::Create(Ino ino, FileType type, uint32_t mode) {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   node->atime = node->mtime = node->ctime = now;
+  Save(ino);
   nodes_[ino] = node;
   return *node;
 }
@@ -41,7 +61,10 @@ Node& Image::Ensure(Ino ino, FileType type, uint32_t mode) {
   return Mut(ino);
 }
 
-void Image::Erase(Ino ino) { nodes_.erase(ino); }
+void Image::Erase(Ino ino) {
+  Save(ino);
+  nodes_.erase(ino);
+}
 
 std::optional<Ino> Image::Lookup(std::string_view path) const {
   Ino cur = kRootIno;
@@ -85,6 +108,7 @@ void Image::CollectGarbage() {
   for (auto it = nodes_.begin(); it != nodes_.end();) {
     auto l = links.find(it->first);
     if (l == links.end()) {
+      Save(it->first);
       it = nodes_.erase(it);
       continue;
     }
@@ -361,6 +385,13 @@ void SimState::AddPending(PendingOp op) {
 
 void SimState::DropPendingData(Ino ino) {
   EnsureIndex();
+  if (undo_on_) {
+    std::vector<size_t> positions;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (pending[i].is_data() && pending[i].ino == ino) positions.push_back(i);
+    }
+    SaveRemoved(positions);
+  }
   std::erase_if(
       pending, [&](const PendingOp& p) { return p.is_data() && p.ino == ino; });
   pending_data_count.erase(ino);
@@ -384,6 +415,7 @@ void SimState::SyncData(Ino ino) {
     ApplyPendingOp(durable, op);
     if (log_durable) durable_log.push_back(op);
   }
+  SaveRemoved(positions);
   pending_data_count.erase(count);
   Compact(pending, positions);
   pending_indexed = pending.size();
@@ -399,7 +431,12 @@ void SimState::SyncDirectory(Ino dir) {
     if (!pending[i].is_data()) ns.push_back(i);
   }
   std::reverse(ns.begin(), ns.end());
-  for (size_t i : ns) pending[i].needs.erase(dir);
+  UndoRecord needs{.kind = UndoRecord::Kind::kNeeds};
+  for (size_t i : ns) {
+    if (pending[i].needs.erase(dir) != 0 && undo_on_)
+      needs.needs.emplace_back(i, dir);
+  }
+  if (undo_on_ && !needs.needs.empty()) undo_log_.push_back(std::move(needs));
   // Apply, in issue order, every namespace op whose directories were all
   // fsync'd and that no earlier pending op on the same entry holds back.
   std::set<std::pair<Ino, std::string>> blocked;
@@ -420,6 +457,7 @@ void SimState::SyncDirectory(Ino dir) {
     }
   }
   pending_namespace_count -= done.size();
+  SaveRemoved(done);
   Compact(pending, done);
   pending_indexed = pending.size();
 }
@@ -428,6 +466,9 @@ void SimState::SyncAttrs(Ino ino) {
   auto it = attrs_dirty.find(ino);
   if (it == attrs_dirty.end()) return;
   attrs_dirty.erase(it);
+  if (undo_on_)
+    undo_log_.push_back(
+        UndoRecord{.kind = UndoRecord::Kind::kAttrs, .ino = ino});
   const Node* v = visible.Find(ino);
   if (v == nullptr) return;  // gone: nothing left to persist
   bool fresh = durable.Find(ino) == nullptr;
@@ -447,10 +488,75 @@ void SimState::SyncEverything() {
   for (Ino ino : std::set<Ino>(attrs_dirty)) SyncAttrs(ino);
   if (log_durable)
     durable_log.insert(durable_log.end(), pending.begin(), pending.end());
+  if (undo_on_ && !pending.empty()) {
+    undo_log_.push_back(UndoRecord{.kind = UndoRecord::Kind::kCleared,
+                                   .ops = std::move(pending)});
+  }
   pending.clear();
   pending_data_count.clear();
   pending_namespace_count = 0;
   pending_indexed = 0;
+}
+
+void SimState::SaveRemoved(const std::vector<size_t>& positions) {
+  if (!undo_on_ || positions.empty()) return;
+  UndoRecord r{.kind = UndoRecord::Kind::kRemoved, .positions = positions};
+  r.ops.reserve(positions.size());
+  for (size_t i : positions) r.ops.push_back(pending[i]);
+  undo_log_.push_back(std::move(r));
+}
+
+void SimState::StartUndo() {
+  undo_on_ = true;
+  undo_log_.clear();
+  durable.StartUndo();
+}
+
+void SimState::EndUndo() {
+  undo_on_ = false;
+  undo_log_.clear();
+  durable.EndUndo();
+}
+
+void SimState::RollbackUndo() {
+  if (!undo_on_) return;
+  for (auto r = undo_log_.rbegin(); r != undo_log_.rend(); ++r) {
+    switch (r->kind) {
+      case UndoRecord::Kind::kRemoved: {
+        // The inverse of Compact(): the removed ops go back to their places.
+        std::vector<PendingOp> merged;
+        merged.reserve(pending.size() + r->ops.size());
+        size_t next = 0;
+        size_t kept = 0;
+        for (size_t pos = 0; pos < pending.size() + r->ops.size(); ++pos) {
+          if (next < r->positions.size() && r->positions[next] == pos) {
+            merged.push_back(std::move(r->ops[next++]));
+          } else {
+            merged.push_back(std::move(pending[kept++]));
+          }
+        }
+        pending = std::move(merged);
+        break;
+      }
+      case UndoRecord::Kind::kNeeds:
+        for (const auto& [pos, dir] : r->needs) pending[pos].needs.insert(dir);
+        break;
+      case UndoRecord::Kind::kAttrs:
+        attrs_dirty.insert(r->ino);
+        break;
+      case UndoRecord::Kind::kCleared:
+        pending = std::move(r->ops);
+        break;
+    }
+  }
+  undo_log_.clear();
+  durable.Rollback();
+  durable_log.clear();
+  durable_attr_log.clear();
+  // The index is rebuilt from the restored list.
+  pending_data_count.clear();
+  pending_namespace_count = 0;
+  pending_indexed = SIZE_MAX;
 }
 
 }  // namespace crashlab::faultfs
