@@ -43,6 +43,13 @@ Node& Image::Mut(Ino ino) {
   return *slot;
 }
 
+Node& Image::MutUntracked(Ino ino) {
+  assert(Find(ino) != nullptr);
+  auto& slot = nodes_.at(ino);
+  if (slot.use_count() > 1) slot = std::make_shared<Node>(*slot);
+  return *slot;
+}
+
 Node& Image::Create(Ino ino, FileType type, uint32_t mode) {
   auto node = std::make_shared<Node>();
   node->type = type;
@@ -412,7 +419,7 @@ void SimState::SyncData(Ino ino) {
   std::reverse(positions.begin(), positions.end());
   for (size_t i : positions) {
     const PendingOp& op = pending[i];
-    ApplyPendingOp(durable, op);
+    ApplyDataDurably(op);
     if (log_durable) durable_log.push_back(op);
   }
   SaveRemoved(positions);
@@ -472,7 +479,23 @@ void SimState::SyncAttrs(Ino ino) {
   const Node* v = visible.Find(ino);
   if (v == nullptr) return;  // gone: nothing left to persist
   bool fresh = durable.Find(ino) == nullptr;
-  Node& d = durable.Ensure(ino, v->type, v->mode);
+  Node* dp = nullptr;
+  if (undo_on_ && !fresh && !durable.InUndo(ino)) {
+    // Only the attributes are kept for the undo, not a copy of the node.
+    const Node* old = durable.Find(ino);
+    UndoRecord r{.kind = UndoRecord::Kind::kAttrValues, .ino = ino};
+    r.attrs.mode = old->mode;
+    r.attrs.uid = old->uid;
+    r.attrs.gid = old->gid;
+    r.attrs.atime = old->atime;
+    r.attrs.mtime = old->mtime;
+    r.attrs.ctime = old->ctime;
+    undo_log_.push_back(std::move(r));
+    dp = &durable.MutUntracked(ino);
+  } else {
+    dp = &durable.Ensure(ino, v->type, v->mode);
+  }
+  Node& d = *dp;
   if (fresh) d.target = v->target;
   d.mode = v->mode;
   d.uid = v->uid;
@@ -506,6 +529,39 @@ void SimState::SaveRemoved(const std::vector<size_t>& positions) {
   undo_log_.push_back(std::move(r));
 }
 
+void SimState::ApplyDataDurably(const PendingOp& op) {
+  const Node* n = durable.Find(op.ino);
+  if (!undo_on_ || n == nullptr || n->type != FileType::kRegular ||
+      durable.InUndo(op.ino)) {
+    ApplyPendingOp(durable, op);
+    return;
+  }
+  // The pages the op can change: from the lower of its start and the old
+  // end to the higher of its end and the old end.
+  constexpr uint64_t P = Content::kPageSize;
+  uint64_t size = n->data.size();
+  uint64_t start = op.kind == PendingOp::Kind::kWrite ? op.offset : op.size;
+  uint64_t end =
+      op.kind == PendingOp::Kind::kWrite
+          ? op.offset + std::min<uint64_t>(op.bytes->size(), op.torn_keep)
+          : op.size;
+  UndoRecord r{.kind = UndoRecord::Kind::kContent,
+               .ino = op.ino,
+               .size = size,
+               .first = std::min(start, size) / P,
+               .last = std::max(end, size) / P};
+  n->data.ForEachPageIn(r.first, r.last, [&](uint64_t index, const auto& page) {
+    r.pages.emplace_back(index, page);
+  });
+  undo_log_.push_back(std::move(r));
+  Node& node = durable.MutUntracked(op.ino);
+  if (op.kind == PendingOp::Kind::kWrite) {
+    op.bytes->ApplyTo(node.data, op.torn_keep);
+  } else {
+    node.data.Resize(op.size);
+  }
+}
+
 void SimState::StartUndo() {
   undo_on_ = true;
   undo_log_.clear();
@@ -520,6 +576,10 @@ void SimState::EndUndo() {
 
 void SimState::RollbackUndo() {
   if (!undo_on_) return;
+  // Nodes the image kept first: they are as they were before the changes
+  // the records below undo (a node is either kept there or recorded here
+  // before its first change).
+  durable.Rollback();
   for (auto r = undo_log_.rbegin(); r != undo_log_.rend(); ++r) {
     switch (r->kind) {
       case UndoRecord::Kind::kRemoved: {
@@ -547,10 +607,29 @@ void SimState::RollbackUndo() {
       case UndoRecord::Kind::kCleared:
         pending = std::move(r->ops);
         break;
+      case UndoRecord::Kind::kContent: {
+        if (durable.Find(r->ino) == nullptr) break;
+        Content& data = durable.MutUntracked(r->ino).data;
+        data.Resize(r->size);
+        data.ErasePages(r->first, r->last);
+        for (auto& [index, page] : r->pages)
+          data.RestorePage(index, std::move(page));
+        break;
+      }
+      case UndoRecord::Kind::kAttrValues: {
+        if (durable.Find(r->ino) == nullptr) break;
+        Node& n = durable.MutUntracked(r->ino);
+        n.mode = r->attrs.mode;
+        n.uid = r->attrs.uid;
+        n.gid = r->attrs.gid;
+        n.atime = r->attrs.atime;
+        n.mtime = r->attrs.mtime;
+        n.ctime = r->attrs.ctime;
+        break;
+      }
     }
   }
   undo_log_.clear();
-  durable.Rollback();
   durable_log.clear();
   durable_attr_log.clear();
   // The index is rebuilt from the restored list.

@@ -85,6 +85,11 @@ class Image {
   // Rollback() puts them back, EndUndo() forgets them. Costs only the
   // inodes changed while it runs.
   void StartUndo() { undo_.emplace(); }
+  // Whether the undo log holds `ino` already (its changes are undone with
+  // it). MutUntracked: Mut() without the undo log, for a caller that keeps
+  // its own (cheaper) undo of that node's change.
+  bool InUndo(Ino ino) const { return undo_ && undo_->count(ino) != 0; }
+  Node& MutUntracked(Ino ino);
   void Rollback();
   void EndUndo() { undo_.reset(); }
 
@@ -205,13 +210,28 @@ struct SimState {
   void EnsureIndex();
 
   struct UndoRecord {
-    enum class Kind { kRemoved, kNeeds, kAttrs, kCleared };
+    // kContent: a data op's pages [first, last] and size before it;
+    // kAttrValues: a durable node's attributes before SyncAttrs.
+    enum class Kind {
+      kRemoved,
+      kNeeds,
+      kAttrs,
+      kCleared,
+      kContent,
+      kAttrValues
+    };
     Kind kind = Kind::kRemoved;
     std::vector<size_t> positions;  // kRemoved: ascending, before removal
     std::vector<PendingOp> ops;     // kRemoved, kCleared: the removed ops
     std::vector<std::pair<size_t, Ino>> needs;  // kNeeds: (position, dir)
-    Ino ino = 0;                                // kAttrs
+    Ino ino = 0;                                // kAttrs, kContent, kAttrValues
+    uint64_t size = 0, first = 0, last = 0;     // kContent
+    std::vector<std::pair<uint64_t, Content::PagePtr>> pages;  // kContent
+    Node attrs;  // kAttrValues (no data or entries)
   };
+  // Applies data op `op` to the durable image, with an undo record of only
+  // the pages it touches when the undo log runs (no copy of the node).
+  void ApplyDataDurably(const PendingOp& op);
   // Records removing `positions` (ascending) of `pending`, about to happen.
   void SaveRemoved(const std::vector<size_t>& positions);
   bool undo_on_ = false;

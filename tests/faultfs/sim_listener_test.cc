@@ -184,5 +184,53 @@ TEST(SimDurableListener, RollbackRestoresPendingOrderAcrossManyFiles) {
   EXPECT_EQ(store.last, vfs.VisibleTree());
 }
 
+TEST(SimDurableListener, RefusedSyncOfALargeFileRestoresEveryPage) {
+  SimVfs vfs;
+  Store store;
+  store.Attach(vfs);
+  std::string original;
+  for (int i = 0; i < 5 * 4096 + 100; ++i)
+    original.push_back(static_cast<char>('a' + i % 23));
+  Put(vfs, "big", original, true);
+  Ok(vfs.SyncDir(""));
+  Put(vfs, "other", "o", true);
+  Ok(vfs.SyncDir(""));
+  // Overwrite across pages, shrink, grow with a hole, append.
+  {
+    auto f = vfs.Open("big", OpenOptions::ReadWrite());
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    std::string x(9000, 'X');
+    ASSERT_TRUE((*f)->Write(2 * 4096 + 10, x.data(), x.size()).ok());
+    Ok((*f)->Truncate(3000));
+    ASSERT_TRUE((*f)->Write(40000, "tail", 4).ok());
+    Ok((*f)->Close());
+  }
+  Ok(vfs.SetAttr("big", nullptr, AttrChange{.mode = 0600}));
+  Put(vfs, "other", "changed", false);
+  SimState before = vfs.Snapshot();
+  store.refuse = true;
+  EXPECT_EQ(FsyncOf(vfs, "big", /*data_only=*/true).err(), ENOSPC);
+  EXPECT_EQ(FsyncOf(vfs, "big").err(), ENOSPC);
+  EXPECT_EQ(vfs.SyncAll().err(), ENOSPC);
+  EXPECT_EQ(ImageTree(vfs.Snapshot().durable), ImageTree(before.durable));
+  EXPECT_EQ(vfs.DurableTree(),
+            (Tree{{"big", FileEntry(original)}, {"other", FileEntry("o")}}));
+  EXPECT_EQ(vfs.Snapshot().durable.Find(*before.visible.Lookup("big"))->mode,
+            0644u);
+  EXPECT_EQ(vfs.EnumerateCrashStates(3),
+            SimVfs(SimVfs::Options{}, before).EnumerateCrashStates(3));
+  // Accepted now: the durable image is what the listener stored.
+  store.refuse = false;
+  Ok(FsyncOf(vfs, "big"));
+  std::string expect =
+      original.substr(0, 3000) + std::string(37000, '\0') + "tail";
+  EXPECT_EQ(vfs.DurableTree(),
+            (Tree{{"big", FileEntry(expect)}, {"other", FileEntry("o")}}));
+  EXPECT_EQ(store.last, vfs.DurableTree());
+  vfs.Crash();
+  EXPECT_EQ(vfs.GetAttr("big")->mode, 0600u);
+  EXPECT_EQ(vfs.VisibleTree(), store.last);
+}
+
 }  // namespace
 }  // namespace crashlab::faultfs
