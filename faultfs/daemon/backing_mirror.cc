@@ -583,6 +583,43 @@ bool Unsupported(int err) {
   return err == EOPNOTSUPP || err == ENOSYS || err == EINVAL;
 }
 
+// fn(offset, length) for each run of stored pages of `data` (holes take no
+// space, so only these are reserved), clipped to its size.
+template <typename Fn>
+void ForEachStoredRun(const Content& data, Fn&& fn) {
+  uint64_t size = data.size();
+  uint64_t run_off = 0;
+  uint64_t run_len = 0;
+  data.ForEachPage([&](uint64_t index, const char*) {
+    uint64_t off = index * Content::kPageSize;
+    if (off >= size) return;
+    uint64_t len = std::min<uint64_t>(Content::kPageSize, size - off);
+    if (run_len > 0 && run_off + run_len == off) {
+      run_len += len;
+      return;
+    }
+    if (run_len > 0) fn(run_off, run_len);
+    run_off = off;
+    run_len = len;
+  });
+  if (run_len > 0) fn(run_off, run_len);
+}
+
+// fallocate of every stored run of `data` into `fd` with `mode`; 0 or an
+// errno (not one of Unsupported()).
+int ReserveRuns(int fd, int mode, const Content& data) {
+  int err = 0;
+  ForEachStoredRun(data, [&](uint64_t off, uint64_t len) {
+    if (err != 0) return;
+    if (fallocate(fd, mode, static_cast<off_t>(off), static_cast<off_t>(len)) !=
+            0 &&
+        !Unsupported(errno)) {
+      err = errno;
+    }
+  });
+  return err;
+}
+
 }  // namespace
 
 size_t BackingMirror::HoistRemovals() {
@@ -617,7 +654,8 @@ uint64_t BackingMirror::BytesNeeded(size_t from, size_t to) const {
   for (size_t i = from; i < to && i < plan_.size(); ++i) {
     const Step& s = plan_[i];
     if (s.kind == Step::Kind::kWrite) n += s.len;
-    if (s.kind == Step::Kind::kFill) n += s.node->data.size();
+    if (s.kind == Step::Kind::kFill)
+      ForEachStoredRun(s.node->data, [&](uint64_t, uint64_t len) { n += len; });
   }
   return n;
 }
@@ -651,8 +689,8 @@ Status BackingMirror::Reserve(size_t from, size_t to, size_t* reserved_upto) {
                    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0) return Errno(s.a, "create");
         reserved_new_[s.a] = fd;
-        if (size > 0 && fallocate(fd, 0, 0, static_cast<off_t>(size)) != 0 &&
-            !Unsupported(errno)) {
+        if (int err = ReserveRuns(fd, 0, s.node->data); err != 0) {
+          errno = err;
           return Errno(s.a, "reserve " + std::to_string(size) + " bytes for");
         }
         continue;
@@ -667,9 +705,9 @@ Status BackingMirror::Reserve(size_t from, size_t to, size_t* reserved_upto) {
       }
       reserved_in_place_[s.a + "\n" + std::to_string(i)] = InPlace{
           .fd = fd, .old_size = static_cast<uint64_t>(st.st_size), .end = size};
-      if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, static_cast<off_t>(size)) !=
-              0 &&
-          !Unsupported(errno)) {
+      if (int err = ReserveRuns(fd, FALLOC_FL_KEEP_SIZE, s.node->data);
+          err != 0) {
+        errno = err;
         return Errno(s.a, "reserve " + std::to_string(size) + " bytes for");
       }
     } else if (s.kind == Step::Kind::kWrite && s.len > 0) {
