@@ -213,6 +213,7 @@ Scenario FuseReferenceScenario(const Scenario& scenario) {
   Scenario s = scenario;
   s.recovery.crash_points =
       CrashPoints{.strategy = CrashPointStrategy::kSample, .count = 1};
+  s.recovery.crash_modes = {"drop"};  // fuse mode: one drop after recovery
   return s;
 }
 

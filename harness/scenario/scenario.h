@@ -119,6 +119,9 @@ struct RecoverySettings {
   // Crash points inside recovery for recovery-idempotent: every op (kEveryOp),
   // or a sample (kSample, count). Other strategies are not allowed here.
   CrashPoints crash_points{.strategy = CrashPointStrategy::kSample, .count = 8};
+  // Crash modes at each of those points (specs as in Scenario::crash_modes,
+  // expanded over the operations pending inside the recovery).
+  std::vector<std::string> crash_modes{"drop"};
   bool operator==(const RecoverySettings&) const = default;
 };
 

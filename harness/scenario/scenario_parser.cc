@@ -181,7 +181,8 @@ class Parser {
   void ParseWorkload(const json& j, const std::string& ptr);
   void ParseCrashPoints(const json& j, const std::string& ptr, CrashPoints* cp,
                         bool recovery);
-  void ParseCrashModes(const json& j, const std::string& ptr);
+  void ParseCrashModes(const json& j, const std::string& ptr,
+                       std::vector<std::string>* out);
   void ParseRecovery(const json& j, const std::string& ptr);
   void ParseInvariants(const json& root);
   void ParseReproduce(const json& j, const std::string& ptr);
@@ -685,14 +686,15 @@ void Parser::ParseCrashPoints(const json& j, const std::string& ptr,
   }
 }
 
-void Parser::ParseCrashModes(const json& j, const std::string& ptr) {
+void Parser::ParseCrashModes(const json& j, const std::string& ptr,
+                             std::vector<std::string>* out) {
   if (!j.is_array() || j.empty()) {
     Fail(ptr,
          "must be a non-empty array of crash modes (drop, prefix, prefix:K, "
          "torn, torn:N, torn@SEED, random, random:N, random@SEED)");
     return;
   }
-  out_.scenario.crash_modes.clear();
+  out->clear();
   std::set<std::string> seen;
   for (size_t i = 0; i < j.size(); ++i) {
     std::string p = ptr + "/" + std::to_string(i);
@@ -700,12 +702,12 @@ void Parser::ParseCrashModes(const json& j, const std::string& ptr) {
     if (!String(j[i], p, &m)) continue;
     if (auto st = CheckCrashModeSpec(m); !st.empty()) Fail(p, st);
     if (!seen.insert(m).second) Fail(p, "crash mode '" + m + "' listed twice");
-    out_.scenario.crash_modes.push_back(m);
+    out->push_back(m);
   }
 }
 
 void Parser::ParseRecovery(const json& j, const std::string& ptr) {
-  if (!Object(j, ptr, {"faults", "crash_points"})) return;
+  if (!Object(j, ptr, {"faults", "crash_points", "crash_modes"})) return;
   auto& r = out_.scenario.recovery;
   if (j.contains("faults")) {
     if (!j["faults"].is_array()) {
@@ -723,6 +725,8 @@ void Parser::ParseRecovery(const json& j, const std::string& ptr) {
     ParseCrashPoints(j["crash_points"], ptr + "/crash_points", &r.crash_points,
                      true);
   }
+  if (j.contains("crash_modes"))
+    ParseCrashModes(j["crash_modes"], ptr + "/crash_modes", &r.crash_modes);
 }
 
 void Parser::ParseInvariants(const json& root) {
@@ -978,7 +982,8 @@ ParseOutcome Parser::Run() {
         ExecNoCrashPoints();  // crashes only where crash steps and rules say
   }
   if (root.contains("crash_modes"))
-    ParseCrashModes(root["crash_modes"], "/crash_modes");
+    ParseCrashModes(root["crash_modes"], "/crash_modes",
+                    &out_.scenario.crash_modes);
   if (root.contains("recovery")) ParseRecovery(root["recovery"], "/recovery");
   ParseInvariants(root);
   if (root.contains("reproduce"))

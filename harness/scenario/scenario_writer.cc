@@ -160,6 +160,8 @@ ordered_json ScenarioToJson(const Scenario& sc) {
     }
     if (sc.recovery.crash_points != rd.crash_points)
       r["crash_points"] = CrashPointsJson(sc.recovery.crash_points);
+    if (sc.recovery.crash_modes != rd.crash_modes)
+      r["crash_modes"] = sc.recovery.crash_modes;
     j["recovery"] = r;
   }
   if (!sc.has_exec())

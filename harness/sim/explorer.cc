@@ -76,13 +76,6 @@ bool RecoveryReaches(const RecoveryOutcome& r,
   return false;
 }
 
-bool PendingWrites(const faultfs::SimState& s) {
-  for (const auto& op : s.pending) {
-    if (op.kind == faultfs::PendingOp::Kind::kWrite) return true;
-  }
-  return false;
-}
-
 // Recovery outcomes by post-crash image, shared by the workers of one scenario.
 class RecoveryCache {
  public:
@@ -170,7 +163,7 @@ ScenarioPlan PlanScenario(const Scenario& scenario, const ExploreOptions& opts,
       const auto& st = run->StateAfter(p);
       for (const auto& m :
            ExpandCrashModes(scenario.crash_modes, st.pending.size(),
-                            PendingWrites(st), plan.seed, p)) {
+                            HasPendingWrites(st), plan.seed, p)) {
         plan.cases.push_back(CaseResult{.point = p, .mode = m});
       }
     }

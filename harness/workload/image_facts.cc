@@ -224,4 +224,11 @@ faultfs::SimState PostCrashState(const faultfs::SimState& state,
   return out;
 }
 
+bool HasPendingWrites(const faultfs::SimState& state) {
+  for (const auto& op : state.pending) {
+    if (op.kind == faultfs::PendingOp::Kind::kWrite) return true;
+  }
+  return false;
+}
+
 }  // namespace crashlab::harness

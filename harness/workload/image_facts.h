@@ -70,4 +70,7 @@ Fingerprint ImageFingerprint(const faultfs::Image& image);
 faultfs::SimState PostCrashState(const faultfs::SimState& state,
                                  const faultfs::CrashMode& mode);
 
+// True if a data write is among `state`'s pending operations (torn needs one).
+bool HasPendingWrites(const faultfs::SimState& state);
+
 }  // namespace crashlab::harness

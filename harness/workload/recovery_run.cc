@@ -27,17 +27,18 @@ SimState DropCrashInput(const SimState& s) {
   return out;
 }
 
-// Open + Dump, optionally capturing (what a drop crash needs of) the state
-// before every op.
+// Open + Dump, optionally capturing the state before every op: what a drop
+// crash needs of it, or all of it (`whole`) for modes that keep pending ops.
 RecoveryOutcome OpenOnce(const RecoveryRequest& req, const SimState& state,
-                         std::vector<SimState>* states) {
+                         std::vector<SimState>* states, bool whole = false) {
   RecoveryOutcome out;
   SimVfs vfs(SimOptions(*req.scenario, req.seed), state);
   for (const auto& rule : req.scenario->recovery.faults) vfs.faults().Add(rule);
   if (states) {
-    vfs.SetHook([states](const faultfs::TraceEntry& next, const SimState& s) {
+    vfs.SetHook([states, whole](const faultfs::TraceEntry& next,
+                                const SimState& s) {
       if (states->size() <= next.index) states->resize(next.index + 1);
-      (*states)[next.index] = DropCrashInput(s);
+      (*states)[next.index] = whole ? s : DropCrashInput(s);
     });
   }
   engine::Options options = req.scenario->engine.ToOptions();
@@ -69,7 +70,8 @@ RecoveryOutcome OpenOnce(const RecoveryRequest& req, const SimState& state,
   }
   if (states) {
     states->resize(out.trace.size() + 1);
-    (*states)[out.trace.size()] = DropCrashInput(vfs.Snapshot());
+    (*states)[out.trace.size()] =
+        whole ? vfs.Snapshot() : DropCrashInput(vfs.Snapshot());
   }
   return out;
 }
@@ -129,24 +131,36 @@ std::vector<uint64_t> NestedCrashPoints(const CrashPoints& cp, uint64_t ops,
 RecoveryOutcome RunRecovery(const RecoveryRequest& req, const SimState& state) {
   bool nested = req.check_idempotence && req.scenario->recovery.faults.empty();
   std::vector<SimState> states;
-  RecoveryOutcome out = OpenOnce(req, state, nested ? &states : nullptr);
+  const auto& modes = req.scenario->recovery.crash_modes;
+  bool whole = !(modes.size() == 1 && modes[0] == "drop");
+  RecoveryOutcome out =
+      OpenOnce(req, state, nested ? &states : nullptr, whole);
   if (out.ok) InspectImage(req, state, &out);
   if (!nested || out.threw || out.trace.empty()) return out;
   for (uint64_t r : NestedCrashPoints(req.scenario->recovery.crash_points,
                                       out.trace.size(), req.seed)) {
-    SimState post = PostCrashState(states[r + 1], faultfs::CrashMode::Drop());
-    RecoveryOutcome again = OpenOnce(req, post, nullptr);
-    ++out.nested_states;
-    bool same =
-        again.threw == out.threw && again.ok == out.ok &&
-        (!out.ok || (again.dump == out.dump && again.catalog == out.catalog));
-    if (!same) {
-      out.idempotence_failure =
-          "a crash after recovery op " + std::to_string(r) + " (" +
-          std::string(faultfs::OpName(out.trace[r].op)) + " " +
-          out.trace[r].path + ") and a second recovery gave " + Summary(again) +
-          "; the uninterrupted recovery gave " + Summary(out);
-      break;
+    const SimState& at = states[r + 1];
+    for (const auto& mode : ExpandCrashModes(modes, at.pending.size(),
+             HasPendingWrites(at), MixSeed(req.seed, 0x6e65737465), r)) {
+      SimState post = PostCrashState(at, mode);
+      RecoveryOutcome again = OpenOnce(req, post, nullptr);
+      ++out.nested_states;
+      bool same =
+          again.threw == out.threw && again.ok == out.ok &&
+          (!out.ok || (again.dump == out.dump && again.catalog == out.catalog));
+      if (!same) {
+        out.idempotence_failure =
+            "a crash" +
+            (mode.kind == faultfs::CrashMode::Kind::kDrop
+                 ? std::string()
+                 : " (" + mode.ToString() + ")") +
+            " after recovery op " + std::to_string(r) + " (" +
+            std::string(faultfs::OpName(out.trace[r].op)) + " " +
+            out.trace[r].path + ") and a second recovery gave " +
+            Summary(again) + "; the uninterrupted recovery gave " +
+            Summary(out);
+        return out;
+      }
     }
   }
   return out;

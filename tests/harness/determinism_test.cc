@@ -133,5 +133,35 @@ TEST(Sharding, UnionOfShardsIsTheUnshardedRun) {
   EXPECT_EQ(a, b) << nlohmann::json::diff(b, a).dump().substr(0, 2000);
 }
 
+// recovery.crash_modes: the crashes inside each explored recovery use those
+// modes (expanded over the recovery's own pending operations), on top of the
+// drop crashes at the same points, deterministically whatever the job count.
+TEST(Determinism, NestedRecoveryCrashesUseTheScenarioModes) {
+  auto scenarios = Load({"scenarios/crash-inside-recovery.json"});
+  ASSERT_EQ(scenarios.size(), 1u);
+  auto nested = [](const Scenario& sc, unsigned jobs) {
+    ExploreOptions eo;
+    eo.jobs = jobs;
+    std::vector<ScenarioPlan> plans{PlanScenario(sc, eo)};
+    ExplorePlans(&plans, eo, nullptr);
+    for (const auto& c : plans[0].cases)
+      for (const auto& f : c.findings)
+        EXPECT_FALSE(f.violated) << f.message;
+    return plans[0].nested_crashes;
+  };
+  Scenario drop = scenarios[0];
+  ASSERT_EQ(drop.recovery.crash_modes, std::vector<std::string>{"drop"});
+  Scenario every = drop;
+  every.recovery.crash_modes = {"drop", "prefix", "random:2", "torn:2"};
+  uint64_t n_drop = nested(drop, 1), n_every = nested(every, 1);
+  EXPECT_GT(n_drop, 0u);
+  EXPECT_GT(n_every, n_drop);
+  EXPECT_EQ(n_every, nested(every, 3));
+  // The shipped scenario that asks for it reaches the same states.
+  auto shipped = Load({"scenarios/crash-inside-recovery-every-mode.json"});
+  ASSERT_EQ(shipped.size(), 1u);
+  EXPECT_EQ(shipped[0].recovery.crash_modes, every.recovery.crash_modes);
+}
+
 }  // namespace
 }  // namespace crashlab::harness

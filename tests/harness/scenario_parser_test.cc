@@ -33,7 +33,7 @@ constexpr const char* kGood = R"({
   ],
   "crash_points": {"strategy": "sample", "count": 5, "seed": 3, "steps": [0, 4]},
   "crash_modes": ["drop", "prefix", "torn:4", "random"],
-  "recovery": {"crash_points": "every-op"},
+  "recovery": {"crash_points": "every-op", "crash_modes": ["drop", "random:2"]},
   "invariants": ["acknowledged-durable", "missing-state-detected"],
   "expect": ["missing-state-detected"]
 })";
@@ -60,6 +60,8 @@ TEST(ScenarioParser, ParsesEveryField) {
   EXPECT_EQ(s.crash_points.strategy, CrashPointStrategy::kSample);
   EXPECT_EQ(s.crash_points.steps, (std::vector<uint64_t>{0, 4}));
   EXPECT_EQ(s.recovery.crash_points.strategy, CrashPointStrategy::kEveryOp);
+  EXPECT_EQ(s.recovery.crash_modes,
+            (std::vector<std::string>{"drop", "random:2"}));
   EXPECT_EQ(s.expect_violated,
             std::vector<std::string>{"missing-state-detected"});
 }
@@ -201,6 +203,25 @@ TEST(ScenarioParser, BadCrashModeAndStrategy) {
   ASSERT_EQ(p.errors.size(), 2u) << JoinErrors(p.errors);
   EXPECT_EQ(p.errors[0].field, "/crash_points");
   EXPECT_EQ(p.errors[1].field, "/crash_modes/1");
+}
+
+TEST(ScenarioParser, BadRecoveryCrashModeNamesItsPointer) {
+  ParseOutcome p = ParseScenario(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}],"
+      " \"recovery\": {\"crash_modes\": [\"drop\", \"torn:0\", \"drop\"]},"
+      " \"expect\": \"pass\"}",
+      "t.json");
+  ASSERT_EQ(p.errors.size(), 2u) << JoinErrors(p.errors);
+  EXPECT_EQ(p.errors[0].field, "/recovery/crash_modes/1");
+  EXPECT_EQ(p.errors[1].field, "/recovery/crash_modes/2");
+  EXPECT_NE(p.errors[1].message.find("listed twice"), std::string::npos)
+      << p.errors[1].message;
+  ParseOutcome empty = ParseScenario(
+      "{\"name\": \"x\", \"workload\": [{\"op\": \"sync\"}],"
+      " \"recovery\": {\"crash_modes\": []}, \"expect\": \"pass\"}",
+      "t.json");
+  ASSERT_EQ(empty.errors.size(), 1u) << JoinErrors(empty.errors);
+  EXPECT_EQ(empty.errors[0].field, "/recovery/crash_modes");
 }
 
 TEST(ScenarioParser, ShippedSuiteIsValid) {
