@@ -673,6 +673,28 @@ uint64_t BackingMirror::BytesFreed(size_t n) const {
   return freed;
 }
 
+Status BackingMirror::OpenInPlace(const std::string& path, InPlace** out) {
+  // One descriptor per path for the whole batch (a sync of many writes to
+  // one file opens it once). The path names the file as it is before the
+  // batch; a step whose file an earlier step creates is not reserved.
+  if (auto it = reserved_in_place_.find(path); it != reserved_in_place_.end()) {
+    *out = &it->second;
+    return Status::Ok();
+  }
+  int fd = openat(root_fd_, At(path), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    Status err = Errno(path, "stat");
+    close(fd);
+    return err;
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  *out = &(reserved_in_place_[path] =
+               InPlace{.fd = fd, .old_size = size, .end = size});
+  return Status::Ok();
+}
+
 Status BackingMirror::Reserve(size_t from, size_t to, size_t* reserved_upto) {
   for (size_t i = from; i < to; ++i) {
     *reserved_upto = i;
@@ -696,33 +718,21 @@ Status BackingMirror::Reserve(size_t from, size_t to, size_t* reserved_upto) {
         continue;
       }
       if (size == 0) continue;
-      int fd = openat(root_fd_, At(s.a), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) continue;  // the step reports it
-      struct stat st;
-      if (fstat(fd, &st) != 0) {
-        close(fd);
-        return Errno(s.a, "stat");
-      }
-      reserved_in_place_[s.a + "\n" + std::to_string(i)] = InPlace{
-          .fd = fd, .old_size = static_cast<uint64_t>(st.st_size), .end = size};
-      if (int err = ReserveRuns(fd, FALLOC_FL_KEEP_SIZE, s.node->data);
+      InPlace* r = nullptr;
+      CRASHLAB_RETURN_IF_ERROR(OpenInPlace(s.a, &r));
+      if (r == nullptr) continue;  // the step reports it
+      r->end = std::max(r->end, size);
+      if (int err = ReserveRuns(r->fd, FALLOC_FL_KEEP_SIZE, s.node->data);
           err != 0) {
         errno = err;
         return Errno(s.a, "reserve " + std::to_string(size) + " bytes for");
       }
     } else if (s.kind == Step::Kind::kWrite && s.len > 0) {
-      int fd = openat(root_fd_, At(s.a), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) continue;  // the step reports it
-      struct stat st;
-      if (fstat(fd, &st) != 0) {
-        close(fd);
-        return Errno(s.a, "stat");
-      }
-      reserved_in_place_[s.a + "\n" + std::to_string(i)] =
-          InPlace{.fd = fd,
-                  .old_size = static_cast<uint64_t>(st.st_size),
-                  .end = s.off + s.len};
-      if (fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(s.off),
+      InPlace* r = nullptr;
+      CRASHLAB_RETURN_IF_ERROR(OpenInPlace(s.a, &r));
+      if (r == nullptr) continue;  // the step reports it
+      r->end = std::max(r->end, s.off + s.len);
+      if (fallocate(r->fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(s.off),
                     static_cast<off_t>(s.len)) != 0 &&
           !Unsupported(errno)) {
         return Errno(s.a, "reserve " + std::to_string(s.len) + " bytes at " +

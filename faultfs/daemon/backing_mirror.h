@@ -166,6 +166,10 @@ class BackingMirror {
   // Reserves backing space for plan_[from, to) (see the class comment);
   // `*reserved_upto` gets the first step not reserved when it fails.
   Status Reserve(size_t from, size_t to, size_t* reserved_upto);
+  struct InPlace;
+  // The reservation of the existing file at `path` (opened once per batch),
+  // or nullptr in *out when there is no such file.
+  Status OpenInPlace(const std::string& path, InPlace** out);
   // Gives back what Reserve() took and forgets it; `punch` (nothing of the
   // batch ran yet) also frees what was reserved past the end of files.
   void Unreserve(bool punch);
@@ -199,8 +203,9 @@ class BackingMirror {
   std::vector<int> batch_open_;  // every file written this batch (fsync, close)
   std::set<std::string> batch_dirs_;  // directories changed this batch
   // Reservations of the batch being applied: descriptors of tmp files
-  // created and fallocate'd (path -> fd) and of in-place files with their
-  // size before (to punch out what was reserved past it).
+  // created and fallocate'd (path -> fd) and of in-place files (path ->
+  // descriptor, size before, end of what was reserved: the part past the
+  // old size is punched out when the batch is refused).
   std::map<std::string, int> reserved_new_;
   struct InPlace {
     int fd = -1;
