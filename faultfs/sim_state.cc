@@ -536,23 +536,31 @@ void SimState::ApplyDataDurably(const PendingOp& op) {
     ApplyPendingOp(durable, op);
     return;
   }
-  // The pages the op can change: from the lower of its start and the old
-  // end to the higher of its end and the old end.
+  // The pages the op changes: a write's own pages (pages in a gap it opens
+  // stay absent), a shrinking truncate's pages from the new end on (the
+  // last kept one gets its tail zeroed); a growing truncate changes only
+  // the size.
   constexpr uint64_t P = Content::kPageSize;
   uint64_t size = n->data.size();
-  uint64_t start = op.kind == PendingOp::Kind::kWrite ? op.offset : op.size;
-  uint64_t end =
-      op.kind == PendingOp::Kind::kWrite
-          ? op.offset + std::min<uint64_t>(op.bytes->size(), op.torn_keep)
-          : op.size;
-  UndoRecord r{.kind = UndoRecord::Kind::kContent,
-               .ino = op.ino,
-               .size = size,
-               .first = std::min(start, size) / P,
-               .last = std::max(end, size) / P};
-  n->data.ForEachPageIn(r.first, r.last, [&](uint64_t index, const auto& page) {
-    r.pages.emplace_back(index, page);
-  });
+  UndoRecord r{.kind = UndoRecord::Kind::kContent, .ino = op.ino, .size = size};
+  bool touches = false;
+  if (op.kind == PendingOp::Kind::kWrite) {
+    uint64_t len = std::min<uint64_t>(op.bytes->size(), op.torn_keep);
+    touches = len > 0;
+    r.first = op.offset / P;
+    r.last = touches ? (op.offset + len - 1) / P : r.first;
+  } else if (op.size < size) {
+    touches = true;
+    r.first = op.size / P;
+    r.last = (size - 1) / P;
+  }
+  if (touches) {
+    n->data.ForEachPageIn(r.first, r.last,
+                          [&](uint64_t index, const auto& page) {
+                            r.pages.emplace_back(index, page);
+                          });
+  }
+  r.pages_touched = touches;
   undo_log_.push_back(std::move(r));
   Node& node = durable.MutUntracked(op.ino);
   if (op.kind == PendingOp::Kind::kWrite) {
@@ -611,9 +619,11 @@ void SimState::RollbackUndo() {
         if (durable.Find(r->ino) == nullptr) break;
         Content& data = durable.MutUntracked(r->ino).data;
         data.Resize(r->size);
-        data.ErasePages(r->first, r->last);
-        for (auto& [index, page] : r->pages)
-          data.RestorePage(index, std::move(page));
+        if (r->pages_touched) {
+          data.ErasePages(r->first, r->last);
+          for (auto& [index, page] : r->pages)
+            data.RestorePage(index, std::move(page));
+        }
         break;
       }
       case UndoRecord::Kind::kAttrValues: {

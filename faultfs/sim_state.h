@@ -227,7 +227,8 @@ struct SimState {
     Ino ino = 0;                                // kAttrs, kContent, kAttrValues
     uint64_t size = 0, first = 0, last = 0;     // kContent
     std::vector<std::pair<uint64_t, Content::PagePtr>> pages;  // kContent
-    Node attrs;  // kAttrValues (no data or entries)
+    bool pages_touched = false;  // kContent: [first, last] is the range
+    Node attrs;                  // kAttrValues (no data or entries)
   };
   // Applies data op `op` to the durable image, with an undo record of only
   // the pages it touches when the undo log runs (no copy of the node).
