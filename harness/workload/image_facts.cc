@@ -2,9 +2,8 @@
 
 #include <algorithm>
 
-#include "engine/catalog.h"
 #include "engine/layout.h"
-#include "engine/manifest.h"
+#include "harness/workload/written_files.h"
 
 namespace crashlab::harness {
 
@@ -36,11 +35,12 @@ enum CacheKind { kCatalogIds = 0, kManifestPaths = 1 };
 FactsCache::Paths ParseCatalogIds(const faultfs::Node& node,
                                   const std::string& path) {
   if (node.type != FileType::kRegular) return nullptr;
-  auto cat = engine::Catalog::Parse(node.data.ReadAll(), path);
-  if (!cat.ok()) return nullptr;
-  auto ids = std::make_shared<std::vector<std::string>>();
-  for (const auto& c : cat->checkpoints) ids->push_back(c.id);
-  return ids;
+  (void)path;
+  // The harness's own reading (written_files.h), not the engine's parser: a
+  // bug there must not hide a catalogued checkpoint from no-orphan-deletion.
+  auto ids = ReadCatalogIds(node.data.ReadAll());
+  if (!ids) return nullptr;
+  return std::make_shared<std::vector<std::string>>(std::move(*ids));
 }
 
 // The state files a manifest lists and every directory on the way inside
@@ -48,16 +48,21 @@ FactsCache::Paths ParseCatalogIds(const faultfs::Node& node,
 FactsCache::Paths ParseManifestPaths(const faultfs::Node& node,
                                      const std::string& path) {
   namespace layout = engine::layout;
+  (void)path;
   if (node.type != FileType::kRegular) return nullptr;
-  auto m = engine::Manifest::Parse(node.data.ReadAll(), path);
-  if (!m.ok()) return nullptr;
+  // The harness's own reading, as for the catalog.
+  auto files = ReadManifestFiles(node.data.ReadAll());
+  if (!files) return nullptr;
   auto paths = std::make_shared<std::vector<std::string>>();
   auto& out = *paths;
-  for (const auto& f : m->files) {
-    std::string p = layout::StateFile("", f.owner, f.name);
+  const std::string checkpoints = layout::CheckpointsDir("") + "/";
+  for (const auto& p : *files) {
     out.push_back(p);
+    // checkpoints/<owner>/...: the owner's directory and every one between.
+    std::string owner = p.substr(checkpoints.size());
+    owner = owner.substr(0, owner.find('/'));
     std::string dir = faultfs::ParentPath(p);
-    std::string owner_dir = layout::CheckpointDir("", f.owner);
+    std::string owner_dir = layout::CheckpointDir("", owner);
     while (dir.size() > owner_dir.size()) {
       out.push_back(dir);
       dir = faultfs::ParentPath(dir);

@@ -23,7 +23,8 @@ namespace crashlab::harness {
 std::optional<std::string> ReadImageFile(const faultfs::Image& image,
                                          std::string_view path);
 
-// What the engine's catalog and manifest files parse to, memoised by node:
+// What the engine's catalog and manifest files read as (with the harness's own
+// readers, written_files.h, never the engine's parsers), memoised by node:
 // images share nodes copy-on-write and never change a shared node, and the
 // cache holds a reference to every node it saw (so its address cannot be
 // reused), hence one address always means the same bytes. Crash states of
