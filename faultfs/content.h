@@ -55,6 +55,21 @@ class Content {
   // Makes `page` (not null) page `index`, as a Write of its kPageSize bytes
   // at index * kPageSize would, without copying them.
   void PutPage(uint64_t index, PagePtr page);
+  // For an undo log: fn(index, page) for the stored pages with index in
+  // [first, last]; ErasePages drops them; RestorePage puts one back (size
+  // unchanged).
+  template <typename Fn>
+  void ForEachPageIn(uint64_t first, uint64_t last, Fn&& fn) const {
+    for (auto it = pages_.lower_bound(first);
+         it != pages_.end() && it->first <= last; ++it)
+      fn(it->first, it->second);
+  }
+  void ErasePages(uint64_t first, uint64_t last) {
+    pages_.erase(pages_.lower_bound(first), pages_.upper_bound(last));
+  }
+  void RestorePage(uint64_t index, PagePtr page) {
+    pages_[index] = std::move(page);
+  }
 
  private:
   Page& MutablePage(uint64_t index);

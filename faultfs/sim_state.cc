@@ -17,7 +17,33 @@ const Node* Image::Find(Ino ino) const {
   return it == nodes_.end() ? nullptr : it->second.get();
 }
 
+void Image::Save(Ino ino) {
+  if (!undo_ || undo_->count(ino) != 0) return;
+  auto it = nodes_.find(ino);
+  (*undo_)[ino] = it == nodes_.end() ? nullptr : it->second;
+}
+
+void Image::Rollback() {
+  if (!undo_) return;
+  for (auto& [ino, node] : *undo_) {
+    if (node == nullptr) {
+      nodes_.erase(ino);
+    } else {
+      nodes_[ino] = std::move(node);
+    }
+  }
+  undo_->clear();
+}
+
 Node& Image::Mut(Ino ino) {
+  assert(Find(ino) != nullptr);
+  Save(ino);
+  auto& slot = nodes_.at(ino);
+  if (slot.use_count() > 1) slot = std::make_shared<Node>(*slot);
+  return *slot;
+}
+
+Node& Image::MutUntracked(Ino ino) {
   assert(Find(ino) != nullptr);
   auto& slot = nodes_.at(ino);
   if (slot.use_count() > 1) slot = std::make_shared<Node>(*slot);
@@ -32,6 +58,7 @@ Node& Image::Create(Ino ino, FileType type, uint32_t mode) {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   node->atime = node->mtime = node->ctime = now;
+  Save(ino);
   nodes_[ino] = node;
   return *node;
 }
@@ -41,7 +68,10 @@ Node& Image::Ensure(Ino ino, FileType type, uint32_t mode) {
   return Mut(ino);
 }
 
-void Image::Erase(Ino ino) { nodes_.erase(ino); }
+void Image::Erase(Ino ino) {
+  Save(ino);
+  nodes_.erase(ino);
+}
 
 std::optional<Ino> Image::Lookup(std::string_view path) const {
   Ino cur = kRootIno;
@@ -85,6 +115,7 @@ void Image::CollectGarbage() {
   for (auto it = nodes_.begin(); it != nodes_.end();) {
     auto l = links.find(it->first);
     if (l == links.end()) {
+      Save(it->first);
       it = nodes_.erase(it);
       continue;
     }
@@ -396,6 +427,13 @@ void SimState::AddPending(PendingOp op) {
 
 void SimState::DropPendingData(Ino ino) {
   EnsureIndex();
+  if (undo_on_) {
+    std::vector<size_t> positions;
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (pending[i].is_data() && pending[i].ino == ino) positions.push_back(i);
+    }
+    SaveRemoved(positions);
+  }
   std::erase_if(
       pending, [&](const PendingOp& p) { return p.is_data() && p.ino == ino; });
   pending_data_count.erase(ino);
@@ -416,9 +454,10 @@ void SimState::SyncData(Ino ino) {
   std::reverse(positions.begin(), positions.end());
   for (size_t i : positions) {
     const PendingOp& op = pending[i];
-    ApplyPendingOp(durable, op);
+    ApplyDataDurably(op);
     if (log_durable) durable_log.push_back(op);
   }
+  SaveRemoved(positions);
   pending_data_count.erase(count);
   Compact(pending, positions);
   pending_indexed = pending.size();
@@ -434,7 +473,12 @@ void SimState::SyncDirectory(Ino dir) {
     if (!pending[i].is_data()) ns.push_back(i);
   }
   std::reverse(ns.begin(), ns.end());
-  for (size_t i : ns) pending[i].needs.erase(dir);
+  UndoRecord needs{.kind = UndoRecord::Kind::kNeeds};
+  for (size_t i : ns) {
+    if (pending[i].needs.erase(dir) != 0 && undo_on_)
+      needs.needs.emplace_back(i, dir);
+  }
+  if (undo_on_ && !needs.needs.empty()) undo_log_.push_back(std::move(needs));
   // Apply, in issue order, every namespace op whose directories were all
   // fsync'd and that no earlier pending op on the same entry holds back.
   std::set<std::pair<Ino, std::string>> blocked;
@@ -455,6 +499,7 @@ void SimState::SyncDirectory(Ino dir) {
     }
   }
   pending_namespace_count -= done.size();
+  SaveRemoved(done);
   Compact(pending, done);
   pending_indexed = pending.size();
 }
@@ -463,10 +508,29 @@ void SimState::SyncAttrs(Ino ino) {
   auto it = attrs_dirty.find(ino);
   if (it == attrs_dirty.end()) return;
   attrs_dirty.erase(it);
+  if (undo_on_)
+    undo_log_.push_back(
+        UndoRecord{.kind = UndoRecord::Kind::kAttrs, .ino = ino});
   const Node* v = visible.Find(ino);
   if (v == nullptr) return;  // gone: nothing left to persist
   bool fresh = durable.Find(ino) == nullptr;
-  Node& d = durable.Ensure(ino, v->type, v->mode);
+  Node* dp = nullptr;
+  if (undo_on_ && !fresh && !durable.InUndo(ino)) {
+    // Only the attributes are kept for the undo, not a copy of the node.
+    const Node* old = durable.Find(ino);
+    UndoRecord r{.kind = UndoRecord::Kind::kAttrValues, .ino = ino};
+    r.attrs.mode = old->mode;
+    r.attrs.uid = old->uid;
+    r.attrs.gid = old->gid;
+    r.attrs.atime = old->atime;
+    r.attrs.mtime = old->mtime;
+    r.attrs.ctime = old->ctime;
+    undo_log_.push_back(std::move(r));
+    dp = &durable.MutUntracked(ino);
+  } else {
+    dp = &durable.Ensure(ino, v->type, v->mode);
+  }
+  Node& d = *dp;
   if (fresh) d.target = v->target;
   d.mode = v->mode;
   d.uid = v->uid;
@@ -482,10 +546,141 @@ void SimState::SyncEverything() {
   for (Ino ino : std::set<Ino>(attrs_dirty)) SyncAttrs(ino);
   if (log_durable)
     durable_log.insert(durable_log.end(), pending.begin(), pending.end());
+  if (undo_on_ && !pending.empty()) {
+    undo_log_.push_back(UndoRecord{.kind = UndoRecord::Kind::kCleared,
+                                   .ops = std::move(pending)});
+  }
   pending.clear();
   pending_data_count.clear();
   pending_namespace_count = 0;
   pending_indexed = 0;
+}
+
+void SimState::SaveRemoved(const std::vector<size_t>& positions) {
+  if (!undo_on_ || positions.empty()) return;
+  UndoRecord r{.kind = UndoRecord::Kind::kRemoved, .positions = positions};
+  r.ops.reserve(positions.size());
+  for (size_t i : positions) r.ops.push_back(pending[i]);
+  undo_log_.push_back(std::move(r));
+}
+
+void SimState::ApplyDataDurably(const PendingOp& op) {
+  const Node* n = durable.Find(op.ino);
+  if (!undo_on_ || n == nullptr || n->type != FileType::kRegular ||
+      durable.InUndo(op.ino)) {
+    ApplyPendingOp(durable, op);
+    return;
+  }
+  // The pages the op changes: a write's own pages (pages in a gap it opens
+  // stay absent), a shrinking truncate's pages from the new end on (the
+  // last kept one gets its tail zeroed); a growing truncate changes only
+  // the size.
+  constexpr uint64_t P = Content::kPageSize;
+  uint64_t size = n->data.size();
+  UndoRecord r{.kind = UndoRecord::Kind::kContent, .ino = op.ino, .size = size};
+  bool touches = false;
+  if (op.kind == PendingOp::Kind::kWrite) {
+    uint64_t len = std::min<uint64_t>(op.bytes->size(), op.torn_keep);
+    touches = len > 0;
+    r.first = op.offset / P;
+    r.last = touches ? (op.offset + len - 1) / P : r.first;
+  } else if (op.size < size) {
+    touches = true;
+    r.first = op.size / P;
+    r.last = (size - 1) / P;
+  }
+  if (touches) {
+    n->data.ForEachPageIn(r.first, r.last,
+                          [&](uint64_t index, const auto& page) {
+                            r.pages.emplace_back(index, page);
+                          });
+  }
+  r.pages_touched = touches;
+  undo_log_.push_back(std::move(r));
+  Node& node = durable.MutUntracked(op.ino);
+  if (op.kind == PendingOp::Kind::kWrite) {
+    op.bytes->ApplyTo(node.data, op.torn_keep);
+  } else {
+    node.data.Resize(op.size);
+  }
+}
+
+void SimState::StartUndo() {
+  undo_on_ = true;
+  undo_log_.clear();
+  durable.StartUndo();
+}
+
+void SimState::EndUndo() {
+  undo_on_ = false;
+  undo_log_.clear();
+  durable.EndUndo();
+}
+
+void SimState::RollbackUndo() {
+  if (!undo_on_) return;
+  // Nodes the image kept first: they are as they were before the changes
+  // the records below undo (a node is either kept there or recorded here
+  // before its first change).
+  durable.Rollback();
+  for (auto r = undo_log_.rbegin(); r != undo_log_.rend(); ++r) {
+    switch (r->kind) {
+      case UndoRecord::Kind::kRemoved: {
+        // The inverse of Compact(): the removed ops go back to their places.
+        std::vector<PendingOp> merged;
+        merged.reserve(pending.size() + r->ops.size());
+        size_t next = 0;
+        size_t kept = 0;
+        for (size_t pos = 0; pos < pending.size() + r->ops.size(); ++pos) {
+          if (next < r->positions.size() && r->positions[next] == pos) {
+            merged.push_back(std::move(r->ops[next++]));
+          } else {
+            merged.push_back(std::move(pending[kept++]));
+          }
+        }
+        pending = std::move(merged);
+        break;
+      }
+      case UndoRecord::Kind::kNeeds:
+        for (const auto& [pos, dir] : r->needs) pending[pos].needs.insert(dir);
+        break;
+      case UndoRecord::Kind::kAttrs:
+        attrs_dirty.insert(r->ino);
+        break;
+      case UndoRecord::Kind::kCleared:
+        pending = std::move(r->ops);
+        break;
+      case UndoRecord::Kind::kContent: {
+        if (durable.Find(r->ino) == nullptr) break;
+        Content& data = durable.MutUntracked(r->ino).data;
+        data.Resize(r->size);
+        if (r->pages_touched) {
+          data.ErasePages(r->first, r->last);
+          for (auto& [index, page] : r->pages)
+            data.RestorePage(index, std::move(page));
+        }
+        break;
+      }
+      case UndoRecord::Kind::kAttrValues: {
+        if (durable.Find(r->ino) == nullptr) break;
+        Node& n = durable.MutUntracked(r->ino);
+        n.mode = r->attrs.mode;
+        n.uid = r->attrs.uid;
+        n.gid = r->attrs.gid;
+        n.atime = r->attrs.atime;
+        n.mtime = r->attrs.mtime;
+        n.ctime = r->attrs.ctime;
+        break;
+      }
+    }
+  }
+  undo_log_.clear();
+  durable_log.clear();
+  durable_attr_log.clear();
+  // The index is rebuilt from the restored list.
+  pending_data_count.clear();
+  pending_namespace_count = 0;
+  pending_indexed = SIZE_MAX;
 }
 
 }  // namespace crashlab::faultfs

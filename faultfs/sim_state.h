@@ -56,6 +56,17 @@ struct Node {
 class Image {
  public:
   Image();  // an empty root directory
+  // Copies share the nodes but not an undo log (see StartUndo).
+  Image(const Image& other) : nodes_(other.nodes_) {}
+  Image& operator=(const Image& other) {
+    if (this != &other) {
+      nodes_ = other.nodes_;
+      undo_.reset();
+    }
+    return *this;
+  }
+  Image(Image&&) = default;
+  Image& operator=(Image&&) = default;
   const Node* Find(Ino ino) const;
   Node& Mut(Ino ino);  // REQUIRES: Find(ino) != nullptr
   Node& Create(Ino ino, FileType type, uint32_t mode);
@@ -69,8 +80,24 @@ class Image {
   size_t node_count() const { return nodes_.size(); }
   const std::map<Ino, std::shared_ptr<Node>>& nodes() const { return nodes_; }
 
+  // Undo log: from StartUndo() on, the first change of each inode keeps the
+  // node it replaced (nodes are copy-on-write, so the old node stays intact);
+  // Rollback() puts them back, EndUndo() forgets them. Costs only the
+  // inodes changed while it runs.
+  void StartUndo() { undo_.emplace(); }
+  // Whether the undo log holds `ino` already (its changes are undone with
+  // it). MutUntracked: Mut() without the undo log, for a caller that keeps
+  // its own (cheaper) undo of that node's change.
+  bool InUndo(Ino ino) const { return undo_ && undo_->count(ino) != 0; }
+  Node& MutUntracked(Ino ino);
+  void Rollback();
+  void EndUndo() { undo_.reset(); }
+
  private:
+  void Save(Ino ino);  // records ino's node (or its absence) once
+
   std::map<Ino, std::shared_ptr<Node>> nodes_;
+  std::optional<std::map<Ino, std::shared_ptr<Node>>> undo_;
 };
 
 // One entry of a tree listing: type and content (file data or link target).
@@ -177,6 +204,16 @@ struct SimState {
   // Makes every pending op durable.
   void SyncEverything();
 
+  // Undo of the Sync* calls above (the FUSE daemon's backing dir can refuse
+  // what became durable, e.g. ENOSPC): between StartUndo() and EndUndo(),
+  // RollbackUndo() puts `durable`, `pending` and `attrs_dirty` back as they
+  // were at StartUndo() and empties the durable logs. Costs only what the
+  // Sync* calls changed.
+  void StartUndo();
+  void RollbackUndo();
+  void EndUndo();
+  bool undo_active() const { return undo_on_; }
+
   // Index of `pending`, so an fsync looks only at the ops it can apply
   // rather than at every pending op: the number of pending data ops per
   // inode and of namespace ops, for `pending_indexed` ops. The Sync* calls
@@ -187,6 +224,35 @@ struct SimState {
 
  private:
   void EnsureIndex();
+
+  struct UndoRecord {
+    // kContent: a data op's pages [first, last] and size before it;
+    // kAttrValues: a durable node's attributes before SyncAttrs.
+    enum class Kind {
+      kRemoved,
+      kNeeds,
+      kAttrs,
+      kCleared,
+      kContent,
+      kAttrValues
+    };
+    Kind kind = Kind::kRemoved;
+    std::vector<size_t> positions;  // kRemoved: ascending, before removal
+    std::vector<PendingOp> ops;     // kRemoved, kCleared: the removed ops
+    std::vector<std::pair<size_t, Ino>> needs;  // kNeeds: (position, dir)
+    Ino ino = 0;                                // kAttrs, kContent, kAttrValues
+    uint64_t size = 0, first = 0, last = 0;     // kContent
+    std::vector<std::pair<uint64_t, Content::PagePtr>> pages;  // kContent
+    bool pages_touched = false;  // kContent: [first, last] is the range
+    Node attrs;                  // kAttrValues (no data or entries)
+  };
+  // Applies data op `op` to the durable image, with an undo record of only
+  // the pages it touches when the undo log runs (no copy of the node).
+  void ApplyDataDurably(const PendingOp& op);
+  // Records removing `positions` (ascending) of `pending`, about to happen.
+  void SaveRemoved(const std::vector<size_t>& positions);
+  bool undo_on_ = false;
+  std::vector<UndoRecord> undo_log_;
 };
 
 }  // namespace crashlab::faultfs

@@ -117,6 +117,15 @@ Ino SimVfs::VisibleIno(std::string_view path) const {
 
 Status SimVfs::Begin(TraceEntry& entry, std::optional<Firing>& firing,
                      Ino ino) {
+  Status st = BeginOp(entry, firing, ino);
+  // After a delay rule's sleep: from here on the operation holds mu_ until
+  // Finish().
+  if (st.ok() && durable_listener_) state_.StartUndo();
+  return st;
+}
+
+Status SimVfs::BeginOp(TraceEntry& entry, std::optional<Firing>& firing,
+                       Ino ino) {
   entry.index = next_index_++;
   entry.persistence_point = IsPersistencePoint(entry.op);
   if (hook_) hook_(entry, state_);
@@ -193,27 +202,33 @@ Status SimVfs::Finish(TraceEntry& entry, Status st,
     RecordFault(entry, *firing, ErrorAfterDetail(firing->rule.err));
     st = InjectedErrorAfter(entry.op, firing->rule.err, entry.path);
   }
+  // What the backing store refused is not durable: the operation fails with
+  // its error (ENOSPC for a full disk) and its durable changes are undone.
+  Status stored = NotifyDurable();
+  state_.EndUndo();
+  if (st.ok() && !stored.ok()) st = stored;
   entry.result = st.err();
   if (options_.record_trace) {
     trace_.push_back(entry);
     TrimTraceLocked();
   }
-  NotifyDurable();
   return st;
 }
 
-void SimVfs::NotifyDurable() {
-  if (!durable_listener_) return;
+Status SimVfs::NotifyDurable() {
+  if (!durable_listener_) return Status::Ok();
   if (state_.durable_log.empty() && durable_rewritten_.empty() &&
       state_.durable_attr_log.empty())
-    return;
-  durable_listener_(DurableChange{.applied = state_.durable_log,
-                                  .rewritten = durable_rewritten_,
-                                  .attrs = state_.durable_attr_log,
-                                  .durable = state_.durable});
+    return Status::Ok();
+  Status st = durable_listener_(DurableChange{.applied = state_.durable_log,
+                                              .rewritten = durable_rewritten_,
+                                              .attrs = state_.durable_attr_log,
+                                              .durable = state_.durable});
+  if (!st.ok() && state_.undo_active()) state_.RollbackUndo();
   state_.durable_log.clear();
   durable_rewritten_.clear();
   state_.durable_attr_log.clear();
+  return st;
 }
 
 void SimVfs::SetDurableListener(DurableListener listener) {
@@ -331,14 +346,21 @@ Result<std::string> SimVfs::ApplyDamage(Ino ino, const FaultRule& rule,
                    std::to_string(draws.size()));
   }
   size_t next = 0;
+  if (durable_listener_) state_.StartUndo();
   std::optional<std::string> detail =
       DamageLocked(ino, rule, [&] { return draws[next++]; });
-  NotifyDurable();
+  // Refused by the backing store: the durable copy stays undamaged.
+  Status stored = NotifyDurable();
+  state_.EndUndo();
+  CRASHLAB_RETURN_IF_ERROR(stored);
   return detail.value_or(std::string());
 }
 
 void SimVfs::CrashLocked(const CrashMode& mode) {
-  NotifyDurable();  // what became durable before the power cut comes first
+  // What became durable before the power cut comes first (normally nothing:
+  // every operation notifies in Finish()).
+  NotifyDurable().IgnoreError();
+  state_.EndUndo();
   if (options_.explain_crashes) {
     last_crash_loss_ = ExplainCrash(state_, mode);
   }
@@ -359,13 +381,22 @@ void SimVfs::CrashLocked(const CrashMode& mode) {
   if (durable_listener_) {
     state_.durable_log.clear();
     state_.durable_attr_log.clear();
-    durable_listener_(DurableChange{.applied = state_.durable_log,
-                                    .rewritten = durable_rewritten_,
-                                    .attrs = state_.durable_attr_log,
-                                    .before_crash_durable = &*old_durable,
-                                    .before_crash_visible = &*old_visible,
-                                    .durable = state_.durable});
+    Status st =
+        durable_listener_(DurableChange{.applied = state_.durable_log,
+                                        .rewritten = durable_rewritten_,
+                                        .attrs = state_.durable_attr_log,
+                                        .before_crash_durable = &*old_durable,
+                                        .before_crash_visible = &*old_visible,
+                                        .durable = state_.durable});
     durable_rewritten_.clear();
+    if (!st.ok()) {
+      // The backing store still holds the durable image from before the
+      // crash: that is the post-crash state (as after a drop crash).
+      Image kept = *old_durable;
+      kept.CollectGarbage();
+      state_.visible = kept;
+      state_.durable = std::move(kept);
+    }
   }
 }
 

@@ -150,7 +150,15 @@ class SimVfs final : public Vfs {
   // The FUSE daemon writes the change to its backing directory here, so the
   // backing directory always holds the durable state. The listener must not
   // call back into this SimVfs.
-  using DurableListener = std::function<void(const DurableChange& change)>;
+  //
+  // A listener that could not store the change (a full backing disk:
+  // ENOSPC) returns the error: the operation then fails with it and what it
+  // made durable goes back to pending (durable image, pending ops and
+  // pending attributes as before the operation; the visible state keeps
+  // it). A crash the listener refuses leaves the pre-crash durable image as
+  // the post-crash state (a drop crash of what the listener last stored);
+  // refused persistent damage stays visible only.
+  using DurableListener = std::function<Status(const DurableChange& change)>;
   void SetDurableListener(DurableListener listener);
 
   // --- crash model ---
@@ -229,7 +237,10 @@ class SimVfs final : public Vfs {
   // the operation (error, crash, delay, lose, truncate, persistent corrupt)
   // are carried out here; a non-ok return has already been traced. Other
   // firings are left in `firing` for the operation to carry out.
+  // Also starts the durable undo log when a durable listener is set (ended
+  // by Finish()).
   Status Begin(TraceEntry& entry, std::optional<Firing>& firing, Ino ino = 0);
+  Status BeginOp(TraceEntry& entry, std::optional<Firing>& firing, Ino ino);
   // Ends an operation: applies error_after, records the trace entry.
   Status Finish(TraceEntry& entry, Status st,
                 const std::optional<Firing>& firing);
@@ -248,7 +259,9 @@ class SimVfs final : public Vfs {
   // the pending namespace op.
   void RemoveEntryLocked(uint64_t op_index, Ino dir, const std::string& name,
                          Ino ino);
-  void NotifyDurable();  // runs the durable listener if something changed
+  // Runs the durable listener if something changed; when it fails and the
+  // undo log runs, rolls the durable changes back. Returns its status.
+  Status NotifyDurable();
   Status RenameLocked(std::string_view from, std::string_view to,
                       unsigned flags);
   NodeAttr AttrOf(Ino ino) const;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -250,7 +251,9 @@ bool BackingMirror::IsDir(Ino ino) const {
 }
 
 void BackingMirror::ForgetName(Ino ino, Ino dir, const std::string& name) {
+  Save(dir);
   model_.at(dir).entries.erase(name);
+  Save(ino);
   auto it = model_.find(ino);
   if (it == model_.end()) return;
   it->second.locs.erase({dir, name});
@@ -264,11 +267,13 @@ void BackingMirror::ForgetName(Ino ino, Ino dir, const std::string& name) {
 }
 
 void BackingMirror::ForgetTree(Ino ino) {
+  Save(ino);
   auto it = model_.find(ino);
   if (it == model_.end()) return;
   std::map<std::string, Ino> entries = std::move(it->second.entries);
   model_.erase(it);
   for (const auto& [name, child] : entries) {
+    Save(child);
     auto c = model_.find(child);
     if (c == model_.end()) continue;
     c->second.locs.erase({ino, name});
@@ -302,6 +307,8 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino,
   const Node* n = img.Find(ino);
   if (n == nullptr || depth > kMaxDepth) return;
   std::string dst = EntryPath(dir, name);
+  Save(ino);
+  Save(dir);
   auto existing = model_.find(ino);
   if (existing != model_.end() && !existing->second.locs.empty()) {
     auto old = *existing->second.locs.begin();
@@ -314,6 +321,7 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino,
       plan_.push_back(Step{.kind = Step::Kind::kRename,
                            .a = EntryPath(old.first, old.second),
                            .b = dst});
+      Save(old.first);
       model_.at(old.first).entries.erase(old.second);
       existing->second.locs = {{dir, name}};
     }
@@ -363,6 +371,7 @@ void BackingMirror::PlanPlace(Ino dir, const std::string& name, Ino ino,
                            .uid = n->uid,
                            .gid = n->gid});
       model_[ino] = MNode{.type = n->type, .locs = {{kTmpDir, tmp_name}}};
+      Save(kTmpDir);
       model_.at(kTmpDir).entries[tmp_name] = ino;
       for (const auto& [child_name, child] : n->entries)
         PlanPlace(ino, child_name, child, img, depth + 1);
@@ -452,6 +461,9 @@ void BackingMirror::PlanOp(const PendingOp& op, const Image& durable) {
         plan_.push_back(Step{.kind = Step::Kind::kRename,
                              .a = EntryPath(op.dir, op.name),
                              .b = EntryPath(op.dir2, op.name2)});
+        Save(op.dir);
+        Save(op.dir2);
+        Save(op.ino);
         auto replaced = model_.at(op.dir2).entries.find(op.name2);
         if (replaced != model_.at(op.dir2).entries.end())
           ForgetName(replaced->second, op.dir2, op.name2);
@@ -518,7 +530,8 @@ void BackingMirror::PlanResync(Ino dir, const Image& before, const Image& after,
 
 void BackingMirror::Fail(Status st) {
   std::lock_guard lock(error_mu_);
-  if (error_.ok()) error_ = std::move(st);
+  if (error_.ok()) error_ = st;
+  last_error_ = std::move(st);
   broken_.store(true);
 }
 
@@ -527,10 +540,240 @@ Status BackingMirror::error() const {
   return error_;
 }
 
-void BackingMirror::Apply(const DurableChange& change) {
-  if (broken_.load()) return;
+Status BackingMirror::last_error() const {
+  std::lock_guard lock(error_mu_);
+  return last_error_;
+}
+
+void BackingMirror::Save(Ino ino) {
+  if (!undo_on_ || undo_.count(ino) != 0) return;
+  auto it = model_.find(ino);
+  if (it == model_.end()) {
+    undo_.emplace(ino, std::nullopt);
+  } else {
+    undo_.emplace(ino, it->second);
+  }
+}
+
+void BackingMirror::RollbackModel() {
+  for (auto& [ino, node] : undo_) {
+    if (node) {
+      model_[ino] = std::move(*node);
+    } else {
+      model_.erase(ino);
+    }
+  }
+  undo_.clear();
+  undo_on_ = false;
+}
+
+namespace {
+
+bool Independent(const std::string& path, const std::string& other) {
+  if (other.empty()) return true;
+  if (path == other) return false;
+  if (other.starts_with(path + "/")) return false;
+  if (path.starts_with(other + "/")) return false;
+  return true;
+}
+
+// Whether `err` means the file system cannot reserve space this way (the
+// reservation is then skipped, not failed).
+bool Unsupported(int err) {
+  return err == EOPNOTSUPP || err == ENOSYS || err == EINVAL;
+}
+
+// fn(offset, length) for each run of stored pages of `data` (holes take no
+// space, so only these are reserved), clipped to its size.
+template <typename Fn>
+void ForEachStoredRun(const Content& data, Fn&& fn) {
+  uint64_t size = data.size();
+  uint64_t run_off = 0;
+  uint64_t run_len = 0;
+  data.ForEachPage([&](uint64_t index, const char*) {
+    uint64_t off = index * Content::kPageSize;
+    if (off >= size) return;
+    uint64_t len = std::min<uint64_t>(Content::kPageSize, size - off);
+    if (run_len > 0 && run_off + run_len == off) {
+      run_len += len;
+      return;
+    }
+    if (run_len > 0) fn(run_off, run_len);
+    run_off = off;
+    run_len = len;
+  });
+  if (run_len > 0) fn(run_off, run_len);
+}
+
+// fallocate of every stored run of `data` into `fd` with `mode`; 0 or an
+// errno (not one of Unsupported()).
+int ReserveRuns(int fd, int mode, const Content& data) {
+  int err = 0;
+  ForEachStoredRun(data, [&](uint64_t off, uint64_t len) {
+    if (err != 0) return;
+    if (fallocate(fd, mode, static_cast<off_t>(off), static_cast<off_t>(len)) !=
+            0 &&
+        !Unsupported(errno)) {
+      err = errno;
+    }
+  });
+  return err;
+}
+
+}  // namespace
+
+size_t BackingMirror::HoistRemovals() {
+  std::vector<Step> removals;
+  std::vector<Step> rest;
+  for (auto& step : plan_) {
+    bool removal = step.kind == Step::Kind::kUnlink ||
+                   step.kind == Step::Kind::kRemoveTree;
+    if (removal) {
+      bool free = std::all_of(rest.begin(), rest.end(), [&](const Step& e) {
+        return Independent(step.a, e.a) && Independent(step.a, e.b);
+      });
+      if (free) {
+        removals.push_back(std::move(step));
+        continue;
+      }
+    }
+    rest.push_back(std::move(step));
+  }
+  size_t hoisted = removals.size();
+  if (hoisted == 0) {
+    plan_ = std::move(rest);
+    return 0;
+  }
+  for (auto& step : rest) removals.push_back(std::move(step));
+  plan_ = std::move(removals);
+  return hoisted;
+}
+
+uint64_t BackingMirror::BytesNeeded(size_t from, size_t to) const {
+  uint64_t n = 0;
+  for (size_t i = from; i < to && i < plan_.size(); ++i) {
+    const Step& s = plan_[i];
+    if (s.kind == Step::Kind::kWrite) n += s.len;
+    if (s.kind == Step::Kind::kFill)
+      ForEachStoredRun(s.node->data, [&](uint64_t, uint64_t len) { n += len; });
+  }
+  return n;
+}
+
+uint64_t BackingMirror::BytesFreed(size_t n) const {
+  uint64_t freed = 0;
+  for (size_t i = 0; i < n && i < plan_.size(); ++i) {
+    if (plan_[i].kind != Step::Kind::kUnlink) continue;
+    struct stat st;
+    if (fstatat(root_fd_, At(plan_[i].a), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode) && st.st_nlink == 1) {
+      freed += static_cast<uint64_t>(st.st_blocks) * 512;
+    }
+  }
+  return freed;
+}
+
+Status BackingMirror::OpenInPlace(const std::string& path, InPlace** out) {
+  // One descriptor per path for the whole batch (a sync of many writes to
+  // one file opens it once). The path names the file as it is before the
+  // batch; a step whose file an earlier step creates is not reserved.
+  if (auto it = reserved_in_place_.find(path); it != reserved_in_place_.end()) {
+    *out = &it->second;
+    return Status::Ok();
+  }
+  int fd = openat(root_fd_, At(path), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    Status err = Errno(path, "stat");
+    close(fd);
+    return err;
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  *out = &(reserved_in_place_[path] =
+               InPlace{.fd = fd, .old_size = size, .end = size});
+  return Status::Ok();
+}
+
+Status BackingMirror::Reserve(size_t from, size_t to, size_t* reserved_upto) {
+  for (size_t i = from; i < to; ++i) {
+    *reserved_upto = i;
+    const Step& s = plan_[i];
+    if (s.kind == Step::Kind::kFill) {
+      // Files built under .faultfs/tmp are created here; one filled in place
+      // (after a crash or damage) is truncated by its step, so only its
+      // range is reserved.
+      bool fresh = s.a.starts_with(std::string(kTmpPath) + "/");
+      uint64_t size = s.node->data.size();
+      if (fresh) {
+        int fd =
+            openat(root_fd_, At(s.a),
+                   O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) return Errno(s.a, "create");
+        reserved_new_[s.a] = fd;
+        if (int err = ReserveRuns(fd, 0, s.node->data); err != 0) {
+          errno = err;
+          return Errno(s.a, "reserve " + std::to_string(size) + " bytes for");
+        }
+        continue;
+      }
+      if (size == 0) continue;
+      InPlace* r = nullptr;
+      CRASHLAB_RETURN_IF_ERROR(OpenInPlace(s.a, &r));
+      if (r == nullptr) continue;  // the step reports it
+      r->end = std::max(r->end, size);
+      if (int err = ReserveRuns(r->fd, FALLOC_FL_KEEP_SIZE, s.node->data);
+          err != 0) {
+        errno = err;
+        return Errno(s.a, "reserve " + std::to_string(size) + " bytes for");
+      }
+    } else if (s.kind == Step::Kind::kWrite && s.len > 0) {
+      InPlace* r = nullptr;
+      CRASHLAB_RETURN_IF_ERROR(OpenInPlace(s.a, &r));
+      if (r == nullptr) continue;  // the step reports it
+      r->end = std::max(r->end, s.off + s.len);
+      if (fallocate(r->fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(s.off),
+                    static_cast<off_t>(s.len)) != 0 &&
+          !Unsupported(errno)) {
+        return Errno(s.a, "reserve " + std::to_string(s.len) + " bytes at " +
+                              std::to_string(s.off) + " for");
+      }
+    }
+  }
+  *reserved_upto = to;
+  return Status::Ok();
+}
+
+void BackingMirror::Unreserve(bool punch) {
+  for (auto& [path, fd] : reserved_new_) {
+    close(fd);
+    unlinkat(root_fd_, At(path), 0);  // best effort: CleanScratch at mount
+  }
+  reserved_new_.clear();
+  for (auto& [key, r] : reserved_in_place_) {
+    // What was reserved past the old end of the file (KEEP_SIZE) is freed;
+    // the file's size and content are untouched.
+    if (punch && r.end > r.old_size) {
+      fallocate(r.fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                static_cast<off_t>(r.old_size),
+                static_cast<off_t>(r.end - r.old_size));
+    }
+    close(r.fd);
+  }
+  reserved_in_place_.clear();
+}
+
+Status BackingMirror::Apply(const DurableChange& change) {
+  if (broken_.load()) {
+    return Status::IoError(EIO, backing_,
+                           "the backing dir is out of sync since an earlier "
+                           "error (" +
+                               error().ToString() + "); remount");
+  }
   plan_.clear();
   filled_.clear();
+  undo_.clear();
+  undo_on_ = true;
   for (const auto& op : change.applied) PlanOp(op, change.durable);
   if (change.before_crash_durable != nullptr)
     PlanResync(kRootIno, *change.before_crash_durable, change.durable, 0);
@@ -563,26 +806,88 @@ void BackingMirror::Apply(const DurableChange& change) {
   for (Ino ino : change.attrs) {
     if (const Node* n = change.durable.Find(ino)) PlanAttr(ino, *n, false);
   }
-  if (plan_.empty()) return;
-  ++batches_;
+  if (plan_.empty()) {
+    undo_.clear();
+    undo_on_ = false;
+    return Status::Ok();
+  }
+  size_t hoisted = HoistRemovals();
   bool journal = std::any_of(plan_.begin(), plan_.end(), [](const Step& s) {
     return s.redoable() && s.kind != Step::Kind::kTruncate &&
            s.kind != Step::Kind::kAttr;
   });
+  // Nothing visible in the backing dir changes before every reservation
+  // holds: a refused batch leaves it (and the model of it) as it was.
+  auto refuse = [&](Status st) -> Status {
+    Unreserve(true);
+    if (journal) ClearJournal();
+    RollbackModel();
+    plan_.clear();
+    ++refused_;
+    std::lock_guard lock(error_mu_);
+    last_error_ = st;
+    return st;
+  };
   if (journal) {
     Status st = WriteJournal();
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) return refuse(st);
   }
-  for (size_t i = 0; i < plan_.size(); ++i) {
+  size_t reserved_upto = 0;
+  size_t done = 0;
+  Status reserve = Reserve(hoisted, plan_.size(), &reserved_upto);
+  if (!reserve.ok()) {
+    // Enough room once the batch's own removals ran? Then run them (they
+    // are journalled and come first) and reserve the rest.
+    bool no_space = reserve.err() == ENOSPC || reserve.err() == EDQUOT;
+    struct statvfs vfs;
+    bool fits = false;
+    if (no_space && hoisted > 0 && fstatvfs(root_fd_, &vfs) == 0) {
+      uint64_t avail = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+      fits = avail + BytesFreed(hoisted) >=
+             BytesNeeded(reserved_upto, plan_.size());
+    }
+    if (!fits) return refuse(reserve);
+    undo_.clear();
+    undo_on_ = false;
+    for (; done < hoisted; ++done) {
+      Status st = Execute(plan_[done], false);
+      if (!st.ok()) {
+        Unreserve(false);
+        Fail(st);
+        return st;
+      }
+      ++steps_;
+      if (journal) UpdateProgress(done + 1);
+    }
+    size_t from = reserved_upto;
+    reserve = Reserve(from, plan_.size(), &reserved_upto);
+    if (!reserve.ok()) {
+      Unreserve(false);
+      Fail(reserve);
+      return reserve;
+    }
+  }
+  undo_.clear();
+  undo_on_ = false;
+  ++batches_;
+  for (size_t i = done; i < plan_.size(); ++i) {
     Status st = Execute(plan_[i], false);
-    if (!st.ok()) return Fail(st);
+    if (!st.ok()) {
+      Unreserve(false);
+      Fail(st);
+      return st;
+    }
     ++steps_;
     if (journal) UpdateProgress(i + 1);
   }
   Status st = FinishBatch();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) {
+    Fail(st);
+    return st;
+  }
   if (journal) ClearJournal();
   plan_.clear();
+  return Status::Ok();
 }
 
 void BackingMirror::PlanAttr(Ino ino, const Node& n, bool times_only) {
@@ -715,10 +1020,16 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
       return WritevAllAt(fd, iov, s.off, s.a);
     }
     case K::kFill: {
-      int fd =
-          openat(root_fd_, At(s.a),
-                 O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd < 0) return Errno(s.a, "create");
+      int fd = -1;
+      if (auto r = reserved_new_.find(s.a); r != reserved_new_.end()) {
+        fd = r->second;  // created and fallocate'd by Reserve()
+        reserved_new_.erase(r);
+      } else {
+        fd =
+            openat(root_fd_, At(s.a),
+                   O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) return Errno(s.a, "create");
+      }
       batch_open_.push_back(fd);
       const Content& data = s.node->data;
       uint64_t size = data.size();
@@ -760,6 +1071,9 @@ Status BackingMirror::Execute(const Step& s, bool replay) {
 }
 
 Status BackingMirror::FinishBatch() {
+  // The in-place reservations are used up (their steps ran).
+  for (auto& [key, r] : reserved_in_place_) close(r.fd);
+  reserved_in_place_.clear();
   Status st;
   for (int fd : batch_open_) {
     if (options_.fsync && st.ok() && fsync(fd) != 0)

@@ -18,6 +18,19 @@
 // a state a real disk can show too). At the end of every batch the touched
 // files and directories are fsync'd unless Options::fsync is off.
 //
+// A full backing disk: before a batch changes anything visible in the
+// backing directory, the space its data needs is reserved (files built under
+// .faultfs/tmp are created and fallocate'd, in-place writes get their ranges
+// fallocate'd). When that fails (ENOSPC, EDQUOT...), everything reserved is
+// given back, the model of the backing tree is restored and Apply() returns
+// the error: the backing directory is exactly as before, the mirror stays
+// usable, and SimVfs keeps the change pending. Removals that no earlier step
+// of the batch depends on run first, so a batch that deletes files to make
+// room can succeed. A step that fails after the batch started (rare: e.g.
+// ENOSPC for a new directory block) breaks the mirror as before: every later
+// Apply() fails with EIO until a remount, whose journal replay brings the
+// directory to a state a crash could leave.
+//
 // One daemon per backing directory: Open() takes an exclusive flock(2) on
 // the directory (released when the process ends, however it ends) and
 // records the holder's pid in BACKING/.faultfs/pid; a second Open() fails
@@ -37,6 +50,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -69,10 +83,13 @@ class BackingMirror {
   // regular files, directories and symlinks are skipped and named in `skipped`.
   Result<SimState> Load(std::vector<std::string>* skipped);
 
-  // Writes a durable change to the backing directory. Errors are kept for
-  // TakeError(); after one the mirror refuses further batches (the backing
-  // directory no longer matches what it believes) until a remount.
-  void Apply(const DurableChange& change);
+  // Writes a durable change to the backing directory. An error before the
+  // batch started (reservation: ENOSPC) leaves the directory unchanged and is
+  // returned (last_error() keeps it for `status`); an error after it started
+  // breaks the mirror (error(), sticky): it refuses every later batch with
+  // EIO (the backing directory no longer matches what it believes) until a
+  // remount.
+  Status Apply(const DurableChange& change);
 
   // Records `pid` as the lock holder (.faultfs/pid): the daemon calls it
   // again after it forked into the background.
@@ -80,6 +97,10 @@ class BackingMirror {
 
   // Ok, or the error that broke the mirror (sticky).
   Status error() const;
+  // The latest error Apply() returned, broken or not ("" when none yet), and
+  // how many batches were refused without breaking the mirror.
+  Status last_error() const;
+  uint64_t refused() const { return refused_.load(); }
   bool broken() const { return broken_.load(); }
   uint64_t batches() const { return batches_.load(); }
   uint64_t steps() const { return steps_.load(); }
@@ -139,6 +160,27 @@ class BackingMirror {
 
   // --- execution ---
   Status Execute(const Step& step, bool replay);
+  // Moves removals that no earlier step depends on to the front of plan_;
+  // returns how many.
+  size_t HoistRemovals();
+  // Reserves backing space for plan_[from, to) (see the class comment);
+  // `*reserved_upto` gets the first step not reserved when it fails.
+  Status Reserve(size_t from, size_t to, size_t* reserved_upto);
+  struct InPlace;
+  // The reservation of the existing file at `path` (opened once per batch),
+  // or nullptr in *out when there is no such file.
+  Status OpenInPlace(const std::string& path, InPlace** out);
+  // Gives back what Reserve() took and forgets it; `punch` (nothing of the
+  // batch ran yet) also frees what was reserved past the end of files.
+  void Unreserve(bool punch);
+  // Bytes the data steps of plan_[from, to) would allocate (an estimate).
+  uint64_t BytesNeeded(size_t from, size_t to) const;
+  // Bytes the unlinks of plan_[0, n) free (single-link regular files).
+  uint64_t BytesFreed(size_t n) const;
+  // Model undo while a batch is planned (Save(): the node before its first
+  // change, nullopt when absent).
+  void Save(Ino ino);
+  void RollbackModel();
   Status WriteJournal();
   void UpdateProgress(uint64_t done);
   void ClearJournal();
@@ -160,11 +202,26 @@ class BackingMirror {
       batch_fds_;                // path -> descriptor, until a namespace step
   std::vector<int> batch_open_;  // every file written this batch (fsync, close)
   std::set<std::string> batch_dirs_;  // directories changed this batch
+  // Reservations of the batch being applied: descriptors of tmp files
+  // created and fallocate'd (path -> fd) and of in-place files (path ->
+  // descriptor, size before, end of what was reserved: the part past the
+  // old size is punched out when the batch is refused).
+  std::map<std::string, int> reserved_new_;
+  struct InPlace {
+    int fd = -1;
+    uint64_t old_size = 0;
+    uint64_t end = 0;
+  };
+  std::map<std::string, InPlace> reserved_in_place_;
+  bool undo_on_ = false;
+  std::unordered_map<Ino, std::optional<MNode>> undo_;
   std::atomic<bool> broken_{false};
+  std::atomic<uint64_t> refused_{0};
   std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> steps_{0};
   mutable std::mutex error_mu_;
-  Status error_;  // GUARDED_BY(error_mu_)
+  Status error_;       // GUARDED_BY(error_mu_)
+  Status last_error_;  // GUARDED_BY(error_mu_)
 };
 
 }  // namespace crashlab::faultfs::daemon

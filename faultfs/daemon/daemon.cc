@@ -79,13 +79,28 @@ bool Daemon::ReadFaultsActive() {
   return false;
 }
 
-void Daemon::OnDurableChange(const DurableChange& change) {
-  mirror_->Apply(change);
+faultfs::Status Daemon::OnDurableChange(const DurableChange& change) {
+  faultfs::Status st = mirror_->Apply(change);
+  if (!st.ok()) {
+    // The caller gets the error (fsync: ENOSPC for a full backing disk) and
+    // the change stays pending in memory; the user sees why here.
+    std::cerr << "faultfs: the backing dir did not store a "
+              << (change.before_crash_durable != nullptr ? "crash" : "sync")
+              << ": " << st.ToString()
+              << (mirror_->broken()
+                      ? " (the backing dir is out of sync: remount)\n"
+                      : (change.before_crash_durable != nullptr
+                             ? " (the mount shows what the backing dir "
+                               "holds)\n"
+                             : " (nothing of it became durable; it stays "
+                               "pending)\n"));
+  }
   if (change.before_crash_visible != nullptr) {
     ++crashes_;
     std::vector<std::string> paths = AllPaths(*change.before_crash_visible);
     PostInvalidation(std::move(paths));
   }
+  return st;
 }
 
 uint64_t Daemon::PostInvalidation(std::vector<std::string> paths) {
@@ -182,8 +197,15 @@ nlohmann::json Daemon::Status() {
   j["faults"] = vfs_->faults().log_count();
   j["mirror"] = {{"batches", mirror_->batches()},
                  {"steps", mirror_->steps()},
+                 {"refused", mirror_->refused()},
                  {"ok", !mirror_->broken()}};
   if (mirror_->broken()) j["mirror"]["error"] = mirror_->error().ToString();
+  // The latest refused batch (e.g. ENOSPC: errno, path); it stays reported
+  // after the disk has room again.
+  if (faultfs::Status last = mirror_->last_error(); !last.ok()) {
+    j["mirror"]["last_error"] = last.ToString();
+    j["mirror"]["last_errno"] = last.err();
+  }
   return j;
 }
 
@@ -298,6 +320,7 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
         return Error("bad crash mode: " + parsed.status().ToString());
       mode = *parsed;
     }
+    uint64_t refused = mirror_->refused();
     vfs_->Crash(mode);
     uint64_t ticket;
     {
@@ -313,6 +336,12 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
     if (mirror_->broken())
       return Error("crash applied in memory but the backing dir failed: " +
                    mirror_->error().ToString());
+    if (mirror_->refused() != refused) {
+      return Error("the backing dir could not store the " + mode.ToString() +
+                   " crash state (" + mirror_->last_error().ToString() +
+                   "): the mount shows the durable state it holds, as after "
+                   "a drop crash");
+    }
     return j;
   }
   if (cmd == "restart") {
@@ -452,7 +481,7 @@ int Daemon::Run() {
   vfs_->faults().SetLogLimit(options_.trace_memory);
   for (const auto& r : options_.rules) vfs_->faults().Add(r);
   vfs_->SetDurableListener(
-      [this](const DurableChange& c) { OnDurableChange(c); });
+      [this](const DurableChange& c) { return OnDurableChange(c); });
   if (!options_.trace_file.empty()) {
     trace_fd_ = open(options_.trace_file.c_str(),
                      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -92,7 +92,7 @@ class Daemon {
       std::vector<std::string> paths);  // returns a ticket
   void WaitInvalidation(uint64_t ticket);
   void FlushTrace();
-  void OnDurableChange(const DurableChange& change);
+  faultfs::Status OnDurableChange(const DurableChange& change);
 
   nlohmann::json Status();
   nlohmann::json Report(const CrashMode& mode);

@@ -83,14 +83,16 @@ inline bool IsMounted(const std::string& path) {
 
 class FaultfsMount {
  public:
-  // Mounts a fresh faultfs. `backing` empty: a new temporary dir.
+  // Mounts a fresh faultfs. `backing` empty: a new temporary dir (else an
+  // existing directory, which the destructor leaves in place).
   static std::unique_ptr<FaultfsMount> Start(
-      std::vector<std::string> extra = {}, std::string* error = nullptr) {
+      std::vector<std::string> extra = {}, std::string* error = nullptr,
+      const std::string& backing = "") {
     std::unique_ptr<FaultfsMount> m(new FaultfsMount());
     char tmpl[] = "/tmp/faultfs-test-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return nullptr;
     m->root_ = tmpl;
-    m->backing_ = m->root_ + "/backing";
+    m->backing_ = backing.empty() ? m->root_ + "/backing" : backing;
     m->mnt_ = m->root_ + "/mnt";
     m->sock_ = m->root_ + "/ctl.sock";
     std::filesystem::create_directories(m->backing_);
