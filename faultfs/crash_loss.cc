@@ -12,25 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-// ino -> one path (breadth first, names in order: the shortest, first
-// path); the root is "".
-std::map<Ino, std::string> PathIndex(const Image& image) {
-  std::map<Ino, std::string> out{{kRootIno, ""}};
-  std::deque<Ino> queue{kRootIno};
-  while (!queue.empty()) {
-    Ino ino = queue.front();
-    queue.pop_front();
-    const Node* node = image.Find(ino);
-    if (node == nullptr || node->type != FileType::kDirectory) continue;
-    for (const auto& [name, child] : node->entries) {
-      if (out.count(child) != 0) continue;
-      out[child] = out[ino].empty() ? name : out[ino] + "/" + name;
-      queue.push_back(child);
-    }
-  }
-  return out;
-}
-
 class Namer {
  public:
   explicit Namer(const SimState& s)
@@ -108,6 +89,23 @@ std::vector<ByteRange> Union(std::vector<std::pair<uint64_t, uint64_t>> r) {
 }
 
 }  // namespace
+
+std::map<Ino, std::string> PathIndex(const Image& image) {
+  std::map<Ino, std::string> out{{kRootIno, ""}};
+  std::deque<Ino> queue{kRootIno};
+  while (!queue.empty()) {
+    Ino ino = queue.front();
+    queue.pop_front();
+    const Node* node = image.Find(ino);
+    if (node == nullptr || node->type != FileType::kDirectory) continue;
+    for (const auto& [name, child] : node->entries) {
+      if (out.count(child) != 0) continue;
+      out[child] = out[ino].empty() ? name : out[ino] + "/" + name;
+      queue.push_back(child);
+    }
+  }
+  return out;
+}
 
 CrashLoss ExplainCrash(const SimState& state, const CrashMode& mode) {
   CrashLoss loss;

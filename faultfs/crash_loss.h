@@ -9,6 +9,7 @@
 // run whose checks were violated.
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -82,6 +83,10 @@ struct CrashLoss {
   static Result<CrashLoss> FromJson(const nlohmann::json& j);
   bool operator==(const CrashLoss&) const = default;
 };
+
+// ino -> one path of it in `image` (breadth first, names in order: the
+// shortest, first path); the root is "".
+std::map<Ino, std::string> PathIndex(const Image& image);
 
 // What a crash in `mode` takes from `state` (the state just before it).
 // Files are listed only when the crash took something of theirs; a rule's

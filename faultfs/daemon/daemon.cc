@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 
+#include "faultfs/crash_loss.h"
 #include "faultfs/daemon/rules_file.h"
 
 namespace crashlab::faultfs::daemon {
@@ -38,22 +39,16 @@ std::vector<std::string> AllPaths(const Image& image) {
   return out;
 }
 
-// ino -> one visible path, for the report.
-std::map<Ino, std::string> PathIndex(const Image& image) {
-  std::map<Ino, std::string> out{{kRootIno, ""}};
-  std::deque<Ino> queue{kRootIno};
-  while (!queue.empty()) {
-    Ino ino = queue.front();
-    queue.pop_front();
-    const Node* node = image.Find(ino);
-    if (node == nullptr || node->type != FileType::kDirectory) continue;
-    for (const auto& [name, child] : node->entries) {
-      if (out.count(child) != 0) continue;
-      out[child] = out[ino].empty() ? name : out[ino] + "/" + name;
-      queue.push_back(child);
-    }
-  }
-  return out;
+// The request's optional "mode" (default drop) into *mode; "" or the error.
+std::string ModeField(const nlohmann::json& request, CrashMode* mode) {
+  auto m = request.find("mode");
+  if (m == request.end()) return "";
+  if (!m->is_string())
+    return "\"mode\" must be a string like \"drop\" or \"prefix:3\"";
+  auto parsed = CrashMode::Parse(m->get<std::string>());
+  if (!parsed.ok()) return "bad crash mode: " + parsed.status().ToString();
+  *mode = *parsed;
+  return "";
 }
 
 nlohmann::json Ok() { return nlohmann::json{{"ok", true}}; }
@@ -312,14 +307,8 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
   }
   if (cmd == "crash") {
     CrashMode mode;
-    if (auto m = request.find("mode"); m != request.end()) {
-      if (!m->is_string())
-        return Error("\"mode\" must be a string like \"drop\" or \"prefix:3\"");
-      auto parsed = CrashMode::Parse(m->get<std::string>());
-      if (!parsed.ok())
-        return Error("bad crash mode: " + parsed.status().ToString());
-      mode = *parsed;
-    }
+    if (std::string why = ModeField(request, &mode); !why.empty())
+      return Error(why);
     uint64_t refused = mirror_->refused();
     vfs_->Crash(mode);
     uint64_t ticket;
@@ -357,14 +346,8 @@ nlohmann::json Daemon::HandleControl(const nlohmann::json& request) {
   }
   if (cmd == "report") {
     CrashMode mode;
-    if (auto m = request.find("mode"); m != request.end()) {
-      if (!m->is_string())
-        return Error("\"mode\" must be a string like \"drop\" or \"prefix:3\"");
-      auto parsed = CrashMode::Parse(m->get<std::string>());
-      if (!parsed.ok())
-        return Error("bad crash mode: " + parsed.status().ToString());
-      mode = *parsed;
-    }
+    if (std::string why = ModeField(request, &mode); !why.empty())
+      return Error(why);
     return Report(mode);
   }
   if (cmd == "trace") {
