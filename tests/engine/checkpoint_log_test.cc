@@ -16,40 +16,10 @@ namespace {
 using namespace testing;  // NOLINT
 using faultfs::SimVfs;
 
-std::vector<std::string> Ids(const std::vector<CheckpointInfo>& list) {
-  std::vector<std::string> out;
-  for (const auto& c : list) out.push_back(c.id);
-  return out;
-}
-
 std::vector<std::string> LogIds(const std::vector<LogRecord>& recs) {
   std::vector<std::string> out;
   for (const auto& r : recs) out.push_back(r.info.id);
   return out;
-}
-
-// Three committed checkpoints (all retained), data after the last.
-std::unique_ptr<Engine> ThreeCheckpoints(SimVfs& vfs, Options o) {
-  auto e = OpenOrDie(vfs, o);
-  for (int c = 0; c < 3; ++c) {
-    for (int i = 0; i < 5; ++i)
-      EXPECT_TRUE(
-          e->Put("k" + std::to_string(i + c), "v" + std::to_string(c)).ok());
-    auto r = e->Checkpoint();
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (r.ok()) {
-      EXPECT_TRUE(r->warnings.empty()) << r->warnings[0];
-    }
-  }
-  EXPECT_TRUE(e->Put("after", "x").ok());
-  EXPECT_TRUE(e->Sync().ok());
-  return e;
-}
-
-Options ThreeRetained() {
-  Options o = TestOptions();
-  o.max_retained = 3;
-  return o;
 }
 
 TEST(CheckpointLog, CommitAppendsRecordAndHeadNamesNewest) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/engine.h"
 #include "faultfs/fault_rule.h"
@@ -104,6 +105,41 @@ inline std::unique_ptr<faultfs::SimVfs> AfterCrash(
   auto v = std::make_unique<faultfs::SimVfs>(faultfs::SimVfs::Options{}, state);
   v->Crash(mode);
   return v;
+}
+
+// Ids of a checkpoint list, in order.
+inline std::vector<std::string> Ids(const std::vector<CheckpointInfo>& list) {
+  std::vector<std::string> out;
+  for (const auto& c : list) out.push_back(c.id);
+  return out;
+}
+
+// TestOptions keeping three checkpoints.
+inline Options ThreeRetained() {
+  Options o = TestOptions();
+  o.max_retained = 3;
+  return o;
+}
+
+// Three committed checkpoints (all retained), data after the last; null if
+// the engine does not open.
+inline std::unique_ptr<Engine> ThreeCheckpoints(faultfs::SimVfs& vfs,
+                                                const Options& o) {
+  auto e = OpenOrDie(vfs, o);
+  if (!e) return nullptr;
+  for (int c = 0; c < 3; ++c) {
+    for (int i = 0; i < 5; ++i)
+      EXPECT_TRUE(
+          e->Put("k" + std::to_string(i + c), "v" + std::to_string(c)).ok());
+    auto r = e->Checkpoint();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (r.ok()) {
+      EXPECT_TRUE(r->warnings.empty()) << r->warnings[0];
+    }
+  }
+  EXPECT_TRUE(e->Put("after", "x").ok());
+  EXPECT_TRUE(e->Sync().ok());
+  return e;
 }
 
 }  // namespace crashlab::engine::testing

@@ -20,37 +20,6 @@ using namespace testing;  // NOLINT
 using faultfs::OpKind;
 using faultfs::SimVfs;
 
-Options ThreeRetained() {
-  Options o = TestOptions();
-  o.max_retained = 3;
-  return o;
-}
-
-// Three committed checkpoints (all retained), data after the last.
-std::unique_ptr<Engine> ThreeCheckpoints(SimVfs& vfs, const Options& o) {
-  auto e = OpenOrDie(vfs, o);
-  if (!e) return nullptr;
-  for (int c = 0; c < 3; ++c) {
-    for (int i = 0; i < 5; ++i)
-      EXPECT_TRUE(
-          e->Put("k" + std::to_string(i + c), "v" + std::to_string(c)).ok());
-    auto r = e->Checkpoint();
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (r.ok()) {
-      EXPECT_TRUE(r->warnings.empty()) << r->warnings[0];
-    }
-  }
-  EXPECT_TRUE(e->Put("after", "x").ok());
-  EXPECT_TRUE(e->Sync().ok());
-  return e;
-}
-
-std::vector<std::string> Ids(const std::vector<CheckpointInfo>& list) {
-  std::vector<std::string> out;
-  for (const auto& c : list) out.push_back(c.id);
-  return out;
-}
-
 // The warnings that start with `prefix`.
 size_t CountWarnings(const RecoveryResult& res, const std::string& prefix) {
   return std::count_if(
