@@ -108,11 +108,16 @@ std::map<Ino, std::string> PathIndex(const Image& image) {
 }
 
 CrashLoss ExplainCrash(const SimState& state, const CrashMode& mode) {
+  std::vector<PendingFate> fates;
+  state.PostCrash(mode, &fates);
+  return ExplainCrash(state, mode, fates);
+}
+
+CrashLoss ExplainCrash(const SimState& state, const CrashMode& mode,
+                       const std::vector<PendingFate>& fates) {
   CrashLoss loss;
   loss.mode = mode.ToString();
   loss.pending = state.pending.size();
-  std::vector<PendingFate> fates;
-  state.PostCrash(mode, &fates);
   Namer names(state);
 
   struct Acc {

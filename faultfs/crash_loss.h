@@ -92,6 +92,10 @@ std::map<Ino, std::string> PathIndex(const Image& image);
 // Files are listed only when the crash took something of theirs; a rule's
 // `lose` (state.lost) is not covered (it is logged as an injected fault).
 CrashLoss ExplainCrash(const SimState& state, const CrashMode& mode);
+// The same from the fates state.PostCrash(mode, &fates) gave (for a caller
+// that applies the crash anyway and should not compute it twice).
+CrashLoss ExplainCrash(const SimState& state, const CrashMode& mode,
+                       const std::vector<PendingFate>& fates);
 
 // One line per file, for people: "db/data.mdb: created by op 12, rolled
 // back (no fsync of db); 8192 unsynced bytes dropped in 2 ranges ...".

@@ -361,10 +361,12 @@ void SimVfs::CrashLocked(const CrashMode& mode) {
   // every operation notifies in Finish()).
   NotifyDurable().IgnoreError();
   state_.EndUndo();
+  std::vector<PendingFate> fates;
+  Image post =
+      state_.PostCrash(mode, options_.explain_crashes ? &fates : nullptr);
   if (options_.explain_crashes) {
-    last_crash_loss_ = ExplainCrash(state_, mode);
+    last_crash_loss_ = ExplainCrash(state_, mode, fates);
   }
-  Image post = state_.PostCrash(mode);
   std::optional<Image> old_durable;
   std::optional<Image> old_visible;
   if (durable_listener_) {
